@@ -1,0 +1,48 @@
+# One command per habit; README documents each.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Marker files so `make` reinstalls only when a dependency list changes.
+INSTALLED := $(VENV)/.installed
+DEV       := $(VENV)/.dev-installed
+
+.PHONY: run install dev test lint format dist clean
+
+run: $(INSTALLED) ## Start the server on the embedded SQLite database (var/buena.db)
+	$(BIN)/buena-server serve
+
+install: $(INSTALLED)
+
+dev: $(DEV)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): $(BIN)/python server/pyproject.toml sdk/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ./server -e ./sdk
+	touch $@
+
+$(DEV): $(INSTALLED) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+test: $(DEV) ## Run every test (server, SDK, end-to-end)
+	$(BIN)/python -m pytest
+
+lint: $(DEV) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(DEV)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+dist: $(DEV) ## Build sdist and wheel of both distributions into dist/
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist ./server
+	$(BIN)/python -m build --outdir dist ./sdk
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

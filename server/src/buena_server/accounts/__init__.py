@@ -1,0 +1,1 @@
+"""Accounts: every key, lead and webhook belongs to one."""

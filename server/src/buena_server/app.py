@@ -1,0 +1,157 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, Router
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.types import Message, Scope
+
+from buena_server import API_VERSION, __version__
+from buena_server.auth.middleware import EXCLUDE_OPT_KEY, ApiKeyAuthenticationMiddleware
+from buena_server.auth.usage import KeyUsageTracker
+from buena_server.config import Settings, get_settings
+from buena_server.db import create_engine, provide_connection
+from buena_server.dependencies import provide_principal, provide_validation_context
+from buena_server.errors import NotFound, UnsupportedMediaType, handle_exception
+from buena_server.health.controller import health_check
+from buena_server.health.service import HealthService
+from buena_server.keys.controller import ApiKeyController
+from buena_server.leads.controller import LeadController
+from buena_server.ratelimit import HEADERS_STATE_KEY, KeyRateLimiter, RateLimitMiddleware
+from buena_server.request_id import add_request_id_header
+
+BASE_PATH = "/api/v2"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not declared as JSON (before it is parsed)."""
+    if request.method not in _BODY_METHODS:
+        return
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            "Send the request body as JSON with 'Content-Type: application/json'",
+            details={"content_type": media_type or None},
+        )
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """Every response: X-Request-ID; every authenticated one: the X-RateLimit-* headers."""
+    await add_request_id_header(message, scope)
+    if message["type"] == "http.response.start":
+        rate_headers = scope.get("state", {}).get(HEADERS_STATE_KEY)
+        if rate_headers:
+            headers = MutableScopeHeaders.from_message(message)
+            for name, value in rate_headers.items():
+                headers[name] = value
+
+
+def _json_not_found(response: Response[Any]) -> Response[Any]:
+    """Litestar's schema router answers unknown paths below it with an HTML 404 page; turn
+    that into our JSON error like every other unknown route."""
+    if response.status_code == 404:
+        raise NotFound("No such endpoint")
+    return response
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Buena API",
+        version=API_VERSION,
+        description="Lead management, API keys and health. Every error has the same JSON shape "
+        "(`error`, `code`, `message`, `version`, `timestamp`, `request_id`, `details`).",
+        path=BASE_PATH,
+        render_plugins=[SwaggerRenderPlugin(path="/docs")],
+        openapi_router=Router(
+            path=BASE_PATH,
+            route_handlers=[],
+            include_in_schema=False,
+            after_request=_json_not_found,
+        ),
+        components=Components(
+            security_schemes={
+                "ApiKeyAuth": SecurityScheme(
+                    type="apiKey",
+                    name="x-api-key",
+                    security_scheme_in="header",
+                    description="An API key (bna_...). `Authorization: Bearer <key>` also works.",
+                )
+            }
+        ),
+        tags=[
+            Tag(name="Leads", description="Lead management"),
+            Tag(name="API Keys", description="API keys and their permissions"),
+            Tag(name="System", description="Health"),
+        ],
+        use_handler_docstrings=False,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        timeout=settings.database_timeout_seconds,
+    )
+    key_usage = KeyUsageTracker()
+    rate_limiter = KeyRateLimiter.from_settings(settings.rate_limits, settings.rate_limit_strategy)
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "key_usage": key_usage,
+            "rate_limiter": rate_limiter,
+            "health": HealthService(engine, settings.health_timeout_seconds),
+        }
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        flusher = asyncio.create_task(key_usage.run(engine, settings.key_usage_flush_seconds))
+        try:
+            yield
+        finally:
+            await key_usage.stop(engine, flusher)
+            await engine.dispose()
+
+    public = Router(path=BASE_PATH, route_handlers=[health_check])
+    api = Router(
+        path=BASE_PATH,
+        route_handlers=[LeadController, ApiKeyController],
+        middleware=[
+            DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
+            RateLimitMiddleware,
+        ],
+        security=[{"ApiKeyAuth": []}],
+        before_request=require_json_body,
+    )
+    return Litestar(
+        route_handlers=[public, api],
+        dependencies={
+            "conn": Provide(provide_connection),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "validation_context": Provide(provide_validation_context, sync_to_thread=False),
+        },
+        exception_handlers={Exception: handle_exception},
+        before_send=[add_response_headers],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=_openapi_config(),
+        lifespan=[lifespan],
+        state=state,
+        debug=False,
+    )
+
+
+__all__ = ["BASE_PATH", "__version__", "create_app"]

@@ -1,0 +1,1 @@
+"""API keys as credentials: authentication, permissions and guards."""

@@ -1,0 +1,204 @@
+"""The ``buena-server`` command: serve, migrate, create accounts and keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from buena_server import __version__
+from buena_server.accounts.repository import AccountRepository
+from buena_server.accounts.service import NewAccount, bootstrap, create_account
+from buena_server.auth.permissions import ALL_PERMISSIONS
+from buena_server.clock import utcnow
+from buena_server.config import Settings
+from buena_server.db import create_engine, write_transaction
+from buena_server.keys.repository import ApiKeyRepository
+from buena_server.keys.service import issue_key
+from buena_server.migrate import migrate
+from buena_server.tables import accounts
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A problem the operator can fix; printed without a traceback."""
+
+
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise CliError(f"invalid configuration:\n{exc}") from None
+
+
+def _with_database(settings: Settings, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Migrate, then run ``work`` in one write transaction."""
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url, timeout=settings.database_timeout_seconds)
+        try:
+            await migrate(engine)
+            async with write_transaction(engine) as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _print_admin_key(created: NewAccount, base_url: str) -> None:
+    print("=" * 72)
+    print(f"Created account {created.account_id} with an admin API key holding every permission.")
+    print("Save it now: it is shown only this once.")
+    print()
+    print(f"    {created.key}")
+    print()
+    print("Try it:")
+    print(f'    curl -H "x-api-key: {created.key}" {base_url}/leads')
+    print("=" * 72, flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from buena_server.app import BASE_PATH, create_app
+
+    settings = _load_settings()
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
+
+    async def prepare(conn: AsyncConnection) -> NewAccount | None:
+        return await bootstrap(conn, settings.bootstrap_account_name, key)
+
+    try:
+        created = _with_database(settings, prepare)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+    base_url = f"http://{host}:{port}{BASE_PATH}"
+    if created is not None and key is None:
+        _print_admin_key(created, base_url)
+    elif created is not None:
+        print(f"Created account {created.account_id}; its admin key is BUENA_BOOTSTRAP_KEY.")
+    print(f"Buena API {__version__} serving at {base_url} (docs: {base_url}/docs)", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning" if args.quiet else "info",
+        access_log=not args.quiet,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    settings = _load_settings()
+
+    async def nothing(_conn: AsyncConnection) -> None:
+        return None
+
+    _with_database(settings, nothing)
+    print("Database is at the latest schema.")
+
+
+def cmd_accounts_create(args: argparse.Namespace) -> None:
+    settings = _load_settings()
+
+    async def work(conn: AsyncConnection) -> NewAccount:
+        return await create_account(conn, args.name)
+
+    created = _with_database(settings, work)
+    _print_admin_key(created, f"http://{settings.host}:{settings.port}/api/v2")
+
+
+def _permissions(value: str) -> list[str]:
+    permissions = [p.strip() for p in value.split(",") if p.strip()]
+    unknown = [p for p in permissions if p not in ALL_PERMISSIONS]
+    if unknown or not permissions:
+        raise argparse.ArgumentTypeError(
+            f"unknown permission(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(ALL_PERMISSIONS)}"
+        )
+    return list(dict.fromkeys(permissions))
+
+
+def cmd_keys_create(args: argparse.Namespace) -> None:
+    settings = _load_settings()
+    expires_at = utcnow() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+
+    async def work(conn: AsyncConnection) -> str:
+        account_id = args.account
+        if account_id is None:
+            ids = (await conn.execute(select(accounts.c.id).limit(2))).scalars().all()
+            if len(ids) != 1:
+                raise CliError("several accounts (or none) exist: name one with --account ID")
+            account_id = ids[0]
+        elif not await AccountRepository(conn).exists(account_id):
+            raise CliError(f"no account {account_id}")
+        _record, secret = await issue_key(
+            ApiKeyRepository(conn),
+            account_id=account_id,
+            name=args.name,
+            permissions=args.permissions,
+            expires_at=expires_at,
+        )
+        return secret
+
+    secret = _with_database(settings, work)
+    print(secret)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="buena-server", description="Buena API v2 server")
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, bootstrap an account if none, and serve")
+    serve.add_argument("--host", help="interface to listen on (default BUENA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default BUENA_PORT or 8000)")
+    serve.add_argument("--quiet", action="store_true", help="no access log")
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    account_cmd = commands.add_parser("accounts", help="manage accounts")
+    account_sub = account_cmd.add_subparsers(dest="action", required=True)
+    create_acct = account_sub.add_parser("create", help="create an account and its admin key")
+    create_acct.add_argument("--name", required=True)
+    create_acct.set_defaults(func=cmd_accounts_create)
+
+    keys_cmd = commands.add_parser("keys", help="manage API keys")
+    keys_sub = keys_cmd.add_subparsers(dest="action", required=True)
+    create_key = keys_sub.add_parser("create", help="create an API key and print it")
+    create_key.add_argument("--name", required=True)
+    create_key.add_argument(
+        "--permissions", required=True, type=_permissions, help="comma-separated permissions"
+    )
+    create_key.add_argument("--account", help="account id (optional when only one exists)")
+    create_key.add_argument("--expires-in-days", type=int, help="expire after this many days")
+    create_key.set_defaults(func=cmd_keys_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CliError as exc:
+        print(f"buena-server: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

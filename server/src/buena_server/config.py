@@ -1,0 +1,98 @@
+"""Typed settings, read once from the environment (prefix ``BUENA_``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/buena.db"
+DEFAULT_RATE_LIMITS = "60/minute;1000/hour;10000/day"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class RateLimitStrategy(StrEnum):
+    FIXED_WINDOW = "fixed-window"
+    MOVING_WINDOW = "moving-window"
+    SLIDING_WINDOW_COUNTER = "sliding-window-counter"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BUENA_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    # Plain URLs (sqlite:///path, postgresql://user@host/db); the async driver is chosen in db.py.
+    # A relative SQLite path is relative to the working directory (`make run` uses the repo root).
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    database_timeout_seconds: float = Field(default=5.0, gt=0)
+    redis_url: str | None = None
+    # `limits` notation separated by ';' (e.g. "60/minute;1000/hour"), or "off".
+    rate_limits: str = DEFAULT_RATE_LIMITS
+    rate_limit_strategy: RateLimitStrategy = RateLimitStrategy.FIXED_WINDOW
+    bootstrap_key: SecretStr | None = None
+    bootstrap_account_name: str = "Default account"
+    # Region assumed for phone numbers written without a +country code (e.g. "US");
+    # unset means a phone number must be international.
+    default_phone_region: str | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    health_timeout_seconds: float = Field(default=2.0, gt=0)
+    # How often the in-memory "last used" times of API keys are written to the database.
+    key_usage_flush_seconds: float = Field(default=30.0, gt=0)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _parse_rate_limits(cls, value: str) -> str:
+        from buena_server.ratelimit import parse_rate_limits
+
+        parse_rate_limits(value)  # raises ValueError with a readable message
+        return value
+
+    @field_validator("bootstrap_key")
+    @classmethod
+    def _check_bootstrap_key(cls, value: SecretStr | None) -> SecretStr | None:
+        from buena_server.auth.tokens import is_well_formed_key
+
+        if value is not None and not is_well_formed_key(value.get_secret_value()):
+            raise ValueError("BUENA_BOOTSTRAP_KEY must be 'bna_' followed by 64 hex characters")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        from buena_server.db import async_database_url
+
+        async_database_url(value)  # raises ValueError for an unsupported scheme
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults_in_production(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            if "database_url" not in self.model_fields_set:
+                raise ValueError(
+                    "BUENA_DATABASE_URL must be set explicitly when BUENA_ENV=production"
+                )
+            if self.host in {"127.0.0.1", "localhost"} and "host" not in self.model_fields_set:
+                # Loopback is the safe default for development; in production the operator
+                # chooses the interface the load balancer reaches.
+                raise ValueError("BUENA_HOST must be set explicitly when BUENA_ENV=production")
+        return self
+
+    @property
+    def rate_limiting_enabled(self) -> bool:
+        return self.rate_limits.strip().lower() != "off"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

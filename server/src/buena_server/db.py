@@ -1,0 +1,124 @@
+"""The database engine and the one-transaction-per-request dependency.
+
+Settings carry plain URLs (``sqlite:///var/buena.db``, ``postgresql://user@host/db``); the
+async driver is chosen here so that nothing else in the code knows which database it talks to.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+# Execution option asking for a write transaction (BEGIN IMMEDIATE on SQLite).
+WRITE_OPTION = "buena_write"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+
+def async_database_url(url: str) -> URL:
+    """Map a plain database URL onto its async driver; refuse schemes we don't support."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for garbage
+        raise ValueError(f"not a database URL: {url!r}") from exc
+    backend = parsed.drivername.split("+", 1)[0]
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend])
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def create_engine(database_url: str, *, pool_size: int = 10, timeout: float = 5.0) -> AsyncEngine:
+    url = async_database_url(database_url)
+    if is_sqlite(url):
+        if url.database and url.database != ":memory:":
+            directory = os.path.dirname(os.path.abspath(url.database))
+            os.makedirs(directory, exist_ok=True)
+        engine = create_async_engine(url, pool_size=pool_size, pool_timeout=timeout)
+        _configure_sqlite(engine, busy_timeout_ms=int(timeout * 1000))
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=timeout,
+        pool_pre_ping=True,
+        connect_args={"timeout": timeout, "command_timeout": timeout * 6},
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, a busy timeout, Unicode-aware lower(), and explicit BEGINs.
+
+    pysqlite's own transaction handling is turned off so that SAVEPOINTs work and so that
+    writing requests can take the write lock up front (BEGIN IMMEDIATE): a deferred
+    transaction that reads and then writes can fail with SQLITE_BUSY instead of waiting.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        # Python's str.lower so that searches fold non-ASCII letters exactly as PostgreSQL does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """A real round trip to the database (callers bound it in time)."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def provide_connection(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncGenerator[AsyncConnection, None]:
+    """One transaction per request: committed when the handler succeeds, rolled back otherwise.
+
+    Litestar runs this cleanup after the handler has produced its response object but before
+    anything is sent, so a failed commit becomes an error response, never a lie.
+    """
+    engine: AsyncEngine = state.engine
+    async with engine.connect() as conn:
+        if request.method not in _SAFE_METHODS:
+            await conn.execution_options(**{WRITE_OPTION: True})
+        async with conn.begin():
+            yield conn
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction outside a request (CLI, background tasks)."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{WRITE_OPTION: True})
+        async with conn.begin():
+            yield conn

@@ -1,0 +1,270 @@
+"""One error family, one JSON shape, one handler.
+
+Every non-2xx response body is::
+
+    {"error": true, "code": "LEAD_NOT_FOUND", "message": "...", "version": "2.0",
+     "timestamp": "...", "request_id": "...", "details": {...}}
+
+Services raise ``ApiError`` subclasses; framework exceptions (unknown route, 405, 413,
+body that fails to decode) and database outages are translated into the same shape here,
+so clients never see a framework page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy import exc as sa_exc
+
+from buena_server import API_VERSION
+from buena_server.clock import utcnow
+from buena_server.request_id import request_id_of
+
+logger = logging.getLogger("buena_server")
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """The body of every error response."""
+
+    error: bool
+    code: str
+    message: str
+    version: str
+    timestamp: datetime
+    request_id: str
+    details: dict[str, Any]
+
+
+class ApiError(Exception):
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = dict(details or {})
+        self.headers = dict(headers or {})
+
+
+class InvalidJson(ApiError):
+    status_code = 400
+    code = "INVALID_JSON"
+
+
+class InvalidRequest(ApiError):
+    """Structurally wrong request: missing field, wrong JSON type, unknown field."""
+
+    status_code = 400
+    code = "INVALID_REQUEST"
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "UNAUTHORIZED"
+
+
+class PermissionDenied(ApiError):
+    status_code = 403
+    code = "PERMISSION_DENIED"
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class LeadNotFound(NotFound):
+    code = "LEAD_NOT_FOUND"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "API_KEY_NOT_FOUND"
+
+
+class MethodNotAllowed(ApiError):
+    status_code = 405
+    code = "METHOD_NOT_ALLOWED"
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "CONFLICT"
+
+
+class LeadEmailExists(Conflict):
+    code = "LEAD_EMAIL_EXISTS"
+
+
+class PayloadTooLarge(ApiError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(ApiError):
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class ValidationFailed(ApiError):
+    """Well-formed request with an invalid value (email, phone, URL, enum, length, range)."""
+
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+
+class RateLimitExceeded(ApiError):
+    status_code = 429
+    code = "RATE_LIMIT_EXCEEDED"
+
+
+class InternalError(ApiError):
+    status_code = 500
+    code = "INTERNAL_ERROR"
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
+# Status codes Litestar raises on its own (routing, body size, decoding) and what we call them.
+_FRAMEWORK_ERRORS: dict[int, type[ApiError]] = {
+    400: InvalidRequest,
+    401: Unauthorized,
+    403: PermissionDenied,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    429: RateLimitExceeded,
+    503: ServiceUnavailable,
+}
+
+# Every error class, for the OpenAPI description of each operation's error responses.
+ALL_ERRORS: tuple[type[ApiError], ...] = (
+    InvalidJson,
+    InvalidRequest,
+    Unauthorized,
+    PermissionDenied,
+    NotFound,
+    LeadNotFound,
+    ApiKeyNotFound,
+    MethodNotAllowed,
+    LeadEmailExists,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    RateLimitExceeded,
+    InternalError,
+    ServiceUnavailable,
+)
+
+
+def _from_framework(exc: HTTPException) -> ApiError:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        errors = _framework_validation_errors(exc.extra)
+        message = errors[0]["message"] if errors else "The request is malformed"
+        return InvalidRequest(message, details={"errors": errors})
+    if status == 400:
+        # Litestar raises a plain ClientException when the body is not decodable JSON.
+        return InvalidJson(
+            f"The request body is not valid JSON: {exc.detail}", details={"reason": exc.detail}
+        )
+    if status == 404:
+        return NotFound("No such endpoint")
+    if status == 405:
+        return MethodNotAllowed("Method not allowed for this endpoint", headers=exc.headers)
+    if status == 413:
+        return PayloadTooLarge("The request body is too large")
+    error_class = _FRAMEWORK_ERRORS.get(status, InternalError if status >= 500 else InvalidRequest)
+    return error_class(exc.detail or "Request failed", headers=exc.headers)
+
+
+# msgspec names the offending field inside the message for these two errors.
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`")
+
+
+def _framework_validation_errors(extra: Any) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    for item in extra if isinstance(extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        source = item.get("source", "")
+        field = _field_name(str(item.get("key", "")))
+        if named := _NAMED_FIELD.match(message):
+            field = named.group(1) if field in {"", "data"} else f"{field}.{named.group(1)}"
+        if field and not message.startswith(("Object", field)):
+            message = f"{field}: {message}"
+        errors.append(
+            {
+                "field": field,
+                "message": message,
+                "source": str(getattr(source, "value", source)),
+            }
+        )
+    return errors
+
+
+def _field_name(key: str) -> str:
+    # msgspec reports body paths as "$.first_name" or "$[0]"; clients want "first_name".
+    return key.removeprefix("$.").removeprefix("$")
+
+
+def _is_database_outage(exc: Exception) -> bool:
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, ApiError)
+
+
+def to_api_error(exc: Exception) -> ApiError:
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, HTTPException):
+        return _from_framework(exc)
+    if _is_database_outage(exc):
+        logger.warning("database unavailable: %s", exc)
+        return ServiceUnavailable(
+            "The database is unavailable; retry shortly", headers={"Retry-After": "1"}
+        )
+    logger.exception("unhandled error", exc_info=exc)
+    return InternalError("An internal error occurred")
+
+
+def error_body(error: ApiError, request_id: str) -> ErrorBody:
+    return ErrorBody(
+        error=True,
+        code=error.code,
+        message=error.message,
+        version=API_VERSION,
+        timestamp=utcnow(),
+        request_id=request_id,
+        details=error.details,
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """The one exception handler, registered for every exception type."""
+    error = to_api_error(exc)
+    return Response(
+        content=error_body(error, request_id_of(request.scope)),
+        status_code=error.status_code,
+        headers=error.headers,
+        media_type=MediaType.JSON,
+    )

@@ -1,0 +1,1 @@
+"""Health of the API and the services it depends on."""

@@ -1,0 +1,72 @@
+"""Health checks: a real database round trip, bounded in time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from buena_server import API_VERSION
+from buena_server.clock import utcnow
+from buena_server.db import ping
+
+logger = logging.getLogger("buena_server.health")
+
+ServiceStatus = Literal["healthy", "degraded", "down", "disabled"]
+OverallStatus = Literal["healthy", "degraded", "down"]
+
+
+class HealthCheck200Response(msgspec.Struct, kw_only=True):
+    status: OverallStatus
+    timestamp: datetime
+    version: str
+    services: dict[str, ServiceStatus]
+    response_time: int  # milliseconds
+
+
+class HealthService:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        timeout: float,
+        redis_check: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self.redis_check = redis_check
+
+    async def _probe(self, name: str, check: Callable[[], Awaitable[None]]) -> ServiceStatus:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await check()
+        except Exception as exc:  # any failure, including the timeout, means the service is down
+            logger.warning("%s health check failed: %r", name, exc)
+            return "down"
+        return "healthy"
+
+    async def check(self) -> HealthCheck200Response:
+        started = time.perf_counter()
+
+        database_status = await self._probe("database", lambda: ping(self.engine))
+        redis_status: ServiceStatus = "disabled"
+        if self.redis_check is not None:
+            redis_status = await self._probe("redis", self.redis_check)
+
+        overall: OverallStatus = "healthy"
+        if database_status == "down":
+            overall = "down"
+        elif redis_status == "down":
+            overall = "degraded"
+        return HealthCheck200Response(
+            status=overall,
+            timestamp=utcnow(),
+            version=API_VERSION,
+            services={"database": database_status, "redis": redis_status, "api": "healthy"},
+            response_time=round((time.perf_counter() - started) * 1000),
+        )

@@ -1,0 +1,107 @@
+"""Every query on the api_keys table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from buena_server.tables import api_keys
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: str
+    account_id: str
+    name: str
+    description: str | None
+    key_preview: str
+    permissions: list[str]
+    is_active: bool
+    created_at: datetime
+    expires_at: datetime | None
+    last_used: datetime | None
+
+
+_COLUMNS = (
+    api_keys.c.id,
+    api_keys.c.account_id,
+    api_keys.c.name,
+    api_keys.c.description,
+    api_keys.c.key_preview,
+    api_keys.c.permissions,
+    api_keys.c.is_active,
+    api_keys.c.created_at,
+    api_keys.c.expires_at,
+    api_keys.c.last_used,
+)
+
+
+def _record(row: RowMapping) -> ApiKeyRecord:
+    return ApiKeyRecord(**row)
+
+
+class ApiKeyRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def find_by_digest(self, digest: str) -> ApiKeyRecord | None:
+        result = await self.conn.execute(select(*_COLUMNS).where(api_keys.c.key_digest == digest))
+        row = result.mappings().first()
+        return _record(row) if row else None
+
+    async def get(self, account_id: str, key_id: str) -> ApiKeyRecord | None:
+        result = await self.conn.execute(
+            select(*_COLUMNS).where(api_keys.c.account_id == account_id, api_keys.c.id == key_id)
+        )
+        row = result.mappings().first()
+        return _record(row) if row else None
+
+    async def list(self, account_id: str) -> tuple[Sequence[ApiKeyRecord], int]:
+        result = await self.conn.execute(
+            select(*_COLUMNS)
+            .where(api_keys.c.account_id == account_id)
+            .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+        )
+        records = [_record(row) for row in result.mappings()]
+        return records, len(records)
+
+    async def insert(self, record: ApiKeyRecord, *, digest: str) -> None:
+        await self.conn.execute(
+            api_keys.insert().values(
+                id=record.id,
+                account_id=record.account_id,
+                name=record.name,
+                description=record.description,
+                key_digest=digest,
+                key_preview=record.key_preview,
+                permissions=record.permissions,
+                is_active=record.is_active,
+                created_at=record.created_at,
+                expires_at=record.expires_at,
+                last_used=record.last_used,
+            )
+        )
+
+    async def revoke(self, account_id: str, key_id: str, when: datetime) -> bool:
+        result = await self.conn.execute(
+            update(api_keys)
+            .where(api_keys.c.account_id == account_id, api_keys.c.id == key_id)
+            .values(is_active=False, revoked_at=func.coalesce(api_keys.c.revoked_at, when))
+        )
+        return result.rowcount > 0
+
+    async def record_last_used(self, usage: Mapping[str, datetime]) -> None:
+        """Write the latest use of each key, never moving a timestamp backwards."""
+        for key_id, when in usage.items():
+            await self.conn.execute(
+                update(api_keys)
+                .where(
+                    api_keys.c.id == key_id,
+                    (api_keys.c.last_used.is_(None)) | (api_keys.c.last_used < when),
+                )
+                .values(last_used=when)
+            )

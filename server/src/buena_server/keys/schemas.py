@@ -1,0 +1,68 @@
+"""Request and response bodies of /keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from buena_server.auth.permissions import ALL_PERMISSIONS
+from buena_server.validation import FutureTimestamp, StringList, Text, field
+
+KeyName = Annotated[
+    str,
+    field(Text(100, min_length=1), description="Descriptive name", min_length=1, max_length=100),
+]
+KeyDescription = Annotated[str, field(Text(500), description="Key description", max_length=500)]
+Permissions = Annotated[
+    list[str],
+    field(
+        StringList(
+            max_items=len(ALL_PERMISSIONS), item_max_length=32, allowed=ALL_PERMISSIONS, min_items=1
+        ),
+        description="Permissions to grant; the calling key must hold each of them. "
+        f"One or more of: {', '.join(ALL_PERMISSIONS)}",
+        min_items=1,
+    ),
+]
+ExpiresAt = Annotated[
+    datetime,
+    field(FutureTimestamp(), description="Expiry, in the future, with a time zone offset"),
+]
+
+
+class CreateApiKeyRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: KeyName
+    permissions: Permissions
+    expires_at: ExpiresAt | None = None
+    description: KeyDescription | None = None
+
+
+class ApiKey(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    description: str | None
+    key_preview: str
+    permissions: list[str]
+    last_used: datetime | None
+    is_active: bool
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class CreatedApiKey(ApiKey, kw_only=True):
+    """The one response that carries the full key: save it, it is never shown again."""
+
+    key: str
+
+
+class ListApiKeysResponse(msgspec.Struct, kw_only=True):
+    data: list[ApiKey]
+    total: int
+
+
+class RevokeApiKeyResponse(msgspec.Struct, kw_only=True):
+    success: bool
+    message: str
+    revoked_id: str

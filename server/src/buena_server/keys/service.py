@@ -1,0 +1,113 @@
+"""Decisions about API keys: scope containment, one-time secrets, revocation."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime
+
+from buena_server.auth.principal import Principal
+from buena_server.auth.tokens import generate_key, key_digest, key_preview
+from buena_server.auth.usage import KeyUsageTracker
+from buena_server.clock import utcnow
+from buena_server.errors import ApiKeyNotFound, PermissionDenied
+from buena_server.ids import new_id
+from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
+from buena_server.keys.schemas import (
+    ApiKey,
+    CreateApiKeyRequest,
+    CreatedApiKey,
+    ListApiKeysResponse,
+    RevokeApiKeyResponse,
+)
+from buena_server.validation import Context, validate
+
+
+def _public(record: ApiKeyRecord) -> ApiKey:
+    return ApiKey(
+        id=record.id,
+        name=record.name,
+        description=record.description,
+        key_preview=record.key_preview,
+        permissions=list(record.permissions),
+        last_used=record.last_used,
+        is_active=record.is_active,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+    )
+
+
+async def issue_key(
+    repository: ApiKeyRepository,
+    *,
+    account_id: str,
+    name: str,
+    permissions: Iterable[str],
+    description: str | None = None,
+    expires_at: datetime | None = None,
+    key: str | None = None,
+) -> tuple[ApiKeyRecord, str]:
+    """Store a new key (generated unless given) and return it with its secret."""
+    secret = key or generate_key()
+    record = ApiKeyRecord(
+        id=new_id("key"),
+        account_id=account_id,
+        name=name,
+        description=description,
+        key_preview=key_preview(secret),
+        permissions=list(permissions),
+        is_active=True,
+        created_at=utcnow(),
+        expires_at=expires_at,
+        last_used=None,
+    )
+    await repository.insert(record, digest=key_digest(secret))
+    return record, secret
+
+
+class ApiKeyService:
+    def __init__(
+        self, repository: ApiKeyRepository, usage: KeyUsageTracker, context: Context
+    ) -> None:
+        self.repository = repository
+        self.usage = usage
+        self.context = context
+
+    async def list(self, principal: Principal) -> ListApiKeysResponse:
+        records, total = await self.repository.list(principal.account_id)
+        keys = []
+        for record in records:
+            # Uses not yet flushed to the database are newer than what it holds.
+            pending = self.usage.pending(record.id)
+            if pending is not None and (record.last_used is None or pending > record.last_used):
+                record = dataclasses.replace(record, last_used=pending)
+            keys.append(_public(record))
+        return ListApiKeysResponse(data=keys, total=total)
+
+    async def create(self, principal: Principal, request: CreateApiKeyRequest) -> CreatedApiKey:
+        request = validate(request, self.context)
+        beyond = [p for p in request.permissions if p not in principal.permissions]
+        if beyond:
+            raise PermissionDenied(
+                "A key can only grant permissions it holds itself",
+                details={"required": beyond, "granted": sorted(principal.permissions)},
+            )
+        record, secret = await issue_key(
+            self.repository,
+            account_id=principal.account_id,
+            name=request.name,
+            permissions=request.permissions,
+            description=request.description,
+            expires_at=request.expires_at,
+        )
+        public = _public(record)
+        return CreatedApiKey(
+            **{f: getattr(public, f) for f in public.__struct_fields__}, key=secret
+        )
+
+    async def revoke(self, principal: Principal, key_id: str) -> RevokeApiKeyResponse:
+        if not await self.repository.revoke(principal.account_id, key_id, utcnow()):
+            raise ApiKeyNotFound(f"API key {key_id} not found", details={"key_id": key_id})
+        return RevokeApiKeyResponse(
+            success=True, message=f"API key {key_id} revoked", revoked_id=key_id
+        )

@@ -1,0 +1,216 @@
+"""HTTP endpoints for leads: parse, authorise (guards), call the service, return."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from buena_server.auth.guards import requires
+from buena_server.auth.permissions import Permission
+from buena_server.auth.principal import Principal
+from buena_server.errors import ValidationFailed
+from buena_server.leads.repository import LeadQuery, LeadRepository
+from buena_server.leads.schemas import (
+    DEFAULT_PAGE_SIZE,
+    LEAD_STATUSES,
+    MAX_PAGE_SIZE,
+    SORT_FIELDS,
+    SORT_ORDERS,
+    CreateLeadRequest,
+    DeleteLeadResponse,
+    Lead,
+    ListLeads200Response,
+    UpdateLeadRequest,
+)
+from buena_server.leads.service import LeadService
+from buena_server.openapi_docs import error_responses
+from buena_server.validation import Context
+
+MAX_FILTER_LENGTH = 200
+
+LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
+
+
+def provide_lead_service(
+    conn: NamedDependency[AsyncConnection], validation_context: NamedDependency[Context]
+) -> LeadService:
+    return LeadService(LeadRepository(conn), validation_context)
+
+
+def lead_query(
+    limit: int | None,
+    offset: int | None,
+    sort: str | None,
+    order: str | None,
+    search: str | None,
+    company: str | None,
+    status: str | None,
+) -> LeadQuery:
+    """Check list parameters' values (422) and apply defaults; limit above 100 becomes 100."""
+    errors: list[dict[str, str]] = []
+    if limit is not None and limit < 1:
+        errors.append({"field": "limit", "message": "limit must be at least 1"})
+    if offset is not None and offset < 0:
+        errors.append({"field": "offset", "message": "offset must not be negative"})
+    for name, value, allowed in (
+        ("sort", sort, SORT_FIELDS),
+        ("order", order, SORT_ORDERS),
+        ("status", status, LEAD_STATUSES),
+    ):
+        if value is not None and value not in allowed:
+            errors.append(
+                {"field": name, "message": f"{name} must be one of: {', '.join(allowed)}"}
+            )
+    for name, value in (("search", search), ("company", company)):
+        if value is not None and len(value) > MAX_FILTER_LENGTH:
+            errors.append(
+                {"field": name, "message": f"{name} must be at most {MAX_FILTER_LENGTH} characters"}
+            )
+    if errors:
+        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+    return LeadQuery(
+        search=search.strip() or None if search else None,
+        company=company.strip() or None if company else None,
+        status=status,
+        sort=sort or "created_at",
+        order=order or "desc",
+        limit=min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+        offset=offset or 0,
+    )
+
+
+class LeadController(Controller):
+    path = "/leads"
+    tags = ["Leads"]
+    dependencies = {"service": Provide(provide_lead_service, sync_to_thread=False)}
+
+    @get(
+        operation_id="list_leads",
+        summary="List leads",
+        description="Requires `leads:read`. Pages are stable: ties in the sort are broken by id.",
+        guards=[requires(Permission.LEADS_READ)],
+        responses=error_responses(400, 403, 422),
+    )
+    async def list_leads(
+        self,
+        service: NamedDependency[LeadService],
+        principal: NamedDependency[Principal],
+        limit: Annotated[
+            int | None,
+            Parameter(
+                description="Page size: default 50; values above 100 are applied as 100",
+                schema_extra={"minimum": 1},
+            ),
+        ] = None,
+        offset: Annotated[
+            int | None,
+            Parameter(description="Leads to skip (default 0)", schema_extra={"minimum": 0}),
+        ] = None,
+        sort: Annotated[
+            str | None,
+            Parameter(
+                description="Sort field (default created_at)",
+                schema_extra={"enum": list(SORT_FIELDS)},
+            ),
+        ] = None,
+        order: Annotated[
+            str | None,
+            Parameter(
+                description="Sort order (default desc)", schema_extra={"enum": list(SORT_ORDERS)}
+            ),
+        ] = None,
+        search: Annotated[
+            str | None,
+            Parameter(
+                description="Case-insensitive substring of first name, last name, "
+                "'first last' or email",
+                schema_extra={"max_length": MAX_FILTER_LENGTH},
+            ),
+        ] = None,
+        company: Annotated[
+            str | None,
+            Parameter(
+                description="Case-insensitive substring of the company name",
+                schema_extra={"max_length": MAX_FILTER_LENGTH},
+            ),
+        ] = None,
+        status: Annotated[
+            str | None,
+            Parameter(
+                description="Only leads with this status (default: every status)",
+                schema_extra={"enum": list(LEAD_STATUSES)},
+            ),
+        ] = None,
+    ) -> ListLeads200Response:
+        query = lead_query(limit, offset, sort, order, search, company, status)
+        return await service.list(principal.account_id, query)
+
+    @post(
+        operation_id="create_lead",
+        summary="Create a lead",
+        description="Requires `leads:write`. The email must be unique within the account.",
+        guards=[requires(Permission.LEADS_WRITE)],
+        responses=error_responses(400, 403, 409, 413, 415, 422),
+    )
+    async def create_lead(
+        self,
+        service: NamedDependency[LeadService],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CreateLeadRequest],
+    ) -> Lead:
+        return await service.create(principal.account_id, data)
+
+    @get(
+        "/{lead_id:str}",
+        operation_id="get_lead",
+        summary="Get a lead",
+        description="Requires `leads:read`.",
+        guards=[requires(Permission.LEADS_READ)],
+        responses=error_responses(403, 404),
+    )
+    async def get_lead(
+        self,
+        service: NamedDependency[LeadService],
+        principal: NamedDependency[Principal],
+        lead_id: LeadId,
+    ) -> Lead:
+        return await service.get(principal.account_id, lead_id)
+
+    @patch(
+        "/{lead_id:str}",
+        operation_id="update_lead",
+        summary="Update a lead",
+        description="Requires `leads:write`. Absent fields are unchanged, null clears an optional "
+        "field, tags replace the array, custom_fields merge key by key (null removes a key).",
+        guards=[requires(Permission.LEADS_WRITE)],
+        responses=error_responses(400, 403, 404, 409, 413, 415, 422),
+    )
+    async def update_lead(
+        self,
+        service: NamedDependency[LeadService],
+        principal: NamedDependency[Principal],
+        lead_id: LeadId,
+        data: JSONBody[UpdateLeadRequest],
+    ) -> Lead:
+        return await service.update(principal.account_id, lead_id, data)
+
+    @delete(
+        "/{lead_id:str}",
+        operation_id="delete_lead",
+        summary="Delete a lead",
+        description="Requires `leads:delete`. Permanent.",
+        status_code=200,
+        guards=[requires(Permission.LEADS_DELETE)],
+        responses=error_responses(403, 404),
+    )
+    async def delete_lead(
+        self,
+        service: NamedDependency[LeadService],
+        principal: NamedDependency[Principal],
+        lead_id: LeadId,
+    ) -> DeleteLeadResponse:
+        return await service.delete(principal.account_id, lead_id)

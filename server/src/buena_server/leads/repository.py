@@ -1,0 +1,156 @@
+"""Every query on the leads table. All of them are scoped to one account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from buena_server.leads.schemas import Lead
+from buena_server.tables import leads
+
+
+class DuplicateEmail(Exception):
+    def __init__(self, existing_id: str) -> None:
+        super().__init__(existing_id)
+        self.existing_id = existing_id
+
+
+@dataclass(frozen=True, slots=True)
+class LeadQuery:
+    search: str | None = None
+    company: str | None = None
+    status: str | None = None
+    sort: str = "created_at"
+    order: str = "desc"
+    limit: int = 50
+    offset: int = 0
+
+
+_LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
+
+
+def _contains(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, case-folded, wildcards escaped."""
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _lead(row: RowMapping) -> Lead:
+    return Lead(**row)
+
+
+class LeadRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, account_id: str, lead_id: str, *, for_update: bool = False) -> Lead | None:
+        query = select(*_LEAD_COLUMNS).where(
+            leads.c.account_id == account_id, leads.c.id == lead_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.conn.execute(query)).mappings().first()
+        return _lead(row) if row else None
+
+    async def find_id_by_email(self, account_id: str, email_lower: str) -> str | None:
+        result = await self.conn.execute(
+            select(leads.c.id).where(
+                leads.c.account_id == account_id, leads.c.email_lower == email_lower
+            )
+        )
+        return result.scalar_one_or_none()
+
+    def _filtered(self, account_id: str, query: LeadQuery) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [leads.c.account_id == account_id]
+        if query.status:
+            conditions.append(leads.c.status == query.status)
+        if query.company:
+            conditions.append(func.lower(leads.c.company).like(_contains(query.company), "\\"))
+        if query.search:
+            pattern = _contains(query.search)
+            full_name = leads.c.first_name + literal(" ") + leads.c.last_name
+            conditions.append(
+                or_(
+                    func.lower(full_name).like(pattern, "\\"),
+                    leads.c.email_lower.like(pattern, "\\"),
+                )
+            )
+        return conditions
+
+    async def find_page(self, account_id: str, query: LeadQuery) -> tuple[Sequence[Lead], int]:
+        conditions = self._filtered(account_id, query)
+        page: Select[Any] = (
+            select(*_LEAD_COLUMNS)
+            .where(*conditions)
+            .order_by(*self._ordering(query))
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        rows = (await self.conn.execute(page)).mappings().all()
+        count = select(func.count()).select_from(leads).where(*conditions)
+        total = int((await self.conn.execute(count)).scalar_one())
+        return [_lead(row) for row in rows], total
+
+    @staticmethod
+    def _ordering(query: LeadQuery) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        column: ColumnElement[Any] = leads.c[query.sort]
+        if query.sort in {"first_name", "last_name"}:
+            column = func.lower(column)
+        # The id breaks ties so that consecutive pages never overlap or skip a lead.
+        if query.order == "asc":
+            return column.asc(), leads.c.id.asc()
+        return column.desc(), leads.c.id.desc()
+
+    async def insert(self, account_id: str, lead: Lead) -> None:
+        values = {**_values(lead), "id": lead.id, "account_id": account_id}
+        await self._write_unique_email(account_id, lead.email, leads.insert().values(values))
+
+    async def update(self, account_id: str, lead: Lead) -> None:
+        statement = (
+            update(leads)
+            .where(leads.c.account_id == account_id, leads.c.id == lead.id)
+            .values(_values(lead))
+        )
+        await self._write_unique_email(account_id, lead.email, statement)
+
+    async def _write_unique_email(self, account_id: str, email: str, statement: Any) -> None:
+        """Run a write guarded by the (account, email) unique index, never check-then-insert."""
+        try:
+            async with self.conn.begin_nested():
+                await self.conn.execute(statement)
+        except IntegrityError:
+            existing = await self.find_id_by_email(account_id, email.lower())
+            if existing is None:
+                raise
+            raise DuplicateEmail(existing) from None
+
+    async def delete(self, account_id: str, lead_id: str) -> bool:
+        result = await self.conn.execute(
+            delete(leads).where(leads.c.account_id == account_id, leads.c.id == lead_id)
+        )
+        return result.rowcount > 0
+
+
+def _values(lead: Lead) -> dict[str, Any]:
+    return {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "email_lower": lead.email.lower(),
+        "company": lead.company,
+        "phone": lead.phone,
+        "linkedin_url": lead.linkedin_url,
+        "job_title": lead.job_title,
+        "location": lead.location,
+        "notes": lead.notes,
+        "tags": lead.tags,
+        "custom_fields": lead.custom_fields,
+        "status": lead.status,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+    }

@@ -1,0 +1,169 @@
+"""Request and response bodies of /leads (field names exactly as the SDK reference)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from buena_server.validation import (
+    Email,
+    HttpUrl,
+    JsonObject,
+    OneOf,
+    Phone,
+    StringList,
+    Text,
+    field,
+)
+
+LEAD_STATUSES = ("active", "inactive", "contacted")
+LeadStatusName = Literal["active", "inactive", "contacted"]
+SORT_FIELDS = ("created_at", "updated_at", "first_name", "last_name")
+SORT_ORDERS = ("asc", "desc")
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+CUSTOM_FIELDS_RULE = JsonObject(max_keys=100, max_key_length=100, max_bytes=16_384, max_depth=5)
+
+
+def _text(max_length: int, description: str, *, required: bool = False) -> msgspec.Meta:
+    min_length = 1 if required else 0
+    return field(
+        Text(max_length, min_length=min_length),
+        description=description,
+        max_length=max_length,
+        min_length=min_length or None,
+        non_null="string" if required else None,
+    )
+
+
+_STATUS_DOC = "Lead status"
+FirstName = Annotated[str, _text(100, "Lead's first name", required=True)]
+LastName = Annotated[str, _text(100, "Lead's last name", required=True)]
+EmailAddress = Annotated[
+    str,
+    field(
+        Email(),
+        description="Email address, unique per account (case-insensitive)",
+        format="email",
+        max_length=320,
+        non_null="string",
+    ),
+]
+Company = Annotated[str, _text(200, "Company name")]
+PhoneNumber = Annotated[
+    str,
+    field(
+        Phone(),
+        description="Phone number in international format, e.g. +1-555-123-4567",
+        max_length=50,
+    ),
+]
+LinkedInUrl = Annotated[
+    str,
+    field(
+        HttpUrl(), description="LinkedIn profile URL (http or https)", format="uri", max_length=500
+    ),
+]
+JobTitle = Annotated[str, _text(200, "Job title")]
+Location = Annotated[str, _text(200, "Location/city")]
+Notes = Annotated[
+    str, field(Text(10_000, strip=False), description="Additional notes", max_length=10_000)
+]
+Tags = Annotated[
+    list[str],
+    field(
+        StringList(max_items=50, item_max_length=50),
+        description="Tags (at most 50, each at most 50 characters; duplicates are dropped)",
+        max_items=50,
+    ),
+]
+CustomFields = Annotated[
+    dict[str, Any],
+    field(
+        CUSTOM_FIELDS_RULE,
+        description="Custom JSON data: at most 100 keys, nesting depth 5, 16 KiB encoded",
+        max_properties=100,
+    ),
+]
+# On create, a null status means the default ("active"); on update it cannot be cleared.
+InitialStatus = Annotated[
+    str,
+    field(
+        OneOf(LEAD_STATUSES),
+        description=f"{_STATUS_DOC} (default active)",
+        enum=[*LEAD_STATUSES, None],
+    ),
+]
+Status = Annotated[
+    str,
+    field(
+        OneOf(LEAD_STATUSES), description=_STATUS_DOC, enum=list(LEAD_STATUSES), non_null="string"
+    ),
+]
+
+
+class CreateLeadRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    first_name: FirstName
+    last_name: LastName
+    email: EmailAddress
+    company: Company | None = None
+    phone: PhoneNumber | None = None
+    linkedin_url: LinkedInUrl | None = None
+    job_title: JobTitle | None = None
+    location: Location | None = None
+    notes: Notes | None = None
+    tags: Tags | None = None
+    custom_fields: CustomFields | None = None
+    status: InitialStatus | None = None
+
+
+class UpdateLeadRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Absent = unchanged; null clears an optional field; tags replace; custom_fields merge."""
+
+    first_name: FirstName | UnsetType | None = UNSET
+    last_name: LastName | UnsetType | None = UNSET
+    email: EmailAddress | UnsetType | None = UNSET
+    company: Company | UnsetType | None = UNSET
+    phone: PhoneNumber | UnsetType | None = UNSET
+    linkedin_url: LinkedInUrl | UnsetType | None = UNSET
+    job_title: JobTitle | UnsetType | None = UNSET
+    location: Location | UnsetType | None = UNSET
+    notes: Notes | UnsetType | None = UNSET
+    tags: Tags | UnsetType | None = UNSET
+    custom_fields: CustomFields | UnsetType | None = UNSET
+    status: Status | UnsetType | None = UNSET
+
+
+class Lead(msgspec.Struct, kw_only=True):
+    id: str
+    first_name: str
+    last_name: str
+    email: str
+    company: str | None
+    phone: str | None
+    linkedin_url: str | None
+    job_title: str | None
+    location: str | None
+    notes: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    status: LeadStatusName
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListLeads200Response(msgspec.Struct, kw_only=True):
+    data: list[Lead]
+    total: int
+    limit: int
+    offset: int
+
+
+class DeleteLeadResponse(msgspec.Struct, kw_only=True):
+    success: bool
+    message: str
+    deleted_id: str

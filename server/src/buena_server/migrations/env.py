@@ -1,0 +1,45 @@
+"""Alembic environment: one migration history for SQLite and PostgreSQL.
+
+Used programmatically (``buena_server.migrate``), which hands over a connection, and from the
+alembic command line, which reads BUENA_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from buena_server.tables import metadata
+
+config = context.config
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_from_settings() -> None:
+    from buena_server.config import get_settings
+    from buena_server.db import create_engine
+
+    engine = create_engine(get_settings().database_url)
+    async with engine.connect() as conn:
+        await conn.run_sync(_run)
+        await conn.commit()
+    await engine.dispose()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    asyncio.run(_run_from_settings())

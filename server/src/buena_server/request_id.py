@@ -1,0 +1,38 @@
+"""The request id: one per request, in the X-Request-ID header and in every error body."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+HEADER = "x-request-id"
+_STATE_KEY = "buena_request_id"
+# A caller-supplied id is echoed back when it is short and plain, so that clients and proxies
+# can correlate logs; anything else is replaced by a fresh one.
+_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_of(scope: Scope | dict[str, Any]) -> str:
+    state = scope.setdefault("state", {})
+    existing = state.get(_STATE_KEY)
+    if isinstance(existing, str):
+        return existing
+    incoming = ""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            break
+    request_id = incoming if _ACCEPTABLE.match(incoming) else f"req_{uuid.uuid4().hex}"
+    state[_STATE_KEY] = request_id
+    return request_id
+
+
+async def add_request_id_header(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: runs for every response, including router 404/405 errors."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        headers[HEADER] = request_id_of(scope)

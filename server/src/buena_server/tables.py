@@ -1,0 +1,110 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create exactly this.
+
+Every table that holds customer data carries ``account_id`` and every index starts with it:
+each query touches one account (and, past one PostgreSQL, one shard).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every dialect (SQLite has no time zone type)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", String(1000), nullable=True),
+    # sha256 of the full key, hex; the key itself is never stored.
+    Column("key_digest", String(64), nullable=False, unique=True),
+    Column("key_preview", String(16), nullable=False),
+    Column("permissions", JSON(), nullable=False),
+    Column("is_active", Boolean(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("last_used", UTCDateTime(), nullable=True),
+    Index(None, "account_id", "created_at"),
+)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("email", String(320), nullable=False),
+    # The lower-cased email, computed in Python, so uniqueness is case-insensitive and
+    # identical on every dialect.
+    Column("email_lower", String(320), nullable=False),
+    Column("company", String(200), nullable=True),
+    Column("phone", String(50), nullable=True),
+    Column("linkedin_url", String(500), nullable=True),
+    Column("job_title", String(200), nullable=True),
+    Column("location", String(200), nullable=True),
+    Column("notes", Text(), nullable=True),
+    Column("tags", JSON(), nullable=False),
+    Column("custom_fields", JSON(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("uq_leads_account_id_email_lower", "account_id", "email_lower", unique=True),
+    Index(None, "account_id", "created_at", "id"),
+    Index(None, "account_id", "updated_at", "id"),
+)

@@ -1,0 +1,260 @@
+"""Value rules for request fields: declared once, enforced here (422), documented in OpenAPI.
+
+Request structs decode structurally (types, required and unknown fields: 400). Each field's
+value rule rides in ``msgspec.Meta(extra=...)``, which msgspec itself ignores, and its
+OpenAPI keywords ride in ``extra_json_schema``, which Litestar copies into the schema. So the
+documented constraint and the enforced one come from the same line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import email_validator
+import msgspec
+import phonenumbers
+
+from buena_server.clock import utcnow
+from buena_server.errors import ValidationFailed
+
+_RULE_KEY = "buena_rule"
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What rules may depend on besides the value."""
+
+    default_phone_region: str | None = None
+
+
+class Invalid(Exception):
+    """Raised by a rule with a message for the client."""
+
+
+class Rule(Protocol):
+    def apply(self, value: Any, context: Context) -> Any:
+        """Return the value to store (possibly normalised) or raise Invalid."""
+        ...
+
+
+def field(
+    rule: Rule, *, description: str, non_null: str | None = None, **schema: Any
+) -> msgspec.Meta:
+    """Meta for a request field: the rule to enforce plus its OpenAPI keywords.
+
+    ``non_null`` documents a field whose type admits null only so that an explicit null can
+    be answered with a 422 (PATCH of a required field): the schema then shows just that type.
+    """
+    extra_schema = {key: value for key, value in schema.items() if value is not None}
+    if non_null is not None:
+        extra_schema.update(type=non_null, one_of=None)
+    return msgspec.Meta(
+        description=description,
+        extra_json_schema={"description": description, "extra": extra_schema or None},
+        extra={_RULE_KEY: rule},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    max_length: int
+    min_length: int = 0
+    strip: bool = True
+
+    def apply(self, value: str, context: Context) -> str:
+        if self.strip:
+            value = value.strip()
+        if len(value) < self.min_length:
+            raise Invalid(
+                "must not be empty"
+                if self.min_length == 1
+                else f"must be at least {self.min_length} characters"
+            )
+        if len(value) > self.max_length:
+            raise Invalid(f"must be at most {self.max_length} characters")
+        if "\x00" in value:
+            raise Invalid("must not contain NUL characters")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    def apply(self, value: str, context: Context) -> str:
+        value = value.strip()
+        try:
+            email_validator.validate_email(
+                value, check_deliverability=False, allow_smtputf8=True, allow_quoted_local=False
+            )
+        except email_validator.EmailNotValidError as exc:
+            raise Invalid(f"is not a valid email address: {exc}") from None
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    max_length: int = 50
+
+    def apply(self, value: str, context: Context) -> str:
+        value = value.strip()
+        if len(value) > self.max_length:
+            raise Invalid(f"must be at most {self.max_length} characters")
+        hint = "use the international format, e.g. +1-555-123-4567"
+        try:
+            number = phonenumbers.parse(value, context.default_phone_region)
+        except phonenumbers.NumberParseException:
+            raise Invalid(f"is not a phone number ({hint})") from None
+        if not phonenumbers.is_possible_number(number):
+            raise Invalid(f"is not a possible phone number ({hint})")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class HttpUrl:
+    max_length: int = 500
+
+    def apply(self, value: str, context: Context) -> str:
+        value = value.strip()
+        if len(value) > self.max_length:
+            raise Invalid(f"must be at most {self.max_length} characters")
+        try:
+            parts = urlsplit(value)
+            hostname = parts.hostname
+        except ValueError:
+            raise Invalid("is not a valid URL") from None
+        if parts.scheme not in {"http", "https"} or not hostname:
+            raise Invalid("must be an http(s) URL with a host, e.g. https://linkedin.com/in/jane")
+        if any(ch.isspace() for ch in value):
+            raise Invalid("must not contain whitespace")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    values: tuple[str, ...]
+
+    def apply(self, value: str, context: Context) -> str:
+        if value not in self.values:
+            raise Invalid(f"must be one of: {', '.join(self.values)}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class StringList:
+    """A list of short strings: trimmed, non-empty, duplicates dropped (first kept)."""
+
+    max_items: int
+    item_max_length: int
+    allowed: tuple[str, ...] | None = None
+    min_items: int = 0
+
+    def apply(self, value: list[str], context: Context) -> list[str]:
+        if len(value) > self.max_items:
+            raise Invalid(f"must have at most {self.max_items} items")
+        seen: dict[str, None] = {}
+        for index, raw in enumerate(value):
+            item = raw.strip()
+            if not item:
+                raise Invalid(f"item {index} must not be empty")
+            if len(item) > self.item_max_length:
+                raise Invalid(f"item {index} must be at most {self.item_max_length} characters")
+            if self.allowed is not None and item not in self.allowed:
+                raise Invalid(f"item {index} ({item!r}) must be one of: {', '.join(self.allowed)}")
+            seen.setdefault(item, None)
+        if len(seen) < self.min_items:
+            raise Invalid(f"must have at least {self.min_items} item(s)")
+        return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonObject:
+    """Free-form custom data, bounded in keys, key length, nesting and encoded size."""
+
+    max_keys: int
+    max_key_length: int
+    max_bytes: int
+    max_depth: int
+
+    def apply(self, value: dict[str, Any], context: Context) -> dict[str, Any]:
+        if len(value) > self.max_keys:
+            raise Invalid(f"must have at most {self.max_keys} keys")
+        for key in value:
+            if not key.strip() or len(key) > self.max_key_length:
+                raise Invalid(f"keys must be 1 to {self.max_key_length} characters")
+        if _depth(value) > self.max_depth:
+            raise Invalid(f"must not nest deeper than {self.max_depth} levels")
+        self.check_size(value)
+        return value
+
+    def check_size(self, value: dict[str, Any]) -> None:
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > self.max_bytes:
+            raise Invalid(f"must encode to at most {self.max_bytes} bytes of JSON (got {size})")
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class FutureTimestamp:
+    def apply(self, value: datetime, context: Context) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise Invalid("must include a time zone offset, e.g. 2027-01-01T00:00:00Z")
+        if value <= utcnow():
+            raise Invalid("must be in the future")
+        return value
+
+
+@cache
+def _rules_of(struct_type: type[msgspec.Struct]) -> tuple[tuple[str, Rule], ...]:
+    info = msgspec.inspect.type_info(struct_type)
+    assert isinstance(info, msgspec.inspect.StructType)
+    found: list[tuple[str, Rule]] = []
+    for struct_field in info.fields:
+        for metadata in _metadata_in(struct_field.type):
+            rule = (metadata.extra or {}).get(_RULE_KEY)
+            if rule is not None:
+                found.append((struct_field.name, rule))
+    return tuple(found)
+
+
+def _metadata_in(field_type: msgspec.inspect.Type) -> Iterator[msgspec.inspect.Metadata]:
+    if isinstance(field_type, msgspec.inspect.Metadata):
+        yield field_type
+    elif isinstance(field_type, msgspec.inspect.UnionType):
+        for member in field_type.types:
+            yield from _metadata_in(member)
+
+
+def validate(struct: S, context: Context) -> S:
+    """Apply every field's rule; collect all failures into one 422."""
+    errors: list[dict[str, str]] = []
+    changes: dict[str, Any] = {}
+    for name, rule in _rules_of(type(struct)):
+        value = getattr(struct, name)
+        if value is None or value is msgspec.UNSET:
+            continue
+        try:
+            changes[name] = rule.apply(value, context)
+        except Invalid as exc:
+            errors.append({"field": name, "message": f"{name} {exc}"})
+    if errors:
+        raise_invalid(errors)
+    return msgspec.structs.replace(struct, **changes) if changes else struct
+
+
+def raise_invalid(errors: Sequence[dict[str, str]]) -> None:
+    first = errors[0]["message"]
+    message = first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more errors)"
+    raise ValidationFailed(message, details={"errors": list(errors)})

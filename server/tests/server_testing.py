@@ -1,0 +1,70 @@
+"""Helpers shared by the server tests (importable because pytest's pythonpath has this folder)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from buena_server.db import write_transaction
+from buena_server.keys.repository import ApiKeyRepository
+from buena_server.keys.service import issue_key
+
+API = "/api/v2"
+ERROR_FIELDS = {"error", "code", "message", "version", "timestamp", "request_id", "details"}
+
+
+class Account:
+    """An account and its admin key, with helpers to call the API as it."""
+
+    def __init__(
+        self, client: AsyncTestClient[Litestar], account_id: str, key: str, key_id: str
+    ) -> None:
+        self.client = client
+        self.id = account_id
+        self.key = key
+        self.key_id = key_id
+
+    def headers(self, key: str | None = None) -> dict[str, str]:
+        return {"x-api-key": key or self.key}
+
+    async def key_with(self, *permissions: str, **kwargs: Any) -> str:
+        engine = self.client.app.state.engine
+        async with write_transaction(engine) as conn:
+            _record, secret = await issue_key(
+                ApiKeyRepository(conn),
+                account_id=self.id,
+                name=kwargs.pop("name", "test key"),
+                permissions=permissions,
+                **kwargs,
+            )
+        return secret
+
+    async def create_lead(self, **fields: Any) -> dict[str, Any]:
+        body = {"first_name": "Jane", "last_name": "Doe", **fields}
+        body.setdefault("email", f"{body['first_name']}.{body['last_name']}@example.com".lower())
+        response = await self.client.post(f"{API}/leads", json=body, headers=self.headers())
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+AccountFactory = Callable[..., Awaitable["Account"]]
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The one error shape, with the expected status and code."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["error"] is True
+    assert body["code"] == code
+    assert body["version"] == "2.0"
+    assert isinstance(body["message"], str)
+    assert body["message"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert body["timestamp"].endswith("Z")
+    assert isinstance(body["details"], dict)
+    assert set(body) == ERROR_FIELDS
+    return body

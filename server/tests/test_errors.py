@@ -1,0 +1,66 @@
+"""The one error shape for every failure, and the request id on every response."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from buena_server.leads.service import LeadService
+
+from server_testing import API, Account, assert_error
+
+
+async def test_unknown_route(client: AsyncTestClient[Litestar]) -> None:
+    for path in (f"{API}/nothing", "/elsewhere", f"{API}/leads/a/b"):
+        assert_error(await client.get(path), 404, "NOT_FOUND")
+
+
+async def test_method_not_allowed(client: AsyncTestClient[Litestar], account: Account) -> None:
+    response = await client.put(f"{API}/leads", headers=account.headers())
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_internal_error_hides_the_details(
+    client: AsyncTestClient[Litestar], account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def explode(*_args: object) -> None:
+        raise RuntimeError("secret internals at /srv/buena/db.py line 42")
+
+    monkeypatch.setattr(LeadService, "get", explode)
+    response = await client.get(f"{API}/leads/lead_x", headers=account.headers())
+    assert_error(response, 500, "INTERNAL_ERROR")
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_request_id_on_success_and_error(
+    client: AsyncTestClient[Litestar], account: Account
+) -> None:
+    ok = await client.get(f"{API}/health")
+    error = await client.get(f"{API}/leads")
+    ids = {ok.headers["x-request-id"], error.headers["x-request-id"]}
+    assert len(ids) == 2
+    assert error.json()["request_id"] == error.headers["x-request-id"]
+
+
+async def test_plain_client_request_id_is_echoed(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get(f"{API}/leads", headers={"x-request-id": "trace-abc.123"})
+    assert response.headers["x-request-id"] == "trace-abc.123"
+    assert response.json()["request_id"] == "trace-abc.123"
+    odd = await client.get(f"{API}/leads", headers={"x-request-id": "<script>" * 30})
+    assert odd.headers["x-request-id"].startswith("req_")
+
+
+async def test_database_unavailable_is_503(
+    client: AsyncTestClient[Litestar], account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    async def unavailable(*_args: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(LeadService, "list", unavailable)
+    response = await client.get(f"{API}/leads", headers=account.headers())
+    assert_error(response, 503, "SERVICE_UNAVAILABLE")
+    assert response.headers["retry-after"] == "1"

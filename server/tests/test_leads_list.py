@@ -1,0 +1,229 @@
+"""GET /leads: pagination, sorting, filters, totals."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from buena_server.auth.permissions import Permission
+
+from server_testing import API, Account, assert_error
+
+PEOPLE = [
+    ("John", "Smith", "john.smith@acme.com", "Acme Inc", "active"),
+    ("Johnny", "Bravo", "jb@cartoon.org", "Cartoon Network", "contacted"),
+    ("Alice", "Johnson", "alice@example.com", "Example Corp", "active"),
+    ("bob", "Stone", "bob@JOHNSTONE.io", "Stone & Sons", "inactive"),
+    ("Émile", "Zola", "emile@lettres.fr", "example corp", "active"),
+    ("Carol", "Danvers", "carol@shield.gov", None, "active"),
+]
+
+
+@pytest.fixture
+async def people(account: Account) -> list[dict[str, object]]:
+    created = []
+    for first, last, email, company, status in PEOPLE:
+        created.append(
+            await account.create_lead(
+                first_name=first, last_name=last, email=email, company=company, status=status
+            )
+        )
+    return created
+
+
+async def list_leads(client: AsyncTestClient[Litestar], account: Account, **params: object):
+    response = await client.get(f"{API}/leads", params=params, headers=account.headers())
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+class TestListLeads:
+    async def test_valid(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account)
+        assert set(body) == {"data", "total", "limit", "offset"}
+        assert body["total"] == len(PEOPLE)
+        assert body["limit"] == 50
+        assert body["offset"] == 0
+        # Default order: newest first.
+        assert [lead["id"] for lead in body["data"]] == [p["id"] for p in reversed(people)]
+
+    async def test_every_status_by_default(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        statuses = {lead["status"] for lead in (await list_leads(client, account))["data"]}
+        assert statuses == {"active", "contacted", "inactive"}
+
+    async def test_anonymous(self, client: AsyncTestClient[Litestar]) -> None:
+        assert_error(await client.get(f"{API}/leads"), 401, "UNAUTHORIZED")
+
+    async def test_missing_permission(
+        self, client: AsyncTestClient[Litestar], account: Account
+    ) -> None:
+        key = await account.key_with(Permission.LEADS_WRITE)
+        response = await client.get(f"{API}/leads", headers={"x-api-key": key})
+        body = assert_error(response, 403, "PERMISSION_DENIED")
+        assert body["details"]["required"] == ["leads:read"]
+        assert body["details"]["granted"] == ["leads:write"]
+
+    async def test_only_own_account(
+        self,
+        client: AsyncTestClient[Litestar],
+        account: Account,
+        other_account: Account,
+        people: list[dict[str, object]],
+    ) -> None:
+        await other_account.create_lead(first_name="Other", email="john.smith@acme.com")
+        body = await list_leads(client, other_account)
+        assert body["total"] == 1
+        assert body["data"][0]["first_name"] == "Other"
+        assert (await list_leads(client, other_account, search="alice"))["total"] == 0
+
+
+class TestPagination:
+    async def test_limit_above_100_is_applied_as_100(
+        self, client: AsyncTestClient[Litestar], account: Account
+    ) -> None:
+        body = await list_leads(client, account, limit=500)
+        assert body["limit"] == 100
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"limit": 0}, "limit"),
+            ({"limit": -5}, "limit"),
+            ({"offset": -1}, "offset"),
+            ({"sort": "email"}, "sort"),
+            ({"order": "up"}, "order"),
+            ({"status": "gone"}, "status"),
+            ({"search": "x" * 201}, "search"),
+        ],
+    )
+    async def test_invalid_values(
+        self,
+        client: AsyncTestClient[Litestar],
+        account: Account,
+        params: dict[str, object],
+        field: str,
+    ) -> None:
+        response = await client.get(f"{API}/leads", params=params, headers=account.headers())
+        body = assert_error(response, 422, "VALIDATION_ERROR")
+        assert body["details"]["errors"][0]["field"] == field
+
+    @pytest.mark.parametrize("params", [{"limit": "ten"}, {"offset": "1.5"}])
+    async def test_wrong_types(
+        self, client: AsyncTestClient[Litestar], account: Account, params: dict[str, object]
+    ) -> None:
+        response = await client.get(f"{API}/leads", params=params, headers=account.headers())
+        assert_error(response, 400, "INVALID_REQUEST")
+
+    @pytest.mark.parametrize("sort", ["created_at", "updated_at", "first_name", "last_name"])
+    @pytest.mark.parametrize("order", ["asc", "desc"])
+    async def test_walking_all_pages_returns_each_lead_once(
+        self, client: AsyncTestClient[Litestar], account: Account, sort: str, order: str
+    ) -> None:
+        # Many leads share a sort key (same names; timestamps may collide), so only the id
+        # tie-break keeps pages from overlapping or skipping.
+        ids = set()
+        for i in range(23):
+            lead = await account.create_lead(
+                first_name="Same", last_name="Name", email=f"s{i}@x.io"
+            )
+            ids.add(lead["id"])
+        seen: list[str] = []
+        offset = 0
+        while True:
+            body = await list_leads(client, account, limit=5, offset=offset, sort=sort, order=order)
+            assert body["total"] == 23
+            seen.extend(lead["id"] for lead in body["data"])
+            if len(body["data"]) < 5:
+                break
+            offset += 5
+        assert len(seen) == len(ids)
+        assert set(seen) == ids
+
+    async def test_offset_past_the_end(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account, offset=100)
+        assert body["data"] == []
+        assert body["total"] == len(PEOPLE)
+        assert body["offset"] == 100
+
+
+class TestSorting:
+    async def test_first_name_ascending_is_case_insensitive(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account, sort="first_name", order="asc")
+        names = [lead["first_name"] for lead in body["data"]]
+        assert names == ["Alice", "bob", "Carol", "John", "Johnny", "Émile"]
+
+    async def test_last_name_descending(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account, sort="last_name", order="desc")
+        names = [lead["last_name"] for lead in body["data"]]
+        assert names == ["Zola", "Stone", "Smith", "Johnson", "Danvers", "Bravo"]
+
+    async def test_updated_at_follows_updates(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        oldest = people[0]["id"]
+        response = await client.patch(
+            f"{API}/leads/{oldest}", json={"notes": "touched"}, headers=account.headers()
+        )
+        assert response.status_code == 200
+        body = await list_leads(client, account, sort="updated_at", order="desc")
+        assert body["data"][0]["id"] == oldest
+
+
+class TestFilters:
+    @pytest.mark.parametrize(
+        ("search", "expected"),
+        [
+            ("john", {"John", "Johnny", "Alice", "bob"}),  # first, last name and email
+            ("JOHN", {"John", "Johnny", "Alice", "bob"}),
+            ("john smith", {"John"}),  # "first last"
+            ("ny br", {"Johnny"}),  # across the space of "Johnny Bravo"
+            ("@shield.gov", {"Carol"}),
+            ("émile", {"Émile"}),
+            ("ÉMILE", {"Émile"}),  # non-ASCII case folding
+            ("%", set()),  # LIKE wildcards are literal
+            ("_", set()),
+            ("nobody", set()),
+        ],
+    )
+    async def test_search(
+        self,
+        client: AsyncTestClient[Litestar],
+        account: Account,
+        people: list[dict[str, object]],
+        search: str,
+        expected: set[str],
+    ) -> None:
+        body = await list_leads(client, account, search=search)
+        assert {lead["first_name"] for lead in body["data"]} == expected
+        assert body["total"] == len(expected)
+
+    async def test_company_substring_case_insensitive(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account, company="EXAMPLE")
+        assert {lead["first_name"] for lead in body["data"]} == {"Alice", "Émile"}
+
+    async def test_status(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account, status="active")
+        assert {lead["first_name"] for lead in body["data"]} == {"John", "Alice", "Émile", "Carol"}
+        assert body["total"] == 4
+
+    async def test_filters_combine_and_total_counts_matches_not_page(
+        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+    ) -> None:
+        body = await list_leads(client, account, search="john", status="active", limit=1)
+        assert len(body["data"]) == 1
+        assert body["total"] == 2  # John Smith and Alice Johnson

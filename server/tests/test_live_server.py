@@ -1,0 +1,158 @@
+"""The real server process: CLI bootstrap, concurrency over real sockets, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from buena_server.auth.tokens import generate_key
+
+from live_server import live_server
+
+KEY_PATTERN = re.compile(r"bna_[0-9a-f]{64}")
+
+
+def test_first_start_prints_an_admin_key_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with live_server(url, tmp_path) as server:
+        keys = KEY_PATTERN.findall(server.output())
+        assert len(set(keys)) == 1
+        key = keys[0]
+        assert f'curl -H "x-api-key: {key}"' in server.output()
+        response = httpx.get(f"{server.base_url}/leads", headers={"x-api-key": key})
+        assert response.status_code == 200
+    # A restart on the same database neither creates another account nor prints a key.
+    with live_server(url, tmp_path) as server:
+        assert not KEY_PATTERN.search(server.output())
+        response = httpx.get(f"{server.base_url}/leads", headers={"x-api-key": key})
+        assert response.status_code == 200
+
+
+def test_bootstrap_key_is_used_and_not_printed(tmp_path: Path) -> None:
+    key = generate_key()
+    url = f"sqlite:///{tmp_path / 'boot.db'}"
+    for _ in range(2):  # the second start finds the key already there
+        with live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+            assert key not in server.output()
+            response = httpx.get(f"{server.base_url}/keys", headers={"x-api-key": key})
+            assert response.status_code == 200
+            assert response.json()["total"] == 1
+
+
+def test_invalid_configuration_is_refused_readably(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "buena_server.cli", "serve"],
+        env={"BUENA_BOOTSTRAP_KEY": "secret", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "BUENA_BOOTSTRAP_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_creates_accounts_and_keys(tmp_path: Path) -> None:
+    env = {"BUENA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "buena_server.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert cli("migrate").returncode == 0
+    created = cli("accounts", "create", "--name", "Acme")
+    assert created.returncode == 0, created.stderr
+    assert len(KEY_PATTERN.findall(created.stdout)) >= 1
+    key = cli(
+        "keys",
+        "create",
+        "--name",
+        "reader",
+        "--permissions",
+        "leads:read",
+        "--expires-in-days",
+        "30",
+    )
+    assert key.returncode == 0, key.stderr
+    assert KEY_PATTERN.fullmatch(key.stdout.strip())
+    bad = cli("keys", "create", "--name", "x", "--permissions", "leads:fly")
+    assert bad.returncode == 2
+    assert "leads:fly" in bad.stderr
+    assert cli("accounts", "create", "--name", "Second").returncode == 0
+    ambiguous = cli("keys", "create", "--name", "x", "--permissions", "leads:read")
+    assert ambiguous.returncode == 2
+    assert "--account" in ambiguous.stderr
+
+
+def test_concurrent_creates_of_one_email_give_one_lead(tmp_path: Path) -> None:
+    key = generate_key()
+    database = tmp_path / "race.db"
+    with live_server(f"sqlite:///{database}", tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+
+        async def race() -> list[httpx.Response]:
+            limits = httpx.Limits(max_connections=50)
+            async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+                body = {"first_name": "Race", "last_name": "Condition", "email": "race@x.io"}
+                return await asyncio.gather(
+                    *(
+                        client.post(
+                            f"{server.base_url}/leads", json=body, headers={"x-api-key": key}
+                        )
+                        for _ in range(30)
+                    )
+                )
+
+        responses = asyncio.run(race())
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 29
+    winner = next(r.json()["id"] for r in responses if r.status_code == 201)
+    assert {r.json()["details"]["existing_id"] for r in responses if r.status_code == 409} == {
+        winner
+    }
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM leads").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("writes", [40])
+def test_concurrent_writes_all_succeed(tmp_path: Path, writes: int) -> None:
+    """SQLite has one writer: concurrent writes queue for the lock instead of failing."""
+    key = generate_key()
+    database = tmp_path / "writes.db"
+    with live_server(f"sqlite:///{database}", tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+
+        async def write_many() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=30) as client:
+                headers = {"x-api-key": key}
+
+                async def create_then_update(i: int) -> httpx.Response:
+                    created = await client.post(
+                        f"{server.base_url}/leads",
+                        json={"first_name": "W", "last_name": str(i), "email": f"w{i}@x.io"},
+                        headers=headers,
+                    )
+                    assert created.status_code == 201, created.text
+                    return await client.patch(
+                        f"{server.base_url}/leads/{created.json()['id']}",
+                        json={"custom_fields": {"n": i}},
+                        headers=headers,
+                    )
+
+                return await asyncio.gather(*(create_then_update(i) for i in range(writes)))
+
+        responses = asyncio.run(write_many())
+    assert [r.status_code for r in responses] == [200] * writes
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM leads").fetchone() == (writes,)
