@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Request, Response, Router
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
@@ -26,7 +28,9 @@ from buena_server.errors import NotFound, UnsupportedMediaType, handle_exception
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.keys.controller import ApiKeyController
+from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
+from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.ratelimit import HEADERS_STATE_KEY, KeyRateLimiter, RateLimitMiddleware
 from buena_server.request_id import add_request_id_header
 
@@ -49,12 +53,32 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
 async def add_response_headers(message: Message, scope: Scope) -> None:
     """Every response: X-Request-ID; every authenticated one: the X-RateLimit-* headers."""
     await add_request_id_header(message, scope)
-    if message["type"] == "http.response.start":
-        rate_headers = scope.get("state", {}).get(HEADERS_STATE_KEY)
-        if rate_headers:
-            headers = MutableScopeHeaders.from_message(message)
-            for name, value in rate_headers.items():
-                headers[name] = value
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in scope.get("state", {}).get(HEADERS_STATE_KEY, {}).items():
+        headers[name] = value
+    if scope.get("method") == "OPTIONS" and message["status"] == 204:
+        # Litestar's automatic OPTIONS handler can list only the methods of the first handler
+        # registered on a path; answer with every method the path really has.
+        template = _untyped(str(scope.get("path_template", "")))
+        allowed = scope["litestar_app"].state.allowed_methods.get(template)
+        if allowed:
+            headers["allow"] = allowed
+
+
+def _untyped(path: str) -> str:
+    """``/leads/{lead_id:str}`` → ``/leads/{lead_id}``."""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
+
+
+def _close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> None:
+    """Document ``additionalProperties: false`` for bodies that refuse unknown fields."""
+    components = app.openapi_schema.components.schemas or {}
+    for struct in structs:
+        schema = components.get(struct.__name__)
+        if schema is not None and struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
 
 
 def _json_not_found(response: Response[Any]) -> Response[Any]:
@@ -137,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"ApiKeyAuth": []}],
         before_request=require_json_body,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[public, api],
         dependencies={
             "conn": Provide(provide_connection),
@@ -152,6 +176,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=state,
         debug=False,
     )
+    app.state.allowed_methods = {
+        _untyped(route.path): ", ".join(sorted(route.methods)) for route in app.routes
+    }
+    _close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+    return app
 
 
 __all__ = ["BASE_PATH", "__version__", "create_app"]

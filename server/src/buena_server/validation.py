@@ -24,6 +24,12 @@ from buena_server.clock import utcnow
 from buena_server.errors import ValidationFailed
 
 _RULE_KEY = "buena_rule"
+
+# Whitespace trimmed from text values. The documented patterns name the same characters, so
+# what the schema calls blank and what the server calls blank never differ.
+TRIMMED = " \t\n\r\x0b\x0c"
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\x00 \t\n\r\x0b\x0c][^\x00]*$"
 S = TypeVar("S", bound=msgspec.Struct)
 
 
@@ -62,6 +68,22 @@ def field(
     )
 
 
+def text(
+    max_length: int, description: str, *, required: bool = False, strip: bool = True
+) -> msgspec.Meta:
+    """A text field: trimmed (unless ``strip`` is off), at most ``max_length``, no NUL
+    (PostgreSQL cannot store it); ``required`` ones must not be blank or null."""
+    min_length = 1 if required else 0
+    return field(
+        Text(max_length, min_length=min_length, strip=strip),
+        description=description,
+        max_length=max_length,
+        min_length=min_length or None,
+        pattern=NOT_BLANK if required else NO_NUL,
+        non_null="string" if required else None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     max_length: int
@@ -70,7 +92,7 @@ class Text:
 
     def apply(self, value: str, context: Context) -> str:
         if self.strip:
-            value = value.strip()
+            value = value.strip(TRIMMED)
         if len(value) < self.min_length:
             raise Invalid(
                 "must not be empty"
@@ -89,8 +111,14 @@ class Email:
     def apply(self, value: str, context: Context) -> str:
         value = value.strip()
         try:
+            # test_environment admits the reserved ".test" TLD, which developers use for
+            # fixtures; other special-use domains (.local, .invalid, ...) stay refused.
             email_validator.validate_email(
-                value, check_deliverability=False, allow_smtputf8=True, allow_quoted_local=False
+                value,
+                check_deliverability=False,
+                test_environment=True,
+                allow_smtputf8=True,
+                allow_quoted_local=False,
             )
         except email_validator.EmailNotValidError as exc:
             raise Invalid(f"is not a valid email address: {exc}") from None
@@ -159,9 +187,11 @@ class StringList:
             raise Invalid(f"must have at most {self.max_items} items")
         seen: dict[str, None] = {}
         for index, raw in enumerate(value):
-            item = raw.strip()
+            item = raw.strip(TRIMMED)
             if not item:
                 raise Invalid(f"item {index} must not be empty")
+            if "\x00" in item:
+                raise Invalid(f"item {index} must not contain NUL characters")
             if len(item) > self.item_max_length:
                 raise Invalid(f"item {index} must be at most {self.item_max_length} characters")
             if self.allowed is not None and item not in self.allowed:
@@ -185,8 +215,10 @@ class JsonObject:
         if len(value) > self.max_keys:
             raise Invalid(f"must have at most {self.max_keys} keys")
         for key in value:
-            if not key.strip() or len(key) > self.max_key_length:
-                raise Invalid(f"keys must be 1 to {self.max_key_length} characters")
+            if not key.strip(TRIMMED) or len(key) > self.max_key_length or "\x00" in key:
+                raise Invalid(
+                    f"keys must be 1 to {self.max_key_length} characters, not blank, without NUL"
+                )
         if _depth(value) > self.max_depth:
             raise Invalid(f"must not nest deeper than {self.max_depth} levels")
         self.check_size(value)

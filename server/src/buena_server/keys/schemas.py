@@ -8,13 +8,10 @@ from typing import Annotated
 import msgspec
 
 from buena_server.auth.permissions import ALL_PERMISSIONS
-from buena_server.validation import FutureTimestamp, StringList, Text, field
+from buena_server.validation import FutureTimestamp, StringList, field, text
 
-KeyName = Annotated[
-    str,
-    field(Text(100, min_length=1), description="Descriptive name", min_length=1, max_length=100),
-]
-KeyDescription = Annotated[str, field(Text(500), description="Key description", max_length=500)]
+KeyName = Annotated[str, text(100, "Descriptive name", required=True)]
+KeyDescription = Annotated[str, text(500, "Key description")]
 Permissions = Annotated[
     list[str],
     field(
@@ -24,6 +21,7 @@ Permissions = Annotated[
         description="Permissions to grant; the calling key must hold each of them. "
         f"One or more of: {', '.join(ALL_PERMISSIONS)}",
         min_items=1,
+        items={"type": "string", "enum": list(ALL_PERMISSIONS)},
     ),
 ]
 ExpiresAt = Annotated[

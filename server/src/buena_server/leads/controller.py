@@ -31,6 +31,7 @@ from buena_server.openapi_docs import error_responses
 from buena_server.validation import Context
 
 MAX_FILTER_LENGTH = 200
+MAX_OFFSET = 2**31 - 1
 
 LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
 
@@ -54,8 +55,8 @@ def lead_query(
     errors: list[dict[str, str]] = []
     if limit is not None and limit < 1:
         errors.append({"field": "limit", "message": "limit must be at least 1"})
-    if offset is not None and offset < 0:
-        errors.append({"field": "offset", "message": "offset must not be negative"})
+    if offset is not None and not 0 <= offset <= MAX_OFFSET:
+        errors.append({"field": "offset", "message": f"offset must be 0 to {MAX_OFFSET}"})
     for name, value, allowed in (
         ("sort", sort, SORT_FIELDS),
         ("order", order, SORT_ORDERS),
@@ -108,7 +109,10 @@ class LeadController(Controller):
         ] = None,
         offset: Annotated[
             int | None,
-            Parameter(description="Leads to skip (default 0)", schema_extra={"minimum": 0}),
+            Parameter(
+                description="Leads to skip (default 0)",
+                schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+            ),
         ] = None,
         sort: Annotated[
             str | None,

@@ -9,14 +9,15 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from buena_server.validation import (
+    NOT_BLANK,
     Email,
     HttpUrl,
     JsonObject,
     OneOf,
     Phone,
     StringList,
-    Text,
     field,
+    text,
 )
 
 LEAD_STATUSES = ("active", "inactive", "contacted")
@@ -29,20 +30,9 @@ DEFAULT_PAGE_SIZE = 50
 CUSTOM_FIELDS_RULE = JsonObject(max_keys=100, max_key_length=100, max_bytes=16_384, max_depth=5)
 
 
-def _text(max_length: int, description: str, *, required: bool = False) -> msgspec.Meta:
-    min_length = 1 if required else 0
-    return field(
-        Text(max_length, min_length=min_length),
-        description=description,
-        max_length=max_length,
-        min_length=min_length or None,
-        non_null="string" if required else None,
-    )
-
-
 _STATUS_DOC = "Lead status"
-FirstName = Annotated[str, _text(100, "Lead's first name", required=True)]
-LastName = Annotated[str, _text(100, "Lead's last name", required=True)]
+FirstName = Annotated[str, text(100, "Lead's first name", required=True)]
+LastName = Annotated[str, text(100, "Lead's last name", required=True)]
 EmailAddress = Annotated[
     str,
     field(
@@ -53,12 +43,13 @@ EmailAddress = Annotated[
         non_null="string",
     ),
 ]
-Company = Annotated[str, _text(200, "Company name")]
+Company = Annotated[str, text(200, "Company name")]
 PhoneNumber = Annotated[
     str,
     field(
         Phone(),
         description="Phone number in international format, e.g. +1-555-123-4567",
+        format="phone",
         max_length=50,
     ),
 ]
@@ -68,23 +59,23 @@ LinkedInUrl = Annotated[
         HttpUrl(), description="LinkedIn profile URL (http or https)", format="uri", max_length=500
     ),
 ]
-JobTitle = Annotated[str, _text(200, "Job title")]
-Location = Annotated[str, _text(200, "Location/city")]
-Notes = Annotated[
-    str, field(Text(10_000, strip=False), description="Additional notes", max_length=10_000)
-]
+JobTitle = Annotated[str, text(200, "Job title")]
+Location = Annotated[str, text(200, "Location/city")]
+Notes = Annotated[str, text(10_000, "Additional notes", strip=False)]
 Tags = Annotated[
     list[str],
     field(
         StringList(max_items=50, item_max_length=50),
         description="Tags (at most 50, each at most 50 characters; duplicates are dropped)",
         max_items=50,
+        items={"type": "string", "minLength": 1, "maxLength": 50, "pattern": NOT_BLANK},
     ),
 ]
 CustomFields = Annotated[
     dict[str, Any],
     field(
         CUSTOM_FIELDS_RULE,
+        property_names={"minLength": 1, "maxLength": 100, "pattern": NOT_BLANK},
         description="Custom JSON data: at most 100 keys, nesting depth 5, 16 KiB encoded",
         max_properties=100,
     ),

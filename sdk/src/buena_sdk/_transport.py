@@ -1,0 +1,52 @@
+"""The one I/O seam: what the request loop hands a transport and gets back.
+
+A transport sends one attempt and reports what happened; it never retries (except a
+user-installed urllib3 pool manager, see ``rest.py``), never raises for an HTTP status,
+and turns every failure without a response into ``ApiConnectionError`` or
+``ApiTimeoutError``, setting ``request_sent=False`` only when it is sure nothing was sent.
+Tests substitute a fake transport and need no socket.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Optional, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One fully built attempt: the loop sends the same object on every retry."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: Optional[bytes] = None
+    # Seconds for the whole attempt; None waits forever.
+    timeout: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A response read to the end. ``headers`` must look names up case-insensitively."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status <= 299
+
+
+@runtime_checkable
+class SyncTransport(Protocol):
+    def request(self, request: HttpRequest) -> HttpResponse: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    async def arequest(self, request: HttpRequest) -> HttpResponse: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,3 @@
+from buena_sdk.api.default_api import DefaultApi
+
+__all__ = ["DefaultApi"]

@@ -1,0 +1,294 @@
+"""Every operation of the API. Each names its method, path and models; the request loop,
+retries and errors live in ``ApiClient``.
+
+Each operation comes in four forms: ``op`` returns the model, ``op_with_http_info``
+returns an ``ApiResponse`` (status, headers, model, raw bytes), and ``op_async`` /
+``op_with_http_info_async`` are their awaitable twins.
+"""
+
+from typing import Any, Optional, TypeVar, Union
+from urllib.parse import quote
+
+from buena_sdk.api_client import ApiClient, RequestOptions
+from buena_sdk.api_response import ApiResponse
+from buena_sdk.models import (
+    ApiKey,
+    CreateApiKeyRequest,
+    CreateLeadRequest,
+    HealthCheck200Response,
+    Lead,
+    ListApiKeysResponse,
+    ListLeads200Response,
+    UpdateLeadRequest,
+)
+
+
+class DefaultApi:
+    """All operations: leads, API keys, health."""
+
+    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
+        self.api_client = api_client if api_client is not None else ApiClient()
+
+    # -- list_leads ---------------------------------------------------------------------
+
+    def list_leads(
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> ListLeads200Response:
+        """One page of leads; ``limit`` defaults to 50 on the server and is capped at 100."""
+        return self.list_leads_with_http_info(
+            limit, offset, sort, order, search, company, status
+        ).data
+
+    def list_leads_with_http_info(
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> ApiResponse[ListLeads200Response]:
+        options = _list_leads(limit, offset, sort, order, search, company, status)
+        return self.api_client.call_api(options, ListLeads200Response)
+
+    async def list_leads_async(
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> ListLeads200Response:
+        response = await self.list_leads_with_http_info_async(
+            limit, offset, sort, order, search, company, status
+        )
+        return response.data
+
+    async def list_leads_with_http_info_async(
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> ApiResponse[ListLeads200Response]:
+        options = _list_leads(limit, offset, sort, order, search, company, status)
+        return await self.api_client.call_api_async(options, ListLeads200Response)
+
+    # -- create_lead --------------------------------------------------------------------
+
+    def create_lead(self, create_lead_request: CreateLeadRequest) -> Lead:
+        """Create a lead; 409 ``ConflictException`` if its email exists in the account."""
+        return self.create_lead_with_http_info(create_lead_request).data
+
+    def create_lead_with_http_info(
+        self, create_lead_request: CreateLeadRequest
+    ) -> ApiResponse[Lead]:
+        return self.api_client.call_api(_create_lead(create_lead_request), Lead)
+
+    async def create_lead_async(self, create_lead_request: CreateLeadRequest) -> Lead:
+        return (await self.create_lead_with_http_info_async(create_lead_request)).data
+
+    async def create_lead_with_http_info_async(
+        self, create_lead_request: CreateLeadRequest
+    ) -> ApiResponse[Lead]:
+        return await self.api_client.call_api_async(_create_lead(create_lead_request), Lead)
+
+    # -- get_lead -----------------------------------------------------------------------
+
+    def get_lead(self, lead_id: str) -> Lead:
+        """One lead by id; ``NotFoundException`` if it is not in the account."""
+        return self.get_lead_with_http_info(lead_id).data
+
+    def get_lead_with_http_info(self, lead_id: str) -> ApiResponse[Lead]:
+        return self.api_client.call_api(_get_lead(lead_id), Lead)
+
+    async def get_lead_async(self, lead_id: str) -> Lead:
+        return (await self.get_lead_with_http_info_async(lead_id)).data
+
+    async def get_lead_with_http_info_async(self, lead_id: str) -> ApiResponse[Lead]:
+        return await self.api_client.call_api_async(_get_lead(lead_id), Lead)
+
+    # -- update_lead --------------------------------------------------------------------
+
+    def update_lead(self, lead_id: str, update_lead_request: UpdateLeadRequest) -> Lead:
+        """Change the fields set in ``update_lead_request``; the others stay as they are."""
+        return self.update_lead_with_http_info(lead_id, update_lead_request).data
+
+    def update_lead_with_http_info(
+        self, lead_id: str, update_lead_request: UpdateLeadRequest
+    ) -> ApiResponse[Lead]:
+        return self.api_client.call_api(_update_lead(lead_id, update_lead_request), Lead)
+
+    async def update_lead_async(self, lead_id: str, update_lead_request: UpdateLeadRequest) -> Lead:
+        return (await self.update_lead_with_http_info_async(lead_id, update_lead_request)).data
+
+    async def update_lead_with_http_info_async(
+        self, lead_id: str, update_lead_request: UpdateLeadRequest
+    ) -> ApiResponse[Lead]:
+        options = _update_lead(lead_id, update_lead_request)
+        return await self.api_client.call_api_async(options, Lead)
+
+    # -- delete_lead --------------------------------------------------------------------
+
+    def delete_lead(self, lead_id: str) -> dict[str, Any]:
+        """Delete a lead for good: ``{"success": True, "message": ..., "deleted_id": ...}``."""
+        return self.delete_lead_with_http_info(lead_id).data
+
+    def delete_lead_with_http_info(self, lead_id: str) -> ApiResponse[dict[str, Any]]:
+        return self.api_client.call_api(_delete_lead(lead_id), dict)
+
+    async def delete_lead_async(self, lead_id: str) -> dict[str, Any]:
+        return (await self.delete_lead_with_http_info_async(lead_id)).data
+
+    async def delete_lead_with_http_info_async(self, lead_id: str) -> ApiResponse[dict[str, Any]]:
+        return await self.api_client.call_api_async(_delete_lead(lead_id), dict)
+
+    # -- list_api_keys ------------------------------------------------------------------
+
+    def list_api_keys(self) -> ListApiKeysResponse:
+        """Every API key of the account, without the secrets."""
+        return self.list_api_keys_with_http_info().data
+
+    def list_api_keys_with_http_info(self) -> ApiResponse[ListApiKeysResponse]:
+        return self.api_client.call_api(_LIST_API_KEYS, ListApiKeysResponse)
+
+    async def list_api_keys_async(self) -> ListApiKeysResponse:
+        return (await self.list_api_keys_with_http_info_async()).data
+
+    async def list_api_keys_with_http_info_async(self) -> ApiResponse[ListApiKeysResponse]:
+        return await self.api_client.call_api_async(_LIST_API_KEYS, ListApiKeysResponse)
+
+    # -- create_api_key -----------------------------------------------------------------
+
+    def create_api_key(self, create_api_key_request: CreateApiKeyRequest) -> ApiKey:
+        """Create a key; the answer's ``key`` is the secret, shown this once only."""
+        return self.create_api_key_with_http_info(create_api_key_request).data
+
+    def create_api_key_with_http_info(
+        self, create_api_key_request: CreateApiKeyRequest
+    ) -> ApiResponse[ApiKey]:
+        return self.api_client.call_api(_create_api_key(create_api_key_request), ApiKey)
+
+    async def create_api_key_async(self, create_api_key_request: CreateApiKeyRequest) -> ApiKey:
+        return (await self.create_api_key_with_http_info_async(create_api_key_request)).data
+
+    async def create_api_key_with_http_info_async(
+        self, create_api_key_request: CreateApiKeyRequest
+    ) -> ApiResponse[ApiKey]:
+        options = _create_api_key(create_api_key_request)
+        return await self.api_client.call_api_async(options, ApiKey)
+
+    # -- revoke_api_key -----------------------------------------------------------------
+
+    def revoke_api_key(self, key_id: str) -> dict[str, Any]:
+        """Revoke a key at once: ``{"success": True, "message": ..., "revoked_id": ...}``."""
+        return self.revoke_api_key_with_http_info(key_id).data
+
+    def revoke_api_key_with_http_info(self, key_id: str) -> ApiResponse[dict[str, Any]]:
+        return self.api_client.call_api(_revoke_api_key(key_id), dict)
+
+    async def revoke_api_key_async(self, key_id: str) -> dict[str, Any]:
+        return (await self.revoke_api_key_with_http_info_async(key_id)).data
+
+    async def revoke_api_key_with_http_info_async(self, key_id: str) -> ApiResponse[dict[str, Any]]:
+        return await self.api_client.call_api_async(_revoke_api_key(key_id), dict)
+
+    # -- health_check -------------------------------------------------------------------
+
+    def health_check(self) -> HealthCheck200Response:
+        """Service status (no key needed); raises ``ServiceException`` (503) when down."""
+        return self.health_check_with_http_info().data
+
+    def health_check_with_http_info(self) -> ApiResponse[HealthCheck200Response]:
+        return self.api_client.call_api(_HEALTH_CHECK, HealthCheck200Response)
+
+    async def health_check_async(self) -> HealthCheck200Response:
+        return (await self.health_check_with_http_info_async()).data
+
+    async def health_check_with_http_info_async(self) -> ApiResponse[HealthCheck200Response]:
+        return await self.api_client.call_api_async(_HEALTH_CHECK, HealthCheck200Response)
+
+
+# -- request descriptions, shared by the sync and async forms --------------------------
+
+_LIST_API_KEYS = RequestOptions("GET", "/keys")
+_HEALTH_CHECK = RequestOptions("GET", "/health", authenticated=False)
+
+
+def _list_leads(
+    limit: Optional[int],
+    offset: Optional[int],
+    sort: Optional[str],
+    order: Optional[str],
+    search: Optional[str],
+    company: Optional[str],
+    status: Optional[str],
+) -> RequestOptions:
+    query = {
+        "limit": limit,
+        "offset": offset,
+        "sort": sort,
+        "order": order,
+        "search": search,
+        "company": company,
+        "status": status,
+    }
+    return RequestOptions("GET", "/leads", query=query)
+
+
+def _create_lead(body: Union[CreateLeadRequest, dict[str, Any]]) -> RequestOptions:
+    return RequestOptions("POST", "/leads", body=_as_model(CreateLeadRequest, body))
+
+
+def _get_lead(lead_id: str) -> RequestOptions:
+    return RequestOptions("GET", f"/leads/{_path_param('lead_id', lead_id)}")
+
+
+def _update_lead(lead_id: str, body: Union[UpdateLeadRequest, dict[str, Any]]) -> RequestOptions:
+    path = f"/leads/{_path_param('lead_id', lead_id)}"
+    return RequestOptions("PATCH", path, body=_as_model(UpdateLeadRequest, body))
+
+
+def _delete_lead(lead_id: str) -> RequestOptions:
+    return RequestOptions("DELETE", f"/leads/{_path_param('lead_id', lead_id)}")
+
+
+def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:
+    return RequestOptions("POST", "/keys", body=_as_model(CreateApiKeyRequest, body))
+
+
+def _revoke_api_key(key_id: str) -> RequestOptions:
+    return RequestOptions("DELETE", f"/keys/{_path_param('key_id', key_id)}")
+
+
+def _path_param(name: str, value: str) -> str:
+    # An empty id would turn GET /leads/{id} into GET /leads/ (the list): refuse it here.
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return quote(value, safe="")
+
+
+_M = TypeVar("_M", CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+
+
+def _as_model(model: type[_M], value: Union[_M, dict[str, Any]]) -> _M:
+    # A plain dict is accepted for convenience and validated locally, exactly as if the
+    # model had been built from it (so unknown keys fail before any request).
+    if isinstance(value, model):
+        return value
+    if isinstance(value, dict):
+        return model.model_validate(value)
+    raise TypeError(f"expected {model.__name__} or dict, got {type(value).__name__}")

@@ -1,0 +1,307 @@
+"""The core every operation goes through: build the request, send it, retry, then raise
+a typed error or parse the body into a model.
+
+The sync and async loops differ only in how they send and sleep; every decision (retry or
+not, how long to wait, which exception) comes from the same pure functions.
+"""
+
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Callable, Optional, TypeVar, Union
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ValidationError
+
+from buena_sdk._async_rest import AsyncRESTClientObject
+from buena_sdk._retry import RetryPolicy
+from buena_sdk._transport import AsyncTransport, HttpRequest, HttpResponse, SyncTransport
+from buena_sdk.api_response import ApiResponse
+from buena_sdk.configuration import Configuration
+from buena_sdk.exceptions import (
+    ApiConnectionError,
+    ApiResponseValidationError,
+    exception_from_response,
+)
+from buena_sdk.rest import RESTClientObject
+
+logger = logging.getLogger("buena_sdk")
+
+# A model class, or ``dict`` for operations (delete_lead, revoke_api_key) that return the
+# JSON object as it is.
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """What an operation asks for; ``ApiClient`` turns it into an ``HttpRequest``."""
+
+    method: str
+    path: str
+    query: Mapping[str, Any] = field(default_factory=dict)
+    body: Optional[BaseModel] = None
+    # /health needs no key, and the key is not sent where it is not needed.
+    authenticated: bool = True
+
+
+class ApiClient:
+    """Holds the configuration and the transports, and runs every request.
+
+    Use it as ``with ApiClient(cfg) as client:`` for the synchronous methods (urllib3) or
+    ``async with ApiClient(cfg) as client:`` for the ``*_async`` ones (aiohttp); leaving the
+    block closes the connections. ``transport`` and ``async_transport`` replace the default
+    urllib3 and aiohttp transports (tests use this to run without sockets).
+    """
+
+    def __init__(
+        self,
+        configuration: Optional[Configuration] = None,
+        header_name: Optional[str] = None,
+        header_value: Optional[str] = None,
+        *,
+        transport: Optional[SyncTransport] = None,
+        async_transport: Optional[AsyncTransport] = None,
+    ) -> None:
+        self.configuration = configuration if configuration is not None else Configuration()
+        self.default_headers: dict[str, str] = {}
+        if header_name is not None and header_value is not None:
+            self.default_headers[header_name] = header_value
+        self._transport = transport
+        self._async_transport = async_transport
+        self._rest_client: Optional[RESTClientObject] = None
+        # Seams for tests: how to wait between retries and where jitter comes from.
+        self._sleep: Callable[[float], None] = time.sleep
+        self._async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._random: Callable[[], float] = random.random
+
+    # -- transports -------------------------------------------------------------------
+
+    @property
+    def rest_client(self) -> RESTClientObject:
+        """The urllib3 transport; ``rest_client.pool_manager`` may be replaced."""
+        if self._rest_client is None:
+            self._rest_client = RESTClientObject(self.configuration)
+        return self._rest_client
+
+    @property
+    def async_rest_client(self) -> AsyncTransport:
+        if self._async_transport is None:
+            self._async_transport = AsyncRESTClientObject(self.configuration)
+        return self._async_transport
+
+    def _sync_transport(self) -> SyncTransport:
+        return self._transport if self._transport is not None else self.rest_client
+
+    def set_default_header(self, header_name: str, header_value: str) -> None:
+        """Send this header with every request (e.g. a tracing header)."""
+        self.default_headers[header_name] = header_value
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def __enter__(self) -> "ApiClient":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "ApiClient":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()
+
+    def close(self) -> None:
+        """Release the synchronous connection pool. Async sessions need ``aclose()``."""
+        if self._transport is not None:
+            self._transport.close()
+        if self._rest_client is not None:
+            self._rest_client.close()
+
+    async def aclose(self) -> None:
+        """Close the aiohttp session and the synchronous pool."""
+        if self._async_transport is not None:
+            await self._async_transport.aclose()
+        self.close()
+
+    # -- the request loop -------------------------------------------------------------
+
+    def call_api(self, options: RequestOptions, response_type: type[T]) -> ApiResponse[T]:
+        """Send ``options``, retrying as the policy allows; parse or raise."""
+        transport = self._sync_transport()
+        request = self.build_request(options)
+        policy = self._retry_policy(transport)
+        retries_taken = 0
+        while True:
+            try:
+                response = transport.request(request)
+            except ApiConnectionError as error:
+                delay = policy.delay_after_connection_error(
+                    request.method, error.request_sent, retries_taken, rand=self._random
+                )
+                if delay is None:
+                    raise
+                self._log_retry(request, str(error), delay, retries_taken)
+            else:
+                delay = self._delay_or_result(policy, request, response, retries_taken)
+                if delay is None:
+                    return parse_response(response, response_type)
+            self._sleep(delay)
+            retries_taken += 1
+
+    async def call_api_async(
+        self, options: RequestOptions, response_type: type[T]
+    ) -> ApiResponse[T]:
+        """The async twin of :meth:`call_api`."""
+        transport = self.async_rest_client
+        request = self.build_request(options)
+        policy = self._retry_policy(transport)
+        retries_taken = 0
+        while True:
+            try:
+                response = await transport.arequest(request)
+            except ApiConnectionError as error:
+                delay = policy.delay_after_connection_error(
+                    request.method, error.request_sent, retries_taken, rand=self._random
+                )
+                if delay is None:
+                    raise
+                self._log_retry(request, str(error), delay, retries_taken)
+            else:
+                delay = self._delay_or_result(policy, request, response, retries_taken)
+                if delay is None:
+                    return parse_response(response, response_type)
+            await self._async_sleep(delay)
+            retries_taken += 1
+
+    def _delay_or_result(
+        self,
+        policy: RetryPolicy,
+        request: HttpRequest,
+        response: HttpResponse,
+        retries_taken: int,
+    ) -> Optional[float]:
+        """None when the response is final and a success; a delay to retry; else raises."""
+        if response.is_success:
+            return None
+        delay = policy.delay_after_response(
+            request.method, response.status, response.headers, retries_taken, rand=self._random
+        )
+        if delay is None:
+            raise exception_from_response(
+                response.status, response.reason, response.body, response.headers
+            )
+        self._log_retry(request, f"HTTP {response.status}", delay, retries_taken)
+        return delay
+
+    def _retry_policy(self, transport: Union[SyncTransport, AsyncTransport]) -> RetryPolicy:
+        if isinstance(transport, RESTClientObject) and transport.uses_custom_pool_manager:
+            # The user's pool manager retries with its own urllib3 Retry; retrying again
+            # here would multiply the attempts and ignore the policy they chose.
+            return RetryPolicy(max_retries=0)
+        return RetryPolicy(max_retries=self.configuration.retries)
+
+    @staticmethod
+    def _log_retry(request: HttpRequest, cause: str, delay: float, retries_taken: int) -> None:
+        logger.info(
+            "Retrying %s %s in %.2fs (retry %d) after %s",
+            request.method,
+            request.url,
+            delay,
+            retries_taken + 1,
+            cause,
+        )
+
+    # -- building requests --------------------------------------------------------------
+
+    def build_request(self, options: RequestOptions) -> HttpRequest:
+        """The request sent on every attempt of one call (same Idempotency-Key on each)."""
+        configuration = self.configuration
+        url = configuration.base_url + options.path
+        query = [(name, _query_value(value)) for name, value in options.query.items()]
+        query = [(name, value) for name, value in query if value is not None]
+        if query:
+            url += "?" + urlencode(query)
+
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": configuration.user_agent,
+            **self.default_headers,
+        }
+        body = None
+        if options.body is not None:
+            body = serialize_body(options.body)
+            headers["Content-Type"] = "application/json"
+        if options.authenticated:
+            key = configuration.auth_key()
+            if key is not None:
+                headers["x-api-key"] = key
+        if options.method.upper() == "POST":
+            # One key per call, reused by every retry, so a server that honours it can
+            # recognise a repeated create.
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        return HttpRequest(
+            method=options.method.upper(),
+            url=url,
+            headers=headers,
+            body=body,
+            timeout=configuration.timeout,
+        )
+
+
+def serialize_body(model: BaseModel) -> bytes:
+    """JSON of the fields the caller set, so an explicit None is sent as null and an
+    omitted field is not sent at all (PATCH semantics)."""
+    return model.model_dump_json(exclude_unset=True).encode("utf-8")
+
+
+def parse_response(response: HttpResponse, response_type: type[T]) -> ApiResponse[T]:
+    """Parse a 2xx body into ``response_type`` (a model class, or ``dict``)."""
+    try:
+        data = deserialize(response.body, response_type)
+    except (ValidationError, ValueError) as exc:
+        raise ApiResponseValidationError(
+            response.status,
+            response.reason,
+            response.body.decode("utf-8", errors="replace"),
+            response.headers,
+            message=f"Response is not a valid {response_type.__name__}: {exc}",
+            request_id=response.headers.get("X-Request-ID"),
+        ) from exc
+    return ApiResponse(
+        status_code=response.status, headers=response.headers, data=data, raw_data=response.body
+    )
+
+
+def deserialize(body: bytes, response_type: type[T]) -> T:
+    if issubclass(response_type, BaseModel):
+        model: T = response_type.model_validate_json(body)
+        return model
+    value = json.loads(body)
+    if not isinstance(value, response_type):
+        raise ValueError(f"expected a JSON {response_type.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _query_value(value: Any) -> Optional[str]:
+    # None means "not given": the parameter is left out so the server applies its default.
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,12 @@
+from buena_sdk.models._base import ResponseModel
+from buena_sdk.models.lead import Lead
+
+
+class ListLeads200Response(ResponseModel):
+    """One page of leads. ``limit`` is what the server applied (values above 100 become
+    100), so advance pagination by it rather than by the limit you asked for."""
+
+    data: list[Lead]
+    total: int
+    limit: int
+    offset: int

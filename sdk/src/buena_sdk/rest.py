@@ -1,0 +1,166 @@
+"""The synchronous transport over urllib3, and the ``ApiException`` family.
+
+``from buena_sdk.rest import ApiException`` is the import path the reference uses, so the
+whole exception tree is re-exported here.
+"""
+
+import logging
+from typing import Any, Optional
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ProxyError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+from urllib3.util.retry import Retry
+
+from buena_sdk._transport import HttpRequest, HttpResponse
+from buena_sdk.configuration import Configuration
+from buena_sdk.exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiResponseValidationError,
+    ApiTimeoutError,
+    BadRequestException,
+    BuenaError,
+    ConflictException,
+    ForbiddenException,
+    NotFoundException,
+    RateLimitException,
+    ServiceException,
+    UnauthorizedException,
+    UnprocessableEntityException,
+)
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiException",
+    "ApiResponseValidationError",
+    "ApiTimeoutError",
+    "BadRequestException",
+    "BuenaError",
+    "ConflictException",
+    "ForbiddenException",
+    "NotFoundException",
+    "RESTClientObject",
+    "RateLimitException",
+    "ServiceException",
+    "UnauthorizedException",
+    "UnprocessableEntityException",
+]
+
+logger = logging.getLogger("buena_sdk")
+
+
+class RESTClientObject:
+    """Sends requests through ``pool_manager``, a ``urllib3.PoolManager``.
+
+    The SDK builds the pool manager from the configuration and does its own retrying, so it
+    asks urllib3 for exactly one attempt. Assigning your own manager (as the reference's
+    "Configuration Options" does) hands retrying to that manager's ``Retry``: the SDK then
+    makes one call into urllib3 per operation and does not retry on top of it.
+    """
+
+    def __init__(self, configuration: Configuration) -> None:
+        self._pool_manager: urllib3.PoolManager = build_pool_manager(configuration)
+        self._user_pool_manager = False
+
+    @property
+    def pool_manager(self) -> urllib3.PoolManager:
+        return self._pool_manager
+
+    @pool_manager.setter
+    def pool_manager(self, manager: urllib3.PoolManager) -> None:
+        if manager is self._pool_manager:
+            return
+        if not self._user_pool_manager:
+            # Ours is being replaced: release its idle sockets now rather than at GC time.
+            self._pool_manager.clear()
+        self._pool_manager = manager
+        self._user_pool_manager = True
+
+    @property
+    def uses_custom_pool_manager(self) -> bool:
+        """True once a pool manager was assigned: its ``Retry`` then governs retries."""
+        return self._user_pool_manager
+
+    def request(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self._pool_manager.urlopen(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=dict(request.headers),
+                timeout=urllib3.Timeout(total=request.timeout),
+                preload_content=True,
+                **self._retry_arguments(),
+            )
+        except HTTPError as exc:
+            raise connection_error_from_urllib3(exc) from exc
+        return HttpResponse(
+            status=response.status,
+            reason=response.reason or "",
+            headers=response.headers,
+            body=response.data,
+        )
+
+    def close(self) -> None:
+        self._pool_manager.clear()
+
+    def _retry_arguments(self) -> dict[str, Any]:
+        if not self._user_pool_manager:
+            # retries=False: one attempt, raw urllib3 errors (not MaxRetryError), no redirects.
+            return {"retries": False}
+        configured = self._pool_manager.connection_pool_kw.get("retries")
+        if isinstance(configured, Retry):
+            # Keep every setting of the user's Retry, except that once it is exhausted
+            # urllib3 returns the last response instead of raising MaxRetryError, so the
+            # caller still gets a typed ApiException with the server's error body.
+            return {"retries": configured.new(raise_on_status=False)}
+        # No Retry on the manager: let urllib3 apply its defaults (do not override).
+        return {}
+
+
+def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:
+    """A pool manager (or proxy manager) honouring the configuration's TLS and pool size."""
+    options: dict[str, Any] = {
+        "num_pools": 4,
+        "maxsize": configuration.connection_pool_maxsize,
+        "cert_reqs": "CERT_REQUIRED" if configuration.verify_ssl else "CERT_NONE",
+        "ca_certs": configuration.ssl_ca_cert,
+        "cert_file": configuration.cert_file,
+        "key_file": configuration.key_file,
+    }
+    if not configuration.verify_ssl:
+        options["assert_hostname"] = False
+    if configuration.proxy:
+        return urllib3.ProxyManager(
+            configuration.proxy, proxy_headers=configuration.proxy_headers, **options
+        )
+    return urllib3.PoolManager(**options)
+
+
+def connection_error_from_urllib3(exc: HTTPError) -> ApiConnectionError:
+    """Map a urllib3 failure to the SDK's error, noting whether the request went out."""
+    cause: Optional[BaseException] = exc
+    if isinstance(exc, MaxRetryError) and exc.reason is not None:
+        # A user-installed Retry gave up; the underlying failure says what happened.
+        cause = exc.reason
+    detail = f"{type(cause).__name__}: {cause}"
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2, so it goes first.
+    if isinstance(cause, NewConnectionError):
+        return ApiConnectionError(detail, request_sent=False)
+    if isinstance(cause, ConnectTimeoutError):
+        return ApiTimeoutError(detail, request_sent=False)
+    if isinstance(cause, Urllib3TimeoutError):
+        return ApiTimeoutError(detail, request_sent=True)
+    if isinstance(cause, ProxyError):
+        # urllib3 raises ProxyError only before the connection to the proxy is up.
+        return ApiConnectionError(detail, request_sent=False)
+    # Anything else (reset, protocol or TLS error) may come after the request was written,
+    # so a POST is not repeated.
+    return ApiConnectionError(detail, request_sent=True)

@@ -1,0 +1,56 @@
+"""Fuzz the live server against its own OpenAPI document with every schemathesis check.
+
+Schema-valid requests must be accepted, invalid ones rejected with a documented status,
+every response must match its documented schema, headers and content type, and nothing may
+answer 5xx.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from buena_server.auth.tokens import generate_key
+
+from live_server import live_server
+
+HERE = Path(__file__).parent
+
+
+def test_openapi_contract_holds_under_fuzzing(tmp_path: Path) -> None:
+    key = generate_key()
+    url = f"sqlite:///{tmp_path / 'fuzz.db'}"
+    with live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+        env = {
+            **os.environ,
+            "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        }
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "--config-file",
+                str(HERE / "schemathesis.toml"),
+                "run",
+                f"{server.base_url}/openapi.json",
+                "--header",
+                f"x-api-key: {key}",
+                "--max-examples",
+                os.environ.get("BUENA_FUZZ_EXAMPLES", "25"),
+                "--seed",
+                os.environ.get("BUENA_FUZZ_SEED", "20261128"),
+                "--no-color",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        server_log = server.output()
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
+    assert "Traceback" not in server_log
