@@ -66,7 +66,7 @@ class Server:
         return dict(body)
 
     def all_leads(self, **filters: Any) -> "list[dict[str, Any]]":
-        """Every lead of every status (the list endpoint defaults to status=active)."""
+        """Every lead, status by status (so the status filter is exercised too)."""
         leads: list[dict[str, Any]] = []
         for status in STATUSES:
             offset = 0
