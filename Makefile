@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEV       := $(VENV)/.dev-installed
 
-.PHONY: run install dev test lint format dist clean
+.PHONY: run install dev test services lint format dist clean
 
 run: $(INSTALLED) ## Start the server on the embedded SQLite database (var/buena.db)
 	$(BIN)/buena-server serve
@@ -27,8 +27,12 @@ $(DEV): $(INSTALLED) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-test: $(DEV) ## Run every test (server, SDK, end-to-end)
+test: $(DEV) ## Run every test on SQLite, then server and e2e tests on PostgreSQL + Redis
 	$(BIN)/python -m pytest
+	scripts/test-production-backends $(BIN)/python
+
+services: ## Start PostgreSQL and Redis if they are down (this machine's commands)
+	scripts/ensure-services
 
 lint: $(DEV) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -3,14 +3,16 @@ in-process, and small factories for accounts, keys and leads."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 
 from buena_server.accounts.service import create_account
 from buena_server.app import create_app
@@ -18,27 +20,46 @@ from buena_server.config import Settings
 from buena_server.db import create_engine, write_transaction
 from buena_server.migrate import migrate
 
-from server_testing import Account, AccountFactory
+from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database
+from server_testing import Account, AccountFactory, InProcessClient
 
 
 @pytest.fixture(scope="session")
-def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrations applied once; each test gets a copy of the resulting file."""
-    import asyncio
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrations applied once per session.
 
+    SQLite: a migrated file that each test copies. PostgreSQL: a fresh database for the
+    session, emptied before each test.
+    """
+    if ON_POSTGRES:
+        url = create_postgres_database()
+        asyncio.run(_migrate(url))
+        yield url
+        drop_postgres_database(url)
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite:///{path}"))
+    yield str(path)
 
-    async def build() -> None:
-        engine = create_engine(f"sqlite:///{path}")
-        await migrate(engine)
-        await engine.dispose()
 
-    asyncio.run(build())
-    return path
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    await migrate(engine)
+    await engine.dispose()
+
+
+async def _empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE leads, api_keys, accounts"))
+    await engine.dispose()
 
 
 @pytest.fixture
-def database_url(template_database: Path, tmp_path: Path) -> str:
+def database_url(template_database: str, tmp_path: Path) -> str:
+    if ON_POSTGRES:
+        asyncio.run(_empty_tables(template_database))
+        return template_database
     path = tmp_path / "buena.db"
     shutil.copyfile(template_database, path)
     return f"sqlite:///{path}"
@@ -53,6 +74,9 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
     values: dict[str, Any] = {"database_url": database_url, "rate_limits": "off", "env": "test"}
+    if ON_POSTGRES:
+        # A prefix of its own, so that no test sees another's rate-limit counters.
+        values.update(redis_url=REDIS_URL, redis_key_prefix=f"buena-test-{secrets.token_hex(6)}")
     values.update(settings_overrides)
     return Settings(**values)
 
@@ -63,13 +87,30 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
+async def client(app: Litestar) -> AsyncIterator[InProcessClient]:
+    # The app's lifespan is entered and left in one task of its own: pytest-asyncio runs a
+    # fixture's setup and teardown in different tasks, and anyio's scopes must not cross.
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await asyncio.wait(
+        [lifespan, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED"
+    )
+    if lifespan.done():
+        lifespan.result()  # startup failed: raise its error
+    async with InProcessClient(app) as test_client:
         yield test_client
+    stopping.set()
+    await lifespan
 
 
 @pytest.fixture
-def make_account(client: AsyncTestClient[Litestar]) -> AccountFactory:
+def make_account(client: InProcessClient) -> AccountFactory:
     async def make(name: str = "Test account") -> Account:
         engine = client.app.state.engine
         async with write_transaction(engine) as conn:

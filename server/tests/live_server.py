@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from backends import ON_POSTGRES, REDIS_URL
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -39,9 +41,15 @@ def live_server(
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     environment = {
-        **os.environ,
+        # Nothing from the developer's own BUENA_* settings leaks into the server under test.
+        **{name: value for name, value in os.environ.items() if not name.startswith("BUENA_")},
         "BUENA_DATABASE_URL": database_url,
         "BUENA_RATE_LIMITS": "off",
+        **(
+            {"BUENA_REDIS_URL": REDIS_URL, "BUENA_REDIS_KEY_PREFIX": f"buena-live-{port}"}
+            if ON_POSTGRES
+            else {}
+        ),
         **(env or {}),
     }
     with log_path.open("w") as log:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import phonenumbers
 import schemathesis
 from hypothesis import strategies as st
@@ -35,6 +36,12 @@ schemathesis.openapi.format("phone", _PHONES)
 
 @schemathesis.hook
 def map_body(ctx: Any, body: Any) -> Any:
+    """Move a well-formed expiry into the future; leave malformed ones for negative tests."""
     if isinstance(body, dict) and isinstance(body.get("expires_at"), str):
-        body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+        try:
+            expires_at = msgspec.json.decode(f'"{body["expires_at"]}"', type=datetime)
+        except msgspec.DecodeError:
+            return body
+        if expires_at.tzinfo is not None:
+            body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     return body

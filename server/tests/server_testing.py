@@ -5,23 +5,35 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from buena_server.db import write_transaction
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
 
 API = "/api/v2"
+
+
+class InProcessClient(httpx.AsyncClient):
+    """An httpx client calling the ASGI app in the test's own event loop.
+
+    (Litestar's AsyncTestClient runs the app on another loop, and asyncpg and redis
+    connections belong to the loop that opened them.)
+    """
+
+    def __init__(self, app: Litestar) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+        self.app = app
+
+
 ERROR_FIELDS = {"error", "code", "message", "version", "timestamp", "request_id", "details"}
 
 
 class Account:
     """An account and its admin key, with helpers to call the API as it."""
 
-    def __init__(
-        self, client: AsyncTestClient[Litestar], account_id: str, key: str, key_id: str
-    ) -> None:
+    def __init__(self, client: InProcessClient, account_id: str, key: str, key_id: str) -> None:
         self.client = client
         self.id = account_id
         self.key = key

@@ -5,20 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
 from buena_server.auth.permissions import Permission
 from buena_server.auth.tokens import generate_key
 from buena_server.tables import api_keys
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, InProcessClient, assert_error
 
 
-async def test_bearer_token_is_accepted(
-    client: AsyncTestClient[Litestar], account: Account
-) -> None:
+async def test_bearer_token_is_accepted(client: InProcessClient, account: Account) -> None:
     response = await client.get(f"{API}/leads", headers={"Authorization": f"Bearer {account.key}"})
     assert response.status_code == 200
 
@@ -33,14 +29,12 @@ async def test_bearer_token_is_accepted(
         ({"Authorization": "Basic dXNlcjpwYXNz"}, "missing"),
     ],
 )
-async def test_refused_keys(
-    client: AsyncTestClient[Litestar], headers: dict[str, str], reason: str
-) -> None:
+async def test_refused_keys(client: InProcessClient, headers: dict[str, str], reason: str) -> None:
     body = assert_error(await client.get(f"{API}/leads", headers=headers), 401, "UNAUTHORIZED")
     assert body["details"]["reason"] == reason
 
 
-async def test_expired_key(client: AsyncTestClient[Litestar], account: Account) -> None:
+async def test_expired_key(client: InProcessClient, account: Account) -> None:
     key = await account.key_with(
         Permission.LEADS_READ, expires_at=datetime.now(UTC) + timedelta(seconds=60)
     )
@@ -58,9 +52,7 @@ async def test_expired_key(client: AsyncTestClient[Litestar], account: Account) 
     assert body["details"]["reason"] == "expired"
 
 
-async def test_keys_are_stored_only_as_digests(
-    client: AsyncTestClient[Litestar], account: Account
-) -> None:
+async def test_keys_are_stored_only_as_digests(client: InProcessClient, account: Account) -> None:
     engine = client.app.state.engine
     async with engine.connect() as conn:
         rows = (await conn.execute(select(api_keys))).mappings().all()
@@ -68,9 +60,7 @@ async def test_keys_are_stored_only_as_digests(
         assert account.key not in {str(value) for value in row.values()}
 
 
-async def test_last_used_is_written_in_batches(
-    client: AsyncTestClient[Litestar], account: Account
-) -> None:
+async def test_last_used_is_written_in_batches(client: InProcessClient, account: Account) -> None:
     engine = client.app.state.engine
 
     async def stored_last_used() -> datetime | None:
@@ -90,7 +80,7 @@ async def test_last_used_is_written_in_batches(
     assert stored >= before
 
 
-async def test_health_needs_no_key(client: AsyncTestClient[Litestar]) -> None:
+async def test_health_needs_no_key(client: InProcessClient) -> None:
     response = await client.get(f"{API}/health")
     assert response.status_code == 200
     assert "x-ratelimit-limit" not in response.headers

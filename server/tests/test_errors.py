@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from buena_server.leads.service import LeadService
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, InProcessClient, assert_error
 
 
-async def test_unknown_route(client: AsyncTestClient[Litestar]) -> None:
+async def test_unknown_route(client: InProcessClient) -> None:
     for path in (f"{API}/nothing", "/elsewhere", f"{API}/leads/a/b"):
         assert_error(await client.get(path), 404, "NOT_FOUND")
 
 
-async def test_method_not_allowed(client: AsyncTestClient[Litestar], account: Account) -> None:
+async def test_method_not_allowed(client: InProcessClient, account: Account) -> None:
     response = await client.put(f"{API}/leads", headers=account.headers())
     assert_error(response, 405, "METHOD_NOT_ALLOWED")
 
 
 async def test_internal_error_hides_the_details(
-    client: AsyncTestClient[Litestar], account: Account, monkeypatch: pytest.MonkeyPatch
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def explode(*_args: object) -> None:
         raise RuntimeError("secret internals at /srv/buena/db.py line 42")
@@ -34,9 +32,7 @@ async def test_internal_error_hides_the_details(
     assert "Traceback" not in response.text
 
 
-async def test_request_id_on_success_and_error(
-    client: AsyncTestClient[Litestar], account: Account
-) -> None:
+async def test_request_id_on_success_and_error(client: InProcessClient, account: Account) -> None:
     ok = await client.get(f"{API}/health")
     error = await client.get(f"{API}/leads")
     ids = {ok.headers["x-request-id"], error.headers["x-request-id"]}
@@ -44,7 +40,7 @@ async def test_request_id_on_success_and_error(
     assert error.json()["request_id"] == error.headers["x-request-id"]
 
 
-async def test_plain_client_request_id_is_echoed(client: AsyncTestClient[Litestar]) -> None:
+async def test_plain_client_request_id_is_echoed(client: InProcessClient) -> None:
     response = await client.get(f"{API}/leads", headers={"x-request-id": "trace-abc.123"})
     assert response.headers["x-request-id"] == "trace-abc.123"
     assert response.json()["request_id"] == "trace-abc.123"
@@ -53,7 +49,7 @@ async def test_plain_client_request_id_is_echoed(client: AsyncTestClient[Litesta
 
 
 async def test_database_unavailable_is_503(
-    client: AsyncTestClient[Litestar], account: Account, monkeypatch: pytest.MonkeyPatch
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy.exc import OperationalError
 

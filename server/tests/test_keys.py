@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from buena_server.auth.permissions import ALL_PERMISSIONS, Permission
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, InProcessClient, assert_error
 
 KEY_FIELDS = {
     "id",
@@ -28,7 +26,7 @@ KEY_FIELDS = {
 
 
 async def create_key(
-    client: AsyncTestClient[Litestar], account: Account, key: str | None = None, **body: Any
+    client: InProcessClient, account: Account, key: str | None = None, **body: Any
 ) -> Any:
     body.setdefault("name", "Integration API Key")
     body.setdefault("permissions", ["leads:read", "leads:write"])
@@ -36,7 +34,7 @@ async def create_key(
 
 
 class TestCreateApiKey:
-    async def test_valid(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_valid(self, client: InProcessClient, account: Account) -> None:
         expires = (datetime.now(UTC) + timedelta(days=365)).isoformat()
         response = await create_key(
             client, account, description="For CRM integration", expires_at=expires
@@ -57,7 +55,7 @@ class TestCreateApiKey:
         assert_error(denied, 403, "PERMISSION_DENIED")
 
     async def test_key_is_never_shown_again(
-        self, client: AsyncTestClient[Litestar], account: Account
+        self, client: InProcessClient, account: Account
     ) -> None:
         created = (await create_key(client, account)).json()
         listing = await client.get(f"{API}/keys", headers=account.headers())
@@ -65,7 +63,7 @@ class TestCreateApiKey:
         assert all("key" not in item for item in listing.json()["data"])
 
     async def test_cannot_grant_permissions_it_lacks(
-        self, client: AsyncTestClient[Litestar], account: Account
+        self, client: InProcessClient, account: Account
     ) -> None:
         limited = await account.key_with(Permission.API_KEYS_WRITE, Permission.LEADS_READ)
         response = await create_key(
@@ -88,26 +86,24 @@ class TestCreateApiKey:
         ],
     )
     async def test_invalid_value(
-        self, client: AsyncTestClient[Litestar], account: Account, body: dict[str, Any]
+        self, client: InProcessClient, account: Account, body: dict[str, Any]
     ) -> None:
         assert_error(await create_key(client, account, **body), 422, "VALIDATION_ERROR")
 
     @pytest.mark.parametrize("missing", ["name", "permissions"])
     async def test_missing_field(
-        self, client: AsyncTestClient[Litestar], account: Account, missing: str
+        self, client: InProcessClient, account: Account, missing: str
     ) -> None:
         body = {"name": "n", "permissions": ["leads:read"]}
         del body[missing]
         response = await client.post(f"{API}/keys", json=body, headers=account.headers())
         assert_error(response, 400, "INVALID_REQUEST")
 
-    async def test_anonymous(self, client: AsyncTestClient[Litestar]) -> None:
+    async def test_anonymous(self, client: InProcessClient) -> None:
         response = await client.post(f"{API}/keys", json={"name": "x", "permissions": []})
         assert_error(response, 401, "UNAUTHORIZED")
 
-    async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         key = await account.key_with(Permission.API_KEYS_READ, Permission.LEADS_READ)
         response = await create_key(client, account, key=key, permissions=["leads:read"])
         body = assert_error(response, 403, "PERMISSION_DENIED")
@@ -115,7 +111,7 @@ class TestCreateApiKey:
 
 
 class TestListApiKeys:
-    async def test_valid(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_valid(self, client: InProcessClient, account: Account) -> None:
         await create_key(client, account, name="second")
         response = await client.get(f"{API}/keys", headers=account.headers())
         assert response.status_code == 200
@@ -129,26 +125,24 @@ class TestListApiKeys:
         assert admin["last_used"] is not None
 
     async def test_only_own_account(
-        self, client: AsyncTestClient[Litestar], account: Account, other_account: Account
+        self, client: InProcessClient, account: Account, other_account: Account
     ) -> None:
         body = (await client.get(f"{API}/keys", headers=other_account.headers())).json()
         assert body["total"] == 1
 
-    async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         key = await account.key_with(Permission.LEADS_READ)
         assert_error(
             await client.get(f"{API}/keys", headers={"x-api-key": key}), 403, "PERMISSION_DENIED"
         )
 
-    async def test_anonymous(self, client: AsyncTestClient[Litestar]) -> None:
+    async def test_anonymous(self, client: InProcessClient) -> None:
         assert_error(await client.get(f"{API}/keys"), 401, "UNAUTHORIZED")
 
 
 class TestRevokeApiKey:
     async def test_revoked_key_is_refused_on_its_next_request(
-        self, client: AsyncTestClient[Litestar], account: Account
+        self, client: InProcessClient, account: Account
     ) -> None:
         created = (await create_key(client, account)).json()
         headers = {"x-api-key": created["key"]}
@@ -166,9 +160,7 @@ class TestRevokeApiKey:
         revoked = next(k for k in listing["data"] if k["id"] == created["id"])
         assert revoked["is_active"] is False
 
-    async def test_a_key_can_revoke_itself(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_a_key_can_revoke_itself(self, client: InProcessClient, account: Account) -> None:
         keys = (await client.get(f"{API}/keys", headers=account.headers())).json()["data"]
         admin_id = keys[0]["id"]
         response = await client.delete(f"{API}/keys/{admin_id}", headers=account.headers())
@@ -178,7 +170,7 @@ class TestRevokeApiKey:
         )
 
     async def test_other_accounts_key_is_not_found(
-        self, client: AsyncTestClient[Litestar], account: Account, other_account: Account
+        self, client: InProcessClient, account: Account, other_account: Account
     ) -> None:
         created = (await create_key(client, account)).json()
         response = await client.delete(
@@ -188,13 +180,11 @@ class TestRevokeApiKey:
         still = await client.get(f"{API}/leads", headers={"x-api-key": created["key"]})
         assert still.status_code == 200
 
-    async def test_missing(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_missing(self, client: InProcessClient, account: Account) -> None:
         response = await client.delete(f"{API}/keys/key_nope", headers=account.headers())
         assert_error(response, 404, "API_KEY_NOT_FOUND")
 
-    async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         key = await account.key_with(Permission.API_KEYS_READ)
         response = await client.delete(f"{API}/keys/key_nope", headers={"x-api-key": key})
         assert_error(response, 403, "PERMISSION_DENIED")

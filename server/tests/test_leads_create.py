@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from buena_server.auth.permissions import Permission
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, InProcessClient, assert_error
 
 REFERENCE_LEAD = {
     "first_name": "John",
@@ -28,7 +26,7 @@ REFERENCE_LEAD = {
 
 
 class TestCreateLead:
-    async def test_valid(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_valid(self, client: InProcessClient, account: Account) -> None:
         response = await client.post(f"{API}/leads", json=REFERENCE_LEAD, headers=account.headers())
         assert response.status_code == 201, response.text
         lead = response.json()
@@ -43,7 +41,7 @@ class TestCreateLead:
         again = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
         assert again.json() == lead
 
-    async def test_defaults(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_defaults(self, client: InProcessClient, account: Account) -> None:
         lead = await account.create_lead(first_name="Min", last_name="Imal")
         assert lead["tags"] == []
         assert lead["custom_fields"] == {}
@@ -63,13 +61,11 @@ class TestCreateLead:
         assert lead["email"] == "ann@example.com"
         assert lead["tags"] == ["a", "b"]
 
-    async def test_anonymous(self, client: AsyncTestClient[Litestar]) -> None:
+    async def test_anonymous(self, client: InProcessClient) -> None:
         response = await client.post(f"{API}/leads", json=REFERENCE_LEAD)
         assert_error(response, 401, "UNAUTHORIZED")
 
-    async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         key = await account.key_with(Permission.LEADS_READ)
         response = await client.post(
             f"{API}/leads", json=REFERENCE_LEAD, headers={"x-api-key": key}
@@ -83,9 +79,7 @@ class TestCreateLead:
 class TestCreateLeadStructure:
     """400: the request does not have the expected structure."""
 
-    async def test_malformed_json(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_malformed_json(self, client: InProcessClient, account: Account) -> None:
         response = await client.post(
             f"{API}/leads",
             content=b'{"first_name": "John",',
@@ -95,7 +89,7 @@ class TestCreateLeadStructure:
 
     @pytest.mark.parametrize("missing", ["first_name", "last_name", "email"])
     async def test_missing_required_field(
-        self, client: AsyncTestClient[Litestar], account: Account, missing: str
+        self, client: InProcessClient, account: Account, missing: str
     ) -> None:
         body = {k: v for k, v in REFERENCE_LEAD.items() if k != missing}
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
@@ -108,14 +102,14 @@ class TestCreateLeadStructure:
         [("first_name", 42), ("tags", "not-a-list"), ("custom_fields", [1, 2]), ("tags", [1])],
     )
     async def test_wrong_json_type(
-        self, client: AsyncTestClient[Litestar], account: Account, name: str, value: object
+        self, client: InProcessClient, account: Account, name: str, value: object
     ) -> None:
         body = {**REFERENCE_LEAD, name: value}
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
         error = assert_error(response, 400, "INVALID_REQUEST")
         assert error["details"]["errors"][0]["field"].startswith(name)
 
-    async def test_not_an_object(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_not_an_object(self, client: InProcessClient, account: Account) -> None:
         response = await client.post(
             f"{API}/leads", json=[REFERENCE_LEAD], headers=account.headers()
         )
@@ -123,7 +117,7 @@ class TestCreateLeadStructure:
 
     @pytest.mark.parametrize("name", ["favourite_color", "id", "created_at", "account_id"])
     async def test_unknown_or_read_only_field(
-        self, client: AsyncTestClient[Litestar], account: Account, name: str
+        self, client: InProcessClient, account: Account, name: str
     ) -> None:
         body = {**REFERENCE_LEAD, name: "x"}
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
@@ -132,9 +126,7 @@ class TestCreateLeadStructure:
         listing = await client.get(f"{API}/leads", headers=account.headers())
         assert listing.json()["total"] == 0
 
-    async def test_wrong_content_type(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_wrong_content_type(self, client: InProcessClient, account: Account) -> None:
         response = await client.post(
             f"{API}/leads",
             content=b"first_name=John",
@@ -142,9 +134,7 @@ class TestCreateLeadStructure:
         )
         assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
-    async def test_body_too_large(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_body_too_large(self, client: InProcessClient, account: Account) -> None:
         body = {**REFERENCE_LEAD, "notes": "x" * 1_100_000}
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
         assert_error(response, 413, "PAYLOAD_TOO_LARGE")
@@ -181,7 +171,7 @@ class TestCreateLeadValues:
         ],
     )
     async def test_invalid_value(
-        self, client: AsyncTestClient[Litestar], account: Account, name: str, value: object
+        self, client: InProcessClient, account: Account, name: str, value: object
     ) -> None:
         body = {**REFERENCE_LEAD, name: value}
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
@@ -189,7 +179,7 @@ class TestCreateLeadValues:
         assert [e["field"] for e in error["details"]["errors"]] == [name]
 
     async def test_reports_every_invalid_field(
-        self, client: AsyncTestClient[Litestar], account: Account
+        self, client: InProcessClient, account: Account
     ) -> None:
         body = {**REFERENCE_LEAD, "email": "nope", "phone": "nope", "status": "nope"}
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
@@ -218,7 +208,7 @@ class TestCreateLeadDefaultPhoneRegion:
 
 class TestDuplicateEmail:
     async def test_conflict_names_existing_lead(
-        self, client: AsyncTestClient[Litestar], account: Account
+        self, client: InProcessClient, account: Account
     ) -> None:
         first = await account.create_lead(email="dup@example.com")
         response = await client.post(

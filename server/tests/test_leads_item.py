@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from buena_server.auth.permissions import Permission
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, InProcessClient, assert_error
 
 
 @pytest.fixture
@@ -25,35 +23,35 @@ async def lead(account: Account) -> dict[str, Any]:
 
 
 async def patch(
-    client: AsyncTestClient[Litestar], account: Account, lead_id: str, body: dict[str, Any]
+    client: InProcessClient, account: Account, lead_id: str, body: dict[str, Any]
 ) -> Any:
     return await client.patch(f"{API}/leads/{lead_id}", json=body, headers=account.headers())
 
 
 class TestGetLead:
     async def test_valid(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
         assert response.status_code == 200
         assert response.json() == lead
 
-    async def test_missing(self, client: AsyncTestClient[Litestar], account: Account) -> None:
+    async def test_missing(self, client: InProcessClient, account: Account) -> None:
         response = await client.get(f"{API}/leads/lead_doesnotexist", headers=account.headers())
         body = assert_error(response, 404, "LEAD_NOT_FOUND")
         assert body["details"]["lead_id"] == "lead_doesnotexist"
 
     async def test_other_accounts_lead_is_not_found(
-        self, client: AsyncTestClient[Litestar], other_account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, other_account: Account, lead: dict[str, Any]
     ) -> None:
         response = await client.get(f"{API}/leads/{lead['id']}", headers=other_account.headers())
         assert_error(response, 404, "LEAD_NOT_FOUND")
 
-    async def test_anonymous(self, client: AsyncTestClient[Litestar], lead: dict[str, Any]) -> None:
+    async def test_anonymous(self, client: InProcessClient, lead: dict[str, Any]) -> None:
         assert_error(await client.get(f"{API}/leads/{lead['id']}"), 401, "UNAUTHORIZED")
 
     async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         key = await account.key_with(Permission.LEADS_DELETE)
         response = await client.get(f"{API}/leads/{lead['id']}", headers={"x-api-key": key})
@@ -62,7 +60,7 @@ class TestGetLead:
 
 class TestUpdateLead:
     async def test_reference_example(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         body = {
             "company": "New Company Inc",
@@ -95,7 +93,7 @@ class TestUpdateLead:
         assert stored.json() == updated
 
     async def test_null_clears_optional_field(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(client, account, lead["id"], {"company": None, "phone": None})
         assert response.status_code == 200
@@ -103,14 +101,14 @@ class TestUpdateLead:
         assert response.json()["phone"] is None
 
     async def test_null_tags_and_custom_fields_empty_them(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(client, account, lead["id"], {"tags": None, "custom_fields": None})
         assert response.json()["tags"] == []
         assert response.json()["custom_fields"] == {}
 
     async def test_custom_fields_merge_patch(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(
             client,
@@ -125,13 +123,13 @@ class TestUpdateLead:
         }
 
     async def test_tags_replace(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(client, account, lead["id"], {"tags": ["three"]})
         assert response.json()["tags"] == ["three"]
 
     async def test_empty_patch_changes_nothing(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(client, account, lead["id"], {})
         assert response.status_code == 200
@@ -139,7 +137,7 @@ class TestUpdateLead:
 
     @pytest.mark.parametrize("name", ["first_name", "last_name", "email", "status"])
     async def test_required_field_cannot_be_cleared(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any], name: str
+        self, client: InProcessClient, account: Account, lead: dict[str, Any], name: str
     ) -> None:
         response = await patch(client, account, lead["id"], {name: None})
         body = assert_error(response, 422, "VALIDATION_ERROR")
@@ -151,7 +149,7 @@ class TestUpdateLead:
     )
     async def test_invalid_value(
         self,
-        client: AsyncTestClient[Litestar],
+        client: InProcessClient,
         account: Account,
         lead: dict[str, Any],
         name: str,
@@ -164,7 +162,7 @@ class TestUpdateLead:
         assert stored.json() == lead
 
     async def test_merged_custom_fields_must_stay_within_limits(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         for i in range(2):
             response = await patch(
@@ -183,7 +181,7 @@ class TestUpdateLead:
     )
     async def test_structure(
         self,
-        client: AsyncTestClient[Litestar],
+        client: InProcessClient,
         account: Account,
         lead: dict[str, Any],
         body: dict[str, Any],
@@ -191,7 +189,7 @@ class TestUpdateLead:
         assert_error(await patch(client, account, lead["id"], body), 400, "INVALID_REQUEST")
 
     async def test_email_conflict(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         other = await account.create_lead(email="other@example.com")
         response = await patch(client, account, other["id"], {"email": "LEAD@example.com"})
@@ -201,20 +199,20 @@ class TestUpdateLead:
         assert stored.json()["email"] == "other@example.com"
 
     async def test_changing_case_of_own_email(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(client, account, lead["id"], {"email": "Lead@Example.com"})
         assert response.status_code == 200
         assert response.json()["email"] == "Lead@Example.com"
 
     async def test_other_accounts_lead_is_not_found(
-        self, client: AsyncTestClient[Litestar], other_account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, other_account: Account, lead: dict[str, Any]
     ) -> None:
         response = await patch(client, other_account, lead["id"], {"company": "Hijack"})
         assert_error(response, 404, "LEAD_NOT_FOUND")
 
     async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         key = await account.key_with(Permission.LEADS_READ)
         response = await client.patch(
@@ -225,7 +223,7 @@ class TestUpdateLead:
 
 class TestDeleteLead:
     async def test_valid(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         response = await client.delete(f"{API}/leads/{lead['id']}", headers=account.headers())
         assert response.status_code == 200
@@ -239,14 +237,14 @@ class TestDeleteLead:
         assert_error(again, 404, "LEAD_NOT_FOUND")
 
     async def test_email_is_free_again_after_delete(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         await client.delete(f"{API}/leads/{lead['id']}", headers=account.headers())
         await account.create_lead(email=lead["email"])
 
     async def test_other_accounts_lead_is_not_found(
         self,
-        client: AsyncTestClient[Litestar],
+        client: InProcessClient,
         account: Account,
         other_account: Account,
         lead: dict[str, Any],
@@ -257,12 +255,12 @@ class TestDeleteLead:
         assert still.status_code == 200
 
     async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account, lead: dict[str, Any]
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:
         key = await account.key_with(Permission.LEADS_READ, Permission.LEADS_WRITE)
         response = await client.delete(f"{API}/leads/{lead['id']}", headers={"x-api-key": key})
         body = assert_error(response, 403, "PERMISSION_DENIED")
         assert body["details"]["required"] == ["leads:delete"]
 
-    async def test_anonymous(self, client: AsyncTestClient[Litestar], lead: dict[str, Any]) -> None:
+    async def test_anonymous(self, client: InProcessClient, lead: dict[str, Any]) -> None:
         assert_error(await client.delete(f"{API}/leads/{lead['id']}"), 401, "UNAUTHORIZED")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from buena_server.auth.permissions import Permission
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, InProcessClient, assert_error
 
 PEOPLE = [
     ("John", "Smith", "john.smith@acme.com", "Acme Inc", "active"),
@@ -32,7 +30,7 @@ async def people(account: Account) -> list[dict[str, object]]:
     return created
 
 
-async def list_leads(client: AsyncTestClient[Litestar], account: Account, **params: object):
+async def list_leads(client: InProcessClient, account: Account, **params: object):
     response = await client.get(f"{API}/leads", params=params, headers=account.headers())
     assert response.status_code == 200, response.text
     return response.json()
@@ -40,7 +38,7 @@ async def list_leads(client: AsyncTestClient[Litestar], account: Account, **para
 
 class TestListLeads:
     async def test_valid(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account)
         assert set(body) == {"data", "total", "limit", "offset"}
@@ -51,17 +49,15 @@ class TestListLeads:
         assert [lead["id"] for lead in body["data"]] == [p["id"] for p in reversed(people)]
 
     async def test_every_status_by_default(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         statuses = {lead["status"] for lead in (await list_leads(client, account))["data"]}
         assert statuses == {"active", "contacted", "inactive"}
 
-    async def test_anonymous(self, client: AsyncTestClient[Litestar]) -> None:
+    async def test_anonymous(self, client: InProcessClient) -> None:
         assert_error(await client.get(f"{API}/leads"), 401, "UNAUTHORIZED")
 
-    async def test_missing_permission(
-        self, client: AsyncTestClient[Litestar], account: Account
-    ) -> None:
+    async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         key = await account.key_with(Permission.LEADS_WRITE)
         response = await client.get(f"{API}/leads", headers={"x-api-key": key})
         body = assert_error(response, 403, "PERMISSION_DENIED")
@@ -70,7 +66,7 @@ class TestListLeads:
 
     async def test_only_own_account(
         self,
-        client: AsyncTestClient[Litestar],
+        client: InProcessClient,
         account: Account,
         other_account: Account,
         people: list[dict[str, object]],
@@ -84,7 +80,7 @@ class TestListLeads:
 
 class TestPagination:
     async def test_limit_above_100_is_applied_as_100(
-        self, client: AsyncTestClient[Litestar], account: Account
+        self, client: InProcessClient, account: Account
     ) -> None:
         body = await list_leads(client, account, limit=500)
         assert body["limit"] == 100
@@ -103,7 +99,7 @@ class TestPagination:
     )
     async def test_invalid_values(
         self,
-        client: AsyncTestClient[Litestar],
+        client: InProcessClient,
         account: Account,
         params: dict[str, object],
         field: str,
@@ -114,7 +110,7 @@ class TestPagination:
 
     @pytest.mark.parametrize("params", [{"limit": "ten"}, {"offset": "1.5"}])
     async def test_wrong_types(
-        self, client: AsyncTestClient[Litestar], account: Account, params: dict[str, object]
+        self, client: InProcessClient, account: Account, params: dict[str, object]
     ) -> None:
         response = await client.get(f"{API}/leads", params=params, headers=account.headers())
         assert_error(response, 400, "INVALID_REQUEST")
@@ -122,7 +118,7 @@ class TestPagination:
     @pytest.mark.parametrize("sort", ["created_at", "updated_at", "first_name", "last_name"])
     @pytest.mark.parametrize("order", ["asc", "desc"])
     async def test_walking_all_pages_returns_each_lead_once(
-        self, client: AsyncTestClient[Litestar], account: Account, sort: str, order: str
+        self, client: InProcessClient, account: Account, sort: str, order: str
     ) -> None:
         # Many leads share a sort key (same names; timestamps may collide), so only the id
         # tie-break keeps pages from overlapping or skipping.
@@ -145,7 +141,7 @@ class TestPagination:
         assert set(seen) == ids
 
     async def test_offset_past_the_end(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account, offset=100)
         assert body["data"] == []
@@ -155,21 +151,21 @@ class TestPagination:
 
 class TestSorting:
     async def test_first_name_ascending_is_case_insensitive(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account, sort="first_name", order="asc")
         names = [lead["first_name"] for lead in body["data"]]
         assert names == ["Alice", "bob", "Carol", "John", "Johnny", "Émile"]
 
     async def test_last_name_descending(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account, sort="last_name", order="desc")
         names = [lead["last_name"] for lead in body["data"]]
         assert names == ["Zola", "Stone", "Smith", "Johnson", "Danvers", "Bravo"]
 
     async def test_updated_at_follows_updates(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         oldest = people[0]["id"]
         response = await client.patch(
@@ -198,7 +194,7 @@ class TestFilters:
     )
     async def test_search(
         self,
-        client: AsyncTestClient[Litestar],
+        client: InProcessClient,
         account: Account,
         people: list[dict[str, object]],
         search: str,
@@ -209,20 +205,20 @@ class TestFilters:
         assert body["total"] == len(expected)
 
     async def test_company_substring_case_insensitive(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account, company="EXAMPLE")
         assert {lead["first_name"] for lead in body["data"]} == {"Alice", "Émile"}
 
     async def test_status(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account, status="active")
         assert {lead["first_name"] for lead in body["data"]} == {"John", "Alice", "Émile", "Carol"}
         assert body["total"] == 4
 
     async def test_filters_combine_and_total_counts_matches_not_page(
-        self, client: AsyncTestClient[Litestar], account: Account, people: list[dict[str, object]]
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account, search="john", status="active", limit=1)
         assert len(body["data"]) == 1

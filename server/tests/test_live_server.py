@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,36 +13,45 @@ import pytest
 
 from buena_server.auth.tokens import generate_key
 
+from backends import fresh_database
 from live_server import live_server
 
 KEY_PATTERN = re.compile(r"bna_[0-9a-f]{64}")
 
 
+def lead_count(base_url: str, key: str) -> int:
+    response = httpx.get(f"{base_url}/leads", params={"limit": 1}, headers={"x-api-key": key})
+    assert response.status_code == 200, response.text
+    total: int = response.json()["total"]
+    return total
+
+
 def test_first_start_prints_an_admin_key_once(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    with live_server(url, tmp_path) as server:
+    with fresh_database(str(tmp_path / "fresh.db")) as url, live_server(url, tmp_path) as server:
         keys = KEY_PATTERN.findall(server.output())
         assert len(set(keys)) == 1
         key = keys[0]
         assert f'curl -H "x-api-key: {key}"' in server.output()
         response = httpx.get(f"{server.base_url}/leads", headers={"x-api-key": key})
         assert response.status_code == 200
-    # A restart on the same database neither creates another account nor prints a key.
-    with live_server(url, tmp_path) as server:
-        assert not KEY_PATTERN.search(server.output())
-        response = httpx.get(f"{server.base_url}/leads", headers={"x-api-key": key})
-        assert response.status_code == 200
+        # A restart on the same database neither creates another account nor prints a key.
+        server.process.terminate()
+        server.process.wait(timeout=10)
+        with live_server(url, tmp_path) as restarted:
+            assert not KEY_PATTERN.search(restarted.output())
+            response = httpx.get(f"{restarted.base_url}/leads", headers={"x-api-key": key})
+            assert response.status_code == 200
 
 
 def test_bootstrap_key_is_used_and_not_printed(tmp_path: Path) -> None:
     key = generate_key()
-    url = f"sqlite:///{tmp_path / 'boot.db'}"
-    for _ in range(2):  # the second start finds the key already there
-        with live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
-            assert key not in server.output()
-            response = httpx.get(f"{server.base_url}/keys", headers={"x-api-key": key})
-            assert response.status_code == 200
-            assert response.json()["total"] == 1
+    with fresh_database(str(tmp_path / "boot.db")) as url:
+        for _ in range(2):  # the second start finds the key already there
+            with live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+                assert key not in server.output()
+                response = httpx.get(f"{server.base_url}/keys", headers={"x-api-key": key})
+                assert response.status_code == 200
+                assert response.json()["total"] == 1
 
 
 def test_invalid_configuration_is_refused_readably(tmp_path: Path) -> None:
@@ -61,7 +69,12 @@ def test_invalid_configuration_is_refused_readably(tmp_path: Path) -> None:
 
 
 def test_cli_creates_accounts_and_keys(tmp_path: Path) -> None:
-    env = {"BUENA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
+    with fresh_database(str(tmp_path / "cli.db")) as url:
+        _check_cli(url)
+
+
+def _check_cli(url: str) -> None:
+    env = {"BUENA_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -99,8 +112,10 @@ def test_cli_creates_accounts_and_keys(tmp_path: Path) -> None:
 
 def test_concurrent_creates_of_one_email_give_one_lead(tmp_path: Path) -> None:
     key = generate_key()
-    database = tmp_path / "race.db"
-    with live_server(f"sqlite:///{database}", tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+    with (
+        fresh_database(str(tmp_path / "race.db")) as url,
+        live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server,
+    ):
 
         async def race() -> list[httpx.Response]:
             limits = httpx.Limits(max_connections=50)
@@ -116,22 +131,24 @@ def test_concurrent_creates_of_one_email_give_one_lead(tmp_path: Path) -> None:
                 )
 
         responses = asyncio.run(race())
+        stored = lead_count(server.base_url, key)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * 29
     winner = next(r.json()["id"] for r in responses if r.status_code == 201)
     assert {r.json()["details"]["existing_id"] for r in responses if r.status_code == 409} == {
         winner
     }
-    with sqlite3.connect(database) as conn:
-        assert conn.execute("SELECT count(*) FROM leads").fetchone() == (1,)
+    assert stored == 1
 
 
 @pytest.mark.parametrize("writes", [40])
 def test_concurrent_writes_all_succeed(tmp_path: Path, writes: int) -> None:
-    """SQLite has one writer: concurrent writes queue for the lock instead of failing."""
+    """Concurrent writes all land (on SQLite they queue for its one write lock)."""
     key = generate_key()
-    database = tmp_path / "writes.db"
-    with live_server(f"sqlite:///{database}", tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+    with (
+        fresh_database(str(tmp_path / "writes.db")) as url,
+        live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server,
+    ):
 
         async def write_many() -> list[httpx.Response]:
             async with httpx.AsyncClient(timeout=30) as client:
@@ -153,6 +170,6 @@ def test_concurrent_writes_all_succeed(tmp_path: Path, writes: int) -> None:
                 return await asyncio.gather(*(create_then_update(i) for i in range(writes)))
 
         responses = asyncio.run(write_many())
+        stored = lead_count(server.base_url, key)
     assert [r.status_code for r in responses] == [200] * writes
-    with sqlite3.connect(database) as conn:
-        assert conn.execute("SELECT count(*) FROM leads").fetchone() == (writes,)
+    assert stored == writes

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
-from server_testing import API
+from server_testing import API, InProcessClient
 
 OPERATIONS = {
     ("get", "/api/v2/leads"): ("list_leads", "leads:read"),
@@ -23,7 +21,7 @@ OPERATIONS = {
 
 
 @pytest.fixture
-async def schema(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
+async def schema(client: InProcessClient) -> dict[str, Any]:
     response = await client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
@@ -113,7 +111,7 @@ async def test_response_schemas_match_the_reference(schema: dict[str, Any]) -> N
     }
 
 
-async def test_swagger_ui(client: AsyncTestClient[Litestar]) -> None:
+async def test_swagger_ui(client: InProcessClient) -> None:
     response = await client.get(f"{API}/docs")
     assert response.status_code == 200
     assert "swagger" in response.text.lower()

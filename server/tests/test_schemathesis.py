@@ -14,6 +14,7 @@ from pathlib import Path
 
 from buena_server.auth.tokens import generate_key
 
+from backends import fresh_database
 from live_server import live_server
 
 HERE = Path(__file__).parent
@@ -21,8 +22,10 @@ HERE = Path(__file__).parent
 
 def test_openapi_contract_holds_under_fuzzing(tmp_path: Path) -> None:
     key = generate_key()
-    url = f"sqlite:///{tmp_path / 'fuzz.db'}"
-    with live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server:
+    with (
+        fresh_database(str(tmp_path / "fuzz.db")) as url,
+        live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server,
+    ):
         env = {
             **os.environ,
             "SCHEMATHESIS_HOOKS": "schemathesis_hooks",

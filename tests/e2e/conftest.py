@@ -1,30 +1,27 @@
 """A real buena-server process for the end-to-end tests.
 
-One server per test session (SQLite file in a temporary directory, rate limits off, a
-bootstrap admin key generated here). Before each test every lead of the account is
-deleted, so tests do not see each other's leads. ``Server.get`` reads state with the
+One server per test session (a fresh database of the backend under test, rate limits off,
+a bootstrap admin key generated here; server/tests/live_server.py starts the process).
+Before each test every lead of the account is deleted, so tests do not see each other's
+leads. ``Server.get`` reads state with the
 standard library rather than the SDK, so the assertions about the server do not depend on
 the code under test.
 """
 
 import json
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-STARTUP_TIMEOUT = 60.0
+from backends import fresh_database
+from live_server import live_server
+
 STATUSES = ("active", "inactive", "contacted")
 
 
@@ -84,67 +81,16 @@ class Server:
             assert status == 200, body
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_healthy(url: str, process: "subprocess.Popen[bytes]", log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"buena-server exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"buena-server did not become healthy:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real server process on the backend under test (see server/tests/backends.py)."""
     directory = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
     key = "bna_" + secrets.token_hex(32)
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("BUENA_")  # nothing from the developer's own setup
-    }
-    env.update(
-        BUENA_DATABASE_URL=f"sqlite:///{directory / 'e2e.db'}",
-        BUENA_BOOTSTRAP_KEY=key,
-        BUENA_RATE_LIMITS="off",
-    )
-    log = directory / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "buena_server.cli",
-        "serve",
-        "--quiet",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/api/v2"
-    try:
-        _wait_until_healthy(base + "/health", process, log)
-        yield Server(host=base, key=key)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with (
+        fresh_database(str(directory / "e2e.db")) as url,
+        live_server(url, directory, {"BUENA_BOOTSTRAP_KEY": key}) as live,
+    ):
+        yield Server(host=live.base_url, key=key)
 
 
 @pytest.fixture(autouse=True)

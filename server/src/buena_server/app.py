@@ -17,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.types import Message, Scope
+from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import API_VERSION, __version__
 from buena_server.auth.middleware import EXCLUDE_OPT_KEY, ApiKeyAuthenticationMiddleware
@@ -31,7 +32,12 @@ from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
-from buena_server.ratelimit import HEADERS_STATE_KEY, KeyRateLimiter, RateLimitMiddleware
+from buena_server.ratelimit import (
+    HEADERS_STATE_KEY,
+    RateLimitMiddleware,
+    RateLimitService,
+    parse_rate_limits,
+)
 from buena_server.request_id import add_request_id_header
 
 BASE_PATH = "/api/v2"
@@ -122,6 +128,24 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
+def _redis_pool(settings: Settings) -> ConnectionPool | None:
+    if settings.redis_url is None:
+        return None
+    timeout = settings.redis_timeout_seconds
+    return ConnectionPool.from_url(
+        settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+
+
+def _rate_limiter(settings: Settings, redis_pool: ConnectionPool | None) -> RateLimitService | None:
+    items = parse_rate_limits(settings.rate_limits)
+    if not items:
+        return None
+    return RateLimitService(
+        items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     engine = create_engine(
@@ -130,14 +154,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         timeout=settings.database_timeout_seconds,
     )
     key_usage = KeyUsageTracker()
-    rate_limiter = KeyRateLimiter.from_settings(settings.rate_limits, settings.rate_limit_strategy)
+    redis_pool = _redis_pool(settings)
+    rate_limiter = _rate_limiter(settings, redis_pool)
+    redis_check = None
+    if redis_pool is not None:
+        pool = redis_pool
+
+        async def redis_check() -> None:
+            await Redis(connection_pool=pool).ping()
+            if rate_limiter is not None:
+                rate_limiter.shared_is_back()
+
     state = State(
         {
             "settings": settings,
             "engine": engine,
             "key_usage": key_usage,
             "rate_limiter": rate_limiter,
-            "health": HealthService(engine, settings.health_timeout_seconds),
+            "health": HealthService(engine, settings.health_timeout_seconds, redis_check),
         }
     )
 
@@ -149,6 +183,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await key_usage.stop(engine, flusher)
             await engine.dispose()
+            if redis_pool is not None:
+                await redis_pool.aclose()
 
     public = Router(path=BASE_PATH, route_handlers=[health_check])
     api = Router(

@@ -23,7 +23,7 @@ from buena_server.config import Settings
 from buena_server.db import create_engine, write_transaction
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
-from buena_server.migrate import migrate
+from buena_server.migrate import hold_setup_lock, migrate
 from buena_server.tables import accounts
 
 T = TypeVar("T")
@@ -48,6 +48,8 @@ def _with_database(settings: Settings, work: Callable[[AsyncConnection], Awaitab
         try:
             await migrate(engine)
             async with write_transaction(engine) as conn:
+                # Several replicas may start at once: only one bootstraps the first account.
+                await hold_setup_lock(conn)
                 return await work(conn)
         finally:
             await engine.dispose()

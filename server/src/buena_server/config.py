@@ -34,7 +34,11 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=500)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
+    # redis://[:password@]host:port/db or rediss:// (TLS); unset = limits kept per process.
     redis_url: str | None = None
+    # Prefix of every Redis key Buena writes, so one Redis can serve several deployments.
+    redis_key_prefix: str = Field(default="buena", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
     # `limits` notation separated by ';' (e.g. "60/minute;1000/hour"), or "off".
     rate_limits: str = DEFAULT_RATE_LIMITS
     rate_limit_strategy: RateLimitStrategy = RateLimitStrategy.FIXED_WINDOW
@@ -66,6 +70,13 @@ class Settings(BaseSettings):
         if value is not None and not is_well_formed_key(value.get_secret_value()):
             raise ValueError("BUENA_BOOTSTRAP_KEY must be 'bna_' followed by 64 hex characters")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("BUENA_REDIS_URL must start with redis:// or rediss://")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

@@ -59,12 +59,22 @@ def create_engine(database_url: str, *, pool_size: int = 10, timeout: float = 5.
         max_overflow=pool_size,
         pool_timeout=timeout,
         pool_pre_ping=True,
-        connect_args={"timeout": timeout, "command_timeout": timeout * 6},
+        connect_args={
+            "timeout": timeout,
+            "command_timeout": timeout * 6,
+            "server_settings": {
+                "application_name": "buena-server",
+                # Plan each execution of a prepared statement for its actual parameters: a
+                # cached generic plan for "LIKE $1" cannot use the trigram indexes well and
+                # can make a rare-term search take seconds.
+                "plan_cache_mode": "force_custom_plan",
+            },
+        },
     )
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, Unicode-aware lower(), and explicit BEGINs.
+    """WAL, foreign keys, a busy timeout, and explicit BEGINs.
 
     pysqlite's own transaction handling is turned off so that SAVEPOINTs work and so that
     writing requests can take the write lock up front (BEGIN IMMEDIATE): a deferred
@@ -74,8 +84,6 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        # Python's str.lower so that searches fold non-ASCII letters exactly as PostgreSQL does.
-        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -87,10 +95,6 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _lower(value: str | None) -> str | None:
-    return value.lower() if isinstance(value, str) else value
 
 
 async def ping(engine: AsyncEngine) -> None:

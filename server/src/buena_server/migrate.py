@@ -1,4 +1,4 @@
-"""Apply the Alembic migrations up to head."""
+"""Apply the Alembic migrations up to head, safely when several processes start at once."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from buena_server.db import write_transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant shared by every Buena process: the key of the PostgreSQL advisory lock.
+_SETUP_LOCK_KEY = 0x6275656E61  # "buena"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -21,9 +26,23 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine) -> None:
+    """Upgrade to head in one transaction that holds a lock for its whole length.
+
+    Replicas of a rolling deploy start together: the first takes the lock and migrates, the
+    others wait for it and then find nothing to do. PostgreSQL: a transaction-scoped
+    advisory lock. SQLite: the write lock that BEGIN IMMEDIATE takes.
+    """
+
     def upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), "head")
 
-    async with engine.connect() as conn:
+    async with write_transaction(engine) as conn:
+        await hold_setup_lock(conn)
         await conn.run_sync(upgrade)
-        await conn.commit()
+
+
+async def hold_setup_lock(conn: AsyncConnection) -> None:
+    """Serialise start-up work (migrations, bootstrap) across processes until the current
+    transaction ends. On SQLite the write transaction's BEGIN IMMEDIATE already does."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK_KEY})

@@ -90,9 +90,6 @@ leads = Table(
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("email", String(320), nullable=False),
-    # The lower-cased email, computed in Python, so uniqueness is case-insensitive and
-    # identical on every dialect.
-    Column("email_lower", String(320), nullable=False),
     Column("company", String(200), nullable=True),
     Column("phone", String(50), nullable=True),
     Column("linkedin_url", String(500), nullable=True),
@@ -104,7 +101,28 @@ leads = Table(
     Column("status", String(20), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Lower-cased copies, computed in Python when a lead is written, so that uniqueness,
+    # case-insensitive search and name sorting behave identically on every dialect (and
+    # whatever the database's locale) and can be served by plain indexes.
+    Column("email_lower", String(320), nullable=False),
+    Column("first_name_lower", String(100), nullable=False),
+    Column("last_name_lower", String(100), nullable=False),
+    Column("full_name_lower", String(201), nullable=False),
+    Column("company_lower", String(200), nullable=True),
     Index("uq_leads_account_id_email_lower", "account_id", "email_lower", unique=True),
     Index(None, "account_id", "created_at", "id"),
     Index(None, "account_id", "updated_at", "id"),
+    Index(None, "account_id", "first_name_lower", "id"),
+    Index(None, "account_id", "last_name_lower", "id"),
+    Index(None, "account_id", "status", "created_at", "id"),
 )
+
+# Substring search ("%john%") on PostgreSQL: trigram GIN indexes. SQLite has no equivalent
+# index for LIKE '%x%'; see docs/design.md.
+for _column in ("full_name_lower", "email_lower", "company_lower"):
+    Index(
+        f"ix_leads_{_column}_trgm",
+        leads.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,6 +32,7 @@ class LeadQuery:
 
 
 _LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
+_SORT_COLUMNS = {"first_name": "first_name_lower", "last_name": "last_name_lower"}
 
 
 def _contains(term: str) -> str:
@@ -70,13 +71,14 @@ class LeadRepository:
         if query.status:
             conditions.append(leads.c.status == query.status)
         if query.company:
-            conditions.append(func.lower(leads.c.company).like(_contains(query.company), "\\"))
+            conditions.append(leads.c.company_lower.like(_contains(query.company), "\\"))
         if query.search:
+            # "first last" contains the first name and the last name, so one column serves
+            # all three; the email has its own.
             pattern = _contains(query.search)
-            full_name = leads.c.first_name + literal(" ") + leads.c.last_name
             conditions.append(
                 or_(
-                    func.lower(full_name).like(pattern, "\\"),
+                    leads.c.full_name_lower.like(pattern, "\\"),
                     leads.c.email_lower.like(pattern, "\\"),
                 )
             )
@@ -98,9 +100,9 @@ class LeadRepository:
 
     @staticmethod
     def _ordering(query: LeadQuery) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-        column: ColumnElement[Any] = leads.c[query.sort]
-        if query.sort in {"first_name", "last_name"}:
-            column = func.lower(column)
+        # Names sort case-insensitively, through their lower-cased copies.
+        name = _SORT_COLUMNS.get(query.sort, query.sort)
+        column: ColumnElement[Any] = leads.c[name]
         # The id breaks ties so that consecutive pages never overlap or skip a lead.
         if query.order == "asc":
             return column.asc(), leads.c.id.asc()
@@ -136,12 +138,25 @@ class LeadRepository:
         return result.rowcount > 0
 
 
+def derived_values(
+    first_name: str, last_name: str, email: str, company: str | None
+) -> dict[str, Any]:
+    """The lower-cased copies stored beside a lead (see tables.py)."""
+    return {
+        "email_lower": email.lower(),
+        "first_name_lower": first_name.lower(),
+        "last_name_lower": last_name.lower(),
+        "full_name_lower": f"{first_name} {last_name}".lower(),
+        "company_lower": company.lower() if company is not None else None,
+    }
+
+
 def _values(lead: Lead) -> dict[str, Any]:
     return {
+        **derived_values(lead.first_name, lead.last_name, lead.email, lead.company),
         "first_name": lead.first_name,
         "last_name": lead.last_name,
         "email": lead.email,
-        "email_lower": lead.email.lower(),
         "company": lead.company,
         "phone": lead.phone,
         "linkedin_url": lead.linkedin_url,

@@ -7,6 +7,7 @@ alembic command line, which reads BUENA_DATABASE_URL.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -17,11 +18,25 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    dialect = connection.dialect.name
+
+    def include_object(
+        obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any
+    ) -> bool:
+        # Indexes declared for one dialect only (``Index(...).ddl_if(dialect=...)``, such
+        # as PostgreSQL's trigram indexes) are not expected on the others.
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and ddl_if is not None and ddl_if.dialect is not None:
+            wanted = ddl_if.dialect
+            return dialect in ((wanted,) if isinstance(wanted, str) else tuple(wanted))
+        return True
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=dialect == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

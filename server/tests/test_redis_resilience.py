@@ -1,0 +1,137 @@
+"""Rate limits in Redis, and what happens when Redis goes away and comes back.
+
+Each test runs its own redis-server on a free port, so stopping it disturbs nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from live_server import free_port
+from server_testing import API, Account, InProcessClient
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None and not os.environ.get("CI"),
+    reason="redis-server is not installed (CI requires it)",
+)
+
+
+class PrivateRedis:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None, "redis-server must be installed"
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def stored_keys(self) -> list[bytes]:
+        client = redis.Redis(port=self.port)
+        try:
+            return list(client.keys("*"))
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings_overrides(private_redis: PrivateRedis) -> dict[str, Any]:
+    return {"redis_url": private_redis.url, "rate_limits": "100/minute"}
+
+
+async def health(client: InProcessClient) -> dict[str, Any]:
+    body: dict[str, Any] = (await client.get(f"{API}/health")).json()
+    return body
+
+
+async def test_limits_live_in_redis_and_survive_an_outage(
+    client: InProcessClient, account: Account, private_redis: PrivateRedis
+) -> None:
+    first = await client.get(f"{API}/leads", headers=account.headers())
+    assert first.status_code == 200
+    assert first.headers["x-ratelimit-remaining"] == "99"
+    assert any(b"ratelimit" in key for key in private_redis.stored_keys())
+    assert (await health(client))["services"]["redis"] == "healthy"
+
+    private_redis.stop()
+    during = await client.get(f"{API}/leads", headers=account.headers())
+    # Still served, and still limited: by this process's own counters meanwhile.
+    assert during.status_code == 200
+    assert "x-ratelimit-remaining" in during.headers
+    report = await client.get(f"{API}/health")
+    assert report.status_code == 200
+    assert report.json()["status"] == "degraded"
+    assert report.json()["services"]["redis"] == "down"
+    assert report.json()["services"]["database"] == "healthy"
+
+    private_redis.start()  # an empty Redis: it kept nothing on disk
+    assert (await health(client))["status"] == "healthy"
+    after = await client.get(f"{API}/leads", headers=account.headers())
+    assert after.status_code == 200
+    assert any(b"ratelimit" in key for key in private_redis.stored_keys())
+
+
+class TestRedisUnreachableFromTheStart:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"redis_url": "redis://127.0.0.1:1/0", "rate_limits": "3/minute"}
+
+    async def test_served_and_limited_per_process(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        statuses = [
+            (await client.get(f"{API}/leads", headers=account.headers())).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [200, 200, 200, 429]
+        body = await health(client)
+        assert body["status"] == "degraded"
+        assert body["services"]["redis"] == "down"
