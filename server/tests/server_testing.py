@@ -66,7 +66,9 @@ class Account:
 AccountFactory = Callable[..., Awaitable["Account"]]
 
 
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+def assert_error(
+    response: Any, status: int, code: str, extra_fields: set[str] | None = None
+) -> dict[str, Any]:
     """The one error shape, with the expected status and code."""
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
@@ -78,5 +80,5 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["request_id"] == response.headers["x-request-id"]
     assert body["timestamp"].endswith("Z")
     assert isinstance(body["details"], dict)
-    assert set(body) == ERROR_FIELDS
+    assert set(body) == ERROR_FIELDS | (extra_fields or set())
     return body

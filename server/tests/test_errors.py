@@ -10,8 +10,11 @@ from server_testing import API, Account, InProcessClient, assert_error
 
 
 async def test_unknown_route(client: InProcessClient) -> None:
-    for path in (f"{API}/nothing", "/elsewhere", f"{API}/leads/a/b"):
+    for path in (f"{API}/nothing", "/elsewhere", f"{API}/leads/a/b", f"{API}/docs/nothing"):
         assert_error(await client.get(path), 404, "NOT_FOUND")
+    # Any method on a path the API does not have is 404, not 405.
+    for method in ("post", "put", "delete"):
+        assert_error(await client.request(method, f"{API}/webhooks"), 404, "NOT_FOUND")
 
 
 async def test_method_not_allowed(client: InProcessClient, account: Account) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from backends import ON_POSTGRES
-from server_testing import API, InProcessClient
+from server_testing import API, InProcessClient, assert_error
+
+HEALTH_FIELDS = {"status", "services", "response_time"}
 
 
 async def test_healthy(client: InProcessClient) -> None:
@@ -49,8 +51,9 @@ class TestDatabaseDown:
 
     async def test_health_is_down_with_503(self, client: InProcessClient) -> None:
         response = await client.get(f"{API}/health")
-        assert response.status_code == 503
-        body = response.json()
+        # The error shape every error has, plus the health report.
+        body = assert_error(response, 503, "SERVICE_UNAVAILABLE", extra_fields=HEALTH_FIELDS)
+        assert response.headers["retry-after"] == "1"
         assert body["status"] == "down"
         assert body["services"]["database"] == "down"
         assert body["services"]["api"] == "healthy"

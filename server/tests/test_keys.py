@@ -83,6 +83,9 @@ class TestCreateApiKey:
             {"name": "x" * 101},
             {"expires_at": "2001-01-01T00:00:00Z"},
             {"expires_at": "2999-01-01T00:00:00"},  # no time zone
+            {"expires_at": "not a date"},
+            {"expires_at": "2030-01-01"},
+            {"expires_at": "9999-12-31T23:59:59-14:00"},  # past the end of time in UTC
         ],
     )
     async def test_invalid_value(
@@ -108,6 +111,14 @@ class TestCreateApiKey:
         response = await create_key(client, account, key=key, permissions=["leads:read"])
         body = assert_error(response, 403, "PERMISSION_DENIED")
         assert body["details"]["required"] == ["api_keys:write"]
+
+    async def test_expiry_comes_back_in_utc(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        response = await create_key(client, account, expires_at="2030-01-01T05:00:00+05:00")
+        assert response.json()["expires_at"] == "2030-01-01T00:00:00Z"
+        listing = (await client.get(f"{API}/keys", headers=account.headers())).json()
+        assert listing["data"][0]["expires_at"] == "2030-01-01T00:00:00Z"
 
 
 class TestListApiKeys:
@@ -180,8 +191,9 @@ class TestRevokeApiKey:
         still = await client.get(f"{API}/leads", headers={"x-api-key": created["key"]})
         assert still.status_code == 200
 
-    async def test_missing(self, client: InProcessClient, account: Account) -> None:
-        response = await client.delete(f"{API}/keys/key_nope", headers=account.headers())
+    @pytest.mark.parametrize("key_id", ["key_nope", "key%00x"])
+    async def test_missing(self, client: InProcessClient, account: Account, key_id: str) -> None:
+        response = await client.delete(f"{API}/keys/{key_id}", headers=account.headers())
         assert_error(response, 404, "API_KEY_NOT_FOUND")
 
     async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:

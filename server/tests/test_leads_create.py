@@ -168,6 +168,11 @@ class TestCreateLeadValues:
             ("custom_fields", {"big": "x" * 17_000}),
             ("custom_fields", {"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}),
             ("custom_fields", {"": 1}),
+            ("linkedin_url", "https://x.com/\u0000a"),
+            ("linkedin_url", "https://x.com:99999/in/a"),
+            ("phone", "+1-555-123-4567\u0000"),
+            ("last_name", "Doe\u0000"),
+            ("tags", ["a\u0000"]),
         ],
     )
     async def test_invalid_value(
@@ -194,6 +199,34 @@ class TestCreateLeadValues:
     ) -> None:
         lead = await account.create_lead(phone=phone)
         assert lead["phone"] == phone
+
+
+class TestCreateLeadEdgeCases:
+    async def test_empty_body(self, client: InProcessClient, account: Account) -> None:
+        response = await client.post(
+            f"{API}/leads",
+            content=b"",
+            headers={**account.headers(), "content-type": "application/json"},
+        )
+        body = assert_error(response, 400, "INVALID_JSON")
+        assert body["message"] == "A JSON request body is required"
+
+    async def test_absurdly_nested_json(self, client: InProcessClient, account: Account) -> None:
+        nested = '{"first_name":"a","last_name":"b","email":"a@b.co","custom_fields":{"x":'
+        content = (nested + "[" * 5000 + "]" * 5000 + "}}").encode()
+        response = await client.post(
+            f"{API}/leads",
+            content=content,
+            headers={**account.headers(), "content-type": "application/json"},
+        )
+        assert_error(response, 400, "INVALID_JSON")
+
+    async def test_names_whose_lower_case_is_longer(self, account: Account) -> None:
+        # "İ".lower() is two characters: the stored lower-cased copies must have room.
+        lead = await account.create_lead(
+            first_name="İ" * 100, last_name="İ" * 100, email="dotted@example.com"
+        )
+        assert lead["first_name"] == "İ" * 100
 
 
 class TestCreateLeadDefaultPhoneRegion:

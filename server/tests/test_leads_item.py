@@ -58,6 +58,18 @@ class TestGetLead:
         assert_error(response, 403, "PERMISSION_DENIED")
 
 
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+async def test_ids_that_cannot_exist_are_not_found(
+    client: InProcessClient, account: Account, method: str
+) -> None:
+    kwargs = {"json": {"company": "x"}} if method == "patch" else {}
+    for lead_id in ("a%00b", "x" * 300, "lead_%E2%98%83"):
+        response = await getattr(client, method)(
+            f"{API}/leads/{lead_id}", headers=account.headers(), **kwargs
+        )
+        assert_error(response, 404, "LEAD_NOT_FOUND")
+
+
 class TestUpdateLead:
     async def test_reference_example(
         self, client: InProcessClient, account: Account, lead: dict[str, Any]
@@ -142,6 +154,13 @@ class TestUpdateLead:
         response = await patch(client, account, lead["id"], {name: None})
         body = assert_error(response, 422, "VALIDATION_ERROR")
         assert body["details"]["errors"][0]["field"] == name
+
+    async def test_every_invalid_field_is_reported(
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
+    ) -> None:
+        response = await patch(client, account, lead["id"], {"first_name": None, "status": "x"})
+        body = assert_error(response, 422, "VALIDATION_ERROR")
+        assert {e["field"] for e in body["details"]["errors"]} == {"first_name", "status"}
 
     @pytest.mark.parametrize(
         ("name", "value"),

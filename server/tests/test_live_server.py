@@ -104,6 +104,19 @@ def _check_cli(url: str) -> None:
     bad = cli("keys", "create", "--name", "x", "--permissions", "leads:fly")
     assert bad.returncode == 2
     assert "leads:fly" in bad.stderr
+    for days in ("0", "-5"):
+        never = cli(
+            "keys",
+            "create",
+            "--name",
+            "x",
+            "--permissions",
+            "leads:read",
+            "--expires-in-days",
+            days,
+        )
+        assert never.returncode == 2
+        assert "at least 1 day" in never.stderr
     assert cli("accounts", "create", "--name", "Second").returncode == 0
     ambiguous = cli("keys", "create", "--name", "x", "--permissions", "leads:read")
     assert ambiguous.returncode == 2

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Request, Response, Router
+from litestar import Litestar, MediaType, Request, Response, Router, get
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -25,7 +25,7 @@ from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
 from buena_server.db import create_engine, provide_connection
 from buena_server.dependencies import provide_principal, provide_validation_context
-from buena_server.errors import NotFound, UnsupportedMediaType, handle_exception
+from buena_server.errors import InvalidJson, NotFound, UnsupportedMediaType, handle_exception
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.keys.controller import ApiKeyController
@@ -41,6 +41,7 @@ from buena_server.ratelimit import (
 from buena_server.request_id import add_request_id_header
 
 BASE_PATH = "/api/v2"
+DOCS_PATH = f"{BASE_PATH}/docs"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -54,6 +55,8 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
             "Send the request body as JSON with 'Content-Type: application/json'",
             details={"content_type": media_type or None},
         )
+    if not (await request.body()).strip():
+        raise InvalidJson("A JSON request body is required")
 
 
 async def add_response_headers(message: Message, scope: Scope) -> None:
@@ -87,6 +90,12 @@ def _close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> Non
             schema.additional_properties = False
 
 
+@get("/openapi.json", include_in_schema=False, sync_to_thread=False, cache=False)
+def openapi_json(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The OpenAPI document (also at /api/v2/docs/openapi.json, where Swagger UI reads it)."""
+    return Response(request.app.openapi_schema.to_schema(), media_type=MediaType.JSON)
+
+
 def _json_not_found(response: Response[Any]) -> Response[Any]:
     """Litestar's schema router answers unknown paths below it with an HTML 404 page; turn
     that into our JSON error like every other unknown route."""
@@ -101,10 +110,13 @@ def _openapi_config() -> OpenAPIConfig:
         version=API_VERSION,
         description="Lead management, API keys and health. Every error has the same JSON shape "
         "(`error`, `code`, `message`, `version`, `timestamp`, `request_id`, `details`).",
-        path=BASE_PATH,
-        render_plugins=[SwaggerRenderPlugin(path="/docs")],
+        # Litestar's schema router also catches every unknown single-segment path below its
+        # own path; it lives under /docs so that /api/v2/<anything else> stays ours (404,
+        # not 405). /api/v2/openapi.json is served by `openapi_json` below.
+        path=DOCS_PATH,
+        render_plugins=[SwaggerRenderPlugin(path="/")],
         openapi_router=Router(
-            path=BASE_PATH,
+            path=DOCS_PATH,
             route_handlers=[],
             include_in_schema=False,
             after_request=_json_not_found,
@@ -186,7 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if redis_pool is not None:
                 await redis_pool.aclose()
 
-    public = Router(path=BASE_PATH, route_handlers=[health_check])
+    public = Router(path=BASE_PATH, route_handlers=[health_check, openapi_json])
     api = Router(
         path=BASE_PATH,
         route_handlers=[LeadController, ApiKeyController],

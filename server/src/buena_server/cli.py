@@ -134,9 +134,21 @@ def _permissions(value: str) -> list[str]:
     return list(dict.fromkeys(permissions))
 
 
+def _positive_days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError("a key must live at least 1 day")
+    return days
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     settings = _load_settings()
-    expires_at = utcnow() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    expires_at = None
+    if args.expires_in_days is not None:
+        expires_at = utcnow() + timedelta(days=args.expires_in_days)
 
     async def work(conn: AsyncConnection) -> str:
         account_id = args.account
@@ -187,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--permissions", required=True, type=_permissions, help="comma-separated permissions"
     )
     create_key.add_argument("--account", help="account id (optional when only one exists)")
-    create_key.add_argument("--expires-in-days", type=int, help="expire after this many days")
+    create_key.add_argument(
+        "--expires-in-days", type=_positive_days, help="expire after this many days (1 or more)"
+    )
     create_key.set_defaults(func=cmd_keys_create)
     return parser
 

@@ -236,6 +236,9 @@ def _is_database_outage(exc: Exception) -> bool:
 def to_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, RecursionError):
+        # msgspec gives up on JSON nested thousands of levels deep.
+        return InvalidJson("The request body is nested too deeply")
     if isinstance(exc, HTTPException):
         return _from_framework(exc)
     if _is_database_outage(exc):

@@ -103,12 +103,13 @@ leads = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     # Lower-cased copies, computed in Python when a lead is written, so that uniqueness,
     # case-insensitive search and name sorting behave identically on every dialect (and
-    # whatever the database's locale) and can be served by plain indexes.
-    Column("email_lower", String(320), nullable=False),
-    Column("first_name_lower", String(100), nullable=False),
-    Column("last_name_lower", String(100), nullable=False),
-    Column("full_name_lower", String(201), nullable=False),
-    Column("company_lower", String(200), nullable=True),
+    # whatever the database's locale) and can be served by plain indexes. TEXT, because
+    # lower-casing can lengthen a string ("İ" becomes two characters).
+    Column("email_lower", Text(), nullable=False),
+    Column("first_name_lower", Text(), nullable=False),
+    Column("last_name_lower", Text(), nullable=False),
+    Column("full_name_lower", Text(), nullable=False),
+    Column("company_lower", Text(), nullable=True),
     Index("uq_leads_account_id_email_lower", "account_id", "email_lower", unique=True),
     Index(None, "account_id", "created_at", "id"),
     Index(None, "account_id", "updated_at", "id"),

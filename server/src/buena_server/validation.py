@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -101,9 +101,14 @@ class Text:
             )
         if len(value) > self.max_length:
             raise Invalid(f"must be at most {self.max_length} characters")
-        if "\x00" in value:
-            raise Invalid("must not contain NUL characters")
+        _refuse_nul(value)
         return value
+
+
+def _refuse_nul(value: str) -> None:
+    # PostgreSQL cannot store NUL in text, and SQLite cuts LIKE patterns at it.
+    if "\x00" in value:
+        raise Invalid("must not contain NUL characters")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,7 @@ class Phone:
         value = value.strip()
         if len(value) > self.max_length:
             raise Invalid(f"must be at most {self.max_length} characters")
+        _refuse_nul(value)
         hint = "use the international format, e.g. +1-555-123-4567"
         try:
             number = phonenumbers.parse(value, context.default_phone_region)
@@ -151,9 +157,11 @@ class HttpUrl:
         value = value.strip()
         if len(value) > self.max_length:
             raise Invalid(f"must be at most {self.max_length} characters")
+        _refuse_nul(value)
         try:
             parts = urlsplit(value)
             hostname = parts.hostname
+            _port = parts.port  # raises ValueError when out of range
         except ValueError:
             raise Invalid("is not a valid URL") from None
         if parts.scheme not in {"http", "https"} or not hostname:
@@ -240,12 +248,23 @@ def _depth(value: Any) -> int:
 
 @dataclass(frozen=True, slots=True)
 class FutureTimestamp:
-    def apply(self, value: datetime, context: Context) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise Invalid("must include a time zone offset, e.g. 2027-01-01T00:00:00Z")
-        if value <= utcnow():
+    """An RFC 3339 timestamp with an offset, in the future; returned in UTC."""
+
+    def apply(self, value: str, context: Context) -> datetime:
+        example = "e.g. 2027-01-01T00:00:00Z"
+        try:
+            moment = msgspec.json.decode(msgspec.json.encode(value), type=datetime)
+        except msgspec.DecodeError:
+            raise Invalid(f"must be an RFC 3339 timestamp, {example}") from None
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise Invalid(f"must include a time zone offset, {example}")
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise Invalid("is out of range") from None
+        if moment <= utcnow():
             raise Invalid("must be in the future")
-        return value
+        return moment
 
 
 @cache
@@ -269,9 +288,10 @@ def _metadata_in(field_type: msgspec.inspect.Type) -> Iterator[msgspec.inspect.M
             yield from _metadata_in(member)
 
 
-def validate(struct: S, context: Context) -> S:
-    """Apply every field's rule; collect all failures into one 422."""
-    errors: list[dict[str, str]] = []
+def validate(struct: S, context: Context, errors: list[dict[str, str]] | None = None) -> S:
+    """Apply every field's rule; collect all failures (and ``errors`` found by the caller)
+    into one 422."""
+    errors = list(errors or [])
     changes: dict[str, Any] = {}
     for name, rule in _rules_of(type(struct)):
         value = getattr(struct, name)

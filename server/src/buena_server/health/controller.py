@@ -2,23 +2,54 @@
 
 from __future__ import annotations
 
-from litestar import Response, get
-from litestar.datastructures import State
+from typing import Any
 
-from buena_server.health.service import HealthCheck200Response, HealthService
-from buena_server.openapi_docs import error_responses
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+
+from buena_server import API_VERSION
+from buena_server.health.service import (
+    HealthCheck200Response,
+    HealthService,
+    HealthUnavailable,
+)
+from buena_server.request_id import request_id_of
 
 
 @get(
     "/health",
     operation_id="health_check",
     summary="Health of the API, its database and Redis",
-    description="No API key needed. Answers 503 with status `down` when the database is "
-    "unreachable; a service that is not configured reports `disabled`.",
+    description="No API key needed. Answers 503 when the database is unreachable, with the "
+    "error fields every error has plus the health report (status `down`); a service that is "
+    "not configured reports `disabled`.",
     tags=["System"],
-    responses={503: error_responses()[503]},
+    responses={
+        503: ResponseSpec(
+            data_container=HealthUnavailable,
+            description="The database is unreachable",
+            generate_examples=False,
+        )
+    },
 )
-async def health_check(state: State) -> Response[HealthCheck200Response]:
+async def health_check(
+    state: State, request: Request[Any, Any, Any]
+) -> Response[HealthCheck200Response | HealthUnavailable]:
     health: HealthService = state.health
     report = await health.check()
-    return Response(report, status_code=503 if report.status == "down" else 200)
+    if report.status != "down":
+        return Response(report, status_code=200)
+    unavailable = HealthUnavailable(
+        error=True,
+        code="SERVICE_UNAVAILABLE",
+        message="The database is unavailable",
+        version=API_VERSION,
+        request_id=request_id_of(request.scope),
+        details={"services": report.services},
+        **{
+            name: getattr(report, name)
+            for name in ("status", "timestamp", "services", "response_time")
+        },
+    )
+    return Response(unavailable, status_code=503, headers={"Retry-After": "1"})

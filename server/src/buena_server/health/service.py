@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +28,21 @@ class HealthCheck200Response(msgspec.Struct, kw_only=True):
     version: str
     services: dict[str, ServiceStatus]
     response_time: int  # milliseconds
+
+
+class HealthUnavailable(msgspec.Struct, kw_only=True):
+    """The 503 body: the error shape every error has, plus the health report."""
+
+    error: bool
+    code: str
+    message: str
+    version: str
+    timestamp: datetime
+    request_id: str
+    details: dict[str, Any]
+    status: OverallStatus
+    services: dict[str, ServiceStatus]
+    response_time: int
 
 
 class HealthService:

@@ -24,9 +24,15 @@ Permissions = Annotated[
         items={"type": "string", "enum": list(ALL_PERMISSIONS)},
     ),
 ]
+# A string on the wire, parsed by its rule, so that a malformed timestamp is a 422 like any
+# other invalid value (msgspec would answer a wrong format as a type error, 400).
 ExpiresAt = Annotated[
-    datetime,
-    field(FutureTimestamp(), description="Expiry, in the future, with a time zone offset"),
+    str,
+    field(
+        FutureTimestamp(),
+        description="Expiry, in the future, with a time zone offset (RFC 3339)",
+        format="date-time",
+    ),
 ]
 
 

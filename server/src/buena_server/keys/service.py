@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import generate_key, key_digest, key_preview
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.clock import utcnow
 from buena_server.errors import ApiKeyNotFound, PermissionDenied
-from buena_server.ids import new_id
+from buena_server.ids import is_plausible_id, new_id
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.keys.schemas import (
     ApiKey,
@@ -98,7 +99,8 @@ class ApiKeyService:
             name=request.name,
             permissions=request.permissions,
             description=request.description,
-            expires_at=request.expires_at,
+            # The rule parsed it into an aware UTC datetime.
+            expires_at=cast(datetime | None, request.expires_at),
         )
         public = _public(record)
         return CreatedApiKey(
@@ -106,7 +108,9 @@ class ApiKeyService:
         )
 
     async def revoke(self, principal: Principal, key_id: str) -> RevokeApiKeyResponse:
-        if not await self.repository.revoke(principal.account_id, key_id, utcnow()):
+        if not is_plausible_id(key_id) or not await self.repository.revoke(
+            principal.account_id, key_id, utcnow()
+        ):
             raise ApiKeyNotFound(f"API key {key_id} not found", details={"key_id": key_id})
         return RevokeApiKeyResponse(
             success=True, message=f"API key {key_id} revoked", revoked_id=key_id

@@ -71,6 +71,8 @@ def lead_query(
             errors.append(
                 {"field": name, "message": f"{name} must be at most {MAX_FILTER_LENGTH} characters"}
             )
+        elif value is not None and "\x00" in value:
+            errors.append({"field": name, "message": f"{name} must not contain NUL characters"})
     if errors:
         raise ValidationFailed(errors[0]["message"], details={"errors": errors})
     return LeadQuery(

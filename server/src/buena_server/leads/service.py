@@ -8,7 +8,7 @@ import msgspec
 
 from buena_server.clock import utcnow
 from buena_server.errors import LeadEmailExists, LeadNotFound
-from buena_server.ids import new_id
+from buena_server.ids import is_plausible_id, new_id
 from buena_server.leads.repository import DuplicateEmail, LeadQuery, LeadRepository
 from buena_server.leads.schemas import (
     CUSTOM_FIELDS_RULE,
@@ -51,9 +51,9 @@ class LeadService:
         )
 
     async def get(self, account_id: str, lead_id: str) -> Lead:
-        lead = await self.repository.get(account_id, lead_id)
+        lead = await self.repository.get(account_id, lead_id) if is_plausible_id(lead_id) else None
         if lead is None:
-            raise LeadNotFound(f"Lead {lead_id} not found", details={"lead_id": lead_id})
+            raise _not_found(lead_id)
         return lead
 
     async def create(self, account_id: str, request: CreateLeadRequest) -> Lead:
@@ -83,10 +83,17 @@ class LeadService:
         return lead
 
     async def update(self, account_id: str, lead_id: str, request: UpdateLeadRequest) -> Lead:
-        request = validate(request, self.context)
-        current = await self.repository.get(account_id, lead_id, for_update=True)
+        cleared = [
+            {"field": name, "message": f"{name} cannot be null"}
+            for name in sorted(_NOT_NULLABLE)
+            if getattr(request, name) is None
+        ]
+        request = validate(request, self.context, cleared)
+        current = None
+        if is_plausible_id(lead_id):
+            current = await self.repository.get(account_id, lead_id, for_update=True)
         if current is None:
-            raise LeadNotFound(f"Lead {lead_id} not found", details={"lead_id": lead_id})
+            raise _not_found(lead_id)
         changes = self._changes(current, request)
         if not changes:
             return current
@@ -104,9 +111,6 @@ class LeadService:
             value = getattr(request, name)
             if value is msgspec.UNSET:
                 continue
-            if value is None and name in _NOT_NULLABLE:
-                errors.append({"field": name, "message": f"{name} cannot be null"})
-                continue
             if value is None:
                 value = _EMPTY_WHEN_NULL.get(name)
             elif name == "custom_fields":
@@ -123,11 +127,15 @@ class LeadService:
         return changes
 
     async def delete(self, account_id: str, lead_id: str) -> DeleteLeadResponse:
-        if not await self.repository.delete(account_id, lead_id):
-            raise LeadNotFound(f"Lead {lead_id} not found", details={"lead_id": lead_id})
+        if not is_plausible_id(lead_id) or not await self.repository.delete(account_id, lead_id):
+            raise _not_found(lead_id)
         return DeleteLeadResponse(
             success=True, message=f"Lead {lead_id} deleted", deleted_id=lead_id
         )
+
+
+def _not_found(lead_id: str) -> LeadNotFound:
+    return LeadNotFound(f"Lead {lead_id!r} not found", details={"lead_id": lead_id})
 
 
 def _email_exists(email: str, existing_id: str) -> LeadEmailExists:
