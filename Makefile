@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEV       := $(VENV)/.dev-installed
 
-.PHONY: run install dev test services lint format dist clean
+.PHONY: run install dev test services bench bench-quick lint format dist clean
 
 run: $(INSTALLED) ## Start the server on the embedded SQLite database (var/buena.db)
 	$(BIN)/buena-server serve
@@ -33,6 +33,14 @@ test: $(DEV) ## Run every test on SQLite, then server and e2e tests on PostgreSQ
 
 services: ## Start PostgreSQL and Redis if they are down (this machine's commands)
 	scripts/ensure-services
+
+bench: $(DEV) ## Every performance target on 1M leads; writes BENCHMARKS.md and bench/results/
+	scripts/ensure-services
+	$(BIN)/python -m bench.run
+
+bench-quick: $(DEV) ## The same harness on 20k leads in under 2 minutes (no BENCHMARKS.md)
+	scripts/ensure-services
+	$(BIN)/python -m bench.run --quick
 
 lint: $(DEV) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

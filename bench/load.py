@@ -1,0 +1,156 @@
+"""Load generation with wrk, pinned to its own core, and the processes it measures."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+SERVER_CORE = "0"
+LOAD_CORE = "1"
+
+
+@dataclass(frozen=True)
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's package; installed when missing and we may (root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+        found = shutil.which("wrk")
+    if not found:
+        raise RuntimeError("wrk is required: apt-get install wrk")
+    return found
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    assert match, text
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def wrk(
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    headers: Mapping[str, str] | None = None,
+    script: str | None = None,
+) -> Load:
+    command = [
+        "taskset",
+        "-c",
+        LOAD_CORE,
+        ensure_wrk(),
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "30s",
+    ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script or "")
+    if script:
+        command += ["-s", lua.name]
+    try:
+        output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(lua.name)
+    if "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(f"wrk saw error responses from {url}:\n{output}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    return Load(rps, p50, p99)
+
+
+def measure(
+    url: str,
+    *,
+    seconds: float,
+    runs: int,
+    connections: int = 32,
+    headers: Mapping[str, str] | None = None,
+    script: str | None = None,
+) -> Load:
+    """Warm up, then ``runs`` runs; the median of each figure."""
+    wrk(url, seconds=max(1.0, seconds / 3), connections=connections, headers=headers, script=script)
+    loads = [
+        wrk(url, seconds=seconds, connections=connections, headers=headers, script=script)
+        for _ in range(runs)
+    ]
+    return Load(
+        statistics.median(load.rps for load in loads),
+        statistics.median(load.p50_ms for load in loads),
+        statistics.median(load.p99_ms for load in loads),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def process(
+    args: list[str], env: Mapping[str, str], ready_url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``args`` pinned to the server core until the block ends; wait for ``ready_url``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BUENA_")}
+    environment.update(env)
+    with log.open("ab") as output:
+        proc = subprocess.Popen(
+            ["taskset", "-c", SERVER_CORE, sys.executable, *args],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{args} exited early; see {log}")
+            try:
+                if httpx.get(ready_url, timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{args} did not become ready; see {log}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

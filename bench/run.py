@@ -1,0 +1,543 @@
+"""`make bench` / `make bench-quick`: every target of the performance issue, each a ratio
+against a ceiling or a peer measured in the same run.
+
+Writes bench/results/latest.json and the table in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import secrets
+import sqlite3
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import urllib3
+from sqlalchemy.engine import make_url
+
+import buena_sdk
+from bench import datagen
+from bench.load import free_port, measure, process
+from buena_sdk.api.default_api import DefaultApi
+from buena_server.accounts.service import create_account
+from buena_server.db import create_engine, write_transaction
+from buena_server.migrate import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+API = "/api/v2"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@dataclass
+class Profile:
+    name: str
+    leads: int
+    seconds: float
+    runs: int
+    sdk_calls: int
+
+
+FULL = Profile("full", 1_000_000, 8, 2, 3000)
+QUICK = Profile("quick", 20_000, 2, 2, 300)
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float | None
+    reference: float | None
+    ratio: float | None
+    target: str
+    met: bool
+    unit: str = ""
+    note: str = ""
+
+
+@dataclass
+class Report:
+    profile: str
+    started: str
+    machine: dict[str, Any]
+    versions: dict[str, str]
+    targets: list[Target] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def ratio_target(
+    name: str,
+    measured: float,
+    reference: float,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    unit: str = "",
+    note: str = "",
+) -> Target:
+    ratio = measured / reference
+    if at_least is not None:
+        return Target(
+            name,
+            measured,
+            reference,
+            round(ratio, 3),
+            f">= {at_least}",
+            ratio >= at_least,
+            unit,
+            note,
+        )
+    assert at_most is not None
+    return Target(
+        name, measured, reference, round(ratio, 4), f"<= {at_most:g}", ratio <= at_most, unit, note
+    )
+
+
+# -- data ---------------------------------------------------------------------------------
+
+
+async def _admin(statement: str) -> None:
+    conn = await asyncpg.connect(ADMIN_URL)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _pg_url(database: str) -> str:
+    return make_url(ADMIN_URL).set(database=database).render_as_string(False)
+
+
+async def prepare_postgres(profile: Profile) -> tuple[str, str, str, str]:
+    """Databases buena_bench (with indexes) and buena_bench_noindex (no trigram indexes)."""
+    for name in ("buena_bench", "buena_bench_noindex"):
+        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await _admin("CREATE DATABASE buena_bench")
+    url = _pg_url("buena_bench")
+    engine = create_engine(url)
+    await migrate(engine)
+    async with write_transaction(engine) as conn:
+        main = await create_account(conn, "Bench")
+        small = [await create_account(conn, f"Small {i}") for i in range(3)]
+    await engine.dispose()
+    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    try:
+        await datagen.copy_into_postgres(conn, main.account_id, profile.leads)
+        for index, account in enumerate(small):
+            await datagen.copy_into_postgres(conn, account.account_id, 1000, seed=index)
+        await conn.execute("VACUUM ANALYZE leads")
+        lead_id = await conn.fetchval(
+            "SELECT id FROM leads WHERE account_id = $1 LIMIT 1", main.account_id
+        )
+    finally:
+        await conn.close()
+    await _admin("CREATE DATABASE buena_bench_noindex TEMPLATE buena_bench")
+    noindex = _pg_url("buena_bench_noindex")
+    conn = await asyncpg.connect(noindex)
+    try:
+        for column in ("full_name_lower", "email_lower", "company_lower"):
+            await conn.execute(f"DROP INDEX ix_leads_{column}_trgm")
+    finally:
+        await conn.close()
+    return url, noindex, main.key, lead_id
+
+
+async def prepare_sqlite(profile: Profile, path: Path) -> tuple[str, str, str]:
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    await migrate(engine)
+    async with write_transaction(engine) as conn:
+        main = await create_account(conn, "Bench")
+    await engine.dispose()
+    datagen.insert_into_sqlite(str(path), main.account_id, profile.leads)
+    with sqlite3.connect(path) as db:
+        (lead_id,) = db.execute("SELECT id FROM leads LIMIT 1").fetchone()
+    return url, main.key, lead_id
+
+
+# -- servers ------------------------------------------------------------------------------
+
+
+def buena(database_url: str, log: Path, *, redis: bool) -> tuple[Any, str]:
+    port = free_port()
+    env = {
+        "BUENA_DATABASE_URL": database_url,
+        # Rate limiting on (every request is counted) with limits no benchmark reaches.
+        "BUENA_RATE_LIMITS": "1000000000/minute",
+        "BUENA_ENV": "development",
+    }
+    if redis:
+        env.update(
+            BUENA_REDIS_URL=REDIS_URL, BUENA_REDIS_KEY_PREFIX=f"bench-{secrets.token_hex(4)}"
+        )
+    base = f"http://127.0.0.1:{port}{API}"
+    args = ["-m", "buena_server.cli", "serve", "--port", str(port), "--quiet"]
+    return process(args, env, f"{base}/health", log), base
+
+
+def ceiling(app: str, env: dict[str, str], log: Path) -> tuple[Any, str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}{API}"
+    args = [
+        "-m",
+        "uvicorn",
+        f"bench.ceiling:{app}",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return process(args, env, f"{base}/leads/none", log), base
+
+
+POST_SCRIPT = """
+counter = 0
+math.randomseed(os.time())
+prefix = "%s" .. os.time() .. "-" .. math.random(1, 1000000000) .. "-"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local email = prefix .. counter .. "@post.test"
+  return wrk.format(nil, nil, nil,
+    '{"first_name":"Bench","last_name":"Post","email":"' .. email .. '"}')
+end
+"""
+
+
+# -- SDK ----------------------------------------------------------------------------------
+
+
+def sdk_sync(base: str, key: str, lead_id: str, calls: int) -> tuple[float, float]:
+    """Seconds per call: the SDK's get_lead, and urllib3 GET + json.loads of the same URL."""
+    pool = urllib3.PoolManager()
+    headers = {"x-api-key": key}
+
+    def bare() -> None:
+        json.loads(pool.request("GET", f"{base}/leads/{lead_id}", headers=headers).data)
+
+    configuration = buena_sdk.Configuration(host=base, api_key={"ApiKeyAuth": key})
+    with buena_sdk.ApiClient(configuration) as client:
+        api = DefaultApi(client)
+
+        def sdk() -> None:
+            api.get_lead(lead_id)
+
+        timings = {"sdk": [], "bare": []}  # type: dict[str, list[float]]
+        for _ in range(3):  # interleaved rounds so drift hits both alike
+            for name, call in (("sdk", sdk), ("bare", bare)):
+                started = time.perf_counter()
+                for _ in range(calls):
+                    call()
+                timings[name].append((time.perf_counter() - started) / calls)
+    pool.clear()
+    return statistics.median(timings["sdk"]), statistics.median(timings["bare"])
+
+
+async def sdk_async(base: str, key: str, lead_id: str, calls: int) -> tuple[float, float]:
+    """Calls per second with 32 in flight: the async SDK, and bare aiohttp + json."""
+    headers = {"x-api-key": key}
+
+    async def run(call: Callable[[], Awaitable[None]]) -> float:
+        semaphore = asyncio.Semaphore(32)
+
+        async def one() -> None:
+            async with semaphore:
+                await call()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(calls)))
+        return calls / (time.perf_counter() - started)
+
+    configuration = buena_sdk.Configuration(host=base, api_key={"ApiKeyAuth": key})
+    connector = aiohttp.TCPConnector(limit=32)
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        buena_sdk.ApiClient(configuration) as client,
+    ):
+        api = DefaultApi(client)
+
+        async def bare() -> None:
+            async with session.get(f"{base}/leads/{lead_id}", headers=headers) as response:
+                json.loads(await response.read())
+
+        async def sdk() -> None:
+            await api.get_lead_async(lead_id)
+
+        rates: dict[str, list[float]] = {"sdk": [], "bare": []}
+        for _ in range(3):
+            for name, call in (("sdk", sdk), ("bare", bare)):
+                rates[name].append(await run(call))
+    return statistics.median(rates["sdk"]), statistics.median(rates["bare"])
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def run(profile: Profile) -> Report:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = RESULTS / "servers.log"
+    log.write_text("")
+    report = Report(
+        profile=profile.name,
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        machine={
+            "cpus": __import__("os").cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "pinning": "server on core 0, wrk on core 1",
+        },
+        versions={
+            name: version(name)
+            for name in (
+                "litestar",
+                "msgspec",
+                "uvicorn",
+                "sqlalchemy",
+                "asyncpg",
+                "limits",
+                "redis",
+                "urllib3",
+                "aiohttp",
+                "pydantic",
+            )
+        },
+    )
+    raw = report.raw
+    seconds, runs = profile.seconds, profile.runs
+    print(f"[bench] loading {profile.leads} leads into PostgreSQL and SQLite", flush=True)
+    pg_url, noindex_url, pg_key, pg_lead = asyncio.run(prepare_postgres(profile))
+    (RESULTS / "bench.db").unlink(missing_ok=True)
+    sqlite_url, sqlite_key, sqlite_lead = asyncio.run(prepare_sqlite(profile, RESULTS / "bench.db"))
+    auth = {"x-api-key": pg_key}
+
+    print("[bench] 1, 3, 4, 5, 6: Buena on PostgreSQL + Redis", flush=True)
+    server, base = buena(pg_url, log, redis=True)
+    with server:
+        get = measure(f"{base}/leads/{pg_lead}", seconds=seconds, runs=runs, headers=auth)
+        page = measure(
+            f"{base}/leads?limit=50", seconds=seconds, runs=runs, headers=auth, connections=8
+        )
+        john = measure(
+            f"{base}/leads?search=john", seconds=seconds, runs=runs, headers=auth, connections=4
+        )
+        rare = measure(
+            f"{base}/leads?search=zqxj", seconds=seconds, runs=runs, headers=auth, connections=4
+        )
+        post = measure(
+            f"{base}/leads",
+            seconds=seconds,
+            runs=runs,
+            headers=auth,
+            script=POST_SCRIPT % f"b{secrets.token_hex(4)}-",
+        )
+        sdk_call, bare_call = sdk_sync(base, pg_key, pg_lead, profile.sdk_calls)
+        sdk_rate, bare_rate = asyncio.run(sdk_async(base, pg_key, pg_lead, profile.sdk_calls * 3))
+    raw.update(
+        get_pg=asdict(get),
+        list_pg=asdict(page),
+        search_john=asdict(john),
+        search_rare=asdict(rare),
+        post_pg=asdict(post),
+    )
+
+    print("[bench] 4: the same searches without trigram indexes", flush=True)
+    server, base = buena(noindex_url, log, redis=True)
+    with server:
+        john_scan = measure(
+            f"{base}/leads?search=john", seconds=seconds, runs=runs, headers=auth, connections=4
+        )
+        rare_scan = measure(
+            f"{base}/leads?search=zqxj", seconds=seconds, runs=runs, headers=auth, connections=4
+        )
+    raw.update(search_john_noindex=asdict(john_scan), search_rare_noindex=asdict(rare_scan))
+
+    print("[bench] 1: ceiling on PostgreSQL", flush=True)
+    dsn = make_url(pg_url).render_as_string(False)
+    server, base = ceiling("postgres_app", {"BENCH_DSN": dsn}, log)
+    with server:
+        ceiling_pg = measure(f"{base}/leads/{pg_lead}", seconds=seconds, runs=runs)
+    raw["ceiling_pg"] = asdict(ceiling_pg)
+
+    print("[bench] 2: Buena on SQLite and its ceiling", flush=True)
+    server, base = buena(sqlite_url, log, redis=False)
+    with server:
+        get_sqlite = measure(
+            f"{base}/leads/{sqlite_lead}",
+            seconds=seconds,
+            runs=runs,
+            headers={"x-api-key": sqlite_key},
+        )
+    server, base = ceiling("sqlite_app", {"BENCH_SQLITE": str(RESULTS / "bench.db")}, log)
+    with server:
+        ceiling_sqlite = measure(f"{base}/leads/{sqlite_lead}", seconds=seconds, runs=runs)
+    raw.update(get_sqlite=asdict(get_sqlite), ceiling_sqlite=asdict(ceiling_sqlite))
+
+    t = report.targets
+    t.append(
+        ratio_target(
+            "1. GET /leads/{id}, PostgreSQL + Redis, vs raw ASGI + asyncpg",
+            get.rps,
+            ceiling_pg.rps,
+            at_least=0.6,
+            unit="req/s",
+        )
+    )
+    t.append(
+        ratio_target("1b. GET /leads/{id} p99 vs p50", get.p99_ms, get.p50_ms, at_most=3, unit="ms")
+    )
+    t.append(
+        ratio_target(
+            "2. GET /leads/{id}, SQLite, vs raw ASGI + sqlite3",
+            get_sqlite.rps,
+            ceiling_sqlite.rps,
+            at_least=0.5,
+            unit="req/s",
+        )
+    )
+    t.append(
+        ratio_target(
+            f"3. GET /leads?limit=50 with total ({profile.leads} leads), "
+            "p50 vs GET /leads/{id} p50",
+            page.p50_ms,
+            get.p50_ms,
+            at_most=2,
+            unit="ms",
+        )
+    )
+    t.append(
+        ratio_target(
+            "4. search=john p50, trigram indexes vs none",
+            john.p50_ms,
+            john_scan.p50_ms,
+            at_most=1 / 8,
+            unit="ms",
+        )
+    )
+    t.append(
+        ratio_target(
+            "4b. rare term p50, trigram indexes vs none",
+            rare.p50_ms,
+            rare_scan.p50_ms,
+            at_most=1 / 100,
+            unit="ms",
+        )
+    )
+    t.append(
+        ratio_target(
+            "5. POST /leads vs GET /leads/{id} throughput",
+            post.rps,
+            get.rps,
+            at_least=0.5,
+            unit="req/s",
+        )
+    )
+    t.append(
+        ratio_target(
+            "6. SDK sync get_lead vs urllib3 + json (time per call)",
+            sdk_call * 1000,
+            bare_call * 1000,
+            at_most=1.25,
+            unit="ms",
+        )
+    )
+    t.append(
+        ratio_target(
+            "6b. async SDK, 32 in flight, vs aiohttp + json",
+            sdk_rate,
+            bare_rate,
+            at_least=0.8,
+            unit="calls/s",
+        )
+    )
+    t.append(
+        Target(
+            "7. RSS while paging through every lead",
+            None,
+            None,
+            None,
+            "<= idle + 64 MB",
+            False,
+            "MB",
+            "not measured yet",
+        )
+    )
+    t.append(
+        Target(
+            "8. vs json-server and Directus (GET by id, search)",
+            None,
+            None,
+            None,
+            "beat both",
+            False,
+            "req/s",
+            "not measured yet",
+        )
+    )
+    return report
+
+
+def write(report: Report, profile: Profile) -> None:
+    data = asdict(report)
+    (RESULTS / f"{profile.name}.json").write_text(json.dumps(data, indent=2))
+    if profile is FULL:
+        (RESULTS / "latest.json").write_text(json.dumps(data, indent=2))
+        write_markdown(report)
+    for target in report.targets:
+        state = "met" if target.met else "NOT MET"
+        ratio = "-" if target.ratio is None else f"{target.ratio:g}"
+        print(f"[bench] {state:8} {target.name}: ratio {ratio} (target {target.target})")
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def write_markdown(report: Report) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); every figure is a ratio against a ceiling or",
+        "a peer measured in the same run, so a slower or busier machine shifts both sides.",
+        "",
+        f"- Run: {report.started} ({report.profile} profile)",
+        f"- Machine: {report.machine['cpus']} cores, {report.machine['platform']}, Python "
+        f"{report.machine['python']}; {report.machine['pinning']}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in report.versions.items()),
+        "",
+        "| target | measured | reference | ratio | goal | met |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for t in report.targets:
+        unit = f" {t.unit}" if t.unit and t.measured is not None else ""
+        ratio = "-" if t.ratio is None else f"{t.ratio:g}"
+        met = "yes" if t.met else ("no" if t.measured is not None else f"no ({t.note})")
+        lines.append(
+            f"| {t.name} | {_figure(t.measured)}{unit} | {_figure(t.reference)}{unit} | "
+            f"{ratio} | {t.target} | {met} |"
+        )
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small data, short runs")
+    profile = QUICK if parser.parse_args().quick else FULL
+    report = run(profile)
+    write(report, profile)
+
+
+if __name__ == "__main__":
+    main()
