@@ -90,10 +90,14 @@ def _close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> Non
             schema.additional_properties = False
 
 
-@get("/openapi.json", include_in_schema=False, sync_to_thread=False, cache=False)
-def openapi_json(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    """The OpenAPI document (also at /api/v2/docs/openapi.json, where Swagger UI reads it)."""
-    return Response(request.app.openapi_schema.to_schema(), media_type=MediaType.JSON)
+@get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The OpenAPI document (also at /api/v2/docs/openapi.json, where Swagger UI reads it),
+    encoded once per process: the schema cannot change while the process runs."""
+    state = request.app.state
+    if state.get("openapi_json") is None:
+        state.openapi_json = msgspec.json.encode(request.app.openapi_schema.to_schema())
+    return Response(state.openapi_json, media_type=MediaType.JSON)
 
 
 def _json_not_found(response: Response[Any]) -> Response[Any]:
