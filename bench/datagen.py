@@ -166,6 +166,13 @@ COLUMNS = (
 )
 
 
+# After a bulk load that bypassed the application: make the per-status counters exact.
+RECOUNT = (
+    "UPDATE lead_counts SET count = (SELECT count(*) FROM leads"
+    " WHERE leads.account_id = lead_counts.account_id AND leads.status = lead_counts.status)"
+)
+
+
 def leads(account_id: str, count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, tzinfo=UTC)
@@ -236,3 +243,4 @@ def insert_into_sqlite(path: str, account_id: str, count: int, seed: int = 7) ->
             f"INSERT INTO leads ({', '.join(COLUMNS)}) VALUES ({placeholders})",
             rows(),
         )
+        db.execute(RECOUNT)

@@ -136,6 +136,7 @@ async def prepare_postgres(profile: Profile) -> tuple[str, str, str, str]:
         await datagen.copy_into_postgres(conn, main.account_id, profile.leads)
         for index, account in enumerate(small):
             await datagen.copy_into_postgres(conn, account.account_id, 1000, seed=index)
+        await conn.execute(datagen.RECOUNT)
         await conn.execute("VACUUM ANALYZE leads")
         lead_id = await conn.fetchval(
             "SELECT id FROM leads WHERE account_id = $1 LIMIT 1", main.account_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from buena_server.auth.permissions import Permission
 
@@ -76,6 +77,51 @@ class TestListLeads:
         assert body["total"] == 1
         assert body["data"][0]["first_name"] == "Other"
         assert (await list_leads(client, other_account, search="alice"))["total"] == 0
+
+
+async def test_totals_stay_exact_through_writes(
+    client: InProcessClient, account: Account, other_account: Account
+) -> None:
+    """Unfiltered and status-only totals come from counters kept with every write; they must
+    always equal a real count."""
+    engine = client.app.state.engine
+
+    async def check() -> None:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT status, count(*) FROM leads WHERE account_id = :a GROUP BY 1"),
+                    {"a": account.id},
+                )
+            ).all()
+        real = dict(rows)
+        assert (await list_leads(client, account))["total"] == sum(real.values())
+        for status in ("active", "inactive", "contacted"):
+            body = await list_leads(client, account, status=status)
+            assert body["total"] == real.get(status, 0)
+
+    await other_account.create_lead(email="elsewhere@example.com")
+    created = [await account.create_lead(email=f"c{i}@example.com") for i in range(4)]
+    await check()
+    await client.patch(
+        f"{API}/leads/{created[0]['id']}", json={"status": "contacted"}, headers=account.headers()
+    )
+    await client.patch(
+        f"{API}/leads/{created[1]['id']}", json={"status": "inactive"}, headers=account.headers()
+    )
+    await client.patch(
+        f"{API}/leads/{created[1]['id']}", json={"status": "inactive"}, headers=account.headers()
+    )  # no change, no count
+    await check()
+    await client.delete(f"{API}/leads/{created[0]['id']}", headers=account.headers())
+    await client.delete(f"{API}/leads/{created[0]['id']}", headers=account.headers())  # 404
+    refused = await client.post(
+        f"{API}/leads",
+        json={"first_name": "D", "last_name": "U", "email": "C1@example.com"},
+        headers=account.headers(),
+    )
+    assert refused.status_code == 409  # a refused insert counts nothing
+    await check()
 
 
 class TestPagination:

@@ -82,6 +82,11 @@ async def test_existing_leads_get_their_search_columns(empty_engine: AsyncEngine
         )
         assert total == 1
         assert page[0].id == "lead_1"
+        # The counters were backfilled.
+        _page, total = await LeadRepository(conn).find_page("acct_1", LeadQuery())
+        assert total == 1
+        _page, total = await LeadRepository(conn).find_page("acct_1", LeadQuery(status="inactive"))
+        assert total == 0
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="trigram indexes exist on PostgreSQL only")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -116,6 +117,17 @@ leads = Table(
     Index(None, "account_id", "first_name_lower", "id"),
     Index(None, "account_id", "last_name_lower", "id"),
     Index(None, "account_id", "status", "created_at", "id"),
+)
+
+# How many leads each account has in each status, kept in the same transaction as every
+# write to leads, so that an unfiltered (or status-only) list reports its exact total
+# without counting the account's rows on every request.
+lead_counts = Table(
+    "lead_counts",
+    metadata,
+    Column("account_id", String(40), ForeignKey("accounts.id"), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("count", BigInteger(), nullable=False),
 )
 
 # Substring search ("%john%") on PostgreSQL: trigram GIN indexes. SQLite has no equivalent

@@ -13,6 +13,7 @@ from buena_server.clock import utcnow
 from buena_server.ids import new_id
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.leads.repository import LeadRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ async def create_account(conn: AsyncConnection, name: str, *, key: str | None = 
     """A new account and an admin key holding every permission (``key`` if given)."""
     account_id = new_id("acct")
     await AccountRepository(conn).insert(account_id, name, utcnow())
+    await LeadRepository(conn).create_counters(account_id)
     record, secret = await issue_key(
         ApiKeyRepository(conn),
         account_id=account_id,

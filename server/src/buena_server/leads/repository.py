@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, or_, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from buena_server.leads.schemas import Lead
-from buena_server.tables import leads
+from buena_server.leads.schemas import LEAD_STATUSES, Lead
+from buena_server.tables import lead_counts, leads
 
 
 class DuplicateEmail(Exception):
@@ -94,9 +94,38 @@ class LeadRepository:
             .offset(query.offset)
         )
         rows = (await self.conn.execute(page)).mappings().all()
-        count = select(func.count()).select_from(leads).where(*conditions)
-        total = int((await self.conn.execute(count)).scalar_one())
-        return [_lead(row) for row in rows], total
+        return [_lead(row) for row in rows], await self._total(account_id, query, conditions)
+
+    async def _total(
+        self, account_id: str, query: LeadQuery, conditions: list[ColumnElement[bool]]
+    ) -> int:
+        if query.search or query.company:
+            count = select(func.count()).select_from(leads).where(*conditions)
+        else:
+            # Unfiltered or status-only: the maintained counters are exact.
+            count = select(func.coalesce(func.sum(lead_counts.c.count), 0)).where(
+                lead_counts.c.account_id == account_id,
+                *([lead_counts.c.status == query.status] if query.status else []),
+            )
+        return int((await self.conn.execute(count)).scalar_one())
+
+    async def create_counters(self, account_id: str) -> None:
+        """Zero counters for a new account, one per status."""
+        await self.conn.execute(
+            lead_counts.insert(),
+            [{"account_id": account_id, "status": s, "count": 0} for s in LEAD_STATUSES],
+        )
+
+    async def _count(self, account_id: str, changes: dict[str, int]) -> None:
+        # A fixed order (by status) so that two transactions never wait on each other's
+        # counter rows in opposite orders.
+        for status, delta in sorted(changes.items()):
+            if delta:
+                await self.conn.execute(
+                    update(lead_counts)
+                    .where(lead_counts.c.account_id == account_id, lead_counts.c.status == status)
+                    .values(count=lead_counts.c.count + delta)
+                )
 
     @staticmethod
     def _ordering(query: LeadQuery) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
@@ -111,14 +140,17 @@ class LeadRepository:
     async def insert(self, account_id: str, lead: Lead) -> None:
         values = {**_values(lead), "id": lead.id, "account_id": account_id}
         await self._write_unique_email(account_id, lead.email, leads.insert().values(values))
+        await self._count(account_id, {lead.status: 1})
 
-    async def update(self, account_id: str, lead: Lead) -> None:
+    async def update(self, account_id: str, lead: Lead, previous_status: str) -> None:
         statement = (
             update(leads)
             .where(leads.c.account_id == account_id, leads.c.id == lead.id)
             .values(_values(lead))
         )
         await self._write_unique_email(account_id, lead.email, statement)
+        if lead.status != previous_status:
+            await self._count(account_id, {previous_status: -1, lead.status: 1})
 
     async def _write_unique_email(self, account_id: str, email: str, statement: Any) -> None:
         """Run a write guarded by the (account, email) unique index, never check-then-insert."""
@@ -133,9 +165,15 @@ class LeadRepository:
 
     async def delete(self, account_id: str, lead_id: str) -> bool:
         result = await self.conn.execute(
-            delete(leads).where(leads.c.account_id == account_id, leads.c.id == lead_id)
+            delete(leads)
+            .where(leads.c.account_id == account_id, leads.c.id == lead_id)
+            .returning(leads.c.status)
         )
-        return result.rowcount > 0
+        status = result.scalar_one_or_none()
+        if status is None:
+            return False
+        await self._count(account_id, {status: -1})
+        return True
 
 
 def derived_values(

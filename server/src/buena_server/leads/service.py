@@ -99,7 +99,7 @@ class LeadService:
             return current
         updated = msgspec.structs.replace(current, **changes, updated_at=utcnow())
         try:
-            await self.repository.update(account_id, updated)
+            await self.repository.update(account_id, updated, previous_status=current.status)
         except DuplicateEmail as exc:
             raise _email_exists(updated.email, exc.existing_id) from None
         return updated
