@@ -1,10 +1,22 @@
-"""OpenAPI helpers: the error responses each operation documents."""
+"""The OpenAPI document: its configuration, the error responses each operation documents,
+and the route that serves it."""
 
 from __future__ import annotations
 
-from litestar.openapi.datastructures import ResponseSpec
+from typing import Any
 
-from buena_server.errors import ErrorBody
+import msgspec
+from litestar import Litestar, MediaType, Request, Response, Router, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from buena_server import API_VERSION
+from buena_server.errors import ErrorBody, NotFound
+
+BASE_PATH = "/api/v2"
+DOCS_PATH = f"{BASE_PATH}/docs"
 
 _DESCRIPTIONS = {
     400: "Malformed JSON, missing required field, wrong JSON type or unknown field",
@@ -31,3 +43,66 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({*statuses, *_COMMON})
     }
+
+
+def close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> None:
+    """Document ``additionalProperties: false`` for bodies that refuse unknown fields."""
+    components = app.openapi_schema.components.schemas or {}
+    for struct in structs:
+        schema = components.get(struct.__name__)
+        if schema is not None and struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+
+
+@get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The OpenAPI document (also at /api/v2/docs/openapi.json, where Swagger UI reads it),
+    encoded once per process: the schema cannot change while the process runs."""
+    state = request.app.state
+    if state.get("openapi_json") is None:
+        state.openapi_json = msgspec.json.encode(request.app.openapi_schema.to_schema())
+    return Response(state.openapi_json, media_type=MediaType.JSON)
+
+
+def _json_not_found(response: Response[Any]) -> Response[Any]:
+    """Litestar's schema router answers unknown paths below it with an HTML 404 page; turn
+    that into our JSON error like every other unknown route."""
+    if response.status_code == 404:
+        raise NotFound("No such endpoint")
+    return response
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Buena API",
+        version=API_VERSION,
+        description="Lead management, API keys and health. Every error has the same JSON shape "
+        "(`error`, `code`, `message`, `version`, `timestamp`, `request_id`, `details`).",
+        # Litestar's schema router also catches every unknown single-segment path below its
+        # own path; it lives under /docs so that /api/v2/<anything else> stays ours (404,
+        # not 405). /api/v2/openapi.json is served by `openapi_json` below.
+        path=DOCS_PATH,
+        render_plugins=[SwaggerRenderPlugin(path="/")],
+        openapi_router=Router(
+            path=DOCS_PATH,
+            route_handlers=[],
+            include_in_schema=False,
+            after_request=_json_not_found,
+        ),
+        components=Components(
+            security_schemes={
+                "ApiKeyAuth": SecurityScheme(
+                    type="apiKey",
+                    name="x-api-key",
+                    security_scheme_in="header",
+                    description="An API key (bna_...). `Authorization: Bearer <key>` also works.",
+                )
+            }
+        ),
+        tags=[
+            Tag(name="Leads", description="Lead management"),
+            Tag(name="API Keys", description="API keys and their permissions"),
+            Tag(name="System", description="Health"),
+        ],
+        use_handler_docstrings=False,
+    )

@@ -1,0 +1,60 @@
+"""Request and response hooks that apply to every API route."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from buena_server.errors import InvalidJson, UnsupportedMediaType
+from buena_server.ratelimit import HEADERS_STATE_KEY
+from buena_server.request_id import add_request_id_header
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not declared as JSON (before it is parsed)."""
+    if request.method not in _BODY_METHODS:
+        return
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            "Send the request body as JSON with 'Content-Type: application/json'",
+            details={"content_type": media_type or None},
+        )
+    if not (await request.body()).strip():
+        raise InvalidJson("A JSON request body is required")
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """Every response: X-Request-ID; every authenticated one: the X-RateLimit-* headers."""
+    await add_request_id_header(message, scope)
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in scope.get("state", {}).get(HEADERS_STATE_KEY, {}).items():
+        headers[name] = value
+    if scope.get("method") == "OPTIONS" and message["status"] == 204:
+        # Litestar's automatic OPTIONS handler can list only the methods of the first handler
+        # registered on a path; answer with every method the path really has.
+        template = _untyped(str(scope.get("path_template", "")))
+        allowed = scope["litestar_app"].state.allowed_methods.get(template)
+        if allowed:
+            headers["allow"] = allowed
+
+
+def _untyped(path: str) -> str:
+    """``/leads/{lead_id:str}`` → ``/leads/{lead_id}``."""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
+
+
+def allowed_methods_by_path(
+    paths_and_methods: Iterable[tuple[str, Iterable[str]]],
+) -> dict[str, str]:
+    """The ``Allow`` value of each route path, for the OPTIONS fix in ``add_response_headers``."""
+    return {_untyped(path): ", ".join(sorted(methods)) for path, methods in paths_and_methods}
