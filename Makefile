@@ -27,8 +27,9 @@ $(DEV): $(INSTALLED) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-test: $(DEV) ## Run every test on SQLite, then server and e2e tests on PostgreSQL + Redis
+test: $(DEV) ## Every test on SQLite, the SDK's on Python 3.9, then server + e2e on PostgreSQL + Redis
 	$(BIN)/python -m pytest
+	scripts/test-sdk-oldest-python
 	scripts/test-production-backends $(BIN)/python
 
 services: ## Start PostgreSQL and Redis if they are down (this machine's commands)
@@ -57,4 +58,4 @@ dist: $(DEV) ## Build sdist and wheel of both distributions into dist/
 	$(BIN)/python -m build --outdir dist ./sdk
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-py39 dist .pytest_cache .mypy_cache .ruff_cache
