@@ -140,37 +140,15 @@ class ServiceUnavailable(ApiError):
     code = "SERVICE_UNAVAILABLE"
 
 
-# Status codes Litestar raises on its own (routing, body size, decoding) and what we call them.
+# Other statuses Litestar may raise on its own, and what we call them (400, 404, 405 and 413
+# get their own messages in _from_framework).
 _FRAMEWORK_ERRORS: dict[int, type[ApiError]] = {
-    400: InvalidRequest,
     401: Unauthorized,
     403: PermissionDenied,
-    404: NotFound,
-    405: MethodNotAllowed,
-    413: PayloadTooLarge,
     415: UnsupportedMediaType,
     429: RateLimitExceeded,
     503: ServiceUnavailable,
 }
-
-# Every error class, for the OpenAPI description of each operation's error responses.
-ALL_ERRORS: tuple[type[ApiError], ...] = (
-    InvalidJson,
-    InvalidRequest,
-    Unauthorized,
-    PermissionDenied,
-    NotFound,
-    LeadNotFound,
-    ApiKeyNotFound,
-    MethodNotAllowed,
-    LeadEmailExists,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ValidationFailed,
-    RateLimitExceeded,
-    InternalError,
-    ServiceUnavailable,
-)
 
 
 def _from_framework(exc: HTTPException) -> ApiError:

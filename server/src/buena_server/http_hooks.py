@@ -12,7 +12,8 @@ from litestar.types import Message, Scope
 
 from buena_server.errors import InvalidJson, UnsupportedMediaType
 from buena_server.ratelimit import HEADERS_STATE_KEY
-from buena_server.request_id import add_request_id_header
+from buena_server.request_id import HEADER as REQUEST_ID_HEADER
+from buena_server.request_id import request_id_of
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -33,10 +34,10 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
 
 async def add_response_headers(message: Message, scope: Scope) -> None:
     """Every response: X-Request-ID; every authenticated one: the X-RateLimit-* headers."""
-    await add_request_id_header(message, scope)
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
+    headers[REQUEST_ID_HEADER] = request_id_of(scope)
     for name, value in scope.get("state", {}).get(HEADERS_STATE_KEY, {}).items():
         headers[name] = value
     if scope.get("method") == "OPTIONS" and message["status"] == 204:

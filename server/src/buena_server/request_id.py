@@ -6,8 +6,7 @@ import re
 import uuid
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.types import Scope
 
 HEADER = "x-request-id"
 _STATE_KEY = "buena_request_id"
@@ -29,10 +28,3 @@ def request_id_of(scope: Scope | dict[str, Any]) -> str:
     request_id = incoming if _ACCEPTABLE.match(incoming) else f"req_{uuid.uuid4().hex}"
     state[_STATE_KEY] = request_id
     return request_id
-
-
-async def add_request_id_header(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: runs for every response, including router 404/405 errors."""
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        headers[HEADER] = request_id_of(scope)
