@@ -17,11 +17,11 @@ from sqlalchemy import text
 from buena_server.accounts.service import create_account
 from buena_server.app import create_app
 from buena_server.config import Settings
-from buena_server.db import create_engine, write_transaction
+from buena_server.db import create_engine
 from buena_server.migrate import migrate
 
 from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database
-from server_testing import Account, AccountFactory, InProcessClient
+from server_testing import Account, AccountFactory, InProcessClient, running
 
 
 @pytest.fixture(scope="session")
@@ -88,32 +88,14 @@ def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[InProcessClient]:
-    # The app's lifespan is entered and left in one task of its own: pytest-asyncio runs a
-    # fixture's setup and teardown in different tasks, and anyio's scopes must not cross.
-    started, stopping = asyncio.Event(), asyncio.Event()
-
-    async def run_lifespan() -> None:
-        async with app.lifespan():
-            started.set()
-            await stopping.wait()
-
-    lifespan = asyncio.create_task(run_lifespan())
-    await asyncio.wait(
-        [lifespan, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED"
-    )
-    if lifespan.done():
-        lifespan.result()  # startup failed: raise its error
-    async with InProcessClient(app) as test_client:
+    async with running(app) as test_client:
         yield test_client
-    stopping.set()
-    await lifespan
 
 
 @pytest.fixture
 def make_account(client: InProcessClient) -> AccountFactory:
     async def make(name: str = "Test account") -> Account:
-        engine = client.app.state.engine
-        async with write_transaction(engine) as conn:
+        async with client.app.state.database.transaction(write=True) as conn:
             created = await create_account(conn, name)
         return Account(client, created.account_id, created.key, created.key_id)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from litestar import Litestar
 
-from buena_server.db import write_transaction
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
 
@@ -27,6 +28,32 @@ class InProcessClient(httpx.AsyncClient):
         self.app = app
 
 
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[InProcessClient]:
+    """The app started (its lifespan entered) and a client calling it in-process."""
+    # The lifespan is entered and left in one task of its own: pytest-asyncio runs a
+    # fixture's setup and teardown in different tasks, and anyio's scopes must not cross.
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await asyncio.wait(
+        [lifespan, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED"
+    )
+    if lifespan.done():
+        lifespan.result()  # startup failed: raise its error
+    try:
+        async with InProcessClient(app) as test_client:
+            yield test_client
+    finally:
+        stopping.set()
+        await lifespan
+
+
 ERROR_FIELDS = {"error", "code", "message", "version", "timestamp", "request_id", "details"}
 
 
@@ -43,8 +70,7 @@ class Account:
         return {"x-api-key": key or self.key}
 
     async def key_with(self, *permissions: str, **kwargs: Any) -> str:
-        engine = self.client.app.state.engine
-        async with write_transaction(engine) as conn:
+        async with self.client.app.state.database.transaction(write=True) as conn:
             _record, secret = await issue_key(
                 ApiKeyRepository(conn),
                 account_id=self.id,

@@ -39,8 +39,7 @@ async def test_expired_key(client: InProcessClient, account: Account) -> None:
         Permission.LEADS_READ, expires_at=datetime.now(UTC) + timedelta(seconds=60)
     )
     assert (await client.get(f"{API}/leads", headers={"x-api-key": key})).status_code == 200
-    engine = client.app.state.engine
-    async with engine.begin() as conn:
+    async with client.app.state.database.transaction(write=True) as conn:
         await conn.execute(
             update(api_keys)
             .where(api_keys.c.key_preview == key[:8] + "...")
@@ -53,18 +52,17 @@ async def test_expired_key(client: InProcessClient, account: Account) -> None:
 
 
 async def test_keys_are_stored_only_as_digests(client: InProcessClient, account: Account) -> None:
-    engine = client.app.state.engine
-    async with engine.connect() as conn:
+    async with client.app.state.database.transaction(write=False) as conn:
         rows = (await conn.execute(select(api_keys))).mappings().all()
     for row in rows:
         assert account.key not in {str(value) for value in row.values()}
 
 
 async def test_last_used_is_written_in_batches(client: InProcessClient, account: Account) -> None:
-    engine = client.app.state.engine
+    database = client.app.state.database
 
     async def stored_last_used() -> datetime | None:
-        async with engine.connect() as conn:
+        async with database.transaction(write=False) as conn:
             result = await conn.execute(select(api_keys.c.last_used))
             value: datetime | None = result.scalar_one()
             return value
@@ -74,7 +72,7 @@ async def test_last_used_is_written_in_batches(client: InProcessClient, account:
     # Not written on the request path...
     assert await stored_last_used() is None
     # ...but by the flush, which the server runs periodically and at shutdown.
-    await client.app.state.key_usage.flush(engine)
+    await client.app.state.key_usage.flush(database)
     stored = await stored_last_used()
     assert stored is not None
     assert stored >= before

@@ -84,10 +84,10 @@ async def test_totals_stay_exact_through_writes(
 ) -> None:
     """Unfiltered and status-only totals come from counters kept with every write; they must
     always equal a real count."""
-    engine = client.app.state.engine
+    database = client.app.state.database
 
     async def check() -> None:
-        async with engine.connect() as conn:
+        async with database.transaction(write=False) as conn:
             rows = (
                 await conn.execute(
                     text("SELECT status, count(*) FROM leads WHERE account_id = :a GROUP BY 1"),

@@ -129,7 +129,8 @@ def test_key_revoked_through_one_is_refused_by_the_other(pair: Pair) -> None:
     )
     created = key_response.json()
     headers = {"x-api-key": created["key"]}
-    assert httpx.get(f"{second.base_url}/leads", headers=headers).status_code == 200
+    for _ in range(3):  # from its second use the other process trusts the key it remembers
+        assert httpx.get(f"{second.base_url}/leads", headers=headers).status_code == 200
     revoked = httpx.delete(
         f"{first.base_url}/keys/{created['id']}", headers={"x-api-key": pair.admin_key}
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -13,14 +14,15 @@ from litestar.middleware import DefineMiddleware
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
+from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.middleware import EXCLUDE_OPT_KEY, ApiKeyAuthenticationMiddleware
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
-from buena_server.db import create_engine, provide_connection
-from buena_server.dependencies import provide_principal, provide_validation_context
+from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
+from buena_server.hot_paths import HotPaths
 from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, require_json_body
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
@@ -32,11 +34,7 @@ from buena_server.openapi_docs import (
     openapi_config,
     openapi_json,
 )
-from buena_server.ratelimit import (
-    RateLimitMiddleware,
-    RateLimitService,
-    parse_rate_limits,
-)
+from buena_server.ratelimit import RateLimitService, parse_rate_limits
 
 
 def _redis_pool(settings: Settings) -> ConnectionPool | None:
@@ -57,9 +55,24 @@ def _rate_limiter(settings: Settings, redis_pool: ConnectionPool | None) -> Rate
     )
 
 
+class BuenaApp(Litestar):
+    """The Litestar app, with the hot paths (hot_paths.py) in front of its router."""
+
+    hot_paths: HotPaths | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.hot_paths is not None and scope["type"] == "http":
+            await self.hot_paths(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def litestar_call(self, scope: Any, receive: Any, send: Any) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    engine = create_engine(
+    database = open_database(
         settings.database_url,
         pool_size=settings.database_pool_size,
         timeout=settings.database_timeout_seconds,
@@ -79,21 +92,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
     state = State(
         {
             "settings": settings,
-            "engine": engine,
+            "database": database,
             "key_usage": key_usage,
             "rate_limiter": rate_limiter,
-            "health": HealthService(engine, settings.health_timeout_seconds, redis_check),
+            "key_cache": KeyCache(),
+            "key_versions": (
+                KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
+            ),
+            "health": HealthService(database, settings.health_timeout_seconds, redis_check),
         }
     )
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
-        flusher = asyncio.create_task(key_usage.run(engine, settings.key_usage_flush_seconds))
+        await database.start()
+        flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         try:
             yield
         finally:
-            await key_usage.stop(engine, flusher)
-            await engine.dispose()
+            await key_usage.stop(database, flusher)
+            await database.close()
             if redis_pool is not None:
                 await redis_pool.aclose()
 
@@ -103,17 +121,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[LeadController, ApiKeyController],
         middleware=[
             DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
-            RateLimitMiddleware,
         ],
         security=[{"ApiKeyAuth": []}],
         before_request=require_json_body,
     )
-    app = Litestar(
+    app = BuenaApp(
         route_handlers=[public, api],
         dependencies={
             "conn": Provide(provide_connection),
-            "principal": Provide(provide_principal, sync_to_thread=False),
-            "validation_context": Provide(provide_validation_context, sync_to_thread=False),
         },
         exception_handlers={Exception: handle_exception},
         before_send=[add_response_headers],
@@ -127,6 +142,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [(route.path, route.methods) for route in app.routes]
     )
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+    if settings.hot_paths:
+        app.hot_paths = HotPaths(
+            app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
+        )
     return app
 
 

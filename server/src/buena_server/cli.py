@@ -12,7 +12,6 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from buena_server import __version__
 from buena_server.accounts.repository import AccountRepository
@@ -20,7 +19,8 @@ from buena_server.accounts.service import NewAccount, bootstrap, create_account
 from buena_server.auth.permissions import ALL_PERMISSIONS
 from buena_server.clock import utcnow
 from buena_server.config import Settings
-from buena_server.db import create_engine, write_transaction
+from buena_server.db import create_engine, open_database
+from buena_server.driver import Connection
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
 from buena_server.migrate import hold_setup_lock, migrate
@@ -40,19 +40,23 @@ def _load_settings() -> Settings:
         raise CliError(f"invalid configuration:\n{exc}") from None
 
 
-def _with_database(settings: Settings, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+def _with_database(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
     """Migrate, then run ``work`` in one write transaction."""
 
     async def run() -> T:
         engine = create_engine(settings.database_url, timeout=settings.database_timeout_seconds)
         try:
             await migrate(engine)
-            async with write_transaction(engine) as conn:
+        finally:
+            await engine.dispose()
+        database = open_database(settings.database_url, timeout=settings.database_timeout_seconds)
+        try:
+            async with database.transaction(write=True) as conn:
                 # Several replicas may start at once: only one bootstraps the first account.
                 await hold_setup_lock(conn)
                 return await work(conn)
         finally:
-            await engine.dispose()
+            await database.close()
 
     return asyncio.run(run())
 
@@ -79,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     port = args.port if args.port is not None else settings.port
     key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
 
-    async def prepare(conn: AsyncConnection) -> NewAccount | None:
+    async def prepare(conn: Connection) -> NewAccount | None:
         return await bootstrap(conn, settings.bootstrap_account_name, key)
 
     try:
@@ -106,7 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_migrate(_args: argparse.Namespace) -> None:
     settings = _load_settings()
 
-    async def nothing(_conn: AsyncConnection) -> None:
+    async def nothing(_conn: Connection) -> None:
         return None
 
     _with_database(settings, nothing)
@@ -116,7 +120,7 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 def cmd_accounts_create(args: argparse.Namespace) -> None:
     settings = _load_settings()
 
-    async def work(conn: AsyncConnection) -> NewAccount:
+    async def work(conn: Connection) -> NewAccount:
         return await create_account(conn, args.name)
 
     created = _with_database(settings, work)
@@ -150,7 +154,7 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
     if args.expires_in_days is not None:
         expires_at = utcnow() + timedelta(days=args.expires_in_days)
 
-    async def work(conn: AsyncConnection) -> str:
+    async def work(conn: Connection) -> str:
         account_id = args.account
         if account_id is None:
             ids = (await conn.execute(select(accounts.c.id).limit(2))).scalars().all()

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # unset means a phone number must be international.
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Answer GET /leads/{id} and POST /leads without Litestar's routing (hot_paths.py).
+    hot_paths: bool = True
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     # How often the in-memory "last used" times of API keys are written to the database.
     key_usage_flush_seconds: float = Field(default=30.0, gt=0)

@@ -1,7 +1,8 @@
-"""The database engine and the one-transaction-per-request dependency.
+"""The database: the runtime :class:`~buena_server.driver.Database`, the SQLAlchemy engine
+that migrations run on, and the one-transaction-per-request dependency.
 
 Settings carry plain URLs (``sqlite:///var/buena.db``, ``postgresql://user@host/db``); the
-async driver is chosen here so that nothing else in the code knows which database it talks to.
+driver is chosen here so that nothing else in the code knows which database it talks to.
 """
 
 from __future__ import annotations
@@ -11,11 +12,23 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import State
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from buena_server.driver import Connection, Database, PostgresDatabase, SqliteDatabase
+
+msgspec_encoder = msgspec.json.Encoder()
+
+
+def encode_json_text(value: Any) -> str:
+    """JSON columns' serializer (msgspec: several times faster than the json module)."""
+    return msgspec_encoder.encode(value).decode()
+
 
 # Execution option asking for a write transaction (BEGIN IMMEDIATE on SQLite).
 WRITE_OPTION = "buena_write"
@@ -44,7 +57,35 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+# Plan each execution of a prepared statement for its actual parameters: a cached generic plan
+# for "LIKE $1" cannot use the trigram indexes well and can make a rare-term search take seconds.
+POSTGRES_SETTINGS = {
+    "application_name": "buena-server",
+    "plan_cache_mode": "force_custom_plan",
+}
+
+
+def open_database(database_url: str, *, pool_size: int = 10, timeout: float = 5.0) -> Database:
+    """The database requests run on (connections are opened when first needed)."""
+    url = async_database_url(database_url)
+    # SQLAlchemy's dialect for this URL compiles our statements; the engine opens nothing.
+    dialect = create_async_engine(
+        url,
+        poolclass=NullPool,
+        json_serializer=encode_json_text,
+        json_deserializer=msgspec.json.decode,
+    ).dialect
+    if is_sqlite(url):
+        return SqliteDatabase(
+            url.database or ":memory:", dialect, pool_size=pool_size, timeout=timeout
+        )
+    return PostgresDatabase(
+        url, dialect, pool_size=pool_size, timeout=timeout, settings=POSTGRES_SETTINGS
+    )
+
+
 def create_engine(database_url: str, *, pool_size: int = 10, timeout: float = 5.0) -> AsyncEngine:
+    """A SQLAlchemy engine, for migrations (Alembic) and schema inspection."""
     url = async_database_url(database_url)
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
@@ -62,13 +103,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, timeout: float = 5.
         connect_args={
             "timeout": timeout,
             "command_timeout": timeout * 6,
-            "server_settings": {
-                "application_name": "buena-server",
-                # Plan each execution of a prepared statement for its actual parameters: a
-                # cached generic plan for "LIKE $1" cannot use the trigram indexes well and
-                # can make a rare-term search take seconds.
-                "plan_cache_mode": "force_custom_plan",
-            },
+            "server_settings": POSTGRES_SETTINGS,
         },
     )
 
@@ -97,31 +132,23 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-async def ping(engine: AsyncEngine) -> None:
-    """A real round trip to the database (callers bound it in time)."""
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-
-
 async def provide_connection(
     state: State, request: Request[Any, Any, Any]
-) -> AsyncGenerator[AsyncConnection, None]:
+) -> AsyncGenerator[Connection, None]:
     """One transaction per request: committed when the handler succeeds, rolled back otherwise.
 
     Litestar runs this cleanup after the handler has produced its response object but before
-    anything is sent, so a failed commit becomes an error response, never a lie.
+    anything is sent, so a failed commit becomes an error response, never a lie. Requests
+    with a safe method promise to read only (see ``Database.transaction``).
     """
-    engine: AsyncEngine = state.engine
-    async with engine.connect() as conn:
-        if request.method not in _SAFE_METHODS:
-            await conn.execution_options(**{WRITE_OPTION: True})
-        async with conn.begin():
-            yield conn
+    database: Database = state.database
+    async with database.transaction(write=request.method not in _SAFE_METHODS) as conn:
+        yield conn
 
 
 @asynccontextmanager
 async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction outside a request (CLI, background tasks)."""
+    """A write transaction on the SQLAlchemy engine (migrations)."""
     async with engine.connect() as conn:
         await conn.execution_options(**{WRITE_OPTION: True})
         async with conn.begin():

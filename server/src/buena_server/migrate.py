@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from buena_server.db import write_transaction
+from buena_server.driver import Connection as DriverConnection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant shared by every Buena process: the key of the PostgreSQL advisory lock.
@@ -41,7 +42,7 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.run_sync(upgrade)
 
 
-async def hold_setup_lock(conn: AsyncConnection) -> None:
+async def hold_setup_lock(conn: AsyncConnection | DriverConnection) -> None:
     """Serialise start-up work (migrations, bootstrap) across processes until the current
     transaction ends. On SQLite the write transaction's BEGIN IMMEDIATE already does."""
     if conn.dialect.name == "postgresql":

@@ -5,6 +5,11 @@ Limits are checked shortest window first and the check stops at the first exhaus
 so a refused request never uses up quota of a longer window. The X-RateLimit-* headers
 describe the window closest to running out; they are attached by the app's ``before_send``
 hook so that error responses (403, 404, 422, ...) carry them too.
+
+Fixed windows in Redis (the default strategy) run as one Lua script per request: every
+window's count and expiry, and the key's version (see auth/cache.py), in one round trip
+instead of two or three per window through ``limits``. The other strategies, and the
+per-process fallback, use ``limits``.
 """
 
 from __future__ import annotations
@@ -24,12 +29,11 @@ from limits.aio.strategies import (
     SlidingWindowCounterRateLimiter,
 )
 from limits.errors import StorageError
-from litestar.types import ASGIApp, Receive, Scope, Send
-from redis.asyncio import ConnectionPool
+from redis.asyncio import ConnectionPool, Redis
+from redis.exceptions import RedisError
 
-from buena_server.auth.principal import Principal
+from buena_server.auth.cache import version_key
 from buena_server.config import RateLimitStrategy
-from buena_server.errors import RateLimitExceeded
 
 HEADERS_STATE_KEY = "buena_rate_limit_headers"
 logger = logging.getLogger("buena_server.ratelimit")
@@ -61,6 +65,8 @@ class Decision:
     remaining: int
     reset_at: float  # epoch seconds
     retry_after: int  # seconds, meaningful when refused
+    # The key's version in Redis, read in the same round trip (None: not read).
+    key_version: str | None = None
 
     def headers(self) -> dict[str, str]:
         return {
@@ -104,6 +110,80 @@ class KeyRateLimiter:
         ]
 
 
+# KEYS: one counter per window, shortest first, then the key's version.
+# ARGV: per window its limit and its length in milliseconds.
+# Returns the version, then count and milliseconds left of each window counted; counting
+# stops after the first window the request exceeds (as KeyRateLimiter.check does).
+_FIXED_WINDOWS = """
+local out = {redis.call('GET', KEYS[#KEYS]) or ''}
+for i = 1, #KEYS - 1 do
+  local limit = tonumber(ARGV[2 * i - 1])
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i]) end
+  out[#out + 1] = count
+  out[#out + 1] = redis.call('PTTL', KEYS[i])
+  if count > limit then break end
+end
+return out
+"""
+
+
+class RedisFixedWindows:
+    """Fixed windows kept in Redis, all of a request's in one script (one round trip)."""
+
+    def __init__(self, items: Sequence[RateLimitItem], pool: ConnectionPool, prefix: str) -> None:
+        self.items = list(items)
+        self.prefix = prefix
+        self.redis = Redis(connection_pool=pool)
+        self.script = self.redis.register_script(_FIXED_WINDOWS)
+        self._args = [
+            value for item in self.items for value in (item.amount, item.get_expiry() * 1000)
+        ]
+
+    def _counters(self, key_id: str) -> list[str]:
+        return [
+            f"{self.prefix}:ratelimit:{{{key_id}}}:{item.amount}/{item.multiples}"
+            f"{item.GRANULARITY.name}"
+            for item in self.items
+        ]
+
+    async def check(self, key_id: str) -> Decision:
+        keys = [*self._counters(key_id), version_key(self.prefix, key_id)]
+        try:
+            reply = await self.script(keys=keys, args=self._args)
+        except (RedisError, OSError) as exc:
+            raise StorageError(exc) from exc
+        now = time.time()
+        version = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+        counted = list(zip(reply[1::2], reply[2::2], strict=True))
+        closest: Decision | None = None
+        for item, (count, ttl_ms) in zip(self.items, counted, strict=False):
+            reset_at = now + max(int(ttl_ms), 0) / 1000
+            if count > item.amount:
+                return Decision(
+                    allowed=False,
+                    limit=item.amount,
+                    remaining=0,
+                    reset_at=reset_at,
+                    retry_after=max(1, math.ceil(reset_at - now)),
+                    key_version=version,
+                )
+            remaining = item.amount - int(count)
+            if closest is None or remaining < closest.remaining:
+                closest = Decision(True, item.amount, remaining, reset_at, 0, version)
+        assert closest is not None
+        return closest
+
+    async def window_stats(self, key_id: str) -> list[tuple[RateLimitItem, WindowStats]]:
+        now = time.time()
+        stats = []
+        for item, counter in zip(self.items, self._counters(key_id), strict=True):
+            count = int(await self.redis.get(counter) or 0)
+            ttl_ms = max(int(await self.redis.pttl(counter)), 0)
+            stats.append((item, WindowStats(now + ttl_ms / 1000, max(item.amount - count, 0))))
+        return stats
+
+
 class RateLimitService:
     """Limits shared through Redis when configured, with a per-process fallback.
 
@@ -121,8 +201,10 @@ class RateLimitService:
         retry_seconds: float = 5.0,
     ) -> None:
         self.local = KeyRateLimiter(items, MemoryStorage(), strategy)
-        self.shared: KeyRateLimiter | None = None
-        if redis_pool is not None:
+        self.shared: KeyRateLimiter | RedisFixedWindows | None = None
+        if redis_pool is not None and strategy is RateLimitStrategy.FIXED_WINDOW:
+            self.shared = RedisFixedWindows(items, redis_pool, key_prefix)
+        elif redis_pool is not None:
             storage = RedisStorage(
                 "async+redis://",
                 implementation="redispy",
@@ -140,7 +222,7 @@ class RateLimitService:
         return self.local.items
 
     @property
-    def active(self) -> KeyRateLimiter:
+    def active(self) -> KeyRateLimiter | RedisFixedWindows:
         """The limiter requests use right now."""
         if self.shared is not None and time.monotonic() >= self._shared_down_until:
             return self.shared
@@ -160,26 +242,3 @@ class RateLimitService:
                 logger.warning("Redis unavailable, limiting per process meanwhile: %s", exc)
             self._shared_down_until = time.monotonic() + self.retry_seconds
             return await self.local.check(key_id)
-
-
-class RateLimitMiddleware:
-    """ASGI middleware placed after authentication; a no-op when limits are off."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limiter: RateLimitService | None = scope["litestar_app"].state.rate_limiter
-        principal = scope.get("auth")
-        if limiter is not None and isinstance(principal, Principal):
-            decision = await limiter.check(principal.key_id)
-            headers = decision.headers()
-            scope.setdefault("state", {})[HEADERS_STATE_KEY] = headers
-            if not decision.allowed:
-                raise RateLimitExceeded(
-                    f"Rate limit of {decision.limit} requests exceeded; "
-                    f"retry in {decision.retry_after} seconds",
-                    details={"limit": decision.limit, "retry_after": decision.retry_after},
-                    headers={**headers, "Retry-After": str(decision.retry_after)},
-                )
-        await self.app(scope, receive, send)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.permissions import ALL_PERMISSIONS
 from buena_server.auth.tokens import key_digest
 from buena_server.clock import utcnow
+from buena_server.driver import Connection
 from buena_server.ids import new_id
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
@@ -23,7 +22,7 @@ class NewAccount:
     key: str
 
 
-async def create_account(conn: AsyncConnection, name: str, *, key: str | None = None) -> NewAccount:
+async def create_account(conn: Connection, name: str, *, key: str | None = None) -> NewAccount:
     """A new account and an admin key holding every permission (``key`` if given)."""
     account_id = new_id("acct")
     await AccountRepository(conn).insert(account_id, name, utcnow())
@@ -39,7 +38,7 @@ async def create_account(conn: AsyncConnection, name: str, *, key: str | None = 
     return NewAccount(account_id=account_id, key_id=record.id, key=secret)
 
 
-async def bootstrap(conn: AsyncConnection, name: str, key: str | None) -> NewAccount | None:
+async def bootstrap(conn: Connection, name: str, key: str | None) -> NewAccount | None:
     """On a database without accounts, create one. Returns it only when something was created.
 
     With a bootstrap key that is already stored (a restart), nothing happens.

@@ -23,7 +23,10 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 def requires(permission: Permission) -> Guard:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    # A coroutine function: Litestar runs a plain function guard in a worker thread.
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+    ) -> None:
         principal = principal_of(connection)
         if permission not in principal.permissions:
             raise PermissionDenied(

@@ -1,62 +1,117 @@
-"""Authentication: the API key from ``x-api-key`` (or ``Authorization: Bearer``) to a Principal."""
+"""Authentication and rate limiting: the API key from ``x-api-key`` (or ``Authorization:
+Bearer``) to a Principal, then the key's rate limits.
+
+They are one step because the rate limiter's Redis round trip also reads the key's version,
+which decides whether the key this process remembers is still current (auth/cache.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Scope
 
+from buena_server.auth.cache import KeyCache
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import is_well_formed_key, key_digest
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.clock import utcnow
-from buena_server.errors import Unauthorized
-from buena_server.keys.repository import ApiKeyRepository
+from buena_server.driver import Database
+from buena_server.errors import ApiError, RateLimitExceeded, Unauthorized
+from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
+from buena_server.ratelimit import HEADERS_STATE_KEY, RateLimitService
 
 EXCLUDE_OPT_KEY = "exclude_from_auth"
+AUTH_OUTCOME_STATE_KEY = "buena_auth_outcome"
 
 
-def presented_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    key = connection.headers.get("x-api-key")
+def presented_key(header: Callable[[str], str | None]) -> str | None:
+    """The key from ``x-api-key``, else from ``Authorization: Bearer``; ``header(name)`` reads
+    one request header."""
+    key = header("x-api-key")
     if key:
         return key.strip()
-    authorization = connection.headers.get("authorization", "")
+    authorization = header("authorization") or ""
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
     return None
 
 
+async def _load(database: Database, digest: str) -> ApiKeyRecord:
+    async with database.transaction(write=False) as conn:
+        record = await ApiKeyRepository(conn).find_by_digest(digest)
+    if record is None:
+        raise Unauthorized("Invalid API key", details={"reason": "invalid"})
+    return record
+
+
+def _check_usable(record: ApiKeyRecord) -> None:
+    if not record.is_active:
+        raise Unauthorized("This API key has been revoked", details={"reason": "revoked"})
+    if record.expires_at is not None and record.expires_at <= utcnow():
+        raise Unauthorized("This API key has expired", details={"reason": "expired"})
+
+
+async def authenticate(state: State, scope: Scope | dict[str, Any], key: str | None) -> Principal:
+    """The caller of a request, after its key's rate limits; raises Unauthorized or
+    RateLimitExceeded. The X-RateLimit-* headers go into the scope's state either way."""
+    if key is None:
+        raise Unauthorized(
+            "Missing API key: send it in the x-api-key header", details={"reason": "missing"}
+        )
+    if not is_well_formed_key(key):
+        raise Unauthorized("Invalid API key", details={"reason": "invalid"})
+
+    cache: KeyCache = state.key_cache
+    digest = key_digest(key)
+    cached = cache.get(digest)
+    record = cached.record if cached is not None else await _load(state.database, digest)
+    _check_usable(record)
+
+    limiter: RateLimitService | None = state.rate_limiter
+    decision = await limiter.check(record.id) if limiter is not None else None
+    version = decision.key_version if decision is not None else None
+    if cached is None:
+        # Read before the version: never trusted (the next request reloads it).
+        cache.put(digest, record, None)
+    elif version is None or version != cached.version:
+        # Changed (or unknowable) since it was read: read it again, after the version.
+        record = await _load(state.database, digest)
+        cache.put(digest, record, version)
+        _check_usable(record)
+
+    if decision is not None:
+        headers = decision.headers()
+        scope.setdefault("state", {})[HEADERS_STATE_KEY] = headers
+        if not decision.allowed:
+            raise RateLimitExceeded(
+                f"Rate limit of {decision.limit} requests exceeded; "
+                f"retry in {decision.retry_after} seconds",
+                details={"limit": decision.limit, "retry_after": decision.retry_after},
+                headers={**headers, "Retry-After": str(decision.retry_after)},
+            )
+
+    tracker: KeyUsageTracker = state.key_usage
+    tracker.touch(record.id, utcnow())
+    return Principal(
+        key_id=record.id, account_id=record.account_id, permissions=frozenset(record.permissions)
+    )
+
+
 class ApiKeyAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        key = presented_key(connection)
-        if key is None:
-            raise Unauthorized(
-                "Missing API key: send it in the x-api-key header",
-                details={"reason": "missing"},
-            )
-        if not is_well_formed_key(key):
-            raise Unauthorized("Invalid API key", details={"reason": "invalid"})
-
-        engine = connection.app.state.engine
-        async with engine.connect() as conn:
-            record = await ApiKeyRepository(conn).find_by_digest(key_digest(key))
-        now = utcnow()
-        if record is None:
-            raise Unauthorized("Invalid API key", details={"reason": "invalid"})
-        if not record.is_active:
-            raise Unauthorized("This API key has been revoked", details={"reason": "revoked"})
-        if record.expires_at is not None and record.expires_at <= now:
-            raise Unauthorized("This API key has expired", details={"reason": "expired"})
-
-        tracker: KeyUsageTracker = connection.app.state.key_usage
-        tracker.touch(record.id, now)
-        principal = Principal(
-            key_id=record.id,
-            account_id=record.account_id,
-            permissions=frozenset(record.permissions),
-        )
-        return AuthenticationResult(user=principal, auth=principal)
+        # A request the hot paths handed over has been authenticated (and counted) already.
+        outcome = connection.scope.get("state", {}).get(AUTH_OUTCOME_STATE_KEY)
+        if isinstance(outcome, ApiError):
+            raise outcome
+        if not isinstance(outcome, Principal):
+            key = presented_key(connection.headers.get)
+            outcome = await authenticate(connection.app.state, connection.scope, key)
+        return AuthenticationResult(user=outcome, auth=outcome)

@@ -12,9 +12,7 @@ import contextlib
 import logging
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from buena_server.db import write_transaction
+from buena_server.driver import Database
 from buena_server.keys.repository import ApiKeyRepository
 
 logger = logging.getLogger("buena_server.auth")
@@ -30,12 +28,12 @@ class KeyUsageTracker:
     def pending(self, key_id: str) -> datetime | None:
         return self._pending.get(key_id)
 
-    async def flush(self, engine: AsyncEngine) -> None:
+    async def flush(self, database: Database) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, {}
         try:
-            async with write_transaction(engine) as conn:
+            async with database.transaction(write=True) as conn:
                 await ApiKeyRepository(conn).record_last_used(batch)
         except Exception:
             # Put the batch back (newer touches win) so the next flush retries it.
@@ -45,20 +43,20 @@ class KeyUsageTracker:
                     self._pending[key_id] = when
             raise
 
-    async def run(self, engine: AsyncEngine, interval: float) -> None:
+    async def run(self, database: Database, interval: float) -> None:
         """Flush forever, every ``interval`` seconds; cancelled at shutdown."""
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.flush(engine)
+                await self.flush(database)
             except Exception as exc:  # the database may be briefly unavailable
                 logger.warning("could not record API key usage: %s", exc)
 
-    async def stop(self, engine: AsyncEngine, task: asyncio.Task[None]) -> None:
+    async def stop(self, database: Database, task: asyncio.Task[None]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
         try:
-            await self.flush(engine)
+            await self.flush(database)
         except Exception as exc:
             logger.warning("could not record API key usage at shutdown: %s", exc)

@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from buena_server import API_VERSION
 from buena_server.clock import utcnow
-from buena_server.db import ping
+from buena_server.driver import Database
 
 logger = logging.getLogger("buena_server.health")
 
@@ -48,11 +47,11 @@ class HealthUnavailable(msgspec.Struct, kw_only=True):
 class HealthService:
     def __init__(
         self,
-        engine: AsyncEngine,
+        database: Database,
         timeout: float,
         redis_check: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self.engine = engine
+        self.database = database
         self.timeout = timeout
         self.redis_check = redis_check
 
@@ -68,7 +67,7 @@ class HealthService:
     async def check(self) -> HealthCheck200Response:
         started = time.perf_counter()
 
-        database_status = await self._probe("database", lambda: ping(self.engine))
+        database_status = await self._probe("database", self.database.ping)
         redis_status: ServiceStatus = "disabled"
         if self.redis_check is not None:
             redis_status = await self._probe("redis", self.redis_check)

@@ -8,11 +8,11 @@ from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.auth.principal import Principal
+from buena_server.dependencies import AuthenticatedRequest, validation_context
+from buena_server.driver import Connection
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.schemas import (
     CreateApiKeyRequest,
@@ -22,15 +22,17 @@ from buena_server.keys.schemas import (
 )
 from buena_server.keys.service import ApiKeyService
 from buena_server.openapi_docs import error_responses
-from buena_server.validation import Context
 
 
-def provide_key_service(
-    conn: NamedDependency[AsyncConnection],
-    state: State,
-    validation_context: NamedDependency[Context],
-) -> ApiKeyService:
-    return ApiKeyService(ApiKeyRepository(conn), state.key_usage, validation_context)
+def provide_key_service(conn: NamedDependency[Connection], state: State) -> ApiKeyService:
+    return ApiKeyService(
+        ApiKeyRepository(conn),
+        state.key_usage,
+        validation_context(state),
+        cache=state.key_cache,
+        versions=state.key_versions,
+        after_commit=conn.after_commit.append,
+    )
 
 
 class ApiKeyController(Controller):
@@ -46,9 +48,9 @@ class ApiKeyController(Controller):
         responses=error_responses(403),
     )
     async def list_api_keys(
-        self, service: NamedDependency[ApiKeyService], principal: NamedDependency[Principal]
+        self, service: NamedDependency[ApiKeyService], request: AuthenticatedRequest
     ) -> ListApiKeysResponse:
-        return await service.list(principal)
+        return await service.list(request.user)
 
     @post(
         operation_id="create_api_key",
@@ -61,10 +63,10 @@ class ApiKeyController(Controller):
     async def create_api_key(
         self,
         service: NamedDependency[ApiKeyService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         data: JSONBody[CreateApiKeyRequest],
     ) -> CreatedApiKey:
-        return await service.create(principal, data)
+        return await service.create(request.user, data)
 
     @delete(
         "/{key_id:str}",
@@ -78,7 +80,7 @@ class ApiKeyController(Controller):
     async def revoke_api_key(
         self,
         service: NamedDependency[ApiKeyService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         key_id: Annotated[str, Parameter(description="API key identifier (key_...)")],
     ) -> RevokeApiKeyResponse:
-        return await service.revoke(principal, key_id)
+        return await service.revoke(request.user, key_id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import RowMapping, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, func, select, update
 
+from buena_server.driver import Connection
 from buena_server.tables import api_keys
 
 
@@ -40,16 +41,20 @@ _COLUMNS = (
 )
 
 
-def _record(row: RowMapping) -> ApiKeyRecord:
+# Every authenticated request runs this one: built once (see leads/repository.py).
+_BY_DIGEST = select(*_COLUMNS).where(api_keys.c.key_digest == bindparam("digest"))
+
+
+def _record(row: Mapping[str, Any]) -> ApiKeyRecord:
     return ApiKeyRecord(**row)
 
 
 class ApiKeyRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def find_by_digest(self, digest: str) -> ApiKeyRecord | None:
-        result = await self.conn.execute(select(*_COLUMNS).where(api_keys.c.key_digest == digest))
+        result = await self.conn.execute(_BY_DIGEST, {"digest": digest})
         row = result.mappings().first()
         return _record(row) if row else None
 

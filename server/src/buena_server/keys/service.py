@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import cast
 
+from redis.exceptions import RedisError
+
+from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import generate_key, key_digest, key_preview
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.clock import utcnow
-from buena_server.errors import ApiKeyNotFound, PermissionDenied
+from buena_server.errors import ApiKeyNotFound, PermissionDenied, ServiceUnavailable
 from buena_server.ids import is_plausible_id, new_id
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.keys.schemas import (
@@ -68,11 +71,21 @@ async def issue_key(
 
 class ApiKeyService:
     def __init__(
-        self, repository: ApiKeyRepository, usage: KeyUsageTracker, context: Context
+        self,
+        repository: ApiKeyRepository,
+        usage: KeyUsageTracker,
+        context: Context,
+        *,
+        cache: KeyCache,
+        versions: KeyVersions | None,
+        after_commit: Callable[[Callable[[], Awaitable[None]]], None],
     ) -> None:
         self.repository = repository
         self.usage = usage
         self.context = context
+        self.cache = cache
+        self.versions = versions
+        self.after_commit = after_commit
 
     async def list(self, principal: Principal) -> ListApiKeysResponse:
         records, total = await self.repository.list(principal.account_id)
@@ -112,6 +125,19 @@ class ApiKeyService:
             principal.account_id, key_id, utcnow()
         ):
             raise ApiKeyNotFound(f"API key {key_id} not found", details={"key_id": key_id})
+        self.cache.forget(key_id)
+        versions = self.versions
+        if versions is not None:
+            # Other processes must stop trusting the key they remember (auth/cache.py).
+            try:
+                await versions.bump(key_id)
+            except (RedisError, OSError) as exc:
+                raise ServiceUnavailable(
+                    "The key could not be revoked because Redis, which tells every server "
+                    "process about revocations, is unreachable; nothing changed, retry shortly",
+                    headers={"Retry-After": "1"},
+                ) from exc
+            self.after_commit(lambda: versions.bump_after_commit(key_id))
         return RevokeApiKeyResponse(
             success=True, message=f"API key {key_id} revoked", revoked_id=key_id
         )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.auth.principal import Principal
+from buena_server.dependencies import AuthenticatedRequest, validation_context
+from buena_server.driver import Connection
 from buena_server.errors import ValidationFailed
 from buena_server.leads.repository import LeadQuery, LeadRepository
 from buena_server.leads.schemas import (
@@ -28,7 +29,6 @@ from buena_server.leads.schemas import (
 )
 from buena_server.leads.service import LeadService
 from buena_server.openapi_docs import error_responses
-from buena_server.validation import Context
 
 MAX_FILTER_LENGTH = 200
 MAX_OFFSET = 2**31 - 1
@@ -36,10 +36,8 @@ MAX_OFFSET = 2**31 - 1
 LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
 
 
-def provide_lead_service(
-    conn: NamedDependency[AsyncConnection], validation_context: NamedDependency[Context]
-) -> LeadService:
-    return LeadService(LeadRepository(conn), validation_context)
+def provide_lead_service(conn: NamedDependency[Connection], state: State) -> LeadService:
+    return LeadService(LeadRepository(conn), validation_context(state))
 
 
 def lead_query(
@@ -101,7 +99,7 @@ class LeadController(Controller):
     async def list_leads(
         self,
         service: NamedDependency[LeadService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         limit: Annotated[
             int | None,
             Parameter(
@@ -153,7 +151,7 @@ class LeadController(Controller):
         ] = None,
     ) -> ListLeads200Response:
         query = lead_query(limit, offset, sort, order, search, company, status)
-        return await service.list(principal.account_id, query)
+        return await service.list(request.user.account_id, query)
 
     @post(
         operation_id="create_lead",
@@ -165,10 +163,10 @@ class LeadController(Controller):
     async def create_lead(
         self,
         service: NamedDependency[LeadService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         data: JSONBody[CreateLeadRequest],
     ) -> Lead:
-        return await service.create(principal.account_id, data)
+        return await service.create(request.user.account_id, data)
 
     @get(
         "/{lead_id:str}",
@@ -181,10 +179,10 @@ class LeadController(Controller):
     async def get_lead(
         self,
         service: NamedDependency[LeadService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         lead_id: LeadId,
     ) -> Lead:
-        return await service.get(principal.account_id, lead_id)
+        return await service.get(request.user.account_id, lead_id)
 
     @patch(
         "/{lead_id:str}",
@@ -198,11 +196,11 @@ class LeadController(Controller):
     async def update_lead(
         self,
         service: NamedDependency[LeadService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         lead_id: LeadId,
         data: JSONBody[UpdateLeadRequest],
     ) -> Lead:
-        return await service.update(principal.account_id, lead_id, data)
+        return await service.update(request.user.account_id, lead_id, data)
 
     @delete(
         "/{lead_id:str}",
@@ -216,7 +214,7 @@ class LeadController(Controller):
     async def delete_lead(
         self,
         service: NamedDependency[LeadService],
-        principal: NamedDependency[Principal],
+        request: AuthenticatedRequest,
         lead_id: LeadId,
     ) -> DeleteLeadResponse:
-        return await service.delete(principal.account_id, lead_id)
+        return await service.delete(request.user.account_id, lead_id)

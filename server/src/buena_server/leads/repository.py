@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from buena_server.driver import HEAVY_OPTION, Connection
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
 from buena_server.tables import lead_counts, leads
 
@@ -34,6 +45,29 @@ class LeadQuery:
 _LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
 _SORT_COLUMNS = {"first_name": "first_name_lower", "last_name": "last_name_lower"}
 
+# The statements every create and read runs, built once with named parameters: building a
+# statement and computing its cache key costs more than running it on an indexed row.
+_GET = select(*_LEAD_COLUMNS).where(
+    leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id")
+)
+_GET_FOR_UPDATE = _GET.with_for_update()
+# INSERT ... ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id: a duplicate email
+# inserts nothing and returns no row, without a savepoint around the insert.
+_INSERT = {
+    name: dialect.insert(leads)
+    .on_conflict_do_nothing(index_elements=[leads.c.account_id, leads.c.email_lower])
+    .returning(literal_column("1"))
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_COUNT = (
+    update(lead_counts)
+    .where(
+        lead_counts.c.account_id == bindparam("counted_account"),
+        lead_counts.c.status == bindparam("counted_status"),
+    )
+    .values(count=lead_counts.c.count + bindparam("delta"))
+)
+
 
 def _contains(term: str) -> str:
     """A LIKE pattern matching ``term`` anywhere, case-folded, wildcards escaped."""
@@ -41,21 +75,18 @@ def _contains(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _lead(row: RowMapping) -> Lead:
+def _lead(row: Mapping[str, Any]) -> Lead:
     return Lead(**row)
 
 
 class LeadRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def get(self, account_id: str, lead_id: str, *, for_update: bool = False) -> Lead | None:
-        query = select(*_LEAD_COLUMNS).where(
-            leads.c.account_id == account_id, leads.c.id == lead_id
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
+        query = _GET_FOR_UPDATE if for_update else _GET
+        result = await self.conn.execute(query, {"account_id": account_id, "lead_id": lead_id})
+        row = result.mappings().first()
         return _lead(row) if row else None
 
     async def find_id_by_email(self, account_id: str, email_lower: str) -> str | None:
@@ -64,7 +95,8 @@ class LeadRepository:
                 leads.c.account_id == account_id, leads.c.email_lower == email_lower
             )
         )
-        return result.scalar_one_or_none()
+        found: str | None = result.scalar_one_or_none()
+        return found
 
     def _filtered(self, account_id: str, query: LeadQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [leads.c.account_id == account_id]
@@ -92,6 +124,7 @@ class LeadRepository:
             .order_by(*self._ordering(query))
             .limit(query.limit)
             .offset(query.offset)
+            .execution_options(**{HEAVY_OPTION: True})
         )
         rows = (await self.conn.execute(page)).mappings().all()
         return [_lead(row) for row in rows], await self._total(account_id, query, conditions)
@@ -100,7 +133,12 @@ class LeadRepository:
         self, account_id: str, query: LeadQuery, conditions: list[ColumnElement[bool]]
     ) -> int:
         if query.search or query.company:
-            count = select(func.count()).select_from(leads).where(*conditions)
+            count = (
+                select(func.count())
+                .select_from(leads)
+                .where(*conditions)
+                .execution_options(**{HEAVY_OPTION: True})
+            )
         else:
             # Unfiltered or status-only: the maintained counters are exact.
             count = select(func.coalesce(func.sum(lead_counts.c.count), 0)).where(
@@ -112,8 +150,9 @@ class LeadRepository:
     async def create_counters(self, account_id: str) -> None:
         """Zero counters for a new account, one per status."""
         await self.conn.execute(
-            lead_counts.insert(),
-            [{"account_id": account_id, "status": s, "count": 0} for s in LEAD_STATUSES],
+            lead_counts.insert().values(
+                [{"account_id": account_id, "status": s, "count": 0} for s in LEAD_STATUSES]
+            )
         )
 
     async def _count(self, account_id: str, changes: dict[str, int]) -> None:
@@ -122,9 +161,8 @@ class LeadRepository:
         for status, delta in sorted(changes.items()):
             if delta:
                 await self.conn.execute(
-                    update(lead_counts)
-                    .where(lead_counts.c.account_id == account_id, lead_counts.c.status == status)
-                    .values(count=lead_counts.c.count + delta)
+                    _COUNT,
+                    {"counted_account": account_id, "counted_status": status, "delta": delta},
                 )
 
     @staticmethod
@@ -139,8 +177,16 @@ class LeadRepository:
 
     async def insert(self, account_id: str, lead: Lead) -> None:
         values = {**_values(lead), "id": lead.id, "account_id": account_id}
-        await self._write_unique_email(account_id, lead.email, leads.insert().values(values))
-        await self._count(account_id, {lead.status: 1})
+        statement = _INSERT[self.conn.dialect.name]
+        for _attempt in range(3):
+            if (await self.conn.execute(statement, values)).first() is not None:
+                await self._count(account_id, {lead.status: 1})
+                return
+            existing = await self.find_id_by_email(account_id, values["email_lower"])
+            if existing is not None:
+                raise DuplicateEmail(existing)
+            # The conflicting lead was deleted since: insert again.
+        raise IntegrityError(str(statement), None, Exception("email conflict kept moving"))
 
     async def update(self, account_id: str, lead: Lead, previous_status: str) -> None:
         statement = (

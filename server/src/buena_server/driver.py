@@ -1,0 +1,562 @@
+"""Statements built with SQLAlchemy Core, executed straight on the database driver.
+
+SQLAlchemy compiles each statement shape once (keyed by its cache key) with the dialect's own
+bind and result processors, so values are written and read exactly as SQLAlchemy itself would
+write and read them; the compiled SQL then runs on asyncpg, or on sqlite3, directly. This keeps
+SQLAlchemy's schema, SQL construction and type handling and drops what a request pays for its
+async engine: a greenlet switch per call, a pool pre-ping, and on SQLite a thread hop per
+driver call (see docs/design.md, "Query path", for the measurements).
+
+Repositories see a :class:`Connection`, the small part of SQLAlchemy's ``AsyncConnection`` they
+use (``execute``, ``begin_nested``, results with ``mappings()``, ``scalar_one()``...), and
+driver errors arrive as SQLAlchemy's exception types (``IntegrityError``,
+``OperationalError``...), so callers handle one family whatever the database.
+
+SQLAlchemy internals used here (``_generate_cache_key``, ``_bind_processors``,
+``_result_columns``, ``_cached_result_processor``) are the ones its own execution context
+uses; the supported SQLAlchemy versions are pinned in pyproject.toml and the test suite runs
+every query through this module on both databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import sqlite3
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import msgspec
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.cache_key import CacheKey
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import LRUCache
+
+Processor = Callable[[Any], Any]
+
+# Execution option for statements that may read many rows (lists, searches, counts): SQLite
+# runs them in a worker thread so that a long scan never stalls the event loop.
+HEAVY_OPTION = "buena_heavy"
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+class Result:
+    """The rows (already converted) and row count of one statement."""
+
+    __slots__ = ("_keys", "_rows", "rowcount")
+
+    def __init__(self, keys: Sequence[str], rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self._keys = tuple(keys)
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def mappings(self) -> Mappings:
+        return Mappings(self._keys, self._rows)
+
+    def scalars(self) -> Scalars:
+        return Scalars([row[0] for row in self._rows])
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        if len(self._rows) != 1:
+            raise (sa_exc.NoResultFound if not self._rows else sa_exc.MultipleResultsFound)(
+                f"expected exactly one row, got {len(self._rows)}"
+            )
+        return self._rows[0][0]
+
+    def scalar_one_or_none(self) -> Any:
+        if len(self._rows) > 1:
+            raise sa_exc.MultipleResultsFound(f"expected at most one row, got {len(self._rows)}")
+        return self._rows[0][0] if self._rows else None
+
+
+class Mappings:
+    __slots__ = ("_keys", "_rows")
+
+    def __init__(self, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        self._keys = keys
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        keys = self._keys
+        return (dict(zip(keys, row, strict=True)) for row in self._rows)
+
+    def all(self) -> list[dict[str, Any]]:
+        return list(self)
+
+    def first(self) -> dict[str, Any] | None:
+        return dict(zip(self._keys, self._rows[0], strict=True)) if self._rows else None
+
+
+class Scalars:
+    __slots__ = ("_values",)
+
+    def __init__(self, values: list[Any]) -> None:
+        self._values = values
+
+    def all(self) -> list[Any]:
+        return self._values
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+
+# -- compilation --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One statement shape compiled for one dialect."""
+
+    compiled: SQLCompiler
+    sql: str
+    positions: tuple[str, ...]
+    bind_processors: Mapping[str, Processor]
+    keys: tuple[str, ...]  # empty when the driver must say (textual SELECTs)
+    result_processors: tuple[Processor | None, ...]
+    returns_rows: bool
+    _converted: tuple[tuple[int, Processor], ...] = ()
+
+    def __post_init__(self) -> None:
+        self._converted = tuple(
+            (index, process)
+            for index, process in enumerate(self.result_processors)
+            if process is not None
+        )
+
+    def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        if not self.converted:
+            return tuple(row)
+        values = list(row)
+        for index, process in self.converted:
+            value = values[index]
+            if value is not None:
+                values[index] = process(value)
+        return tuple(values)
+
+    @property
+    def converted(self) -> tuple[tuple[int, Processor], ...]:
+        """(column index, processor) of the columns that need converting."""
+        return self._converted
+
+
+class StatementCompiler:
+    """Compiles statements for one dialect, each shape once; binds their values."""
+
+    def __init__(self, dialect: Dialect, cache_size: int = 512) -> None:
+        self.dialect = dialect
+        self._cache: LRUCache[Any, Prepared] = LRUCache(cache_size)
+
+    def bind(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None = None
+    ) -> tuple[Prepared, list[Any]]:
+        cache_key = statement._generate_cache_key()
+        # The statement's shape plus the names of separately given values (they decide which
+        # columns an INSERT or UPDATE without .values() names).
+        shape = (cache_key.key, tuple(parameters or ())) if cache_key is not None else None
+        prepared = self._cache.get(shape) if shape is not None else None
+        if prepared is None:
+            prepared = self._compile(statement, parameters, cache_key)
+            if shape is not None:
+                self._cache[shape] = prepared
+        compiled_params = prepared.compiled.construct_params(
+            params=dict(parameters) if parameters else None,
+            extracted_parameters=cache_key.bindparams if cache_key is not None else None,
+            escape_names=False,
+        )
+        processors = prepared.bind_processors
+        values = [
+            processors[name](compiled_params[name]) if name in processors else compiled_params[name]
+            for name in prepared.positions
+        ]
+        return prepared, values
+
+    def _compile(
+        self,
+        statement: ClauseElement,
+        parameters: Mapping[str, Any] | None,
+        cache_key: CacheKey | None,
+    ) -> Prepared:
+        # With its cache key, the compiled form takes the values of later statements of the
+        # same shape (``construct_params(extracted_parameters=...)``), as SQLAlchemy's own
+        # compiled cache does.
+        options: dict[str, Any] = {"cache_key": cache_key} if cache_key is not None else {}
+        compile_: Any = statement.compile  # typed without the compiler's keyword arguments
+        compiled = compile_(
+            dialect=self.dialect, column_keys=list(parameters) if parameters else None, **options
+        )
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise NotImplementedError("expanding ('IN') parameters are not supported here")
+        dml = compiled.isinsert or compiled.isupdate or compiled.isdelete
+        columns = compiled._result_columns
+        return Prepared(
+            compiled=compiled,
+            sql=compiled.string,
+            positions=tuple(compiled.positiontup or ()),
+            bind_processors=dict(compiled._bind_processors),  # type: ignore[arg-type]
+            keys=tuple(column.keyname for column in columns),
+            result_processors=tuple(
+                column.type._cached_result_processor(self.dialect, None) for column in columns
+            ),
+            returns_rows=bool(columns) or not dml or bool(compiled.effective_returning),
+        )
+
+
+# -- connections --------------------------------------------------------------------------
+
+
+class Connection(ABC):
+    """One request's (or task's) connection; see the module docstring."""
+
+    def __init__(self, compiler: StatementCompiler) -> None:
+        self.compiler = compiler
+        self._savepoints = itertools.count(1)
+        # Run once the transaction has committed (not when it rolls back), before the
+        # transaction block returns.
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    async def _committed(self) -> None:
+        for hook in self.after_commit:
+            await hook()
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.compiler.dialect
+
+    async def execute(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None = None
+    ) -> Result:
+        prepared, values = self.compiler.bind(statement, parameters)
+        options = statement.get_execution_options() if isinstance(statement, Executable) else {}
+        return await self._run(prepared, values, heavy=bool(options.get(HEAVY_OPTION)))
+
+    @abstractmethod
+    async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result: ...
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        """A SAVEPOINT: rolled back alone when the block raises (the transaction goes on)."""
+        name = f"buena_sp_{next(self._savepoints)}"
+        await self.execute(text(f"SAVEPOINT {name}"))
+        try:
+            yield
+        except BaseException:
+            await self.execute(text(f"ROLLBACK TO SAVEPOINT {name}"))
+            await self.execute(text(f"RELEASE SAVEPOINT {name}"))
+            raise
+        await self.execute(text(f"RELEASE SAVEPOINT {name}"))
+
+
+def _translated(exc: Exception, prepared: Prepared, values: Sequence[Any]) -> sa_exc.DBAPIError:
+    """A driver error as the SQLAlchemy exception a SQLAlchemy engine would have raised."""
+    kind: type[sa_exc.DBAPIError]
+    if isinstance(exc, (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)):
+        kind = sa_exc.IntegrityError
+    elif isinstance(exc, (sqlite3.DataError, asyncpg.DataError)):
+        kind = sa_exc.DataError
+    elif isinstance(exc, (sqlite3.OperationalError, OSError, asyncpg.InterfaceError)) or (
+        isinstance(exc, asyncpg.PostgresError) and _pg_unavailable(exc)
+    ):
+        kind = sa_exc.OperationalError
+    else:
+        kind = sa_exc.DatabaseError
+    return kind(prepared.sql, values, exc)
+
+
+def _pg_unavailable(exc: asyncpg.PostgresError) -> bool:
+    # Class 08 (connection), 53 (insufficient resources), 57 (operator intervention: shutdown,
+    # statement timeout), 40 (serialization failure, deadlock: retry).
+    sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    return sqlstate[:2] in {"08", "53", "57", "40"}
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+class PostgresConnection(Connection):
+    def __init__(self, compiler: StatementCompiler, raw: asyncpg.Connection) -> None:
+        super().__init__(compiler)
+        self.raw = raw
+
+    async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result:
+        try:
+            if prepared.returns_rows:
+                records = await self.raw.fetch(prepared.sql, *values)
+                keys = prepared.keys or (tuple(records[0].keys()) if records else ())
+                if prepared.keys:
+                    rows = [prepared.convert(record) for record in records]
+                else:
+                    rows = [tuple(record) for record in records]
+                return Result(keys, rows, len(rows))
+            status = await self.raw.execute(prepared.sql, *values)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise _translated(exc, prepared, values) from exc
+        count = status.rsplit(" ", 1)[-1]
+        return Result((), [], int(count) if count.isdigit() else -1)
+
+
+async def _decode_json_as_sqlalchemy_does(conn: asyncpg.Connection) -> None:
+    # The codec SQLAlchemy's asyncpg dialect installs: JSON travels as text, SQLAlchemy's JSON
+    # bind processor serialises it and this decoder parses it.
+    await conn.set_type_codec(
+        "json",
+        encoder=str.encode,
+        decoder=msgspec.json.decode,
+        schema="pg_catalog",
+        format="binary",
+    )
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """What a connection returned to the pool needs: no open transaction.
+
+    asyncpg's default reset also runs ``RESET ALL; UNLISTEN *; CLOSE ALL;
+    pg_advisory_unlock_all()``, a round trip per request; nothing here changes session
+    state (settings come from the connect parameters, advisory locks are transaction-level),
+    so that is skipped.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+# -- the database -------------------------------------------------------------------------
+
+
+class Database(ABC):
+    """A pool of driver connections and the transactions requests run in."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.compiler = StatementCompiler(dialect)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.compiler.dialect
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def transaction(self, *, write: bool) -> contextlib.AbstractAsyncContextManager[Connection]:
+        """A transaction, committed when the block ends, rolled back when it raises.
+
+        ``write=False`` promises the block only reads: each statement then runs on its own,
+        without ``BEGIN``/``COMMIT``. Under PostgreSQL's READ COMMITTED each statement of a
+        transaction sees its own snapshot anyway, so they would add two round trips and no
+        consistency; SQLite reads behave the same way, so both databases agree.
+        """
+
+    async def ping(self) -> None:
+        async with self.transaction(write=False) as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+class PostgresDatabase(Database):
+    def __init__(
+        self,
+        url: URL,
+        dialect: Dialect,
+        *,
+        pool_size: int,
+        timeout: float,
+        settings: dict[str, str],
+    ) -> None:
+        super().__init__(dialect)
+        self.url = url
+        self.pool_size = pool_size
+        self.timeout = timeout
+        self.server_settings = settings
+        self._pool: asyncpg.Pool | None = None
+        self._starting = asyncio.Lock()
+
+    async def start(self) -> None:
+        async with self._starting:
+            if self._pool is not None:
+                return
+            self._pool = await asyncpg.create_pool(
+                self.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                # Connections open when first needed: the server starts (and reports the
+                # database down) while PostgreSQL is unreachable.
+                min_size=0,
+                max_size=self.pool_size * 2,
+                init=_decode_json_as_sqlalchemy_does,
+                reset=_reset,
+                timeout=self.timeout,
+                command_timeout=self.timeout * 6,
+                server_settings=self.server_settings,
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+        if self._pool is None:
+            await self.start()
+        assert self._pool is not None
+        try:
+            raw = await self._pool.acquire(timeout=self.timeout)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise sa_exc.OperationalError("connect", None, exc) from exc
+        try:
+            conn = PostgresConnection(self.compiler, raw)
+            if not write:
+                yield conn
+            else:
+                transaction = raw.transaction()
+                await _driver_call(transaction.start)
+                try:
+                    yield conn
+                except BaseException:
+                    if not raw.is_closed():
+                        await _driver_call(transaction.rollback)
+                    raise
+                await _driver_call(transaction.commit)
+        finally:
+            await self._pool.release(raw)
+        await conn._committed()
+
+
+async def _driver_call(call: Callable[[], Any]) -> None:
+    try:
+        await call()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise sa_exc.OperationalError("transaction", None, exc) from exc
+
+
+# -- SQLite -------------------------------------------------------------------------------
+
+
+class SqliteConnection(Connection):
+    def __init__(self, compiler: StatementCompiler, raw: sqlite3.Connection) -> None:
+        super().__init__(compiler)
+        self.raw = raw
+
+    async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result:
+        if heavy:
+            return await asyncio.to_thread(self._run_now, prepared, values)
+        return self._run_now(prepared, values)
+
+    def _run_now(self, prepared: Prepared, values: list[Any]) -> Result:
+        try:
+            cursor = self.raw.execute(prepared.sql, values)
+            rows = cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise _translated(exc, prepared, values) from exc
+        if prepared.keys:
+            return Result(prepared.keys, [prepared.convert(row) for row in rows], cursor.rowcount)
+        keys = tuple(column[0] for column in cursor.description or ())
+        return Result(keys, rows, cursor.rowcount)
+
+
+class SqliteDatabase(Database):
+    """sqlite3 in the event loop: a statement on an indexed row takes microseconds, less than
+    the thread hop aiosqlite pays per call. Statements marked heavy run in a worker thread.
+
+    Writers in this process take turns through an asyncio lock (SQLite has one writer at a
+    time), so a waiting writer never blocks the loop; a writer in another process is waited
+    for by retrying ``BEGIN IMMEDIATE`` with asyncio sleeps, for up to ``timeout`` seconds.
+    """
+
+    def __init__(self, path: str, dialect: Dialect, *, pool_size: int, timeout: float) -> None:
+        super().__init__(dialect)
+        self.path = path
+        self.pool_size = pool_size
+        self.timeout = timeout
+        self._idle: list[sqlite3.Connection] = []
+        self._write_lock = asyncio.Lock()
+        if path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            raw.execute("PRAGMA journal_mode=WAL")
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA foreign_keys=ON")
+            # Never wait inside the driver (that would stall the event loop): a busy database
+            # raises at once and the waiting happens in ``_begin_immediate``.
+            raw.execute("PRAGMA busy_timeout=0")
+        except sqlite3.Error as exc:
+            raise sa_exc.OperationalError("connect", None, exc) from exc
+        return raw
+
+    async def start(self) -> None:
+        """Nothing to do: connections open when first needed."""
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for raw in idle:
+            raw.close()
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+        async with self._write_lock if write else contextlib.nullcontext():
+            raw = self._idle.pop() if self._idle else self._connect()
+            reusable = False
+            try:
+                if write:
+                    await self._begin_immediate(raw)
+                conn = SqliteConnection(self.compiler, raw)
+                try:
+                    yield conn
+                except BaseException:
+                    raw.rollback()
+                    reusable = True
+                    raise
+                if write:
+                    _sqlite_call(raw, "COMMIT")
+                reusable = True
+            finally:
+                if reusable and len(self._idle) < self.pool_size:
+                    self._idle.append(raw)
+                else:
+                    raw.close()  # rolls back whatever is open
+            await conn._committed()
+
+    async def _begin_immediate(self, raw: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + self.timeout
+        pause = 0.001
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() >= deadline:
+                    raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+
+def _sqlite_call(raw: sqlite3.Connection, sql: str) -> None:
+    try:
+        raw.execute(sql)
+    except sqlite3.Error as exc:
+        raise sa_exc.OperationalError(sql, None, exc) from exc

@@ -1,0 +1,183 @@
+"""Raw-ASGI answers to the two requests clients make most: read a lead, create a lead.
+
+For these requests Litestar's per-request machinery (routing, the middleware stack, signature
+parsing, dependency resolution, guards, response objects, hooks) costs several times the
+work itself (docs/design.md, "Hot paths"). So the app answers their *successful* case here,
+with the code that decides every answer shared with the Litestar routes: authentication and
+rate limits (``auth.middleware.authenticate``), the permission, the repository and service,
+the same msgspec Struct encoded by msgspec, the same headers.
+
+Anything else (a missing or bad key, a missing permission, an unknown lead, a body that is not
+a valid lead, a conflict, a database error) is handed to the Litestar app unchanged, with the
+body replayed and the authentication outcome kept (a request's rate limits are counted
+once), and Litestar answers it exactly as it answers every other request. Handing over
+happens before anything is committed: a create that fails rolls back first.
+``BUENA_HOT_PATHS=false`` turns this off; the tests run every hot request both ways and
+compare the answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar.datastructures import State
+
+from buena_server.auth.middleware import AUTH_OUTCOME_STATE_KEY, authenticate, presented_key
+from buena_server.auth.permissions import Permission
+from buena_server.auth.principal import Principal
+from buena_server.dependencies import validation_context
+from buena_server.driver import Database
+from buena_server.errors import ApiError
+from buena_server.ids import is_plausible_id
+from buena_server.leads.repository import LeadRepository
+from buena_server.leads.schemas import CreateLeadRequest, Lead
+from buena_server.leads.service import LeadService
+from buena_server.openapi_docs import BASE_PATH
+from buena_server.ratelimit import HEADERS_STATE_KEY
+from buena_server.request_id import HEADER as REQUEST_ID_HEADER
+from buena_server.request_id import request_id_of
+
+logger = logging.getLogger("buena_server.hot_paths")
+
+# The ASGI boundary, typed loosely: Litestar's Scope and Message types are unions over every
+# connection type, and this module sees HTTP requests only.
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LEADS_PATH = f"{BASE_PATH}/leads"
+_LEAD_PREFIX = f"{LEADS_PATH}/"
+_JSON_ENCODER = msgspec.json.Encoder()
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+class HotPaths:
+    def __init__(self, state: State, fallback: ASGIHandler, *, max_body_bytes: int) -> None:
+        self.state = state
+        self.fallback = fallback
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        method = scope["method"]
+        if method == "GET" and path.startswith(_LEAD_PREFIX):
+            lead_id = path[len(_LEAD_PREFIX) :]
+            if is_plausible_id(lead_id):
+                await self.get_lead(scope, receive, send, lead_id)
+                return
+        elif method == "POST" and path == LEADS_PATH:
+            await self.create_lead(scope, receive, send)
+            return
+        await self.fallback(scope, receive, send)
+
+    async def get_lead(self, scope: Scope, receive: Receive, send: Send, lead_id: str) -> None:
+        principal = await self._authenticate(scope, Permission.LEADS_READ)
+        lead: Lead | None = None
+        if principal is not None:
+            try:
+                database: Database = self.state.database
+                async with database.transaction(write=False) as conn:
+                    lead = await LeadRepository(conn).get(principal.account_id, lead_id)
+            except Exception as exc:  # Litestar answers it (503 for an outage)
+                logger.debug("hot path handing over GET %s: %r", lead_id, exc)
+        if lead is None:
+            await self.fallback(scope, receive, send)
+            return
+        await self._respond(scope, send, 200, lead)
+
+    async def create_lead(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _headers(scope)
+        body, complete = await self._read_body(receive)
+        lead: Lead | None = None
+        if complete and _is_json(headers.get("content-type", "")) and body.strip():
+            principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
+            if principal is not None:
+                lead = await self._create(principal, body)
+        if lead is None:
+            await self.fallback(scope, _replaying(body, complete, receive), send)
+            return
+        await self._respond(scope, send, 201, lead)
+
+    async def _create(self, principal: Principal, body: bytes) -> Lead | None:
+        try:
+            request = msgspec.json.decode(body, type=CreateLeadRequest)
+            database: Database = self.state.database
+            async with database.transaction(write=True) as conn:
+                service = LeadService(LeadRepository(conn), validation_context(self.state))
+                return await service.create(principal.account_id, request)
+        except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
+            logger.debug("hot path handing over POST: %r", exc)
+            return None
+
+    async def _authenticate(
+        self, scope: Scope, permission: Permission, headers: dict[str, str] | None = None
+    ) -> Principal | None:
+        """The caller when it may go on here; otherwise None, with the outcome (an error, or
+        a principal without the permission) kept for the Litestar app."""
+        headers = _headers(scope) if headers is None else headers
+        state = scope.setdefault("state", {})
+        try:
+            principal = await authenticate(self.state, scope, presented_key(headers.get))
+        except ApiError as exc:
+            state[AUTH_OUTCOME_STATE_KEY] = exc
+            return None
+        state[AUTH_OUTCOME_STATE_KEY] = principal
+        return principal if permission in principal.permissions else None
+
+    async def _read_body(self, receive: Receive) -> tuple[bytes, bool]:
+        """The body, and whether it is all there (False past ``max_body_bytes``)."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks), False
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), True
+            if size > self.max_body_bytes:
+                return b"".join(chunks), False
+
+    async def _respond(self, scope: Scope, send: Send, status: int, lead: Lead) -> None:
+        body = _JSON_ENCODER.encode(lead)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (REQUEST_ID_HEADER.encode(), request_id_of(scope).encode()),
+        ]
+        for name, value in scope["state"].get(HEADERS_STATE_KEY, {}).items():
+            headers.append((name.lower().encode(), value.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    # ASGI servers give lower-case names; the first of a repeated header wins, as in Litestar.
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return headers
+
+
+def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """``receive`` for the Litestar app: the body read so far, then the rest of the stream."""
+    replayed = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replay

@@ -1,0 +1,101 @@
+"""Keys remembered between requests (auth/cache.py): trusted only while their version in Redis
+is unchanged, so a revocation through any process refuses the key everywhere at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from buena_server.app import create_app
+from buena_server.auth.permissions import Permission
+from buena_server.config import Settings
+from buena_server.keys.repository import ApiKeyRepository
+
+from backends import ON_POSTGRES
+from server_testing import API, Account, InProcessClient, assert_error, running
+
+
+class LoadCounter:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.loads = 0
+        original = ApiKeyRepository.find_by_digest
+
+        async def counting(repository: ApiKeyRepository, digest: str) -> Any:
+            self.loads += 1
+            return await original(repository, digest)
+
+        monkeypatch.setattr(ApiKeyRepository, "find_by_digest", counting)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"rate_limits": "1000/minute"}
+
+
+async def test_without_redis_every_request_reads_its_key(
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    if settings.redis_url is not None:
+        pytest.skip("this pass runs with Redis")
+    counter = LoadCounter(monkeypatch)
+    for _ in range(5):
+        assert (await client.get(f"{API}/leads", headers=account.headers())).status_code == 200
+    assert counter.loads == 5
+
+
+redis_only = pytest.mark.skipif(
+    not ON_POSTGRES, reason="needs Redis: runs in the BUENA_TEST_BACKEND=postgres pass"
+)
+
+
+@redis_only
+async def test_a_key_is_trusted_from_its_second_use(
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = LoadCounter(monkeypatch)
+    for _ in range(6):
+        assert (await client.get(f"{API}/leads", headers=account.headers())).status_code == 200
+    # Read once (before its version was known), again after it, then trusted.
+    assert counter.loads == 2
+
+
+@redis_only
+async def test_revocation_reaches_another_process_at_once(
+    client: InProcessClient, account: Account, settings: Settings
+) -> None:
+    key = await account.key_with(Permission.LEADS_READ)
+    headers = {"x-api-key": key}
+    # Another server process: same database, same Redis.
+    async with running(create_app(settings)) as other:
+        for _ in range(3):  # now trusted by both
+            assert (await client.get(f"{API}/leads", headers=headers)).status_code == 200
+            assert (await other.get(f"{API}/leads", headers=headers)).status_code == 200
+        key_id = next(
+            k["id"]
+            for k in (await client.get(f"{API}/keys", headers=account.headers())).json()["data"]
+            if k["key_preview"] == key[:8] + "..."
+        )
+        revoked = await client.delete(f"{API}/keys/{key_id}", headers=account.headers())
+        assert revoked.status_code == 200
+        for server in (other, client):
+            body = assert_error(
+                await server.get(f"{API}/leads", headers=headers), 401, "UNAUTHORIZED"
+            )
+            assert body["details"]["reason"] == "revoked"
+
+
+@redis_only
+async def test_revocation_without_redis_changes_nothing(
+    settings: Settings, account: Account
+) -> None:
+    key = await account.key_with(Permission.LEADS_READ)
+    unreachable = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    async with running(create_app(unreachable)) as cut_off:
+        listing = (await cut_off.get(f"{API}/keys", headers=account.headers())).json()
+        key_id = next(k["id"] for k in listing["data"] if k["key_preview"] == key[:8] + "...")
+        refused = await cut_off.delete(f"{API}/keys/{key_id}", headers=account.headers())
+        body = assert_error(refused, 503, "SERVICE_UNAVAILABLE")
+        assert "Redis" in body["message"]
+        # The key still works: the revocation did not commit.
+        assert (await cut_off.get(f"{API}/leads", headers={"x-api-key": key})).status_code == 200
