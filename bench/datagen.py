@@ -168,8 +168,9 @@ COLUMNS = (
 
 # After a bulk load that bypassed the application: make the per-status counters exact.
 RECOUNT = (
+    "DELETE FROM lead_counts WHERE slot <> 0",
     "UPDATE lead_counts SET count = (SELECT count(*) FROM leads"
-    " WHERE leads.account_id = lead_counts.account_id AND leads.status = lead_counts.status)"
+    " WHERE leads.account_id = lead_counts.account_id AND leads.status = lead_counts.status)",
 )
 
 
@@ -243,4 +244,5 @@ def insert_into_sqlite(path: str, account_id: str, count: int, seed: int = 7) ->
             f"INSERT INTO leads ({', '.join(COLUMNS)}) VALUES ({placeholders})",
             rows(),
         )
-        db.execute(RECOUNT)
+        for statement in RECOUNT:
+            db.execute(statement)

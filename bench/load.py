@@ -121,14 +121,20 @@ def free_port() -> int:
 
 @contextmanager
 def process(
-    args: list[str], env: Mapping[str, str], ready_url: str, log: Path
+    args: list[str],
+    env: Mapping[str, str],
+    ready_url: str,
+    log: Path,
+    *,
+    program: list[str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``args`` pinned to the server core until the block ends; wait for ``ready_url``."""
+    """Run ``program`` (default: this Python) with ``args``, pinned to the server core, until
+    the block ends; wait for ``ready_url``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BUENA_")}
     environment.update(env)
     with log.open("ab") as output:
         proc = subprocess.Popen(
-            ["taskset", "-c", SERVER_CORE, sys.executable, *args],
+            ["taskset", "-c", SERVER_CORE, *(program or [sys.executable]), *args],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -17,7 +17,7 @@ from buena_server import __version__
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.middleware import EXCLUDE_OPT_KEY, ApiKeyAuthenticationMiddleware
 from buena_server.auth.usage import KeyUsageTracker
-from buena_server.config import Settings, get_settings
+from buena_server.config import RateLimitStrategy, Settings, get_settings
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
 from buena_server.health.controller import health_check
@@ -34,7 +34,8 @@ from buena_server.openapi_docs import (
     openapi_config,
     openapi_json,
 )
-from buena_server.ratelimit import RateLimitService, parse_rate_limits
+from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
+from buena_server.redis_script import ScriptClient
 
 
 def _redis_pool(settings: Settings) -> ConnectionPool | None:
@@ -46,13 +47,21 @@ def _redis_pool(settings: Settings) -> ConnectionPool | None:
     )
 
 
-def _rate_limiter(settings: Settings, redis_pool: ConnectionPool | None) -> RateLimitService | None:
+def _rate_limiter(
+    settings: Settings, redis_pool: ConnectionPool | None
+) -> tuple[RateLimitService | None, ScriptClient | None]:
     items = parse_rate_limits(settings.rate_limits)
     if not items:
-        return None
-    return RateLimitService(
-        items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix
+        return None, None
+    script = None
+    if settings.redis_url and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
+        script = ScriptClient(
+            settings.redis_url, FIXED_WINDOWS_SCRIPT, timeout=settings.redis_timeout_seconds
+        )
+    service = RateLimitService(
+        items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix, script
     )
+    return service, script
 
 
 class BuenaApp(Litestar):
@@ -79,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     key_usage = KeyUsageTracker()
     redis_pool = _redis_pool(settings)
-    rate_limiter = _rate_limiter(settings, redis_pool)
+    rate_limiter, limit_script = _rate_limiter(settings, redis_pool)
     redis_check = None
     if redis_pool is not None:
         pool = redis_pool
@@ -112,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await key_usage.stop(database, flusher)
             await database.close()
+            if limit_script is not None:
+                await limit_script.close()
             if redis_pool is not None:
                 await redis_pool.aclose()
 

@@ -136,6 +136,7 @@ class Prepared:
     keys: tuple[str, ...]  # empty when the driver must say (textual SELECTs)
     result_processors: tuple[Processor | None, ...]
     returns_rows: bool
+    writes: bool  # INSERT, UPDATE or DELETE
     _converted: tuple[tuple[int, Processor], ...] = ()
 
     def __post_init__(self) -> None:
@@ -221,6 +222,7 @@ class StatementCompiler:
                 column.type._cached_result_processor(self.dialect, None) for column in columns
             ),
             returns_rows=bool(columns) or not dml or bool(compiled.effective_returning),
+            writes=bool(dml),
         )
 
 
@@ -296,11 +298,22 @@ def _pg_unavailable(exc: asyncpg.PostgresError) -> bool:
 
 
 class PostgresConnection(Connection):
-    def __init__(self, compiler: StatementCompiler, raw: asyncpg.Connection) -> None:
+    def __init__(
+        self, compiler: StatementCompiler, raw: asyncpg.Connection, *, single_write: bool = False
+    ) -> None:
         super().__init__(compiler)
         self.raw = raw
+        self.single_write = single_write
+        self._wrote = False
 
     async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result:
+        if prepared.writes and self.single_write:
+            if self._wrote:
+                raise RuntimeError(
+                    "a second write in a single-write block: it would not be atomic with the "
+                    "first; use a transaction"
+                )
+            self._wrote = True
         try:
             if prepared.returns_rows:
                 records = await self.raw.fetch(prepared.sql, *values)
@@ -361,8 +374,15 @@ class Database(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    def transaction(self, *, write: bool) -> contextlib.AbstractAsyncContextManager[Connection]:
+    def transaction(
+        self, *, write: bool, single_write: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[Connection]:
         """A transaction, committed when the block ends, rolled back when it raises.
+
+        ``single_write=True`` promises the block writes with at most one statement (which
+        commits or fails as a whole, like a ``WITH ... INSERT`` that also counts): PostgreSQL
+        then runs it without ``BEGIN``/``COMMIT`` (two round trips fewer), and a second
+        write raises. SQLite runs the block in a transaction either way.
 
         ``write=False`` promises the block only reads: each statement then runs on its own,
         without ``BEGIN``/``COMMIT``. Under PostgreSQL's READ COMMITTED each statement of a
@@ -416,7 +436,9 @@ class PostgresDatabase(Database):
             await pool.close()
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+    async def transaction(
+        self, *, write: bool, single_write: bool = False
+    ) -> AsyncIterator[Connection]:
         if self._pool is None:
             await self.start()
         assert self._pool is not None
@@ -425,8 +447,8 @@ class PostgresDatabase(Database):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise sa_exc.OperationalError("connect", None, exc) from exc
         try:
-            conn = PostgresConnection(self.compiler, raw)
-            if not write:
+            conn = PostgresConnection(self.compiler, raw, single_write=write and single_write)
+            if not write or single_write:
                 yield conn
             else:
                 transaction = raw.transaction()
@@ -516,7 +538,9 @@ class SqliteDatabase(Database):
             raw.close()
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+    async def transaction(
+        self, *, write: bool, single_write: bool = False
+    ) -> AsyncIterator[Connection]:
         async with self._write_lock if write else contextlib.nullcontext():
             raw = self._idle.pop() if self._idle else self._connect()
             reusable = False

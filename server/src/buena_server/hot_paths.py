@@ -110,7 +110,8 @@ class HotPaths:
         try:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
             database: Database = self.state.database
-            async with database.transaction(write=True) as conn:
+            # A create writes once: one statement on PostgreSQL (LeadRepository.insert).
+            async with database.transaction(write=True, single_write=True) as conn:
                 service = LeadService(LeadRepository(conn), validation_context(self.state))
                 return await service.create(principal.account_id, request)
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)

@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 
 from buena_server.auth.cache import version_key
 from buena_server.config import RateLimitStrategy
+from buena_server.redis_script import ReplyError, ScriptClient
 
 HEADERS_STATE_KEY = "buena_rate_limit_headers"
 logger = logging.getLogger("buena_server.ratelimit")
@@ -114,7 +115,7 @@ class KeyRateLimiter:
 # ARGV: per window its limit and its length in milliseconds.
 # Returns the version, then count and milliseconds left of each window counted; counting
 # stops after the first window the request exceeds (as KeyRateLimiter.check does).
-_FIXED_WINDOWS = """
+FIXED_WINDOWS_SCRIPT = """
 local out = {redis.call('GET', KEYS[#KEYS]) or ''}
 for i = 1, #KEYS - 1 do
   local limit = tonumber(ARGV[2 * i - 1])
@@ -131,11 +132,17 @@ return out
 class RedisFixedWindows:
     """Fixed windows kept in Redis, all of a request's in one script (one round trip)."""
 
-    def __init__(self, items: Sequence[RateLimitItem], pool: ConnectionPool, prefix: str) -> None:
+    def __init__(
+        self,
+        items: Sequence[RateLimitItem],
+        pool: ConnectionPool,
+        prefix: str,
+        script: ScriptClient,
+    ) -> None:
         self.items = list(items)
         self.prefix = prefix
-        self.redis = Redis(connection_pool=pool)
-        self.script = self.redis.register_script(_FIXED_WINDOWS)
+        self.redis = Redis(connection_pool=pool)  # for window_stats only
+        self.script = script
         self._args = [
             value for item in self.items for value in (item.amount, item.get_expiry() * 1000)
         ]
@@ -150,8 +157,8 @@ class RedisFixedWindows:
     async def check(self, key_id: str) -> Decision:
         keys = [*self._counters(key_id), version_key(self.prefix, key_id)]
         try:
-            reply = await self.script(keys=keys, args=self._args)
-        except (RedisError, OSError) as exc:
+            reply = await self.script.run(keys, self._args)
+        except (RedisError, ReplyError, OSError) as exc:
             raise StorageError(exc) from exc
         now = time.time()
         version = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
@@ -198,12 +205,14 @@ class RateLimitService:
         strategy: RateLimitStrategy,
         redis_pool: ConnectionPool | None = None,
         key_prefix: str = "buena",
+        script: ScriptClient | None = None,
         retry_seconds: float = 5.0,
     ) -> None:
         self.local = KeyRateLimiter(items, MemoryStorage(), strategy)
         self.shared: KeyRateLimiter | RedisFixedWindows | None = None
-        if redis_pool is not None and strategy is RateLimitStrategy.FIXED_WINDOW:
-            self.shared = RedisFixedWindows(items, redis_pool, key_prefix)
+        if redis_pool is not None and script is not None:
+            assert strategy is RateLimitStrategy.FIXED_WINDOW, "the script counts fixed windows"
+            self.shared = RedisFixedWindows(items, redis_pool, key_prefix, script)
         elif redis_pool is not None:
             storage = RedisStorage(
                 "async+redis://",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     bindparam,
     delete,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -19,10 +22,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.types import SmallInteger
 
 from buena_server.driver import HEAVY_OPTION, Connection
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
-from buena_server.tables import lead_counts, leads
+from buena_server.tables import COUNTER_SLOTS, lead_counts, leads
 
 
 class DuplicateEmail(Exception):
@@ -53,19 +58,52 @@ _GET = select(*_LEAD_COLUMNS).where(
 _GET_FOR_UPDATE = _GET.with_for_update()
 # INSERT ... ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id: a duplicate email
 # inserts nothing and returns no row, without a savepoint around the insert.
-_INSERT = {
-    name: dialect.insert(leads)
+_INSERT: ReturningInsert[Any] = (
+    sqlite.insert(leads)
     .on_conflict_do_nothing(index_elements=[leads.c.account_id, leads.c.email_lower])
     .returning(literal_column("1"))
+)
+# Adds ``delta`` to one slot of the counter, creating the slot's row on first use.
+_COUNT = {
+    name: dialect.insert(lead_counts)
+    .values(
+        account_id=bindparam("counted_account"),
+        status=bindparam("counted_status"),
+        slot=bindparam("counted_slot"),
+        count=bindparam("delta"),
+    )
+    .on_conflict_do_update(
+        index_elements=[lead_counts.c.account_id, lead_counts.c.status, lead_counts.c.slot],
+        set_={"count": lead_counts.c.count + literal_column("excluded.count")},
+    )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_COUNT = (
-    update(lead_counts)
-    .where(
-        lead_counts.c.account_id == bindparam("counted_account"),
-        lead_counts.c.status == bindparam("counted_status"),
+# PostgreSQL: the insert and its counter in one statement (one round trip instead of two);
+# a row comes back when the lead was inserted.
+_INSERTED = (
+    postgresql.insert(leads)
+    .values({column.name: bindparam(f"new_{column.name}") for column in leads.c})
+    .on_conflict_do_nothing(index_elements=[leads.c.account_id, leads.c.email_lower])
+    .returning(leads.c.account_id, leads.c.status)
+    .cte("inserted")
+)
+_INSERT_COUNTED: ReturningInsert[Any] = (
+    postgresql.insert(lead_counts)
+    .from_select(
+        ["account_id", "status", "slot", "count"],
+        select(
+            _INSERTED.c.account_id,
+            _INSERTED.c.status,
+            bindparam("counted_slot", type_=SmallInteger()),
+            literal(1, BigInteger()),
+        ),
     )
-    .values(count=lead_counts.c.count + bindparam("delta"))
+    .on_conflict_do_update(
+        index_elements=[lead_counts.c.account_id, lead_counts.c.status, lead_counts.c.slot],
+        set_={"count": lead_counts.c.count + literal_column("excluded.count")},
+    )
+    .returning(literal_column("1"))
+    .add_cte(_INSERTED)
 )
 
 
@@ -161,8 +199,13 @@ class LeadRepository:
         for status, delta in sorted(changes.items()):
             if delta:
                 await self.conn.execute(
-                    _COUNT,
-                    {"counted_account": account_id, "counted_status": status, "delta": delta},
+                    _COUNT[self.conn.dialect.name],
+                    {
+                        "counted_account": account_id,
+                        "counted_status": status,
+                        "counted_slot": random.randrange(COUNTER_SLOTS),
+                        "delta": delta,
+                    },
                 )
 
     @staticmethod
@@ -177,16 +220,25 @@ class LeadRepository:
 
     async def insert(self, account_id: str, lead: Lead) -> None:
         values = {**_values(lead), "id": lead.id, "account_id": account_id}
-        statement = _INSERT[self.conn.dialect.name]
         for _attempt in range(3):
-            if (await self.conn.execute(statement, values)).first() is not None:
-                await self._count(account_id, {lead.status: 1})
+            if await self._insert_counted(values):
                 return
             existing = await self.find_id_by_email(account_id, values["email_lower"])
             if existing is not None:
                 raise DuplicateEmail(existing)
             # The conflicting lead was deleted since: insert again.
-        raise IntegrityError(str(statement), None, Exception("email conflict kept moving"))
+        raise IntegrityError("INSERT INTO leads", None, Exception("email conflict kept moving"))
+
+    async def _insert_counted(self, values: dict[str, Any]) -> bool:
+        """Insert the lead and count it, unless its email is taken; whether it was."""
+        if self.conn.dialect.name == "postgresql":
+            parameters = {f"new_{name}": value for name, value in values.items()}
+            parameters["counted_slot"] = random.randrange(COUNTER_SLOTS)
+            return (await self.conn.execute(_INSERT_COUNTED, parameters)).first() is not None
+        if (await self.conn.execute(_INSERT, values)).first() is None:
+            return False
+        await self._count(values["account_id"], {values["status"]: 1})
+        return True
 
     async def update(self, account_id: str, lead: Lead, previous_status: str) -> None:
         statement = (

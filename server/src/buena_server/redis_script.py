@@ -1,0 +1,201 @@
+"""One Lua script run on Redis per request, over one pipelined connection per process.
+
+Every authenticated request runs the rate-limit script (ratelimit.py). Through redis-py's
+asyncio client a call costs ~90 µs of event-loop time here (connection pool, retry and
+timeout wrappers, stream reader, RESP parser): more than the primary-key query that follows.
+This client keeps one connection, writes each call as soon as it is made (calls from
+concurrent requests are pipelined: Redis answers them in order), and parses the replies in the
+protocol's ``data_received``. Everything else (health pings, revocations, tests) goes through
+redis-py.
+
+A reply that does not come within ``timeout`` closes the connection and fails every call on
+it (a late reply could not be matched to its call any more); the next call reconnects. All
+failures are ``OSError`` (``ConnectionError``, ``TimeoutError``) or :class:`ReplyError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+from collections import deque
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+_CRLF = b"\r\n"
+
+
+class ReplyError(Exception):
+    """Redis answered with an error."""
+
+
+class IncompleteReply(Exception):
+    pass
+
+
+def pack(*parts: bytes | str | int) -> bytes:
+    """A command in RESP: an array of bulk strings."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        raw = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
+    return b"".join(out)
+
+
+def parse(buffer: bytes | bytearray, pos: int = 0) -> tuple[Any, int]:
+    """One RESP2 reply starting at ``pos``: (value, position after it). Raises
+    IncompleteReply when the buffer does not hold all of it yet."""
+    end = buffer.find(_CRLF, pos)
+    if end < 0:
+        raise IncompleteReply
+    kind = buffer[pos : pos + 1]
+    line = bytes(buffer[pos + 1 : end])
+    after = end + 2
+    if kind == b":":
+        return int(line), after
+    if kind == b"$":
+        length = int(line)
+        if length < 0:
+            return None, after
+        if len(buffer) < after + length + 2:
+            raise IncompleteReply
+        return bytes(buffer[after : after + length]), after + length + 2
+    if kind == b"*":
+        count = int(line)
+        if count < 0:
+            return None, after
+        items = []
+        for _ in range(count):
+            item, after = parse(buffer, after)
+            items.append(item)
+        return items, after
+    if kind == b"+":
+        return line.decode(), after
+    if kind == b"-":
+        return ReplyError(line.decode()), after
+    raise ReplyError(f"unexpected reply from Redis: {bytes(buffer[pos : pos + 32])!r}")
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self) -> None:
+        # asyncio.Transport, or uvloop's transport (which does not subclass it).
+        self.transport: Any = None
+        self.buffer = bytearray()
+        self.waiters: deque[asyncio.Future[Any]] = deque()
+        self.lost: Exception | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        pos = 0
+        try:
+            while pos < len(self.buffer) and self.waiters:
+                reply, pos = parse(self.buffer, pos)
+                waiter = self.waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(reply)
+        except IncompleteReply:
+            pass
+        except ReplyError as exc:  # a malformed stream: nothing after it can be trusted
+            self.fail(ConnectionError(str(exc)))
+            return
+        del self.buffer[:pos]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.fail(ConnectionError(f"connection to Redis lost: {exc or 'closed'}"))
+
+    def fail(self, exc: Exception) -> None:
+        self.lost = exc
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(exc)
+        if self.transport is not None:
+            self.transport.close()
+
+    def send(self, command: bytes) -> asyncio.Future[Any]:
+        if self.lost is not None or self.transport is None or self.transport.is_closing():
+            raise ConnectionError("connection to Redis is closed")
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        self.transport.write(command)
+        return waiter
+
+
+class ScriptClient:
+    """Runs one Lua script on the Redis at ``url`` (redis:// or rediss://)."""
+
+    def __init__(self, url: str, script: str, *, timeout: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"redis", "rediss"}:
+            raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 6379
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        path = parts.path.strip("/")
+        self.db = int(path) if path else 0
+        self.tls = parts.scheme == "rediss"
+        self.timeout = timeout
+        self.script = script.encode()
+        self.sha = hashlib.sha1(self.script).hexdigest()  # noqa: S324 (Redis's script id)
+        self._protocol: _Protocol | None = None
+        self._connecting = asyncio.Lock()
+
+    async def run(self, keys: list[str], args: list[Any]) -> Any:
+        protocol = await self._connection()
+        reply = await self._call(protocol, pack(b"EVALSHA", self.sha, len(keys), *keys, *args))
+        if isinstance(reply, ReplyError) and str(reply).startswith("NOSCRIPT"):
+            reply = await self._call(protocol, pack(b"EVAL", self.script, len(keys), *keys, *args))
+        if isinstance(reply, ReplyError):
+            raise reply
+        return reply
+
+    async def close(self) -> None:
+        if self._protocol is not None:
+            self._protocol.fail(ConnectionError("client closed"))
+            self._protocol = None
+
+    async def _call(self, protocol: _Protocol, command: bytes) -> Any:
+        waiter = protocol.send(command)
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(
+            self.timeout, protocol.fail, TimeoutError(f"Redis did not answer in {self.timeout}s")
+        )
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+
+    async def _connection(self) -> _Protocol:
+        protocol = self._protocol
+        if protocol is not None and protocol.lost is None:
+            return protocol
+        async with self._connecting:
+            if self._protocol is not None and self._protocol.lost is None:
+                return self._protocol
+            self._protocol = await asyncio.wait_for(self._connect(), self.timeout)
+            return self._protocol
+
+    async def _connect(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        _transport, protocol = await loop.create_connection(
+            _Protocol,
+            self.host,
+            self.port,
+            ssl=ssl.create_default_context() if self.tls else None,
+        )
+        setup: list[bytes] = []
+        if self.password is not None:
+            auth = (self.username, self.password) if self.username else (self.password,)
+            setup.append(pack(b"AUTH", *auth))
+        if self.db:
+            setup.append(pack(b"SELECT", self.db))
+        for command in setup:
+            reply = await protocol.send(command)
+            if isinstance(reply, ReplyError):
+                protocol.fail(ConnectionError(str(reply)))
+                raise ConnectionError(f"Redis refused the connection: {reply}")
+        return protocol

@@ -1,0 +1,33 @@
+"""SQLite: a search's count reads the covering index (migration 0006), not row after row."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from buena_server.leads.repository import LeadQuery, LeadRepository
+from buena_server.tables import leads
+
+from backends import ON_POSTGRES
+from server_testing import Account, InProcessClient
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's query planner")
+
+
+@pytest.mark.parametrize("query", [LeadQuery(search="john"), LeadQuery(company="acme")])
+async def test_a_filtered_count_reads_only_the_covering_index(
+    client: InProcessClient, account: Account, query: LeadQuery
+) -> None:
+    await account.create_lead(first_name="John", email="john@example.com", company="Acme")
+    async with client.app.state.database.transaction(write=False) as conn:
+        repository = LeadRepository(conn)
+        conditions = repository._filtered(account.id, query)
+        count = select(func.count()).select_from(leads).where(*conditions)
+        compiled = count.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        plan = (await conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
+        _page, total = await repository.find_page(account.id, query)
+    assert total == 1
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "COVERING INDEX ix_leads_account_id_full_name_lower_email_lower_company_lower" in (
+        details
+    ), details
