@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -96,8 +97,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     elif created is not None:
         print(f"Created account {created.account_id}; its admin key is BUENA_BOOTSTRAP_KEY.")
     print(f"Buena API {__version__} serving at {base_url} (docs: {base_url}/docs)", flush=True)
+    app = create_app(settings)
+    # Everything built so far lives as long as the process: move it out of the collector's
+    # reach, so that full collections walk only per-request garbage (p99 of GET by id under
+    # load: 35 ms -> 10 ms here, see docs/design.md).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level="warning" if args.quiet else "info",

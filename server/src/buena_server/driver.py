@@ -181,12 +181,22 @@ class StatementCompiler:
             prepared = self._compile(statement, parameters, cache_key)
             if shape is not None:
                 self._cache[shape] = prepared
+        processors = prepared.bind_processors
+        if parameters is not None and cache_key is not None and not cache_key.bindparams:
+            # Every value comes by name (a statement built once with bindparam()): take them
+            # as they are, without building SQLAlchemy's full parameter dictionary.
+            try:
+                return prepared, [
+                    processors[name](parameters[name]) if name in processors else parameters[name]
+                    for name in prepared.positions
+                ]
+            except KeyError:
+                pass  # a missing value: let construct_params report it
         compiled_params = prepared.compiled.construct_params(
             params=dict(parameters) if parameters else None,
             extracted_parameters=cache_key.bindparams if cache_key is not None else None,
             escape_names=False,
         )
-        processors = prepared.bind_processors
         values = [
             processors[name](compiled_params[name]) if name in processors else compiled_params[name]
             for name in prepared.positions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,8 @@ class LeadQuery:
     offset: int = 0
 
 
-_LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
+_FIELDS = Lead.__struct_fields__
+_LEAD_COLUMNS = tuple(leads.c[name] for name in _FIELDS)
 _SORT_COLUMNS = {"first_name": "first_name_lower", "last_name": "last_name_lower"}
 
 # The statements every create and read runs, built once with named parameters: building a
@@ -113,8 +114,9 @@ def _contains(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _lead(row: Mapping[str, Any]) -> Lead:
-    return Lead(**row)
+def _lead(row: Sequence[Any]) -> Lead:
+    # The columns are selected in the Struct's field order (_LEAD_COLUMNS).
+    return Lead(**dict(zip(_FIELDS, row, strict=True)))
 
 
 class LeadRepository:
@@ -124,7 +126,7 @@ class LeadRepository:
     async def get(self, account_id: str, lead_id: str, *, for_update: bool = False) -> Lead | None:
         query = _GET_FOR_UPDATE if for_update else _GET
         result = await self.conn.execute(query, {"account_id": account_id, "lead_id": lead_id})
-        row = result.mappings().first()
+        row = result.first()
         return _lead(row) if row else None
 
     async def find_id_by_email(self, account_id: str, email_lower: str) -> str | None:
@@ -164,7 +166,7 @@ class LeadRepository:
             .offset(query.offset)
             .execution_options(**{HEAVY_OPTION: True})
         )
-        rows = (await self.conn.execute(page)).mappings().all()
+        rows = (await self.conn.execute(page)).all()
         return [_lead(row) for row in rows], await self._total(account_id, query, conditions)
 
     async def _total(

@@ -1,0 +1,121 @@
+"""The pipelined Redis script client (redis_script.py): its RESP parser on replies cut at every
+byte, and its behaviour against a server that answers, one that never answers, and the real
+Redis (EVALSHA, then EVAL when the script is unknown)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+import redis
+
+from buena_server.redis_script import (
+    IncompleteReply,
+    ReplyError,
+    ScriptClient,
+    _Protocol,
+    pack,
+    parse,
+)
+
+from backends import REDIS_URL
+
+REPLIES = b"*4\r\n$3\r\nabc\r\n:42\r\n$-1\r\n*2\r\n+OK\r\n$0\r\n\r\n" + b"-NOSCRIPT missing\r\n"
+
+
+def test_pack_is_an_array_of_bulk_strings() -> None:
+    assert pack(b"EVALSHA", "ab", 2) == b"*3\r\n$7\r\nEVALSHA\r\n$2\r\nab\r\n$1\r\n2\r\n"
+
+
+def test_parse_reads_every_kind_of_reply() -> None:
+    first, position = parse(REPLIES)
+    assert first == [b"abc", 42, None, ["OK", b""]]
+    error, end = parse(REPLIES, position)
+    assert isinstance(error, ReplyError)
+    assert str(error) == "NOSCRIPT missing"
+    assert end == len(REPLIES)
+
+
+def test_parse_waits_for_the_rest_of_a_reply_cut_anywhere() -> None:
+    first_end = parse(REPLIES)[1]
+    for cut in range(first_end):
+        with pytest.raises(IncompleteReply):
+            parse(REPLIES[:cut])
+
+
+def test_replies_arriving_in_pieces_reach_their_calls_in_order() -> None:
+    async def scenario() -> None:
+        protocol = _Protocol()
+
+        class Transport:
+            def write(self, _data: bytes) -> None: ...
+            def is_closing(self) -> bool:
+                return False
+
+            def close(self) -> None: ...
+
+        protocol.connection_made(Transport())  # type: ignore[arg-type]
+        first, second = protocol.send(b"x"), protocol.send(b"y")
+        for byte in range(len(REPLIES)):
+            protocol.data_received(REPLIES[byte : byte + 1])
+        assert await first == [b"abc", 42, None, ["OK", b""]]
+        assert isinstance(await second, ReplyError)
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+async def silent_server() -> AsyncIterator[int]:
+    """A TCP server that accepts and never answers."""
+    connections = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+        await reader.read(-1)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    server.close()
+    for writer in connections:
+        writer.close()
+
+
+async def test_a_silent_server_times_out_and_the_next_call_reconnects(silent_server: int) -> None:
+    client = ScriptClient(f"redis://127.0.0.1:{silent_server}/0", "return 1", timeout=0.2)
+    with pytest.raises(TimeoutError):
+        await client.run(["k"], [])
+    first = client._protocol
+    with pytest.raises(TimeoutError):
+        await client.run(["k"], [])
+    assert client._protocol is not first  # a fresh connection
+    await client.close()
+
+
+async def test_an_unreachable_server_is_a_connection_error() -> None:
+    client = ScriptClient("redis://127.0.0.1:1/0", "return 1", timeout=0.5)
+    with pytest.raises(ConnectionRefusedError):
+        await client.run(["k"], [])
+
+
+async def test_runs_on_redis_loading_the_script_once() -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running here (CI runs it)")
+    script = f"-- {secrets.token_hex(8)}\nreturn {{KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}}"
+    key = f"buena-test:{secrets.token_hex(6)}"
+    client = ScriptClient(REDIS_URL, script, timeout=1)
+    try:
+        # Concurrent calls share the connection and get their own answers.
+        replies = await asyncio.gather(*(client.run([key], [n]) for n in range(20)))
+        assert [reply[1] for reply in replies] == [str(n).encode() for n in range(20)]
+        assert sorted(reply[2] for reply in replies) == list(range(1, 21))
+        failing = ScriptClient(REDIS_URL, "return redis.call('NOPE')", timeout=1)
+        with pytest.raises(ReplyError):
+            await failing.run([], [])
+        await failing.close()
+    finally:
+        await client.close()
+        redis.Redis.from_url(REDIS_URL).delete(key)
