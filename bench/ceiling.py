@@ -60,7 +60,7 @@ class _Postgres:
     pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
-        # The same pool reset as Buena's (driver._reset): no RESET ALL round trip per release.
+        # No RESET ALL round trip per release: Buena's pool (driver.ConnectionPool) resets nothing.
         self.pool = await asyncpg.create_pool(
             os.environ["BENCH_DSN"], min_size=4, max_size=10, reset=_reset
         )

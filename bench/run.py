@@ -347,6 +347,8 @@ def run(profile: Profile) -> Report:
                 "litestar",
                 "msgspec",
                 "uvicorn",
+                "uvloop",
+                "httptools",
                 "sqlalchemy",
                 "asyncpg",
                 "limits",
@@ -642,6 +644,7 @@ def write_markdown(report: Report) -> None:
         "",
         "Written by `make bench` (`bench/run.py`); every figure is a ratio against a ceiling or",
         "a peer measured in the same run, so a slower or busier machine shifts both sides.",
+        'What each figure costs and why: [docs/design.md](docs/design.md), "Performance".',
         "",
         f"- Run: {report.started} ({report.profile} profile)",
         f"- Machine: {report.machine['cpus']} cores, {report.machine['platform']}, Python "

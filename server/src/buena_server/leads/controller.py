@@ -29,6 +29,7 @@ from buena_server.leads.schemas import (
 )
 from buena_server.leads.service import LeadService
 from buena_server.openapi_docs import error_responses
+from buena_server.validation import NO_NUL
 
 MAX_FILTER_LENGTH = 200
 MAX_OFFSET = 2**31 - 1
@@ -132,14 +133,14 @@ class LeadController(Controller):
             Parameter(
                 description="Case-insensitive substring of first name, last name, "
                 "'first last' or email",
-                schema_extra={"max_length": MAX_FILTER_LENGTH},
+                schema_extra={"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL},
             ),
         ] = None,
         company: Annotated[
             str | None,
             Parameter(
                 description="Case-insensitive substring of the company name",
-                schema_extra={"max_length": MAX_FILTER_LENGTH},
+                schema_extra={"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL},
             ),
         ] = None,
         status: Annotated[
