@@ -77,6 +77,52 @@ class Decision:
         }
 
 
+class MemoryFixedWindows:
+    """Fixed windows in this process's memory: what ``limits``' fixed-window strategy on its
+    MemoryStorage does (a window starts at its first hit), without its async storage layer
+    and string keys, which cost more than the rest of a cached request on SQLite."""
+
+    def __init__(self, items: Sequence[RateLimitItem]) -> None:
+        self.items = list(items)
+        self._windows = [(item.amount, float(item.get_expiry())) for item in self.items]
+        # key id -> per item [count, window end (epoch seconds)]
+        self._counters: dict[str, list[list[float]]] = {}
+
+    async def check(self, key_id: str) -> Decision:
+        now = time.time()
+        counters = self._counters.get(key_id)
+        if counters is None:
+            counters = self._counters[key_id] = [[0, 0.0] for _ in self._windows]
+        closest: Decision | None = None
+        for (amount, length), counter in zip(self._windows, counters, strict=True):
+            if counter[1] <= now:
+                counter[0], counter[1] = 0, now + length
+            counter[0] += 1
+            if counter[0] > amount:
+                return Decision(False, amount, 0, counter[1], max(1, math.ceil(counter[1] - now)))
+            remaining = amount - int(counter[0])
+            if closest is None or remaining < closest.remaining:
+                closest = Decision(True, amount, remaining, counter[1], 0)
+        assert closest is not None
+        return closest
+
+    async def window_stats(self, key_id: str) -> list[tuple[RateLimitItem, WindowStats]]:
+        now = time.time()
+        counters = self._counters.get(key_id) or [[0, 0.0] for _ in self._windows]
+        stats = []
+        for item, (count, end) in zip(self.items, counters, strict=True):
+            live = end > now
+            stats.append(
+                (
+                    item,
+                    WindowStats(
+                        end if live else now, max(0, item.amount - (int(count) if live else 0))
+                    ),
+                )
+            )
+        return stats
+
+
 class KeyRateLimiter:
     """The configured limits applied per API key on one storage."""
 
@@ -208,7 +254,11 @@ class RateLimitService:
         script: ScriptClient | None = None,
         retry_seconds: float = 5.0,
     ) -> None:
-        self.local = KeyRateLimiter(items, MemoryStorage(), strategy)
+        self.local: KeyRateLimiter | MemoryFixedWindows = (
+            MemoryFixedWindows(items)
+            if strategy is RateLimitStrategy.FIXED_WINDOW
+            else KeyRateLimiter(items, MemoryStorage(), strategy)
+        )
         self.shared: KeyRateLimiter | RedisFixedWindows | None = None
         if redis_pool is not None and script is not None:
             assert strategy is RateLimitStrategy.FIXED_WINDOW, "the script counts fixed windows"
@@ -231,7 +281,7 @@ class RateLimitService:
         return self.local.items
 
     @property
-    def active(self) -> KeyRateLimiter | RedisFixedWindows:
+    def active(self) -> KeyRateLimiter | RedisFixedWindows | MemoryFixedWindows:
         """The limiter requests use right now."""
         if self.shared is not None and time.monotonic() >= self._shared_down_until:
             return self.shared

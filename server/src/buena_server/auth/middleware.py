@@ -68,22 +68,28 @@ async def authenticate(state: State, scope: Scope | dict[str, Any], key: str | N
         raise Unauthorized("Invalid API key", details={"reason": "invalid"})
 
     cache: KeyCache = state.key_cache
+    database: Database = state.database
     digest = key_digest(key)
+    # Read before the key itself, so that an entry is never newer than its version.
+    marker = database.change_marker()
+    local_version = None if marker is None else f"db:{marker}"
     cached = cache.get(digest)
-    record = cached.record if cached is not None else await _load(state.database, digest)
+    if cached is None:
+        record = await _load(database, digest)
+        cache.put(digest, record, local_version)
+    else:
+        record = cached.record
     _check_usable(record)
 
     limiter: RateLimitService | None = state.rate_limiter
     decision = await limiter.check(record.id) if limiter is not None else None
-    version = decision.key_version if decision is not None else None
-    if cached is None:
-        # Read before the version: never trusted (the next request reloads it).
-        cache.put(digest, record, None)
-    elif version is None or version != cached.version:
-        # Changed (or unknowable) since it was read: read it again, after the version.
-        record = await _load(state.database, digest)
-        cache.put(digest, record, version)
-        _check_usable(record)
+    if cached is not None:
+        # SQLite says itself whether anything changed; otherwise the Redis script tells.
+        current = local_version or (decision.key_version if decision is not None else None)
+        if current is None or current != cached.version:
+            record = await _load(database, digest)
+            cache.put(digest, record, current)
+            _check_usable(record)
 
     if decision is not None:
         headers = decision.headers()
