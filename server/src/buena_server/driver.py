@@ -530,31 +530,60 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self.pool.close()
 
-    @asynccontextmanager
-    async def transaction(
+    def transaction(
         self, *, write: bool, single_write: bool = False
-    ) -> AsyncIterator[Connection]:
+    ) -> contextlib.AbstractAsyncContextManager[Connection]:
+        if write and not single_write:
+            return self._writing()
+        return _PostgresStatements(self, single_write=write)
+
+    async def _acquire(self) -> asyncpg.Connection:
         try:
-            raw = await self.pool.acquire()
+            return await self.pool.acquire()
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise sa_exc.OperationalError("connect", None, exc) from exc
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[Connection]:
+        raw = await self._acquire()
         try:
-            conn = PostgresConnection(self.compiler, raw, single_write=write and single_write)
-            if not write or single_write:
+            conn = PostgresConnection(self.compiler, raw)
+            transaction = raw.transaction()
+            await _driver_call(transaction.start)
+            try:
                 yield conn
-            else:
-                transaction = raw.transaction()
-                await _driver_call(transaction.start)
-                try:
-                    yield conn
-                except BaseException:
-                    if not raw.is_closed():
-                        await _driver_call(transaction.rollback)
-                    raise
-                await _driver_call(transaction.commit)
+            except BaseException:
+                if not raw.is_closed():
+                    await _driver_call(transaction.rollback)
+                raise
+            await _driver_call(transaction.commit)
         finally:
             self.pool.release(raw)
         await conn._committed()
+
+
+class _PostgresStatements:
+    """Reads, and single-write blocks: statements on their own, without BEGIN/COMMIT (see
+    Database.transaction). A class rather than a generator context manager: it is entered on
+    every request."""
+
+    __slots__ = ("conn", "database", "raw", "single_write")
+
+    def __init__(self, database: PostgresDatabase, *, single_write: bool) -> None:
+        self.database = database
+        self.single_write = single_write
+
+    async def __aenter__(self) -> Connection:
+        self.raw = await self.database._acquire()
+        self.conn = PostgresConnection(
+            self.database.compiler, self.raw, single_write=self.single_write
+        )
+        return self.conn
+
+    async def __aexit__(self, kind: object, error: object, traceback: object) -> None:
+        self.database.pool.release(self.raw)
+        if kind is None:
+            await self.conn._committed()
 
 
 async def _driver_call(call: Callable[[], Any]) -> None:
@@ -643,16 +672,27 @@ class SqliteDatabase(Database):
         for raw in idle:
             raw.close()
 
-    @asynccontextmanager
-    async def transaction(
+    def transaction(
         self, *, write: bool, single_write: bool = False
-    ) -> AsyncIterator[Connection]:
-        async with self._write_lock if write else contextlib.nullcontext():
-            raw = self._idle.pop() if self._idle else self._connect()
+    ) -> contextlib.AbstractAsyncContextManager[Connection]:
+        return self._writing() if write else _SqliteReading(self)
+
+    def _take(self) -> sqlite3.Connection:
+        return self._idle.pop() if self._idle else self._connect()
+
+    def _give_back(self, raw: sqlite3.Connection, *, reusable: bool) -> None:
+        if reusable and len(self._idle) < self.pool_size:
+            self._idle.append(raw)
+        else:
+            raw.close()  # rolls back whatever is open
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[Connection]:
+        async with self._write_lock:
+            raw = self._take()
             reusable = False
             try:
-                if write:
-                    await self._begin_immediate(raw)
+                await self._begin_immediate(raw)
                 conn = SqliteConnection(self.compiler, raw)
                 try:
                     yield conn
@@ -660,14 +700,10 @@ class SqliteDatabase(Database):
                     raw.rollback()
                     reusable = True
                     raise
-                if write:
-                    _sqlite_call(raw, "COMMIT")
+                _sqlite_call(raw, "COMMIT")
                 reusable = True
             finally:
-                if reusable and len(self._idle) < self.pool_size:
-                    self._idle.append(raw)
-                else:
-                    raw.close()  # rolls back whatever is open
+                self._give_back(raw, reusable=reusable)
             await conn._committed()
 
     async def _begin_immediate(self, raw: sqlite3.Connection) -> None:
@@ -683,6 +719,26 @@ class SqliteDatabase(Database):
                     raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
+
+
+class _SqliteReading:
+    """A read: statements on their own, no BEGIN (see Database.transaction). A class rather
+    than a generator context manager: it is entered on every request."""
+
+    __slots__ = ("conn", "database", "raw")
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self.database = database
+
+    async def __aenter__(self) -> Connection:
+        self.raw = self.database._take()
+        self.conn = SqliteConnection(self.database.compiler, self.raw)
+        return self.conn
+
+    async def __aexit__(self, kind: object, error: object, traceback: object) -> None:
+        self.database._give_back(self.raw, reusable=True)
+        if kind is None:
+            await self.conn._committed()
 
 
 def _sqlite_call(raw: sqlite3.Connection, sql: str) -> None:

@@ -7,6 +7,7 @@ each query touches one account (and, past one PostgreSQL, one shard).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -49,6 +50,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to the database")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # SQLAlchemy's SQLite format ("2026-11-28 23:05:44.372682", naive UTC) read by the C
+        # ISO parser instead of SQLAlchemy's regular expression: ~3 µs less per value.
+        def process(value: str | datetime | None) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                value = datetime.fromisoformat(value)
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
