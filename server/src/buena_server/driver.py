@@ -183,7 +183,11 @@ class StatementCompiler:
             if shape is not None:
                 self._cache[shape] = prepared
         processors = prepared.bind_processors
-        if parameters is not None and cache_key is not None and not cache_key.bindparams:
+        if (
+            parameters is not None
+            and cache_key is not None
+            and all(bind.required for bind in cache_key.bindparams)
+        ):
             # Every value comes by name (a statement built once with bindparam()): take them
             # as they are, without building SQLAlchemy's full parameter dictionary.
             try:
