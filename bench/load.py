@@ -127,6 +127,7 @@ def process(
     log: Path,
     *,
     program: list[str] | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``program`` (default: this Python) with ``args``, pinned to the server core, until
     the block ends; wait for ``ready_url``."""
@@ -138,6 +139,7 @@ def process(
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
     try:
         deadline = time.monotonic() + 60

@@ -153,8 +153,11 @@ def directus(database: str, db_json: Path, lead_id: str, log: Path) -> Iterator[
             stdout=output,
             stderr=subprocess.STDOUT,
             timeout=300,
+            cwd=DIRECTUS_DIR,  # Directus writes node_modules/.directus below its directory
         )
-    with process([str(binary), "start"], env, f"{base}/server/ping", log, program=[node]):
+    with process(
+        [str(binary), "start"], env, f"{base}/server/ping", log, program=[node], cwd=DIRECTUS_DIR
+    ):
         auth = {"Authorization": f"Bearer {DIRECTUS_TOKEN}"}
         with httpx.Client(base_url=base, headers=auth, timeout=120) as client:
             client.post(
