@@ -28,19 +28,24 @@ PEERS = Path(__file__).resolve().parent / ".peers"
 JSON_SERVER = "json-server@0.17.4"
 
 
-def ensure_json_server() -> Path:
-    binary = PEERS / "node_modules" / ".bin" / "json-server"
+def npm_installed(prefix: Path, package: str, command: str) -> Path:
+    """``command`` of npm ``package`` installed below ``prefix`` (installed now if missing)."""
+    binary = prefix / "node_modules" / ".bin" / command
     if not binary.exists():
         npm = shutil.which("npm")
         if npm is None:
-            raise RuntimeError("npm is required to install json-server for target 8")
-        PEERS.mkdir(parents=True, exist_ok=True)
+            raise RuntimeError(f"npm is required to install {package} for target 8")
+        prefix.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [npm, "install", "--prefix", str(PEERS), "--no-audit", "--no-fund", JSON_SERVER],
+            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", package],
             check=True,
             capture_output=True,
         )
     return binary
+
+
+def ensure_json_server() -> Path:
+    return npm_installed(PEERS, JSON_SERVER, "json-server")
 
 
 def write_json_server_db(path: Path, account_id: str, count: int) -> str:
@@ -83,18 +88,7 @@ _MORE_STRING_FIELDS = ("job_title", "location", "status")
 
 
 def ensure_directus() -> Path:
-    binary = DIRECTUS_DIR / "node_modules" / ".bin" / "directus"
-    if not binary.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm is required to install Directus for target 8")
-        DIRECTUS_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--prefix", str(DIRECTUS_DIR), "--no-audit", "--no-fund", DIRECTUS],
-            check=True,
-            capture_output=True,
-        )
-    return binary
+    return npm_installed(DIRECTUS_DIR, DIRECTUS, "directus")
 
 
 def _directus_fields() -> list[dict[str, Any]]:

@@ -28,6 +28,18 @@ class LoadCounter:
         monkeypatch.setattr(ApiKeyRepository, "find_by_digest", counting)
 
 
+async def revoke(client: InProcessClient, account: Account, key: str) -> None:
+    listing = (await client.get(f"{API}/keys", headers=account.headers())).json()["data"]
+    key_id = next(k["id"] for k in listing if k["key_preview"] == key[:8] + "...")
+    revoked = await client.delete(f"{API}/keys/{key_id}", headers=account.headers())
+    assert revoked.status_code == 200
+
+
+async def assert_revoked(client: InProcessClient, headers: dict[str, str]) -> None:
+    body = assert_error(await client.get(f"{API}/leads", headers=headers), 401, "UNAUTHORIZED")
+    assert body["details"]["reason"] == "revoked"
+
+
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"rate_limits": "1000/minute"}
@@ -63,16 +75,8 @@ async def test_on_sqlite_revocation_reaches_another_process_at_once(
     async with running(create_app(settings)) as other:
         for _ in range(3):
             assert (await other.get(f"{API}/leads", headers=headers)).status_code == 200
-        key_id = next(
-            k["id"]
-            for k in (await client.get(f"{API}/keys", headers=account.headers())).json()["data"]
-            if k["key_preview"] == key[:8] + "..."
-        )
-        assert (
-            await client.delete(f"{API}/keys/{key_id}", headers=account.headers())
-        ).status_code == 200
-        body = assert_error(await other.get(f"{API}/leads", headers=headers), 401, "UNAUTHORIZED")
-        assert body["details"]["reason"] == "revoked"
+        await revoke(client, account, key)
+        await assert_revoked(other, headers)
 
 
 redis_only = pytest.mark.skipif(
@@ -102,18 +106,9 @@ async def test_revocation_reaches_another_process_at_once(
         for _ in range(3):  # now trusted by both
             assert (await client.get(f"{API}/leads", headers=headers)).status_code == 200
             assert (await other.get(f"{API}/leads", headers=headers)).status_code == 200
-        key_id = next(
-            k["id"]
-            for k in (await client.get(f"{API}/keys", headers=account.headers())).json()["data"]
-            if k["key_preview"] == key[:8] + "..."
-        )
-        revoked = await client.delete(f"{API}/keys/{key_id}", headers=account.headers())
-        assert revoked.status_code == 200
+        await revoke(client, account, key)
         for server in (other, client):
-            body = assert_error(
-                await server.get(f"{API}/leads", headers=headers), 401, "UNAUTHORIZED"
-            )
-            assert body["details"]["reason"] == "revoked"
+            await assert_revoked(server, headers)
 
 
 @redis_only
