@@ -169,10 +169,22 @@ class StatementCompiler:
     def __init__(self, dialect: Dialect, cache_size: int = 512) -> None:
         self.dialect = dialect
         self._cache: LRUCache[Any, Prepared] = LRUCache(cache_size)
+        # Statements built once at import with named parameters (the hot ones), by identity:
+        # (the statement, kept alive so that its id is never reused; its parameter names).
+        self._built_once: dict[int, tuple[ClauseElement, frozenset[str], Prepared]] = {}
 
     def bind(
         self, statement: ClauseElement, parameters: Mapping[str, Any] | None = None
     ) -> tuple[Prepared, list[Any]]:
+        if parameters is not None:
+            known = self._built_once.get(id(statement))
+            if known is not None and known[0] is statement and known[1] == parameters.keys():
+                built = known[2]
+                by_name = built.bind_processors
+                return built, [
+                    by_name[name](parameters[name]) if name in by_name else parameters[name]
+                    for name in built.positions
+                ]
         cache_key = statement._generate_cache_key()
         # The statement's shape plus the names of separately given values (they decide which
         # columns an INSERT or UPDATE without .values() names).
@@ -191,12 +203,20 @@ class StatementCompiler:
             # Every value comes by name (a statement built once with bindparam()): take them
             # as they are, without building SQLAlchemy's full parameter dictionary.
             try:
-                return prepared, [
+                values = [
                     processors[name](parameters[name]) if name in processors else parameters[name]
                     for name in prepared.positions
                 ]
             except KeyError:
                 pass  # a missing value: let construct_params report it
+            else:
+                if len(self._built_once) < 256:
+                    self._built_once[id(statement)] = (
+                        statement,
+                        frozenset(parameters),
+                        prepared,
+                    )
+                return prepared, values
         compiled_params = prepared.compiled.construct_params(
             params=dict(parameters) if parameters else None,
             extracted_parameters=cache_key.bindparams if cache_key is not None else None,

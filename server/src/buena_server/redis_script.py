@@ -161,13 +161,14 @@ class ScriptClient:
     async def _call(self, protocol: _Protocol, command: bytes) -> Any:
         waiter = protocol.send(command)
         loop = asyncio.get_running_loop()
-        timer = loop.call_later(
-            self.timeout, protocol.fail, TimeoutError(f"Redis did not answer in {self.timeout}s")
-        )
+        timer = loop.call_later(self.timeout, self._expire, protocol)
         try:
             return await waiter
         finally:
             timer.cancel()
+
+    def _expire(self, protocol: _Protocol) -> None:
+        protocol.fail(TimeoutError(f"Redis did not answer in {self.timeout}s"))
 
     async def _connection(self) -> _Protocol:
         protocol = self._protocol

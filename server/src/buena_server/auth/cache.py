@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
+from buena_server.auth.principal import Principal
 from buena_server.keys.repository import ApiKeyRecord
 
 logger = logging.getLogger("buena_server.auth")
@@ -41,6 +42,7 @@ class CachedKey:
     # when unknown (then the entry is never trusted, only used to know the key's id).
     version: str | None
     loaded_at: float
+    principal: Principal
 
 
 class KeyCache:
@@ -56,11 +58,17 @@ class KeyCache:
             return None
         return entry
 
-    def put(self, digest: str, record: ApiKeyRecord, version: str | None) -> None:
+    def put(self, digest: str, record: ApiKeyRecord, version: str | None) -> CachedKey:
         self._entries.pop(digest, None)
         if len(self._entries) >= self.max_entries:
             del self._entries[next(iter(self._entries))]  # the oldest
-        self._entries[digest] = CachedKey(record, version, time.monotonic())
+        principal = Principal(
+            key_id=record.id,
+            account_id=record.account_id,
+            permissions=frozenset(record.permissions),
+        )
+        entry = self._entries[digest] = CachedKey(record, version, time.monotonic(), principal)
+        return entry
 
     def forget(self, key_id: str) -> None:
         for digest in [d for d, e in self._entries.items() if e.record.id == key_id]:

@@ -75,21 +75,19 @@ async def authenticate(state: State, scope: Scope | dict[str, Any], key: str | N
     local_version = None if marker is None else f"db:{marker}"
     cached = cache.get(digest)
     if cached is None:
-        record = await _load(database, digest)
-        cache.put(digest, record, local_version)
+        entry = cache.put(digest, await _load(database, digest), local_version)
     else:
-        record = cached.record
-    _check_usable(record)
+        entry = cached
+    _check_usable(entry.record)
 
     limiter: RateLimitService | None = state.rate_limiter
-    decision = await limiter.check(record.id) if limiter is not None else None
+    decision = await limiter.check(entry.record.id) if limiter is not None else None
     if cached is not None:
         # SQLite says itself whether anything changed; otherwise the Redis script tells.
         current = local_version or (decision.key_version if decision is not None else None)
         if current is None or current != cached.version:
-            record = await _load(database, digest)
-            cache.put(digest, record, current)
-            _check_usable(record)
+            entry = cache.put(digest, await _load(database, digest), current)
+            _check_usable(entry.record)
 
     if decision is not None:
         headers = decision.headers()
@@ -103,10 +101,8 @@ async def authenticate(state: State, scope: Scope | dict[str, Any], key: str | N
             )
 
     tracker: KeyUsageTracker = state.key_usage
-    tracker.touch(record.id, utcnow())
-    return Principal(
-        key_id=record.id, account_id=record.account_id, permissions=frozenset(record.permissions)
-    )
+    tracker.touch(entry.record.id, utcnow())
+    return entry.principal
 
 
 class ApiKeyAuthenticationMiddleware(AbstractAuthenticationMiddleware):
