@@ -45,6 +45,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import LRUCache
 
 Processor = Callable[[Any], Any]
+# What asyncpg raises when a statement fails or the connection is lost.
+_PG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 # Execution option for statements that may read many rows (lists, searches, counts): SQLite
 # runs them in a worker thread so that a long scan never stalls the event loop.
@@ -126,7 +128,7 @@ class Scalars:
 # -- compilation --------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """One statement shape compiled for one dialect."""
 
@@ -135,17 +137,10 @@ class Prepared:
     positions: tuple[str, ...]
     bind_processors: Mapping[str, Processor]
     keys: tuple[str, ...]  # empty when the driver must say (textual SELECTs)
-    result_processors: tuple[Processor | None, ...]
+    # (column index, processor) of the result columns that need converting.
+    converted: tuple[tuple[int, Processor], ...]
     returns_rows: bool
     writes: bool  # INSERT, UPDATE or DELETE
-    _converted: tuple[tuple[int, Processor], ...] = ()
-
-    def __post_init__(self) -> None:
-        self._converted = tuple(
-            (index, process)
-            for index, process in enumerate(self.result_processors)
-            if process is not None
-        )
 
     def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self.converted:
@@ -157,10 +152,13 @@ class Prepared:
                 values[index] = process(value)
         return tuple(values)
 
-    @property
-    def converted(self) -> tuple[tuple[int, Processor], ...]:
-        """(column index, processor) of the columns that need converting."""
-        return self._converted
+    def values(self, parameters: Mapping[str, Any]) -> list[Any]:
+        """The driver's positional values, from values by name."""
+        processors = self.bind_processors
+        return [
+            processors[name](parameters[name]) if name in processors else parameters[name]
+            for name in self.positions
+        ]
 
 
 class StatementCompiler:
@@ -179,12 +177,7 @@ class StatementCompiler:
         if parameters is not None:
             known = self._built_once.get(id(statement))
             if known is not None and known[0] is statement and known[1] == parameters.keys():
-                built = known[2]
-                by_name = built.bind_processors
-                return built, [
-                    by_name[name](parameters[name]) if name in by_name else parameters[name]
-                    for name in built.positions
-                ]
+                return known[2], known[2].values(parameters)
         cache_key = statement._generate_cache_key()
         # The statement's shape plus the names of separately given values (they decide which
         # columns an INSERT or UPDATE without .values() names).
@@ -194,7 +187,6 @@ class StatementCompiler:
             prepared = self._compile(statement, parameters, cache_key)
             if shape is not None:
                 self._cache[shape] = prepared
-        processors = prepared.bind_processors
         if (
             parameters is not None
             and cache_key is not None
@@ -203,10 +195,7 @@ class StatementCompiler:
             # Every value comes by name (a statement built once with bindparam()): take them
             # as they are, without building SQLAlchemy's full parameter dictionary.
             try:
-                values = [
-                    processors[name](parameters[name]) if name in processors else parameters[name]
-                    for name in prepared.positions
-                ]
+                values = prepared.values(parameters)
             except KeyError:
                 pass  # a missing value: let construct_params report it
             else:
@@ -222,11 +211,7 @@ class StatementCompiler:
             extracted_parameters=cache_key.bindparams if cache_key is not None else None,
             escape_names=False,
         )
-        values = [
-            processors[name](compiled_params[name]) if name in processors else compiled_params[name]
-            for name in prepared.positions
-        ]
-        return prepared, values
+        return prepared, prepared.values(compiled_params)
 
     def _compile(
         self,
@@ -253,8 +238,10 @@ class StatementCompiler:
             positions=tuple(compiled.positiontup or ()),
             bind_processors=dict(compiled._bind_processors),  # type: ignore[arg-type]
             keys=tuple(column.keyname for column in columns),
-            result_processors=tuple(
-                column.type._cached_result_processor(self.dialect, None) for column in columns
+            converted=tuple(
+                (index, process)
+                for index, column in enumerate(columns)
+                if (process := column.type._cached_result_processor(self.dialect, None))
             ),
             returns_rows=bool(columns) or not dml or bool(compiled.effective_returning),
             writes=bool(dml),
@@ -359,7 +346,7 @@ class PostgresConnection(Connection):
                     rows = [tuple(record) for record in records]
                 return Result(keys, rows, len(rows))
             status = await self.raw.execute(prepared.sql, *values)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except _PG_ERRORS as exc:
             raise _translated(exc, prepared, values) from exc
         count = status.rsplit(" ", 1)[-1]
         return Result((), [], int(count) if count.isdigit() else -1)
@@ -564,7 +551,7 @@ class PostgresDatabase(Database):
     async def _acquire(self) -> asyncpg.Connection:
         try:
             return await self.pool.acquire()
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except _PG_ERRORS as exc:
             raise sa_exc.OperationalError("connect", None, exc) from exc
 
     @asynccontextmanager
@@ -613,7 +600,7 @@ class _PostgresStatements:
 async def _driver_call(call: Callable[[], Any]) -> None:
     try:
         await call()
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+    except _PG_ERRORS as exc:
         raise sa_exc.OperationalError("transaction", None, exc) from exc
 
 

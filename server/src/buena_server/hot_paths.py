@@ -31,6 +31,7 @@ from buena_server.auth.principal import Principal
 from buena_server.dependencies import validation_context
 from buena_server.driver import Database
 from buena_server.errors import ApiError
+from buena_server.http_hooks import is_json_media_type, media_type_of
 from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
@@ -52,11 +53,6 @@ ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 LEADS_PATH = f"{BASE_PATH}/leads"
 _LEAD_PREFIX = f"{LEADS_PATH}/"
 _JSON_ENCODER = msgspec.json.Encoder()
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or media_type.endswith("+json")
 
 
 class HotPaths:
@@ -97,7 +93,11 @@ class HotPaths:
         headers = _headers(scope)
         body, complete = await self._read_body(receive)
         lead: Lead | None = None
-        if complete and _is_json(headers.get("content-type", "")) and body.strip():
+        if (
+            complete
+            and is_json_media_type(media_type_of(headers.get("content-type", "")))
+            and body.strip()
+        ):
             principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
             if principal is not None:
                 lead = await self._create(principal, body)

@@ -18,12 +18,21 @@ from buena_server.request_id import request_id_of
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+def media_type_of(content_type: str) -> str:
+    """``"Application/JSON; charset=utf-8"`` → ``"application/json"``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def is_json_media_type(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
     """415 for a body that is not declared as JSON (before it is parsed)."""
     if request.method not in _BODY_METHODS:
         return
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
+    media_type = media_type_of(request.headers.get("content-type", ""))
+    if not is_json_media_type(media_type):
         raise UnsupportedMediaType(
             "Send the request body as JSON with 'Content-Type: application/json'",
             details={"content_type": media_type or None},

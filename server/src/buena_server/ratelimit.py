@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from limits import RateLimitItem, WindowStats, parse_many
@@ -77,6 +77,23 @@ class Decision:
         }
 
 
+def _fixed_window_decision(
+    counted: Iterable[tuple[int, int, float]], now: float, key_version: str | None = None
+) -> Decision:
+    """The decision from each window's (limit, count, end), shortest window first: refused at
+    the first window over its limit (``counted`` is not read further, so a lazy one stops
+    counting there), else allowed with the window closest to running out."""
+    closest: Decision | None = None
+    for amount, count, reset_at in counted:
+        if count > amount:
+            retry_after = max(1, math.ceil(reset_at - now))
+            return Decision(False, amount, 0, reset_at, retry_after, key_version)
+        if closest is None or amount - count < closest.remaining:
+            closest = Decision(True, amount, amount - count, reset_at, 0, key_version)
+    assert closest is not None
+    return closest
+
+
 class MemoryFixedWindows:
     """Fixed windows in this process's memory: what ``limits``' fixed-window strategy on its
     MemoryStorage does (a window starts at its first hit), without its async storage layer
@@ -93,18 +110,15 @@ class MemoryFixedWindows:
         counters = self._counters.get(key_id)
         if counters is None:
             counters = self._counters[key_id] = [[0, 0.0] for _ in self._windows]
-        closest: Decision | None = None
-        for (amount, length), counter in zip(self._windows, counters, strict=True):
-            if counter[1] <= now:
-                counter[0], counter[1] = 0, now + length
-            counter[0] += 1
-            if counter[0] > amount:
-                return Decision(False, amount, 0, counter[1], max(1, math.ceil(counter[1] - now)))
-            remaining = amount - int(counter[0])
-            if closest is None or remaining < closest.remaining:
-                closest = Decision(True, amount, remaining, counter[1], 0)
-        assert closest is not None
-        return closest
+
+        def count() -> Iterator[tuple[int, int, float]]:
+            for (amount, length), counter in zip(self._windows, counters, strict=True):
+                if counter[1] <= now:
+                    counter[0], counter[1] = 0, now + length
+                counter[0] += 1
+                yield amount, int(counter[0]), counter[1]
+
+        return _fixed_window_decision(count(), now)
 
     async def window_stats(self, key_id: str) -> list[tuple[RateLimitItem, WindowStats]]:
         now = time.time()
@@ -208,24 +222,15 @@ class RedisFixedWindows:
             raise StorageError(exc) from exc
         now = time.time()
         version = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
-        counted = list(zip(reply[1::2], reply[2::2], strict=True))
-        closest: Decision | None = None
-        for item, (count, ttl_ms) in zip(self.items, counted, strict=False):
-            reset_at = now + max(int(ttl_ms), 0) / 1000
-            if count > item.amount:
-                return Decision(
-                    allowed=False,
-                    limit=item.amount,
-                    remaining=0,
-                    reset_at=reset_at,
-                    retry_after=max(1, math.ceil(reset_at - now)),
-                    key_version=version,
-                )
-            remaining = item.amount - int(count)
-            if closest is None or remaining < closest.remaining:
-                closest = Decision(True, item.amount, remaining, reset_at, 0, version)
-        assert closest is not None
-        return closest
+        counted = zip(reply[1::2], reply[2::2], strict=True)
+        return _fixed_window_decision(
+            (
+                (item.amount, int(count), now + max(int(ttl_ms), 0) / 1000)
+                for item, (count, ttl_ms) in zip(self.items, counted, strict=False)
+            ),
+            now,
+            version,
+        )
 
     async def window_stats(self, key_id: str) -> list[tuple[RateLimitItem, WindowStats]]:
         now = time.time()

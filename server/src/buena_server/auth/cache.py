@@ -5,8 +5,10 @@ the keys it has seen, but trusts a remembered key only while its *version* in Re
 it saw before it last read the key from the database. The version is read by the same Redis
 script that applies the key's rate limits (no extra round trip), and revoking a key bumps it
 before and after the revocation commits, so from the moment a revoke is answered no process
-accepts the key. Without Redis, or while Redis is unreachable, nothing is trusted: every
-request reads its key from the database.
+accepts the key. On SQLite the database gives the version itself (``PRAGMA data_version``,
+``Database.change_marker``: it changes with every commit of any connection). On PostgreSQL
+without Redis, or while Redis is unreachable, nothing is trusted: every request reads its key
+from the database.
 
 The bump before the commit makes a revocation fail (503, nothing changed) when Redis cannot
 be told; the bump after it closes the window in which another process could reload the key
@@ -38,8 +40,8 @@ def version_key(prefix: str, key_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class CachedKey:
     record: ApiKeyRecord
-    # The key's version in Redis read *before* ``record`` was read from the database; None
-    # when unknown (then the entry is never trusted, only used to know the key's id).
+    # The key's version (in Redis, or SQLite's "db:<data_version>") read *before* ``record``
+    # was read from the database; None when unknown (then the entry is never trusted).
     version: str | None
     loaded_at: float
     principal: Principal
