@@ -45,18 +45,23 @@ def test_parse_waits_for_the_rest_of_a_reply_cut_anywhere() -> None:
             parse(REPLIES[:cut])
 
 
+class FakeTransport:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def write(self, _data: bytes) -> None: ...
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
 def test_replies_arriving_in_pieces_reach_their_calls_in_order() -> None:
     async def scenario() -> None:
-        protocol = _Protocol()
-
-        class Transport:
-            def write(self, _data: bytes) -> None: ...
-            def is_closing(self) -> bool:
-                return False
-
-            def close(self) -> None: ...
-
-        protocol.connection_made(Transport())  # type: ignore[arg-type]
+        protocol = _Protocol(timeout=5)
+        protocol.connection_made(FakeTransport())  # type: ignore[arg-type]
         first, second = protocol.send(b"x"), protocol.send(b"y")
         for byte in range(len(REPLIES)):
             protocol.data_received(REPLIES[byte : byte + 1])
@@ -64,6 +69,26 @@ def test_replies_arriving_in_pieces_reach_their_calls_in_order() -> None:
         assert isinstance(await second, ReplyError)
 
     asyncio.run(scenario())
+
+
+async def test_each_call_gets_its_own_time_to_answer() -> None:
+    """One watchdog per connection: an answered call's deadline passing does not fail a later
+    call, and a call left unanswered fails once its own time is up."""
+    protocol = _Protocol(timeout=0.2)
+    transport = FakeTransport()
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    first = protocol.send(b"x")
+    await asyncio.sleep(0.15)
+    protocol.data_received(b":1\r\n")
+    assert await first == 1
+    second = protocol.send(b"y")
+    await asyncio.sleep(0.1)  # past the first call's deadline, within the second's
+    assert not second.done()
+    assert not transport.closed
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(second, 1)
+    assert transport.closed
+    assert protocol.lost is not None
 
 
 @pytest.fixture

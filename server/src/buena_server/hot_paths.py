@@ -37,7 +37,7 @@ from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
 from buena_server.leads.service import LeadService
 from buena_server.openapi_docs import BASE_PATH
-from buena_server.ratelimit import HEADERS_STATE_KEY
+from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
 from buena_server.request_id import request_id_of
 
@@ -53,6 +53,7 @@ ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 LEADS_PATH = f"{BASE_PATH}/leads"
 _LEAD_PREFIX = f"{LEADS_PATH}/"
 _JSON_ENCODER = msgspec.json.Encoder()
+_REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 
 
 class HotPaths:
@@ -153,11 +154,12 @@ class HotPaths:
         body = _JSON_ENCODER.encode(lead)
         headers = [
             (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (REQUEST_ID_HEADER.encode(), request_id_of(scope).encode()),
+            (b"content-length", b"%d" % len(body)),
+            (_REQUEST_ID_HEADER, request_id_of(scope).encode()),
         ]
-        for name, value in scope["state"].get(HEADERS_STATE_KEY, {}).items():
-            headers.append((name.lower().encode(), value.encode()))
+        decision = scope["state"].get(DECISION_STATE_KEY)
+        if decision is not None:
+            headers += decision.raw_headers()
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -11,7 +11,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from buena_server.errors import InvalidJson, UnsupportedMediaType
-from buena_server.ratelimit import HEADERS_STATE_KEY
+from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
 from buena_server.request_id import request_id_of
 
@@ -47,8 +47,10 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
         return
     headers = MutableScopeHeaders.from_message(message)
     headers[REQUEST_ID_HEADER] = request_id_of(scope)
-    for name, value in scope.get("state", {}).get(HEADERS_STATE_KEY, {}).items():
-        headers[name] = value
+    decision = scope.get("state", {}).get(DECISION_STATE_KEY)
+    if decision is not None:
+        for name, value in decision.headers().items():
+            headers[name] = value
     if scope.get("method") == "OPTIONS" and message["status"] == 204:
         # Litestar's automatic OPTIONS handler can list only the methods of the first handler
         # registered on a path; answer with every method the path really has.

@@ -34,9 +34,10 @@ from redis.exceptions import RedisError
 
 from buena_server.auth.cache import version_key
 from buena_server.config import RateLimitStrategy
-from buena_server.redis_script import ReplyError, ScriptClient
+from buena_server.redis_script import Call, ReplyError, ScriptClient
 
-HEADERS_STATE_KEY = "buena_rate_limit_headers"
+# Where a request's rate-limit Decision is kept (scope state), for its response headers.
+DECISION_STATE_KEY = "buena_rate_limit_decision"
 logger = logging.getLogger("buena_server.ratelimit")
 
 _STRATEGIES: dict[RateLimitStrategy, type[RateLimiter]] = {
@@ -75,6 +76,14 @@ class Decision:
             "X-RateLimit-Remaining": str(self.remaining),
             "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
         }
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The same headers as ASGI sends them (lower-case names, bytes)."""
+        return [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % math.ceil(self.reset_at)),
+        ]
 
 
 def _fixed_window_decision(
@@ -206,6 +215,8 @@ class RedisFixedWindows:
         self._args = [
             value for item in self.items for value in (item.amount, item.get_expiry() * 1000)
         ]
+        # The script call of each key, packed once (bounded: emptied when it fills up).
+        self._calls: dict[str, Call] = {}
 
     def _counters(self, key_id: str) -> list[str]:
         return [
@@ -214,10 +225,18 @@ class RedisFixedWindows:
             for item in self.items
         ]
 
+    def _call(self, key_id: str) -> Call:
+        call = self._calls.get(key_id)
+        if call is None:
+            if len(self._calls) >= 10_000:
+                self._calls.clear()
+            keys = [*self._counters(key_id), version_key(self.prefix, key_id)]
+            call = self._calls[key_id] = self.script.call(keys, self._args)
+        return call
+
     async def check(self, key_id: str) -> Decision:
-        keys = [*self._counters(key_id), version_key(self.prefix, key_id)]
         try:
-            reply = await self.script.run(keys, self._args)
+            reply = await self.script.send(self._call(key_id))
         except (RedisError, ReplyError, OSError) as exc:
             raise StorageError(exc) from exc
         now = time.time()

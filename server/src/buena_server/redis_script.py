@@ -77,12 +77,18 @@ def parse(buffer: bytes | bytearray, pos: int = 0) -> tuple[Any, int]:
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, timeout: float) -> None:
         # asyncio.Transport, or uvloop's transport (which does not subclass it).
         self.transport: Any = None
         self.buffer = bytearray()
         self.waiters: deque[asyncio.Future[Any]] = deque()
         self.lost: Exception | None = None
+        self.timeout = timeout
+        # One watchdog per connection rather than a timer per call: when it fires, it fails
+        # the connection if the oldest call has waited ``timeout``, else it looks again when
+        # that call's time is up. ``deadlines`` runs parallel to ``waiters``.
+        self.deadlines: deque[float] = deque()
+        self._watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -90,10 +96,12 @@ class _Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         pos = 0
+        waiters = self.waiters
         try:
-            while pos < len(self.buffer) and self.waiters:
+            while pos < len(self.buffer) and waiters:
                 reply, pos = parse(self.buffer, pos)
-                waiter = self.waiters.popleft()
+                waiter = waiters.popleft()
+                self.deadlines.popleft()
                 if not waiter.done():
                     waiter.set_result(reply)
         except IncompleteReply:
@@ -108,6 +116,10 @@ class _Protocol(asyncio.Protocol):
 
     def fail(self, exc: Exception) -> None:
         self.lost = exc
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        self.deadlines.clear()
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -118,10 +130,44 @@ class _Protocol(asyncio.Protocol):
     def send(self, command: bytes) -> asyncio.Future[Any]:
         if self.lost is not None or self.transport is None or self.transport.is_closing():
             raise ConnectionError("connection to Redis is closed")
-        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Any] = loop.create_future()
         self.waiters.append(waiter)
+        self.deadlines.append(loop.time() + self.timeout)
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(self.deadlines[0], self._watch)
         self.transport.write(command)
         return waiter
+
+    def _watch(self) -> None:
+        self._watchdog = None
+        if not self.deadlines:
+            return
+        loop = asyncio.get_running_loop()
+        if self.deadlines[0] <= loop.time():
+            self.fail(TimeoutError(f"Redis did not answer in {self.timeout}s"))
+        else:
+            self._watchdog = loop.call_at(self.deadlines[0], self._watch)
+
+
+class Call:
+    """One call of the script with fixed keys and arguments, packed once and sent as often
+    as needed (the rate limiter keeps one per API key)."""
+
+    __slots__ = ("_eval", "evalsha", "keys_and_args", "script")
+
+    def __init__(self, script: bytes, sha: str, keys: list[str], args: list[Any]) -> None:
+        self.script = script
+        self.keys_and_args = (len(keys), *keys, *args)
+        self.evalsha = pack(b"EVALSHA", sha, *self.keys_and_args)
+        self._eval: bytes | None = None
+
+    @property
+    def eval(self) -> bytes:
+        """The call with the script itself, for a Redis that does not have it yet."""
+        if self._eval is None:
+            self._eval = pack(b"EVAL", self.script, *self.keys_and_args)
+        return self._eval
 
 
 class ScriptClient:
@@ -144,11 +190,19 @@ class ScriptClient:
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
 
+    def call(self, keys: list[str], args: list[Any]) -> Call:
+        return Call(self.script, self.sha, keys, args)
+
     async def run(self, keys: list[str], args: list[Any]) -> Any:
-        protocol = await self._connection()
-        reply = await self._call(protocol, pack(b"EVALSHA", self.sha, len(keys), *keys, *args))
+        return await self.send(self.call(keys, args))
+
+    async def send(self, call: Call) -> Any:
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None:
+            protocol = await self._connection()
+        reply = await protocol.send(call.evalsha)
         if isinstance(reply, ReplyError) and str(reply).startswith("NOSCRIPT"):
-            reply = await self._call(protocol, pack(b"EVAL", self.script, len(keys), *keys, *args))
+            reply = await protocol.send(call.eval)
         if isinstance(reply, ReplyError):
             raise reply
         return reply
@@ -157,18 +211,6 @@ class ScriptClient:
         if self._protocol is not None:
             self._protocol.fail(ConnectionError("client closed"))
             self._protocol = None
-
-    async def _call(self, protocol: _Protocol, command: bytes) -> Any:
-        waiter = protocol.send(command)
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(self.timeout, self._expire, protocol)
-        try:
-            return await waiter
-        finally:
-            timer.cancel()
-
-    def _expire(self, protocol: _Protocol) -> None:
-        protocol.fail(TimeoutError(f"Redis did not answer in {self.timeout}s"))
 
     async def _connection(self) -> _Protocol:
         protocol = self._protocol
@@ -183,7 +225,7 @@ class ScriptClient:
     async def _connect(self) -> _Protocol:
         loop = asyncio.get_running_loop()
         _transport, protocol = await loop.create_connection(
-            _Protocol,
+            lambda: _Protocol(self.timeout),
             self.host,
             self.port,
             ssl=ssl.create_default_context() if self.tls else None,

@@ -23,7 +23,7 @@ from buena_server.clock import utcnow
 from buena_server.driver import Database
 from buena_server.errors import ApiError, RateLimitExceeded, Unauthorized
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
-from buena_server.ratelimit import HEADERS_STATE_KEY, RateLimitService
+from buena_server.ratelimit import DECISION_STATE_KEY, RateLimitService
 
 EXCLUDE_OPT_KEY = "exclude_from_auth"
 AUTH_OUTCOME_STATE_KEY = "buena_auth_outcome"
@@ -59,7 +59,8 @@ def _check_usable(record: ApiKeyRecord) -> None:
 
 async def authenticate(state: State, scope: Scope | dict[str, Any], key: str | None) -> Principal:
     """The caller of a request, after its key's rate limits; raises Unauthorized or
-    RateLimitExceeded. The X-RateLimit-* headers go into the scope's state either way."""
+    RateLimitExceeded. The rate-limit decision (for the X-RateLimit-* headers) goes into the
+    scope's state either way."""
     if key is None:
         raise Unauthorized(
             "Missing API key: send it in the x-api-key header", details={"reason": "missing"}
@@ -90,14 +91,13 @@ async def authenticate(state: State, scope: Scope | dict[str, Any], key: str | N
             _check_usable(entry.record)
 
     if decision is not None:
-        headers = decision.headers()
-        scope.setdefault("state", {})[HEADERS_STATE_KEY] = headers
+        scope.setdefault("state", {})[DECISION_STATE_KEY] = decision
         if not decision.allowed:
             raise RateLimitExceeded(
                 f"Rate limit of {decision.limit} requests exceeded; "
                 f"retry in {decision.retry_after} seconds",
                 details={"limit": decision.limit, "retry_after": decision.retry_after},
-                headers={**headers, "Retry-After": str(decision.retry_after)},
+                headers={**decision.headers(), "Retry-After": str(decision.retry_after)},
             )
 
     tracker: KeyUsageTracker = state.key_usage
