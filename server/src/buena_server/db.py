@@ -57,12 +57,11 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-# Plan each execution of a prepared statement for its actual parameters: a cached generic plan
-# for "LIKE $1" cannot use the trigram indexes well and can make a rare-term search take seconds.
-POSTGRES_SETTINGS = {
-    "application_name": "buena-server",
-    "plan_cache_mode": "force_custom_plan",
-}
+# Prepared statements keep PostgreSQL's default plan caching (a generic plan once it is no
+# worse than planning per execution); searches are planned per value (driver
+# PLAN_PER_VALUE_OPTION), since a generic plan for "LIKE $1" cannot judge the trigram indexes
+# and can make a rare-term search take seconds.
+POSTGRES_SETTINGS = {"application_name": "buena-server"}
 
 
 def open_database(database_url: str, *, pool_size: int = 10, timeout: float = 5.0) -> Database:

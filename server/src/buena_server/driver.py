@@ -51,6 +51,11 @@ _PG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 # Execution option for statements that may read many rows (lists, searches, counts): SQLite
 # runs them in a worker thread so that a long scan never stalls the event loop.
 HEAVY_OPTION = "buena_heavy"
+# Execution option for statements whose best plan depends on their values (a LIKE pattern:
+# a rare term wants the trigram index, a common one the ordered index). PostgreSQL plans
+# each of their executions for the values given; every other statement keeps the generic
+# plan PostgreSQL caches for a prepared statement, and is not planned again per request.
+PLAN_PER_VALUE_OPTION = "buena_plan_per_value"
 
 
 # -- results ------------------------------------------------------------------------------
@@ -274,10 +279,17 @@ class Connection(ABC):
     ) -> Result:
         prepared, values = self.compiler.bind(statement, parameters)
         options = statement.get_execution_options() if isinstance(statement, Executable) else {}
-        return await self._run(prepared, values, heavy=bool(options.get(HEAVY_OPTION)))
+        return await self._run(
+            prepared,
+            values,
+            heavy=bool(options.get(HEAVY_OPTION)),
+            plan_per_value=bool(options.get(PLAN_PER_VALUE_OPTION)),
+        )
 
     @abstractmethod
-    async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result: ...
+    async def _run(
+        self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
+    ) -> Result: ...
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
@@ -327,8 +339,13 @@ class PostgresConnection(Connection):
         self.raw = raw
         self.single_write = single_write
         self._wrote = False
+        self._planning_per_value = False
 
-    async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result:
+    async def _run(
+        self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
+    ) -> Result:
+        if plan_per_value and not self._planning_per_value:
+            await self._plan_per_value()
         if prepared.writes and self.single_write:
             if self._wrote:
                 raise RuntimeError(
@@ -350,6 +367,19 @@ class PostgresConnection(Connection):
             raise _translated(exc, prepared, values) from exc
         count = status.rsplit(" ", 1)[-1]
         return Result((), [], int(count) if count.isdigit() else -1)
+
+    async def _plan_per_value(self) -> None:
+        """Plan every statement for its values until this transaction ends; outside one (a
+        read block), open one for the rest of the block (``_PostgresStatements`` ends it).
+
+        ``SET LOCAL`` is the only per-statement-ish control PostgreSQL offers over a cached
+        statement's plan, and it ends with the transaction, so the connection goes back to
+        the pool as it came."""
+        command = "SET LOCAL plan_cache_mode = force_custom_plan"
+        if not self.raw.is_in_transaction():
+            command = f"BEGIN; {command}"
+        await _driver_call(lambda: self.raw.execute(command))
+        self._planning_per_value = True
 
 
 async def _decode_json_as_sqlalchemy_does(conn: asyncpg.Connection) -> None:
@@ -592,7 +622,14 @@ class _PostgresStatements:
         return self.conn
 
     async def __aexit__(self, kind: object, error: object, traceback: object) -> None:
-        self.database.pool.release(self.raw)
+        try:
+            if self.raw.is_in_transaction():  # opened by PostgresConnection._plan_per_value
+                if kind is None:
+                    await _driver_call(lambda: self.raw.execute("COMMIT"))
+                elif not self.raw.is_closed():
+                    await _driver_call(lambda: self.raw.execute("ROLLBACK"))
+        finally:
+            self.database.pool.release(self.raw)
         if kind is None:
             await self.conn._committed()
 
@@ -612,7 +649,9 @@ class SqliteConnection(Connection):
         super().__init__(compiler)
         self.raw = raw
 
-    async def _run(self, prepared: Prepared, values: list[Any], *, heavy: bool) -> Result:
+    async def _run(
+        self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
+    ) -> Result:
         if heavy:
             return await asyncio.to_thread(self._run_now, prepared, values)
         return self._run_now(prepared, values)
@@ -646,6 +685,7 @@ class SqliteDatabase(Database):
         self._idle: list[sqlite3.Connection] = []
         self._write_lock = asyncio.Lock()
         self._watcher: sqlite3.Connection | None = None
+        self._watching: sqlite3.Cursor | None = None  # one cursor, reused: ~1 µs a request
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
@@ -669,16 +709,17 @@ class SqliteDatabase(Database):
         """``PRAGMA data_version`` on a connection that never writes: it changes when any other
         connection, in this process or another, commits (a few microseconds, no I/O)."""
         try:
-            if self._watcher is None:
+            if self._watching is None:
                 self._watcher = self._connect()
-            return str(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+                self._watching = self._watcher.cursor()
+            return str(self._watching.execute("PRAGMA data_version").fetchone()[0])
         except (sqlite3.Error, sa_exc.OperationalError):
             return None
 
     async def close(self) -> None:
         if self._watcher is not None:
             self._watcher.close()
-            self._watcher = None
+            self._watcher = self._watching = None
         idle, self._idle = self._idle, []
         for raw in idle:
             raw.close()

@@ -14,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import SmallInteger
 
-from buena_server.driver import HEAVY_OPTION, Connection
+from buena_server.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
 from buena_server.tables import COUNTER_SLOTS, lead_counts, leads
 
@@ -96,7 +95,7 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
             _INSERTED.c.account_id,
             _INSERTED.c.status,
             bindparam("counted_slot", type_=SmallInteger()),
-            literal(1, BigInteger()),
+            literal_column("1", BigInteger()),
         ),
     )
     .on_conflict_do_update(
@@ -114,9 +113,14 @@ def _contains(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _options(query: LeadQuery) -> dict[str, bool]:
+    """A page or count may read many rows; with a pattern, its plan depends on the pattern."""
+    return {HEAVY_OPTION: True, PLAN_PER_VALUE_OPTION: bool(query.search or query.company)}
+
+
 def _lead(row: Sequence[Any]) -> Lead:
     # The columns are selected in the Struct's field order (_LEAD_COLUMNS).
-    return Lead(**dict(zip(_FIELDS, row, strict=True)))
+    return Lead(*row)
 
 
 class LeadRepository:
@@ -164,7 +168,7 @@ class LeadRepository:
             .order_by(*self._ordering(query))
             .limit(query.limit)
             .offset(query.offset)
-            .execution_options(**{HEAVY_OPTION: True})
+            .execution_options(**_options(query))
         )
         rows = (await self.conn.execute(page)).all()
         return [_lead(row) for row in rows], await self._total(account_id, query, conditions)
@@ -177,7 +181,7 @@ class LeadRepository:
                 select(func.count())
                 .select_from(leads)
                 .where(*conditions)
-                .execution_options(**{HEAVY_OPTION: True})
+                .execution_options(**_options(query))
             )
         else:
             # Unfiltered or status-only: the maintained counters are exact.

@@ -1,0 +1,79 @@
+"""How PostgreSQL plans Buena's prepared statements: searches for the pattern they are given,
+everything else once (a cached generic plan), and no setting outlives its request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from buena_server.db import open_database
+from buena_server.driver import PostgresConnection
+from buena_server.leads.repository import LeadQuery, LeadRepository
+
+from backends import ON_POSTGRES
+
+pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's plan cache")
+
+RUNS = 12  # PostgreSQL considers a generic plan after 5 custom ones
+
+
+async def _plans(conn: PostgresConnection) -> dict[str, tuple[int, int]]:
+    """(generic plans, custom plans) of each statement prepared on this connection."""
+    rows = await conn.raw.fetch(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+    )
+    return {row["statement"]: (row["generic_plans"], row["custom_plans"]) for row in rows}
+
+
+async def test_searches_are_planned_per_pattern_and_lookups_once(database_url: str) -> None:
+    database = open_database(database_url, pool_size=1)
+    try:
+        async with database.transaction(write=True) as conn:
+            assert isinstance(conn, PostgresConnection)
+            await conn.raw.execute("INSERT INTO accounts VALUES ('acct_1', 'A', now())")
+            await conn.raw.execute(
+                "INSERT INTO leads (id, account_id, first_name, last_name, email, tags,"
+                " custom_fields, status, created_at, updated_at, email_lower, first_name_lower,"
+                " last_name_lower, full_name_lower)"
+                " SELECT 'lead_' || i, 'acct_1', 'John', 'Doe' || i, 'j' || i || '@corp.com',"
+                " '[]', '{}', 'new', now(), now(), 'j' || i || '@corp.com', 'john',"
+                " 'doe' || i, 'john doe' || i FROM generate_series(1, 200) AS i"
+            )
+        pids = set()
+        for _ in range(RUNS):
+            async with database.transaction(write=False) as conn:
+                assert isinstance(conn, PostgresConnection)
+                pids.add(conn.raw.get_server_pid())
+                assert await LeadRepository(conn).get("acct_1", "lead_7") is not None
+        for term in ["john", "doe1", "zzz"] * (RUNS // 3):
+            async with database.transaction(write=False) as conn:
+                assert isinstance(conn, PostgresConnection)
+                pids.add(conn.raw.get_server_pid())
+                await LeadRepository(conn).find_page("acct_1", LeadQuery(search=term))
+        async with database.transaction(write=False) as conn:
+            assert isinstance(conn, PostgresConnection)
+            pids.add(conn.raw.get_server_pid())
+            # Each search ran in a transaction of its own that ended with its block: the
+            # connection came back to the pool as it went, with the default plan mode.
+            assert not conn.raw.is_in_transaction()
+            assert await conn.raw.fetchval("SHOW plan_cache_mode") == "auto"
+            plans = await _plans(conn)
+        assert len(pids) == 1, "one connection, reused (never dropped for a dirty state)"
+    finally:
+        await database.close()
+
+    def of(fragment: str) -> list[tuple[int, int]]:
+        found = [counts for statement, counts in plans.items() if fragment in statement]
+        assert found, (fragment, list(plans))
+        return found
+
+    # The primary-key read: planned a few times, then its cached generic plan.
+    [(generic, _custom)] = of("leads.id = $2")
+    assert generic > 0
+    # The search's page and its count: every run planned for its own pattern.
+    searches: list[Any] = of("LIKE")
+    assert len(searches) == 2
+    for generic, custom in searches:
+        assert generic == 0
+        assert custom == RUNS
