@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from buena_server.leads.repository import LeadQuery, LeadRepository
-from buena_server.tables import leads
+from buena_server.leads.repository import (
+    LeadQuery,
+    LeadRepository,
+    _list_values,
+    _shape,
+    _total,
+)
 
 from backends import ON_POSTGRES
 from server_testing import Account, InProcessClient
@@ -21,8 +26,7 @@ async def test_a_filtered_count_reads_only_the_covering_index(
     await account.create_lead(first_name="John", email="john@example.com", company="Acme")
     async with client.app.state.database.transaction(write=False) as conn:
         repository = LeadRepository(conn)
-        conditions = repository._filtered(account.id, query)
-        count = select(func.count()).select_from(leads).where(*conditions)
+        count = _total(*_shape(query)).params(_list_values(account.id, query))
         compiled = count.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
         plan = (await conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
         _page, total = await repository.find_page(account.id, query)

@@ -20,12 +20,14 @@ def request_id_of(scope: Scope | dict[str, Any]) -> str:
     existing = state.get(_STATE_KEY)
     if isinstance(existing, str):
         return existing
-    incoming = ""
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             incoming = value.decode("latin-1")
+            if _ACCEPTABLE.match(incoming):
+                state[_STATE_KEY] = incoming
+                return incoming
             break
     # Not a secret, only unique: 128 bits from the fast generator, without a system call.
-    request_id = incoming if _ACCEPTABLE.match(incoming) else f"req_{random.getrandbits(128):032x}"
+    request_id = f"req_{random.getrandbits(128):032x}"
     state[_STATE_KEY] = request_id
     return request_id

@@ -53,7 +53,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
+            if self.impl_instance.result_processor(dialect, coltype) is not None:
+                return super().result_processor(dialect, coltype)
+
+            # The driver's own aware datetimes (asyncpg's are UTC already): returned as they
+            # are rather than converted again, 50 times per page of leads.
+            def process_aware(value: datetime | None) -> datetime | None:
+                if value is None or value.tzinfo is UTC:
+                    return value
+                return self.process_result_value(value, dialect)
+
+            return process_aware
 
         # SQLAlchemy's SQLite format ("2026-11-28 23:05:44.372682", naive UTC) read by the C
         # ISO parser instead of SQLAlchemy's regular expression: ~3 µs less per value.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import SmallInteger
 
 from buena_server.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
@@ -113,9 +115,84 @@ def _contains(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _options(query: LeadQuery) -> dict[str, bool]:
+# -- lists: one statement per shape ------------------------------------------------------
+# A list's statements depend on which filters it has and how it sorts (a few dozen shapes),
+# never on the values, which travel as named parameters: each shape is built once, and a
+# request only binds its values (building the statement and its cache key cost more than
+# the query on a page of 50).
+
+
+@cache
+def _conditions(status: bool, company: bool, search: bool) -> tuple[ColumnElement[bool], ...]:
+    conditions: list[ColumnElement[bool]] = [leads.c.account_id == bindparam("account_id")]
+    if status:
+        conditions.append(leads.c.status == bindparam("status"))
+    if company:
+        conditions.append(leads.c.company_lower.like(bindparam("company_pattern"), "\\"))
+    if search:
+        # "first last" contains the first name and the last name, so one column serves all
+        # three; the email has its own.
+        pattern: BindParameter[str] = bindparam("search_pattern")
+        conditions.append(
+            or_(
+                leads.c.full_name_lower.like(pattern, "\\"), leads.c.email_lower.like(pattern, "\\")
+            )
+        )
+    return tuple(conditions)
+
+
+def _list_options(pattern: bool) -> dict[str, bool]:
     """A page or count may read many rows; with a pattern, its plan depends on the pattern."""
-    return {HEAVY_OPTION: True, PLAN_PER_VALUE_OPTION: bool(query.search or query.company)}
+    return {HEAVY_OPTION: True, PLAN_PER_VALUE_OPTION: pattern}
+
+
+@cache
+def _page(status: bool, company: bool, search: bool, sort: str, ascending: bool) -> Select[Any]:
+    # Names sort case-insensitively, through their lower-cased copies.
+    column: ColumnElement[Any] = leads.c[_SORT_COLUMNS.get(sort, sort)]
+    # The id breaks ties so that consecutive pages never overlap or skip a lead.
+    ordering = (column.asc(), leads.c.id.asc()) if ascending else (column.desc(), leads.c.id.desc())
+    return (
+        select(*_LEAD_COLUMNS)
+        .where(*_conditions(status, company, search))
+        .order_by(*ordering)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .execution_options(**_list_options(company or search))
+    )
+
+
+@cache
+def _total(status: bool, company: bool, search: bool) -> Select[Any]:
+    if company or search:
+        return (
+            select(func.count())
+            .select_from(leads)
+            .where(*_conditions(status, company, search))
+            .execution_options(**_list_options(True))
+        )
+    # Unfiltered or status-only: the maintained counters are exact.
+    return select(func.coalesce(func.sum(lead_counts.c.count), 0)).where(
+        lead_counts.c.account_id == bindparam("account_id"),
+        *([lead_counts.c.status == bindparam("status")] if status else []),
+    )
+
+
+def _shape(query: LeadQuery) -> tuple[bool, bool, bool]:
+    """Which filters a list has: (status, company, search)."""
+    return bool(query.status), bool(query.company), bool(query.search)
+
+
+def _list_values(account_id: str, query: LeadQuery) -> dict[str, Any]:
+    """The values of a list's conditions (its page adds ``limit`` and ``offset``)."""
+    values: dict[str, Any] = {"account_id": account_id}
+    if query.status:
+        values["status"] = query.status
+    if query.company:
+        values["company_pattern"] = _contains(query.company)
+    if query.search:
+        values["search_pattern"] = _contains(query.search)
+    return values
 
 
 def _lead(row: Sequence[Any]) -> Lead:
@@ -142,54 +219,15 @@ class LeadRepository:
         found: str | None = result.scalar_one_or_none()
         return found
 
-    def _filtered(self, account_id: str, query: LeadQuery) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [leads.c.account_id == account_id]
-        if query.status:
-            conditions.append(leads.c.status == query.status)
-        if query.company:
-            conditions.append(leads.c.company_lower.like(_contains(query.company), "\\"))
-        if query.search:
-            # "first last" contains the first name and the last name, so one column serves
-            # all three; the email has its own.
-            pattern = _contains(query.search)
-            conditions.append(
-                or_(
-                    leads.c.full_name_lower.like(pattern, "\\"),
-                    leads.c.email_lower.like(pattern, "\\"),
-                )
-            )
-        return conditions
-
     async def find_page(self, account_id: str, query: LeadQuery) -> tuple[Sequence[Lead], int]:
-        conditions = self._filtered(account_id, query)
-        page: Select[Any] = (
-            select(*_LEAD_COLUMNS)
-            .where(*conditions)
-            .order_by(*self._ordering(query))
-            .limit(query.limit)
-            .offset(query.offset)
-            .execution_options(**_options(query))
-        )
-        rows = (await self.conn.execute(page)).all()
-        return [_lead(row) for row in rows], await self._total(account_id, query, conditions)
-
-    async def _total(
-        self, account_id: str, query: LeadQuery, conditions: list[ColumnElement[bool]]
-    ) -> int:
-        if query.search or query.company:
-            count = (
-                select(func.count())
-                .select_from(leads)
-                .where(*conditions)
-                .execution_options(**_options(query))
-            )
-        else:
-            # Unfiltered or status-only: the maintained counters are exact.
-            count = select(func.coalesce(func.sum(lead_counts.c.count), 0)).where(
-                lead_counts.c.account_id == account_id,
-                *([lead_counts.c.status == query.status] if query.status else []),
-            )
-        return int((await self.conn.execute(count)).scalar_one())
+        shape = _shape(query)
+        values = _list_values(account_id, query)
+        page = _page(*shape, query.sort, query.order == "asc")
+        rows = (
+            await self.conn.execute(page, {**values, "limit": query.limit, "offset": query.offset})
+        ).all()
+        total = (await self.conn.execute(_total(*shape), values)).scalar_one()
+        return [_lead(row) for row in rows], int(total)
 
     async def create_counters(self, account_id: str) -> None:
         """Zero counters for a new account, one per status."""
@@ -213,16 +251,6 @@ class LeadRepository:
                         "delta": delta,
                     },
                 )
-
-    @staticmethod
-    def _ordering(query: LeadQuery) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-        # Names sort case-insensitively, through their lower-cased copies.
-        name = _SORT_COLUMNS.get(query.sort, query.sort)
-        column: ColumnElement[Any] = leads.c[name]
-        # The id breaks ties so that consecutive pages never overlap or skip a lead.
-        if query.order == "asc":
-            return column.asc(), leads.c.id.asc()
-        return column.desc(), leads.c.id.desc()
 
     async def insert(self, account_id: str, lead: Lead) -> None:
         values = {**_values(lead), "id": lead.id, "account_id": account_id}
