@@ -487,7 +487,17 @@ def run(profile: Profile) -> Report:
         )
     )
     t.append(
-        ratio_target("1b. GET /leads/{id} p99 vs p50", get.p99_ms, get.p50_ms, at_most=3, unit="ms")
+        ratio_target(
+            "1b. GET /leads/{id} p99 vs p50",
+            get.p99_ms,
+            get.p50_ms,
+            at_most=3,
+            unit="ms",
+            # The tail is where a busy machine shows first: the ceiling's own tail says how
+            # much of it the machine put there.
+            note="the ceiling's own p99 vs p50 in this run: "
+            f"{ceiling_pg.p99_ms / ceiling_pg.p50_ms:.2f}",
+        )
     )
     t.append(
         ratio_target(
