@@ -3,6 +3,8 @@ is unchanged, so a revocation through any process refuses the key everywhere at 
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
@@ -125,3 +127,23 @@ async def test_revocation_without_redis_changes_nothing(
         assert "Redis" in body["message"]
         # The key still works: the revocation did not commit.
         assert (await cut_off.get(f"{API}/leads", headers={"x-api-key": key})).status_code == 200
+
+
+@sqlite_only
+async def test_on_sqlite_the_change_counter_is_read_once_per_pass_of_the_loop(
+    client: InProcessClient, account: Account
+) -> None:
+    """Requests run in one pass of the event loop share one data_version read (they all
+    arrived before it); the next pass reads again, so a commit made meanwhile shows."""
+    database = client.app.state.database
+    before = database.change_marker()
+    assert before is not None
+    other = sqlite3.connect(database.path)
+    try:
+        with other:
+            other.execute("UPDATE accounts SET name = name || '!'")
+        assert database.change_marker() == before  # same pass: the shared read
+        await asyncio.sleep(0)  # the loop turns
+        assert database.change_marker() != before
+    finally:
+        other.close()
