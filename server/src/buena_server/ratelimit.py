@@ -72,20 +72,25 @@ class Decision(NamedTuple):
     # The key's version in Redis, read in the same round trip (None: not read).
     key_version: str | None = None
 
+    def _header_values(self) -> tuple[int, int, int]:
+        return self.limit, self.remaining, math.ceil(self.reset_at)
+
     def headers(self) -> dict[str, str]:
         return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
+            name: str(value)
+            for name, value in zip(_HEADER_NAMES, self._header_values(), strict=True)
         }
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """The same headers as ASGI sends them (lower-case names, bytes)."""
         return [
-            (b"x-ratelimit-limit", b"%d" % self.limit),
-            (b"x-ratelimit-remaining", b"%d" % self.remaining),
-            (b"x-ratelimit-reset", b"%d" % math.ceil(self.reset_at)),
+            (name, b"%d" % value)
+            for name, value in zip(_RAW_HEADER_NAMES, self._header_values(), strict=True)
         ]
+
+
+_HEADER_NAMES = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+_RAW_HEADER_NAMES = tuple(name.lower().encode() for name in _HEADER_NAMES)
 
 
 def _fixed_window_decision(

@@ -213,9 +213,8 @@ class ScriptClient:
             self._protocol = None
 
     async def _connection(self) -> _Protocol:
-        protocol = self._protocol
-        if protocol is not None and protocol.lost is None:
-            return protocol
+        """A live connection, opened by whichever waiting call gets the lock first (``send``
+        comes here only when it has none)."""
         async with self._connecting:
             if self._protocol is not None and self._protocol.lost is None:
                 return self._protocol

@@ -61,7 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             def process_aware(value: datetime | None) -> datetime | None:
                 if value is None or value.tzinfo is UTC:
                     return value
-                return self.process_result_value(value, dialect)
+                return _as_utc(value)
 
             return process_aware
 
@@ -72,16 +72,17 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return None
             if isinstance(value, str):
                 value = datetime.fromisoformat(value)
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            return _as_utc(value)
 
         return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return None if value is None else _as_utc(value)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A stored datetime as an aware UTC one (naive ones are stored in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 accounts = Table(

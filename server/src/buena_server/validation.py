@@ -133,8 +133,9 @@ def is_plain_email(value: str) -> bool:
     """Whether ``value`` is a plain address that email_validator would admit as it is."""
     if _PLAIN_EMAIL.match(value) is None:
         return False
-    domain = value[value.index("@") :].lower()  # with the "@", so that suffixes match whole
-    return "--" not in domain and not domain.replace("@", ".", 1).endswith(_SPECIAL_USE_SUFFIXES)
+    # With a leading dot, so that the suffixes match whole labels only.
+    domain = "." + value[value.index("@") + 1 :].lower()
+    return "--" not in domain and not domain.endswith(_SPECIAL_USE_SUFFIXES)
 
 
 def check_with_email_validator(value: str) -> None:

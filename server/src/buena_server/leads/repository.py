@@ -48,8 +48,7 @@ class LeadQuery:
     offset: int = 0
 
 
-_FIELDS = Lead.__struct_fields__
-_LEAD_COLUMNS = tuple(leads.c[name] for name in _FIELDS)
+_LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
 _SORT_COLUMNS = {"first_name": "first_name_lower", "last_name": "last_name_lower"}
 
 # The statements every create and read runs, built once with named parameters: building a
@@ -65,6 +64,9 @@ _INSERT: ReturningInsert[Any] = (
     .on_conflict_do_nothing(index_elements=[leads.c.account_id, leads.c.email_lower])
     .returning(literal_column("1"))
 )
+# A counter row (account, status, slot) takes what a new row would have set, added to it.
+_COUNTER_KEY = [lead_counts.c.account_id, lead_counts.c.status, lead_counts.c.slot]
+_ADD_TO_COUNT = {"count": lead_counts.c.count + literal_column("excluded.count")}
 # Adds ``delta`` to one slot of the counter, creating the slot's row on first use.
 _COUNT = {
     name: dialect.insert(lead_counts)
@@ -74,10 +76,7 @@ _COUNT = {
         slot=bindparam("counted_slot"),
         count=bindparam("delta"),
     )
-    .on_conflict_do_update(
-        index_elements=[lead_counts.c.account_id, lead_counts.c.status, lead_counts.c.slot],
-        set_={"count": lead_counts.c.count + literal_column("excluded.count")},
-    )
+    .on_conflict_do_update(index_elements=_COUNTER_KEY, set_=_ADD_TO_COUNT)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 # PostgreSQL: the insert and its counter in one statement (one round trip instead of two);
@@ -100,10 +99,7 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
             literal_column("1", BigInteger()),
         ),
     )
-    .on_conflict_do_update(
-        index_elements=[lead_counts.c.account_id, lead_counts.c.status, lead_counts.c.slot],
-        set_={"count": lead_counts.c.count + literal_column("excluded.count")},
-    )
+    .on_conflict_do_update(index_elements=_COUNTER_KEY, set_=_ADD_TO_COUNT)
     .returning(literal_column("1"))
     .add_cte(_INSERTED)
 )
