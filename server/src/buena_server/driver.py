@@ -291,6 +291,18 @@ class Connection(ABC):
         self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
     ) -> Result: ...
 
+    # Whether ``execute_together`` is on offer: in a single-write block on PostgreSQL.
+    runs_together = False
+
+    async def execute_together(
+        self, statement: ClauseElement, parameters: Mapping[str, Any]
+    ) -> Result:
+        """Run ``statement`` once for this block and every other block that asks for the same
+        statement in the same pass of the event loop (see :class:`StatementGroups`): each name
+        is bound to the array of the blocks' values, in the order they asked, and every block
+        gets the whole result. It is the block's one write."""
+        raise NotImplementedError("statements run together only in a PostgreSQL single write")
+
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
         """A SAVEPOINT: rolled back alone when the block raises (the transaction goes on)."""
@@ -332,37 +344,72 @@ def _pg_unavailable(exc: asyncpg.PostgresError) -> bool:
 
 
 class PostgresConnection(Connection):
+    """A driver connection; in a single-write block, taken from the pool only when the block
+    first runs a statement of its own (a block whose write runs together with others', see
+    ``execute_together``, holds none while it waits)."""
+
     def __init__(
-        self, compiler: StatementCompiler, raw: asyncpg.Connection, *, single_write: bool = False
+        self,
+        compiler: StatementCompiler,
+        raw: asyncpg.Connection | None,
+        *,
+        single_write: bool = False,
+        database: PostgresDatabase | None = None,
     ) -> None:
         super().__init__(compiler)
-        self.raw = raw
+        self._raw = raw
         self.single_write = single_write
+        self._database = database
+        self.runs_together = single_write and database is not None
         self._wrote = False
         self._planning_per_value = False
+
+    @property
+    def raw(self) -> asyncpg.Connection:
+        """The driver connection; a single-write block has one once it has run a statement."""
+        if self._raw is None:
+            raise RuntimeError("this block has not taken a connection yet")
+        return self._raw
+
+    async def _open(self) -> asyncpg.Connection:
+        assert self._database is not None, "a block without a connection has its database"
+        self._raw = await self._database._acquire()
+        return self._raw
+
+    def _claim_the_write(self) -> None:
+        if self._wrote:
+            raise RuntimeError(
+                "a second write in a single-write block: it would not be atomic with the "
+                "first; use a transaction"
+            )
+        self._wrote = True
+
+    async def execute_together(
+        self, statement: ClauseElement, parameters: Mapping[str, Any]
+    ) -> Result:
+        if self._database is None or not self.single_write:
+            return await super().execute_together(statement, parameters)
+        self._claim_the_write()
+        return await self._database.together.execute(statement, parameters)
 
     async def _run(
         self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
     ) -> Result:
+        raw = self._raw if self._raw is not None else await self._open()
         if plan_per_value and not self._planning_per_value:
             await self._plan_per_value()
         if prepared.writes and self.single_write:
-            if self._wrote:
-                raise RuntimeError(
-                    "a second write in a single-write block: it would not be atomic with the "
-                    "first; use a transaction"
-                )
-            self._wrote = True
+            self._claim_the_write()
         try:
             if prepared.returns_rows:
-                records = await self.raw.fetch(prepared.sql, *values)
+                records = await raw.fetch(prepared.sql, *values)
                 keys = prepared.keys or (tuple(records[0].keys()) if records else ())
                 if prepared.keys:
                     rows = [prepared.convert(record) for record in records]
                 else:
                     rows = [tuple(record) for record in records]
                 return Result(keys, rows, len(rows))
-            status = await self.raw.execute(prepared.sql, *values)
+            status = await raw.execute(prepared.sql, *values)
         except _PG_ERRORS as exc:
             raise _translated(exc, prepared, values) from exc
         count = status.rsplit(" ", 1)[-1]
@@ -538,6 +585,99 @@ def _expire(waiter: asyncio.Future[Any], timeout: float) -> None:
         waiter.set_exception(TimeoutError(f"no database connection free within {timeout}s"))
 
 
+class StatementGroups:
+    """Statements that concurrent blocks run as one (``Connection.execute_together``).
+
+    Each block's values wait until the end of the current pass of the event loop, then the
+    blocks that asked for the same statement run it once, with each name bound to the array
+    of their values (up to ``max_rows`` blocks a statement). At most ``max_running`` groups
+    run at a time (one, by default: measured best, see docs/design.md): while one runs,
+    newcomers gather into the next, so the busier the server, the larger the groups and the
+    fewer the statements PostgreSQL plans, runs and commits. A lone request waits for nothing
+    but the end of its pass.
+
+    A group's statement succeeds or fails as a whole. When it fails, each of its blocks runs
+    the statement again on its own, so that each gets its own outcome: one block's bad value
+    (or a deadlock, or a lost connection) is never another block's error.
+    """
+
+    def __init__(
+        self,
+        execute: Callable[[ClauseElement, Mapping[str, Any]], Awaitable[Result]],
+        *,
+        max_rows: int = 64,
+        max_running: int = 1,
+    ) -> None:
+        self._execute = execute
+        self.max_rows = max_rows
+        self.max_running = max_running
+        # By statement identity: (the statement, its waiting blocks' values and futures).
+        self._waiting: dict[int, tuple[ClauseElement, list[_Ask]]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+        self._scheduled = False
+
+    async def execute(self, statement: ClauseElement, parameters: Mapping[str, Any]) -> Result:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
+        waiting = self._waiting.get(id(statement))
+        if waiting is None or waiting[0] is not statement:
+            waiting = self._waiting[id(statement)] = (statement, [])
+        waiting[1].append((parameters, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._start)
+        return await future
+
+    def _start(self) -> None:
+        self._scheduled = False
+        while self._waiting and len(self._running) < self.max_running:
+            key = next(iter(self._waiting))
+            statement, asks = self._waiting[key]
+            if len(asks) > self.max_rows:
+                self._waiting[key] = (statement, asks[self.max_rows :])
+                asks = asks[: self.max_rows]
+            else:
+                del self._waiting[key]
+            asks = [ask for ask in asks if not ask[1].done()]  # cancelled while waiting
+            if asks:
+                task = asyncio.get_running_loop().create_task(self._run(statement, asks))
+                self._running.add(task)
+                task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._start()
+
+    async def _run(self, statement: ClauseElement, asks: list[_Ask]) -> None:
+        names = asks[0][0].keys()
+        try:
+            result = await self._execute(
+                statement, {name: [values[name] for values, _ in asks] for name in names}
+            )
+        except Exception as exc:
+            if len(asks) > 1:
+                # Each block alone: it gets its own outcome (see the class docstring).
+                await asyncio.gather(*(self._run(statement, [ask]) for ask in asks))
+            elif not asks[0][1].done():
+                asks[0][1].set_exception(exc)
+            return
+        for _, future in asks:
+            if not future.done():
+                future.set_result(result)
+
+    async def drain(self) -> None:
+        """Wait until every group asked for so far has run."""
+        while self._running or self._waiting:
+            if self._running:
+                await asyncio.wait(set(self._running))
+            else:
+                await asyncio.sleep(0)
+
+
+# A block's values and the future its result arrives on.
+_Ask = tuple[Mapping[str, Any], "asyncio.Future[Result]"]
+
+
 class PostgresDatabase(Database):
     def __init__(
         self,
@@ -553,6 +693,7 @@ class PostgresDatabase(Database):
         self.timeout = timeout
         self.server_settings = settings
         self.pool = ConnectionPool(self._connect, pool_size * 2, timeout)
+        self.together = StatementGroups(self._execute_group)
 
     async def _connect(self) -> asyncpg.Connection:
         conn = await asyncpg.connect(
@@ -569,7 +710,14 @@ class PostgresDatabase(Database):
         reports the database down) while PostgreSQL is unreachable."""
 
     async def close(self) -> None:
+        await self.together.drain()
         await self.pool.close()
+
+    async def _execute_group(
+        self, statement: ClauseElement, parameters: Mapping[str, Any]
+    ) -> Result:
+        async with self.transaction(write=True, single_write=True) as conn:
+            return await conn.execute(statement, parameters)
 
     def transaction(
         self, *, write: bool, single_write: bool = False
@@ -605,31 +753,36 @@ class PostgresDatabase(Database):
 
 class _PostgresStatements:
     """Reads, and single-write blocks: statements on their own, without BEGIN/COMMIT (see
-    Database.transaction). A class rather than a generator context manager: it is entered on
-    every request."""
+    Database.transaction). A read takes its connection up front; a single write when it
+    first runs a statement (PostgresConnection). A class rather than a generator context
+    manager: it is entered on every request."""
 
-    __slots__ = ("conn", "database", "raw", "single_write")
+    __slots__ = ("conn", "database", "single_write")
 
     def __init__(self, database: PostgresDatabase, *, single_write: bool) -> None:
         self.database = database
         self.single_write = single_write
 
     async def __aenter__(self) -> Connection:
-        self.raw = await self.database._acquire()
-        self.conn = PostgresConnection(
-            self.database.compiler, self.raw, single_write=self.single_write
-        )
+        if self.single_write:
+            self.conn = PostgresConnection(
+                self.database.compiler, None, single_write=True, database=self.database
+            )
+        else:
+            self.conn = PostgresConnection(self.database.compiler, await self.database._acquire())
         return self.conn
 
     async def __aexit__(self, kind: object, error: object, traceback: object) -> None:
-        try:
-            if self.raw.is_in_transaction():  # opened by PostgresConnection._plan_per_value
-                if kind is None:
-                    await _driver_call(lambda: self.raw.execute("COMMIT"))
-                elif not self.raw.is_closed():
-                    await _driver_call(lambda: self.raw.execute("ROLLBACK"))
-        finally:
-            self.database.pool.release(self.raw)
+        raw = self.conn._raw
+        if raw is not None:
+            try:
+                if raw.is_in_transaction():  # opened by PostgresConnection._plan_per_value
+                    if kind is None:
+                        await _driver_call(lambda: raw.execute("COMMIT"))
+                    elif not raw.is_closed():
+                        await _driver_call(lambda: raw.execute("ROLLBACK"))
+            finally:
+                self.database.pool.release(raw)
         if kind is None:
             await self.conn._committed()
 

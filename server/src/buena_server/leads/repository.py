@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnElement,
     Select,
@@ -18,17 +19,19 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlalchemy.types import SmallInteger
 
+from buena_server.db import encode_json_text
 from buena_server.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
-from buena_server.tables import COUNTER_SLOTS, lead_counts, leads
+from buena_server.tables import COUNTER_SLOTS, UTCDateTime, lead_counts, leads
 
 
 class DuplicateEmail(Exception):
@@ -103,6 +106,47 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
     .returning(literal_column("1"))
     .add_cte(_INSERTED)
 )
+
+
+# PostgreSQL, in a single-write block: the creates that arrive together inserted and counted
+# by one statement (driver StatementGroups), each column's values given as one array. Rows
+# go in ordered by (account, email), and counters by (account, status), so that two groups
+# never wait for each other's rows in opposite orders; the leads are all inserted before
+# any counter is touched (the GROUP BY reads every inserted row first). A second create of
+# an email in the same group, like one of an email already taken, inserts nothing and
+# returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
+# does (encode_json_text).
+def _insert_together() -> TextClause:
+    names = [column.name for column in leads.c]
+    arrays, selected = [], []
+    for column in leads.c:
+        kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
+        arrays.append(f"CAST(:{column.name} AS {kind}[])")
+        given = f"given.{column.name}"
+        selected.append(f"CAST({given} AS JSON)" if isinstance(column.type, JSON) else given)
+    # Built from the table's own column names; every value is a bound parameter.
+    return text(
+        f"""WITH inserted AS (
+    INSERT INTO leads ({", ".join(names)})
+    SELECT {", ".join(selected)}
+    FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
+    ORDER BY given.account_id, given.email_lower
+    ON CONFLICT (account_id, email_lower) DO NOTHING
+    RETURNING id, account_id, status
+), counted AS (
+    INSERT INTO lead_counts (account_id, status, slot, count)
+    SELECT account_id, status, CAST(floor(random() * {COUNTER_SLOTS}) AS SMALLINT), count(*)
+    FROM inserted
+    GROUP BY account_id, status
+    ORDER BY account_id, status
+    ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
+)
+SELECT id FROM inserted"""  # noqa: S608
+    )
+
+
+_INSERT_TOGETHER = _insert_together()
+_JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
 
 
 def _contains(term: str) -> str:
@@ -254,6 +298,9 @@ class LeadRepository:
             if await self._insert_counted(values):
                 return
             existing = await self.find_id_by_email(account_id, values["email_lower"])
+            if existing == lead.id:
+                # This very lead: a statement whose answer was lost, run again, found it.
+                return
             if existing is not None:
                 raise DuplicateEmail(existing)
             # The conflicting lead was deleted since: insert again.
@@ -261,6 +308,11 @@ class LeadRepository:
 
     async def _insert_counted(self, values: dict[str, Any]) -> bool:
         """Insert the lead and count it, unless its email is taken; whether it was."""
+        if self.conn.runs_together:
+            given = {**values, **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS}}
+            result = await self.conn.execute_together(_INSERT_TOGETHER, given)
+            lead_id = values["id"]
+            return any(row[0] == lead_id for row in result.all())
         if self.conn.dialect.name == "postgresql":
             parameters = {f"new_{name}": value for name, value in values.items()}
             parameters["counted_slot"] = random.randrange(COUNTER_SLOTS)

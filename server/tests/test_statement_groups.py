@@ -1,0 +1,221 @@
+"""Creates that arrive together on PostgreSQL: one statement for many requests
+(driver.StatementGroups, LeadRepository._insert_counted), with each request's own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from buena_server.clock import utcnow
+from buena_server.db import open_database
+from buena_server.driver import Database, PostgresDatabase
+from buena_server.leads.repository import DuplicateEmail, LeadRepository
+from buena_server.leads.schemas import Lead
+
+from backends import ON_POSTGRES
+from server_testing import API, Account, InProcessClient, assert_error
+
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="statements run together on PostgreSQL")
+
+# Each block's value, and how many rows the statement that served it saw.
+_SEEN = text("SELECT v, count(*) OVER () FROM unnest(CAST(:v AS INT[])) AS given(v)")
+_DIVIDE = text("SELECT 10 / v FROM unnest(CAST(:v AS INT[])) AS given(v)")
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[PostgresDatabase]:
+    opened = open_database(database_url, pool_size=1)  # at most 2 connections
+    assert isinstance(opened, PostgresDatabase)
+    yield opened
+    await opened.close()
+
+
+async def _together(database: Database, statement: Any, value: int) -> list[tuple[Any, ...]]:
+    async with database.transaction(write=True, single_write=True) as conn:
+        assert conn.runs_together
+        return (await conn.execute_together(statement, {"v": value})).all()
+
+
+@postgres_only
+class TestStatementGroups:
+    async def test_blocks_of_one_pass_share_one_statement(self, database: Database) -> None:
+        results = await asyncio.gather(*(_together(database, _SEEN, v) for v in range(10)))
+        for v, rows in enumerate(results):
+            assert (v, 10) in rows  # its own value, in a statement that had all ten
+            assert sorted(rows) == [(n, 10) for n in range(10)]
+
+    async def test_groups_hold_at_most_max_rows(self, database: PostgresDatabase) -> None:
+        database.together.max_rows = 4
+        results = await asyncio.gather(*(_together(database, _SEEN, v) for v in range(10)))
+        assert sorted(len(rows) for rows in results) == [2] * 2 + [4] * 8
+        assert all(v in {row[0] for row in rows} for v, rows in enumerate(results))
+
+    async def test_waiting_blocks_hold_no_connection(self, database: PostgresDatabase) -> None:
+        # 50 blocks, a pool of 2: had each held a connection while it waited, the group
+        # could never have had one (a timeout, not an answer).
+        results = await asyncio.gather(*(_together(database, _SEEN, v) for v in range(50)))
+        assert all(any(row[0] == v for row in rows) for v, rows in enumerate(results))
+        assert database.pool.size <= 2
+        async with database.transaction(write=True, single_write=True):
+            pass
+        assert database.pool.size <= 2
+
+    async def test_a_single_write_takes_a_connection_only_to_run_a_statement(
+        self, database: PostgresDatabase
+    ) -> None:
+        async with database.transaction(write=True, single_write=True):
+            pass
+        assert database.pool.size == 0
+        async with database.transaction(write=True, single_write=True) as conn:
+            await conn.execute(text("SELECT 1"))
+        assert database.pool.size == 1
+
+    async def test_a_failing_group_gives_each_block_its_own_outcome(
+        self, database: Database
+    ) -> None:
+        outcomes = await asyncio.gather(
+            *(_together(database, _DIVIDE, v) for v in (1, 2, 0, 5)), return_exceptions=True
+        )
+        assert outcomes[0] == [(10,)]
+        assert outcomes[1] == [(5,)]
+        assert isinstance(outcomes[2], DBAPIError)
+        assert "division by zero" in str(outcomes[2])
+        assert outcomes[3] == [(2,)]
+
+    async def test_a_block_cancelled_while_waiting_is_left_out(self, database: Database) -> None:
+        tasks = [asyncio.create_task(_together(database, _SEEN, v)) for v in range(4)]
+        await asyncio.sleep(0)  # every block has asked; the group starts on the next pass
+        tasks[1].cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert isinstance(results[1], asyncio.CancelledError)
+        for v in (0, 2, 3):
+            assert sorted(results[v]) == [(0, 3), (2, 3), (3, 3)]  # type: ignore[arg-type]
+
+    async def test_it_is_the_blocks_one_write(self, database: Database) -> None:
+        async with database.transaction(write=True, single_write=True) as conn:
+            await conn.execute_together(_SEEN, {"v": 1})
+            with pytest.raises(RuntimeError, match="second write"):
+                await conn.execute_together(_SEEN, {"v": 2})
+
+    async def test_not_in_a_transaction(self, database: Database) -> None:
+        async with database.transaction(write=True) as conn:
+            assert not conn.runs_together
+            with pytest.raises(NotImplementedError):
+                await conn.execute_together(_SEEN, {"v": 1})
+
+    async def test_closing_waits_for_groups_asked_for(self, database_url: str) -> None:
+        database = open_database(database_url)
+        assert isinstance(database, PostgresDatabase)
+        task = asyncio.create_task(_together(database, _SEEN, 7))
+        await asyncio.sleep(0)
+        await database.close()
+        assert await task == [(7, 1)]
+
+
+async def test_sqlite_blocks_do_not_run_together(database_url: str) -> None:
+    if ON_POSTGRES:
+        pytest.skip("the SQLite side")
+    database = open_database(database_url)
+    try:
+        async with database.transaction(write=True, single_write=True) as conn:
+            assert not conn.runs_together
+    finally:
+        await database.close()
+
+
+# -- creates ------------------------------------------------------------------------------
+
+
+async def _create(client: InProcessClient, account: Account, email: str) -> Any:
+    body = {"first_name": "Ann", "last_name": "Lee", "email": email}
+    return await client.post(f"{API}/leads", json=body, headers=account.headers())
+
+
+async def _total(client: InProcessClient, account: Account) -> int:
+    response = await client.get(f"{API}/leads?limit=1", headers=account.headers())
+    total: int = response.json()["total"]
+    return total
+
+
+async def test_creates_that_arrive_together_are_each_created_and_counted(
+    client: InProcessClient, account: Account, other_account: Account
+) -> None:
+    responses = await asyncio.gather(
+        *(
+            _create(client, owner, f"lead{n}@example.com")
+            for n in range(30)
+            for owner in (account, other_account)
+        )
+    )
+    assert [r.status_code for r in responses] == [201] * 60
+    ids = {r.json()["id"] for r in responses}
+    assert len(ids) == 60
+    for owner in (account, other_account):
+        assert await _total(client, owner) == 30
+        listed = await client.get(f"{API}/leads?limit=100", headers=owner.headers())
+        assert len(listed.json()["data"]) == 30
+    # Each answer is the stored lead.
+    for response in responses[:6]:
+        lead = response.json()
+        owner = account if responses.index(response) % 2 == 0 else other_account
+        again = await client.get(f"{API}/leads/{lead['id']}", headers=owner.headers())
+        assert again.json() == lead
+
+
+async def test_one_email_created_together_gives_one_lead(
+    client: InProcessClient, account: Account
+) -> None:
+    emails = [f"{'SAME' if n % 2 else 'same'}@example.com" for n in range(12)]
+    responses = await asyncio.gather(*(_create(client, account, email) for email in emails))
+    created = [r for r in responses if r.status_code == 201]
+    assert len(created) == 1
+    lead_id = created[0].json()["id"]
+    for response in responses:
+        if response.status_code != 201:
+            body = assert_error(response, 409, "LEAD_EMAIL_EXISTS")
+            assert body["details"]["existing_id"] == lead_id
+    assert await _total(client, account) == 1
+
+
+def _lead(lead_id: str, email: str) -> Lead:
+    now = utcnow()
+    return Lead(
+        id=lead_id,
+        first_name="Ann",
+        last_name="Lee",
+        email=email,
+        company=None,
+        phone=None,
+        linkedin_url=None,
+        job_title=None,
+        location=None,
+        notes=None,
+        tags=[],
+        custom_fields={},
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def test_a_create_run_again_finds_its_own_lead(
+    client: InProcessClient, account: Account
+) -> None:
+    """A create whose answer was lost (a dropped connection after the commit) and that runs
+    again finds its own lead by its email: created, not a conflict with itself."""
+    database: Database = client.app.state.database
+    lead = _lead("lead_again0000000000000001", "again@example.com")
+    for _ in range(2):
+        async with database.transaction(write=True, single_write=True) as conn:
+            await LeadRepository(conn).insert(account.id, lead)
+    other = _lead("lead_again0000000000000002", "Again@example.com")
+    with pytest.raises(DuplicateEmail) as raised:
+        async with database.transaction(write=True, single_write=True) as conn:
+            await LeadRepository(conn).insert(account.id, other)
+    assert raised.value.existing_id == lead.id
+    assert await _total(client, account) == 1
