@@ -1,8 +1,9 @@
 """Each operation sends the right request and returns the right type, sync and async."""
 
+import dataclasses
 import inspect
 from typing import Any, Callable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
@@ -125,6 +126,15 @@ async def test_get_lead_quotes_the_id(
     assert fake_api.last.url == f"{HOST}/leads/lead_1%2F..%2Fkeys%3Fx%3D1"
 
 
+@pytest.mark.parametrize("lead_id", ["lead_1", "a~b-c.d_E9", "lead_\u00e4", "1 2", "lead_1\n"])
+async def test_an_id_is_sent_as_quote_would_send_it(
+    fake_api: Any, invoke: Any, lead_json: Callable[..., Any], lead_id: str
+) -> None:
+    fake_api.transport.reply(200, lead_json())
+    await invoke(fake_api.api, "get_lead", lead_id)
+    assert fake_api.last.url == f"{HOST}/leads/{quote(lead_id, safe='')}"
+
+
 async def test_an_empty_id_is_refused_before_sending(fake_api: Any, invoke: Any) -> None:
     for operation in ("get_lead", "delete_lead", "revoke_api_key"):
         with pytest.raises(ValueError, match="non-empty"):
@@ -243,6 +253,8 @@ async def test_with_http_info_exposes_status_headers_and_raw_data(
     assert response.headers["x-ratelimit-remaining"] == "59"
     assert isinstance(response.data, Lead)
     assert Lead.model_validate_json(response.raw_data) == response.data
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        response.data = None  # type: ignore[misc]
 
 
 OPERATIONS = [

@@ -24,6 +24,8 @@ class AsyncRESTClientObject:
         self._configuration = configuration
         self._session: Optional[aiohttp.ClientSession] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        # The last ClientTimeout built: immutable, so reused while the timeout is unchanged.
+        self._timeout = aiohttp.ClientTimeout(total=configuration.timeout)
 
     @property
     def session(self) -> Optional[aiohttp.ClientSession]:
@@ -33,13 +35,17 @@ class AsyncRESTClientObject:
     async def arequest(self, request: HttpRequest) -> HttpResponse:
         session = self._session_for_running_loop()
         configuration = self._configuration
+        timeout = self._timeout
+        if timeout.total != request.timeout:
+            timeout = self._timeout = aiohttp.ClientTimeout(total=request.timeout)
         try:
+            # aiohttp copies the headers into its own CIMultiDict and never changes ours.
             async with session.request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
-                timeout=aiohttp.ClientTimeout(total=request.timeout),
+                timeout=timeout,
                 proxy=configuration.proxy,
                 proxy_headers=configuration.proxy_headers,
                 allow_redirects=False,

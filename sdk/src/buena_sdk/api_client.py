@@ -6,6 +6,7 @@ not, how long to wait, which exception) comes from the same pure functions.
 """
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -213,8 +214,8 @@ class ApiClient:
         if isinstance(transport, RESTClientObject) and transport.uses_custom_pool_manager:
             # The user's pool manager retries with its own urllib3 Retry; retrying again
             # here would multiply the attempts and ignore the policy they chose.
-            return RetryPolicy(max_retries=0)
-        return RetryPolicy(max_retries=self.configuration.retries)
+            return _shared_policy(0)
+        return _shared_policy(self.configuration.retries)
 
     @staticmethod
     def _log_retry(request: HttpRequest, cause: str, delay: float, retries_taken: int) -> None:
@@ -232,11 +233,13 @@ class ApiClient:
     def build_request(self, options: RequestOptions) -> HttpRequest:
         """The request sent on every attempt of one call (same Idempotency-Key on each)."""
         configuration = self.configuration
+        method = options.method.upper()
         url = configuration.base_url + options.path
-        query = [(name, _query_value(value)) for name, value in options.query.items()]
-        query = [(name, value) for name, value in query if value is not None]
-        if query:
-            url += "?" + urlencode(query)
+        if options.query:
+            query = [(name, _query_value(value)) for name, value in options.query.items()]
+            query = [(name, value) for name, value in query if value is not None]
+            if query:
+                url += "?" + urlencode(query)
 
         headers = {
             "Accept": "application/json",
@@ -251,17 +254,17 @@ class ApiClient:
             key = configuration.auth_key()
             if key is not None:
                 headers["x-api-key"] = key
-        if options.method.upper() == "POST":
+        if method == "POST":
             # One key per call, reused by every retry, so a server that honours it can
             # recognise a repeated create.
             headers["Idempotency-Key"] = str(uuid.uuid4())
-        return HttpRequest(
-            method=options.method.upper(),
-            url=url,
-            headers=headers,
-            body=body,
-            timeout=configuration.timeout,
-        )
+        return HttpRequest(method, url, headers, body, configuration.timeout)
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_policy(max_retries: int) -> RetryPolicy:
+    # A policy is immutable, so every call with the same setting can share one.
+    return RetryPolicy(max_retries=max_retries)
 
 
 def serialize_body(model: BaseModel) -> bytes:
@@ -290,7 +293,8 @@ def parse_response(response: HttpResponse, response_type: type[T]) -> ApiRespons
 
 def deserialize(body: bytes, response_type: type[T]) -> T:
     if issubclass(response_type, BaseModel):
-        model: T = response_type.model_validate_json(body)
+        # What model_validate_json calls, minus its argument checks (none are passed).
+        model: T = response_type.__pydantic_validator__.validate_json(body)
         return model
     value = json.loads(body)
     if not isinstance(value, response_type):

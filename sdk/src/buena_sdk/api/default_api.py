@@ -6,6 +6,7 @@ returns an ``ApiResponse`` (status, headers, model, raw bytes), and ``op_async``
 ``op_with_http_info_async`` are their awaitable twins.
 """
 
+import re
 from typing import Any, Optional, TypeVar, Union
 from urllib.parse import quote
 
@@ -274,10 +275,16 @@ def _revoke_api_key(key_id: str) -> RequestOptions:
     return RequestOptions("DELETE", f"/keys/{_path_param('key_id', key_id)}")
 
 
+# The characters quote(..., safe="") leaves as they are; ids are usually made of these only.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
 def _path_param(name: str, value: str) -> str:
     # An empty id would turn GET /leads/{id} into GET /leads/ (the list): refuse it here.
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    if _UNRESERVED.fullmatch(value):
+        return value
     return quote(value, safe="")
 
 
