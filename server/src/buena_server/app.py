@@ -15,7 +15,11 @@ from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
 from buena_server.auth.cache import KeyCache, KeyVersions
-from buena_server.auth.middleware import EXCLUDE_OPT_KEY, ApiKeyAuthenticationMiddleware
+from buena_server.auth.middleware import (
+    EXCLUDE_OPT_KEY,
+    ApiKeyAuthenticationMiddleware,
+    AuthServices,
+)
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
 from buena_server.db import open_database, provide_connection
@@ -98,13 +102,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if rate_limiter is not None:
                 rate_limiter.shared_is_back()
 
+    key_cache = KeyCache()
     state = State(
         {
             "settings": settings,
             "database": database,
             "key_usage": key_usage,
             "rate_limiter": rate_limiter,
-            "key_cache": KeyCache(),
+            "key_cache": key_cache,
+            "auth": AuthServices(database, key_cache, rate_limiter, key_usage),
             "key_versions": (
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),

@@ -25,7 +25,12 @@ from typing import Any
 import msgspec
 from litestar.datastructures import State
 
-from buena_server.auth.middleware import AUTH_OUTCOME_STATE_KEY, authenticate, presented_key
+from buena_server.auth.middleware import (
+    AUTH_OUTCOME_STATE_KEY,
+    AuthServices,
+    authenticate,
+    presented_key,
+)
 from buena_server.auth.permissions import Permission
 from buena_server.auth.principal import Principal
 from buena_server.dependencies import validation_context
@@ -59,6 +64,9 @@ _REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 class HotPaths:
     def __init__(self, state: State, fallback: ASGIHandler, *, max_body_bytes: int) -> None:
         self.state = state
+        # Read from the state once: a State attribute costs a failed lookup and a call.
+        self.auth: AuthServices = state.auth
+        self.database: Database = state.database
         self.fallback = fallback
         self.max_body_bytes = max_body_bytes
 
@@ -80,8 +88,7 @@ class HotPaths:
         lead: Lead | None = None
         if principal is not None:
             try:
-                database: Database = self.state.database
-                async with database.transaction(write=False) as conn:
+                async with self.database.transaction(write=False) as conn:
                     lead = await LeadRepository(conn).get(principal.account_id, lead_id)
             except Exception as exc:  # Litestar answers it (503 for an outage)
                 logger.debug("hot path handing over GET %s: %r", lead_id, exc)
@@ -110,9 +117,8 @@ class HotPaths:
     async def _create(self, principal: Principal, body: bytes) -> Lead | None:
         try:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
-            database: Database = self.state.database
             # A create writes once: one statement on PostgreSQL (LeadRepository.insert).
-            async with database.transaction(write=True, single_write=True) as conn:
+            async with self.database.transaction(write=True, single_write=True) as conn:
                 service = LeadService(LeadRepository(conn), validation_context(self.state))
                 return await service.create(principal.account_id, request)
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
@@ -127,7 +133,7 @@ class HotPaths:
         headers = _headers(scope) if headers is None else headers
         state = scope.setdefault("state", {})
         try:
-            principal = await authenticate(self.state, scope, presented_key(headers.get))
+            principal = await authenticate(self.auth, scope, presented_key(headers.get))
         except ApiError as exc:
             state[AUTH_OUTCOME_STATE_KEY] = exc
             return None

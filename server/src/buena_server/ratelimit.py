@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from limits import RateLimitItem, WindowStats, parse_many
@@ -83,9 +83,11 @@ class Decision(NamedTuple):
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """The same headers as ASGI sends them (lower-case names, bytes)."""
+        limit, remaining, reset = _RAW_HEADER_NAMES
         return [
-            (name, b"%d" % value)
-            for name, value in zip(_RAW_HEADER_NAMES, self._header_values(), strict=True)
+            (limit, b"%d" % self.limit),
+            (remaining, b"%d" % self.remaining),
+            (reset, b"%d" % math.ceil(self.reset_at)),
         ]
 
 
@@ -127,14 +129,15 @@ class MemoryFixedWindows:
         if counters is None:
             counters = self._counters[key_id] = [[0, 0.0] for _ in self._windows]
 
-        def count() -> Iterator[tuple[int, int, float]]:
-            for (amount, length), counter in zip(self._windows, counters, strict=True):
-                if counter[1] <= now:
-                    counter[0], counter[1] = 0, now + length
-                counter[0] += 1
-                yield amount, int(counter[0]), counter[1]
-
-        return _fixed_window_decision(count(), now)
+        counted = []
+        for (amount, length), counter in zip(self._windows, counters, strict=True):
+            if counter[1] <= now:
+                counter[0], counter[1] = 0, now + length
+            counter[0] += 1
+            counted.append((amount, int(counter[0]), counter[1]))
+            if counter[0] > amount:
+                break  # refused here: longer windows are not counted
+        return _fixed_window_decision(counted, now)
 
     async def window_stats(self, key_id: str) -> list[tuple[RateLimitItem, WindowStats]]:
         now = time.time()
