@@ -11,10 +11,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
@@ -90,6 +91,24 @@ def wrk(
     return Load(rps, p50, p99)
 
 
+class Probe(NamedTuple):
+    """One load to measure: wrk's arguments."""
+
+    url: str
+    headers: Mapping[str, str] | None = None
+    connections: int = 32
+    script: str | None = None
+
+    def run(self, seconds: float) -> Load:
+        return wrk(
+            self.url,
+            seconds=seconds,
+            connections=self.connections,
+            headers=self.headers,
+            script=self.script,
+        )
+
+
 def measure(
     url: str,
     *,
@@ -100,16 +119,31 @@ def measure(
     script: str | None = None,
 ) -> Load:
     """Warm up, then ``runs`` runs; the median of each figure."""
-    wrk(url, seconds=max(1.0, seconds / 3), connections=connections, headers=headers, script=script)
-    loads = [
-        wrk(url, seconds=seconds, connections=connections, headers=headers, script=script)
-        for _ in range(runs)
-    ]
-    return Load(
-        statistics.median(load.rps for load in loads),
-        statistics.median(load.p50_ms for load in loads),
-        statistics.median(load.p99_ms for load in loads),
+    [load] = measure_interleaved(
+        [Probe(url, headers, connections, script)], seconds=seconds, runs=runs
     )
+    return load
+
+
+def measure_interleaved(probes: Sequence[Probe], *, seconds: float, runs: int) -> list[Load]:
+    """Each probe warmed up, then ``runs`` rounds of one run of each in turn; the median of
+    each figure, per probe. Loads compared this way share the machine's drifts (another
+    tenant's load comes and goes over seconds), so their ratio moves far less than when one
+    is measured minutes after the other."""
+    for probe in probes:
+        probe.run(max(1.0, seconds / 3))
+    loads: list[list[Load]] = [[] for _ in probes]
+    for _ in range(runs):
+        for probe, measured in zip(probes, loads, strict=True):
+            measured.append(probe.run(seconds))
+    return [
+        Load(
+            statistics.median(load.rps for load in measured),
+            statistics.median(load.p50_ms for load in measured),
+            statistics.median(load.p99_ms for load in measured),
+        )
+        for measured in loads
+    ]
 
 
 def free_port() -> int:

@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 import buena_sdk
 from bench import datagen, peers
-from bench.load import free_port, measure, process
+from bench.load import Probe, free_port, measure, measure_interleaved, process
 from buena_sdk.api.default_api import DefaultApi
 from buena_server.accounts.service import create_account
 from buena_server.db import create_engine, open_database
@@ -57,7 +57,7 @@ class Profile:
 
 
 PEER_LEADS = 10_000
-FULL = Profile("full", 1_000_000, 8, 2, 3000, page_through=100_000)
+FULL = Profile("full", 1_000_000, 8, 3, 3000, page_through=100_000)
 QUICK = Profile("quick", 20_000, 2, 2, 300, page_through=20_000, directus=False)
 
 
@@ -371,26 +371,28 @@ def run(profile: Profile) -> Report:
     sqlite_url, sqlite_key, sqlite_lead = asyncio.run(prepare_sqlite(profile, RESULTS / "bench.db"))
     auth = {"x-api-key": pg_key}
 
-    print("[bench] 1, 3, 4, 5, 6: Buena on PostgreSQL + Redis", flush=True)
+    print("[bench] 1, 3, 4, 5, 6: Buena on PostgreSQL + Redis, and its ceiling", flush=True)
     server, base = buena(pg_url, log, redis=True)
-    with server as proc:
+    dsn = make_url(pg_url).render_as_string(False)
+    ceiling_server, ceiling_base = ceiling("postgres_app", {"BENCH_DSN": dsn}, log)
+    with server as proc, ceiling_server:
         idle_mb, peak_mb = page_memory(base, pg_key, proc.pid, profile.page_through)
-        get = measure(f"{base}/leads/{pg_lead}", seconds=seconds, runs=runs, headers=auth)
-        page = measure(
-            f"{base}/leads?limit=50", seconds=seconds, runs=runs, headers=auth, connections=8
+        # The loads whose figures are compared with each other, in turns (measure_interleaved).
+        get, ceiling_pg, page, post = measure_interleaved(
+            [
+                Probe(f"{base}/leads/{pg_lead}", auth),
+                Probe(f"{ceiling_base}/leads/{pg_lead}"),
+                Probe(f"{base}/leads?limit=50", auth, connections=8),
+                Probe(f"{base}/leads", auth, script=POST_SCRIPT % f"b{secrets.token_hex(4)}-"),
+            ],
+            seconds=seconds,
+            runs=runs,
         )
         john = measure(
             f"{base}/leads?search=john", seconds=seconds, runs=runs, headers=auth, connections=4
         )
         rare = measure(
             f"{base}/leads?search=zqxj", seconds=seconds, runs=runs, headers=auth, connections=4
-        )
-        post = measure(
-            f"{base}/leads",
-            seconds=seconds,
-            runs=runs,
-            headers=auth,
-            script=POST_SCRIPT % f"b{secrets.token_hex(4)}-",
         )
         sdk_call, bare_call = sdk_sync(base, pg_key, pg_lead, profile.sdk_calls)
         sdk_rate, bare_rate = asyncio.run(sdk_async(base, pg_key, pg_lead, profile.sdk_calls * 3))
@@ -401,6 +403,7 @@ def run(profile: Profile) -> Report:
         search_john=asdict(john),
         search_rare=asdict(rare),
         post_pg=asdict(post),
+        ceiling_pg=asdict(ceiling_pg),
     )
 
     print("[bench] 4: the same searches without trigram indexes", flush=True)
@@ -414,25 +417,20 @@ def run(profile: Profile) -> Report:
         )
     raw.update(search_john_noindex=asdict(john_scan), search_rare_noindex=asdict(rare_scan))
 
-    print("[bench] 1: ceiling on PostgreSQL", flush=True)
-    dsn = make_url(pg_url).render_as_string(False)
-    server, base = ceiling("postgres_app", {"BENCH_DSN": dsn}, log)
-    with server:
-        ceiling_pg = measure(f"{base}/leads/{pg_lead}", seconds=seconds, runs=runs)
-    raw["ceiling_pg"] = asdict(ceiling_pg)
-
     print("[bench] 2: Buena on SQLite and its ceiling", flush=True)
     server, base = buena(sqlite_url, log, redis=False)
-    with server:
-        get_sqlite = measure(
-            f"{base}/leads/{sqlite_lead}",
+    ceiling_server, ceiling_base = ceiling(
+        "sqlite_app", {"BENCH_SQLITE": str(RESULTS / "bench.db")}, log
+    )
+    with server, ceiling_server:
+        get_sqlite, ceiling_sqlite = measure_interleaved(
+            [
+                Probe(f"{base}/leads/{sqlite_lead}", {"x-api-key": sqlite_key}),
+                Probe(f"{ceiling_base}/leads/{sqlite_lead}"),
+            ],
             seconds=seconds,
             runs=runs,
-            headers={"x-api-key": sqlite_key},
         )
-    server, base = ceiling("sqlite_app", {"BENCH_SQLITE": str(RESULTS / "bench.db")}, log)
-    with server:
-        ceiling_sqlite = measure(f"{base}/leads/{sqlite_lead}", seconds=seconds, runs=runs)
     raw.update(get_sqlite=asdict(get_sqlite), ceiling_sqlite=asdict(ceiling_sqlite))
 
     print(f"[bench] 8: Buena (SQLite) and json-server on {PEER_LEADS:,} leads", flush=True)
@@ -658,6 +656,9 @@ def write_markdown(report: Report) -> None:
         "",
         "Written by `make bench` (`bench/run.py`); every figure is a ratio against a ceiling or",
         "a peer measured in the same run, so a slower or busier machine shifts both sides.",
+        "Each figure is the median of its runs after a warm-up; the loads of targets 1, 2, 3",
+        "and 5 and their references run in turns (one run of each, then again), so that the",
+        "machine's drifts over seconds hit both sides of a ratio alike.",
         'What each figure costs and why: [docs/design.md](docs/design.md), "Performance".',
         "",
         f"- Run: {report.started} ({report.profile} profile)",
