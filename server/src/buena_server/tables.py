@@ -66,12 +66,18 @@ class UTCDateTime(TypeDecorator[datetime]):
             return process_aware
 
         # SQLAlchemy's SQLite format ("2026-11-28 23:05:44.372682", naive UTC) read by the C
-        # ISO parser instead of SQLAlchemy's regular expression: ~3 µs less per value.
+        # ISO parser instead of SQLAlchemy's regular expression (~3 µs less per value), with
+        # its offset appended so that it comes out aware: a sixth of the cost of parsing it
+        # naive and replacing its tzinfo (0.15 against 0.9 µs). Anything else (a string with
+        # an offset of its own) is parsed as it is and converted.
         def process(value: str | datetime | None) -> datetime | None:
             if value is None:
                 return None
             if isinstance(value, str):
-                value = datetime.fromisoformat(value)
+                try:
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    value = datetime.fromisoformat(value)
             return _as_utc(value)
 
         return process
