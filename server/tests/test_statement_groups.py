@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from buena_server.clock import utcnow
 from buena_server.db import open_database
-from buena_server.driver import Database, PostgresDatabase
+from buena_server.driver import Database, PostgresDatabase, StatementGroups
 from buena_server.leads.repository import DuplicateEmail, LeadRepository
 from buena_server.leads.schemas import Lead
 
@@ -25,6 +25,9 @@ postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="statements run toget
 # Each block's value, and how many rows the statement that served it saw.
 _SEEN = text("SELECT v, count(*) OVER () FROM unnest(CAST(:v AS INT[])) AS given(v)")
 _DIVIDE = text("SELECT 10 / v FROM unnest(CAST(:v AS INT[])) AS given(v)")
+_DROPPED = text(
+    "SELECT v, pg_terminate_backend(pg_backend_pid()) FROM unnest(CAST(:v AS INT[])) AS given(v)"
+)
 
 
 @pytest.fixture
@@ -86,6 +89,25 @@ class TestStatementGroups:
         assert isinstance(outcomes[2], DBAPIError)
         assert "division by zero" in str(outcomes[2])
         assert outcomes[3] == [(2,)]
+
+    async def test_a_group_the_database_drops_fails_every_block_at_once(
+        self, database: PostgresDatabase
+    ) -> None:
+        # The statement ends its own connection: an OperationalError, which the blocks would
+        # meet again each alone (a dead or hanging database), so none runs again.
+        runs = []
+
+        async def execute(statement: Any, parameters: Any) -> Any:
+            runs.append(parameters["v"])
+            return await database._execute_group(statement, parameters)
+
+        database.together = StatementGroups(execute)
+        outcomes = await asyncio.gather(
+            *(_together(database, _DROPPED, v) for v in range(4)), return_exceptions=True
+        )
+        assert runs == [[0, 1, 2, 3]]
+        assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
+        assert await _together(database, _SEEN, 5) == [(5, 1)]  # the pool opens another
 
     async def test_a_block_cancelled_while_waiting_is_left_out(self, database: Database) -> None:
         tasks = [asyncio.create_task(_together(database, _SEEN, v)) for v in range(4)]

@@ -596,9 +596,12 @@ class StatementGroups:
     fewer the statements PostgreSQL plans, runs and commits. A lone request waits for nothing
     but the end of its pass.
 
-    A group's statement succeeds or fails as a whole. When it fails, each of its blocks runs
-    the statement again on its own, so that each gets its own outcome: one block's bad value
-    (or a deadlock, or a lost connection) is never another block's error.
+    A group's statement succeeds or fails as a whole. When it fails for what it was given (a
+    value, a constraint), each of its blocks runs the statement again on its own, so that
+    each gets its own outcome: one block's bad value is never another block's error. When
+    it fails because the database is not answering as it should (``OperationalError``: a
+    lost connection, a timeout, a deadlock), every block gets that error at once: alone, each
+    would most likely fail the same way, after a timeout of its own.
     """
 
     def __init__(
@@ -655,11 +658,13 @@ class StatementGroups:
                 statement, {name: [values[name] for values, _ in asks] for name in names}
             )
         except Exception as exc:
-            if len(asks) > 1:
+            if len(asks) > 1 and not isinstance(exc, sa_exc.OperationalError):
                 # Each block alone: it gets its own outcome (see the class docstring).
                 await asyncio.gather(*(self._run(statement, [ask]) for ask in asks))
-            elif not asks[0][1].done():
-                asks[0][1].set_exception(exc)
+                return
+            for _, future in asks:
+                if not future.done():
+                    future.set_exception(exc)
             return
         for _, future in asks:
             if not future.done():
