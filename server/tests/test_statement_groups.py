@@ -7,15 +7,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from buena_server.clock import utcnow
 from buena_server.db import open_database
 from buena_server.driver import Database, PostgresDatabase, StatementGroups
-from buena_server.leads.repository import DuplicateEmail, LeadRepository
-from buena_server.leads.schemas import Lead
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error
@@ -108,6 +106,24 @@ class TestStatementGroups:
         assert runs == [[0, 1, 2, 3]]
         assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
         assert await _together(database, _SEEN, 5) == [(5, 1)]  # the pool opens another
+
+    async def test_a_block_cancelled_while_its_group_ran_is_not_run_again(
+        self, database: PostgresDatabase
+    ) -> None:
+        runs: list[list[int]] = []
+        tasks: list[asyncio.Task[Any]] = []
+
+        async def execute(statement: Any, parameters: Any) -> Any:
+            runs.append(parameters["v"])
+            if len(runs) == 1:
+                tasks[1].cancel()  # its caller gives up while the group runs
+            return await database._execute_group(statement, parameters)
+
+        database.together = StatementGroups(execute)
+        tasks.extend(asyncio.create_task(_together(database, _DIVIDE, v)) for v in (1, 2, 0))
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        assert isinstance(outcomes[1], asyncio.CancelledError)
+        assert sorted(runs) == [[0], [1], [1, 2, 0]]  # the group, then 1 and 0 alone
 
     async def test_a_block_cancelled_while_waiting_is_left_out(self, database: Database) -> None:
         tasks = [asyncio.create_task(_together(database, _SEEN, v)) for v in range(4)]
@@ -204,40 +220,64 @@ async def test_one_email_created_together_gives_one_lead(
     assert await _total(client, account) == 1
 
 
-def _lead(lead_id: str, email: str) -> Lead:
-    now = utcnow()
-    return Lead(
-        id=lead_id,
-        first_name="Ann",
-        last_name="Lee",
-        email=email,
-        company=None,
-        phone=None,
-        linkedin_url=None,
-        job_title=None,
-        location=None,
-        notes=None,
-        tags=[],
-        custom_fields={},
-        status="active",
-        created_at=now,
-        updated_at=now,
-    )
-
-
-async def test_a_create_run_again_finds_its_own_lead(
+@postgres_only
+async def test_a_group_whose_answer_is_lost_after_its_commit_answers_created(
     client: InProcessClient, account: Account
 ) -> None:
-    """A create whose answer was lost (a dropped connection after the commit) and that runs
-    again finds its own lead by its email: created, not a conflict with itself."""
-    database: Database = client.app.state.database
-    lead = _lead("lead_again0000000000000001", "again@example.com")
-    for _ in range(2):
-        async with database.transaction(write=True, single_write=True) as conn:
-            await LeadRepository(conn).insert(account.id, lead)
-    other = _lead("lead_again0000000000000002", "Again@example.com")
-    with pytest.raises(DuplicateEmail) as raised:
-        async with database.transaction(write=True, single_write=True) as conn:
-            await LeadRepository(conn).insert(account.id, other)
-    assert raised.value.existing_id == lead.id
-    assert await _total(client, account) == 1
+    """The connection drops after PostgreSQL committed the group: each create finds its own
+    lead behind its email and answers 201 (not a 409 against itself from the fallback)."""
+    database: PostgresDatabase = client.app.state.database
+    run = database.together._execute
+
+    async def commits_then_loses_the_answer(statement: Any, parameters: Any) -> Any:
+        await run(statement, parameters)
+        raise OperationalError("the group", None, ConnectionResetError("connection lost"))
+
+    database.together._execute = commits_then_loses_the_answer
+    try:
+        responses = await asyncio.gather(
+            *(_create(client, account, f"lost{n}@example.com") for n in range(4))
+        )
+    finally:
+        database.together._execute = run
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert await _total(client, account) == 4
+    for response in responses:
+        lead = response.json()
+        again = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
+        assert again.json() == lead
+
+
+@postgres_only
+async def test_a_group_waiting_for_a_row_holds_up_only_its_own_creates(
+    client: InProcessClient, account: Account, other_account: Account, database_url: str
+) -> None:
+    """Another transaction holds an uncommitted lead with an email a create asks for: that
+    create's group waits for it, and creates after it run in groups of their own."""
+    blocker = await asyncpg.connect(database_url)
+    try:
+        holding = blocker.transaction()
+        await holding.start()
+        await blocker.execute(
+            "INSERT INTO leads (id, account_id, first_name, last_name, email, tags,"
+            " custom_fields, status, created_at, updated_at, email_lower, first_name_lower,"
+            " last_name_lower, full_name_lower) VALUES ('lead_held', $1, 'H', 'Eld',"
+            " 'held@example.com', '[]', '{}', 'active', now(), now(), 'held@example.com',"
+            " 'h', 'eld', 'h eld')",
+            account.id,
+        )
+        waiting = asyncio.create_task(_create(client, account, "held@example.com"))
+        await asyncio.sleep(0.3)  # its group is waiting for the held row
+        # These could only finish while the row is held if they ran in groups of their own.
+        others = await asyncio.wait_for(
+            asyncio.gather(
+                *(_create(client, other_account, f"free{n}@example.com") for n in range(5))
+            ),
+            timeout=20,
+        )
+        assert [r.status_code for r in others] == [201] * 5
+        assert not waiting.done()
+        await holding.rollback()
+        assert (await waiting).status_code == 201
+    finally:
+        await blocker.close()

@@ -594,7 +594,9 @@ class StatementGroups:
     run at a time (one, by default: measured best, see docs/design.md): while one runs,
     newcomers gather into the next, so the busier the server, the larger the groups and the
     fewer the statements PostgreSQL plans, runs and commits. A lone request waits for nothing
-    but the end of its pass.
+    but the end of its pass. A group still running after ``stall_after`` seconds (waiting
+    for a row another transaction holds, say) stops counting against ``max_running``, so
+    that it holds up only its own blocks; at most ``max_groups`` run in all.
 
     A group's statement succeeds or fails as a whole. When it fails for what it was given (a
     value, a constraint), each of its blocks runs the statement again on its own, so that
@@ -610,13 +612,18 @@ class StatementGroups:
         *,
         max_rows: int = 64,
         max_running: int = 1,
+        stall_after: float = 0.1,
+        max_groups: int = 8,
     ) -> None:
         self._execute = execute
         self.max_rows = max_rows
         self.max_running = max_running
+        self.stall_after = stall_after
+        self.max_groups = max_groups
         # By statement identity: (the statement, its waiting blocks' values and futures).
         self._waiting: dict[int, tuple[ClauseElement, list[_Ask]]] = {}
-        self._running: set[asyncio.Task[None]] = set()
+        # Each running group's task, and the loop time it started.
+        self._running: dict[asyncio.Task[None], float] = {}
         self._scheduled = False
 
     async def execute(self, statement: ClauseElement, parameters: Mapping[str, Any]) -> Result:
@@ -631,9 +638,16 @@ class StatementGroups:
             loop.call_soon(self._start)
         return await future
 
+    def _may_start(self, now: float) -> bool:
+        if len(self._running) >= self.max_groups:
+            return False
+        moving = sum(1 for started in self._running.values() if now - started < self.stall_after)
+        return moving < self.max_running
+
     def _start(self) -> None:
         self._scheduled = False
-        while self._waiting and len(self._running) < self.max_running:
+        loop = asyncio.get_running_loop()
+        while self._waiting and self._may_start(loop.time()):
             key = next(iter(self._waiting))
             statement, asks = self._waiting[key]
             if len(asks) > self.max_rows:
@@ -643,12 +657,13 @@ class StatementGroups:
                 del self._waiting[key]
             asks = [ask for ask in asks if not ask[1].done()]  # cancelled while waiting
             if asks:
-                task = asyncio.get_running_loop().create_task(self._run(statement, asks))
-                self._running.add(task)
+                task = loop.create_task(self._run(statement, asks))
+                self._running[task] = loop.time()
                 task.add_done_callback(self._finished)
+                loop.call_later(self.stall_after, self._start)  # if it stalls
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
+        self._running.pop(task, None)
         self._start()
 
     async def _run(self, statement: ClauseElement, asks: list[_Ask]) -> None:
@@ -657,10 +672,15 @@ class StatementGroups:
             result = await self._execute(
                 statement, {name: [values[name] for values, _ in asks] for name in names}
             )
+        except asyncio.CancelledError:  # shutting down: its blocks are not left waiting
+            for _, future in asks:
+                future.cancel()
+            raise
         except Exception as exc:
             if len(asks) > 1 and not isinstance(exc, sa_exc.OperationalError):
-                # Each block alone: it gets its own outcome (see the class docstring).
-                await asyncio.gather(*(self._run(statement, [ask]) for ask in asks))
+                # Each block still waiting alone: its own outcome (see the class docstring).
+                alone = [ask for ask in asks if not ask[1].done()]
+                await asyncio.gather(*(self._run(statement, [ask]) for ask in alone))
                 return
             for _, future in asks:
                 if not future.done():

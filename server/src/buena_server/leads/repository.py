@@ -23,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlalchemy.types import SmallInteger
@@ -298,9 +298,6 @@ class LeadRepository:
             if await self._insert_counted(values):
                 return
             existing = await self.find_id_by_email(account_id, values["email_lower"])
-            if existing == lead.id:
-                # This very lead: a statement whose answer was lost, run again, found it.
-                return
             if existing is not None:
                 raise DuplicateEmail(existing)
             # The conflicting lead was deleted since: insert again.
@@ -310,8 +307,19 @@ class LeadRepository:
         """Insert the lead and count it, unless its email is taken; whether it was."""
         if self.conn.runs_together:
             given = {**values, **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS}}
-            result = await self.conn.execute_together(_INSERT_TOGETHER, given)
             lead_id = values["id"]
+            try:
+                result = await self.conn.execute_together(_INSERT_TOGETHER, given)
+            except OperationalError as exc:
+                # The connection was lost after the statement went out: it may have committed
+                # (a timeout cancels it). The database says which; otherwise the error stands.
+                if isinstance(exc.orig, TimeoutError):
+                    raise
+                if await self.find_id_by_email(values["account_id"], values["email_lower"]) != (
+                    lead_id
+                ):
+                    raise
+                return True
             return any(row[0] == lead_id for row in result.all())
         if self.conn.dialect.name == "postgresql":
             parameters = {f"new_{name}": value for name, value in values.items()}
