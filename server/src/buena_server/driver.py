@@ -387,8 +387,9 @@ class PostgresConnection(Connection):
     async def execute_together(
         self, statement: ClauseElement, parameters: Mapping[str, Any]
     ) -> Result:
-        if self._database is None or not self.single_write:
+        if not self.runs_together:
             return await super().execute_together(statement, parameters)
+        assert self._database is not None  # runs_together: a single write with its database
         self._claim_the_write()
         return await self._database.together.execute(statement, parameters)
 

@@ -67,6 +67,7 @@ class HotPaths:
         # Read from the state once: a State attribute costs a failed lookup and a call.
         self.auth: AuthServices = state.auth
         self.database: Database = state.database
+        self.validation = validation_context(state)
         self.fallback = fallback
         self.max_body_bytes = max_body_bytes
 
@@ -119,7 +120,7 @@ class HotPaths:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
             # A create writes once: one statement on PostgreSQL (LeadRepository.insert).
             async with self.database.transaction(write=True, single_write=True) as conn:
-                service = LeadService(LeadRepository(conn), validation_context(self.state))
+                service = LeadService(LeadRepository(conn), self.validation)
                 return await service.create(principal.account_id, request)
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)

@@ -72,13 +72,10 @@ class Decision(NamedTuple):
     # The key's version in Redis, read in the same round trip (None: not read).
     key_version: str | None = None
 
-    def _header_values(self) -> tuple[int, int, int]:
-        return self.limit, self.remaining, math.ceil(self.reset_at)
-
     def headers(self) -> dict[str, str]:
         return {
-            name: str(value)
-            for name, value in zip(_HEADER_NAMES, self._header_values(), strict=True)
+            name: value.decode()
+            for name, (_, value) in zip(_HEADER_NAMES, self.raw_headers(), strict=True)
         }
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:

@@ -116,6 +116,9 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 # an email in the same group, like one of an email already taken, inserts nothing and
 # returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
 # does (encode_json_text).
+_JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
+
+
 def _insert_together() -> TextClause:
     names = [column.name for column in leads.c]
     arrays, selected = [], []
@@ -123,7 +126,7 @@ def _insert_together() -> TextClause:
         kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
         arrays.append(f"CAST(:{column.name} AS {kind}[])")
         given = f"given.{column.name}"
-        selected.append(f"CAST({given} AS JSON)" if isinstance(column.type, JSON) else given)
+        selected.append(f"CAST({given} AS JSON)" if column.name in _JSON_COLUMNS else given)
     # Built from the table's own column names; every value is a bound parameter.
     return text(
         f"""WITH inserted AS (
@@ -146,7 +149,6 @@ SELECT id FROM inserted"""  # noqa: S608
 
 
 _INSERT_TOGETHER = _insert_together()
-_JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
 
 
 def _contains(term: str) -> str:
