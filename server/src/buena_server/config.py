@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # unset means a phone number must be international.
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The request line and header fields together (as Node's default), and how many fields:
+    # beyond either, 431 (http_limits.py).
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    max_header_count: int = Field(default=100, ge=10)
     # Answer GET /leads/{id} and POST /leads without Litestar's routing (hot_paths.py).
     hot_paths: bool = True
     health_timeout_seconds: float = Field(default=2.0, gt=0)
