@@ -22,6 +22,7 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
+from buena_server.cors import cors_policy
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
 from buena_server.health.controller import health_check
@@ -71,7 +72,7 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the HTTP edge (http_edge.py: header caps) and the hot paths
+    """The Litestar app, with the HTTP edge (http_edge.py: header caps, CORS) and the hot paths
     (hot_paths.py) in front of its router."""
 
     hot_paths: HotPaths | None = None
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.edge = HttpEdge(
         app.dispatch,
         HeaderLimits(settings.max_header_bytes, settings.max_header_count),
+        cors_policy(settings.cors_origins),
     )
     return app
 

@@ -10,6 +10,7 @@ from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from buena_server.cors import CORS_STATE_KEY
 from buena_server.errors import InvalidJson, UnsupportedMediaType
 from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
@@ -51,12 +52,16 @@ _SECURITY_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options"
 def common_headers(scope: Scope | dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """The headers every response carries, whoever answers it (a Litestar route, the hot
     paths, the header limits): X-Request-ID, Cache-Control and X-Content-Type-Options; the
-    X-RateLimit-* headers once the key's limits were checked."""
+    X-RateLimit-* headers once the key's limits were checked; the CORS headers the HTTP edge
+    chose for the request's origin (cors.py)."""
     state = scope.setdefault("state", {})
     headers = [(_REQUEST_ID_HEADER, request_id_of(scope).encode()), *_SECURITY_HEADERS]
     decision = state.get(DECISION_STATE_KEY)
     if decision is not None:
         headers += decision.raw_headers()
+    cors = state.get(CORS_STATE_KEY)
+    if cors:
+        headers += cors
     return headers
 
 
