@@ -184,6 +184,7 @@ def test_live_answers_carry_no_server_banner(server: LiveServer) -> None:
     for response in (
         httpx.get(f"{server.base_url}/health"),
         httpx.get(f"{server.base_url}/leads"),
+        httpx.head(f"{server.base_url}/health"),
     ):
         assert "server" not in response.headers
         assert response.headers["cache-control"] == "no-store"

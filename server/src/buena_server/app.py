@@ -72,8 +72,8 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the HTTP edge (http_edge.py: header caps, CORS) and the hot paths
-    (hot_paths.py) in front of its router."""
+    """The Litestar app, with the HTTP edge (http_edge.py: header caps, CORS, HEAD) and the
+    hot paths (hot_paths.py) in front of its router."""
 
     hot_paths: HotPaths | None = None
     edge: HttpEdge | None = None

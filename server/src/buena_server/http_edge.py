@@ -1,5 +1,11 @@
 """What holds for every HTTP request before anything answers it (the hot paths or Litestar):
-the header caps (http_limits.py) and the CORS headers for the request's origin (cors.py)."""
+the header caps (http_limits.py), the CORS headers for the request's origin (cors.py), and
+HEAD.
+
+HEAD is GET without the body (RFC 9110, 9.3.2): the request goes on as a GET, through the
+same routing, authentication, rate limits and hot paths, and only the body of the answer is
+dropped. Status and headers are the GET's, Content-Length included (RFC 9110, 8.6).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,11 @@ class HttpEdge:
         self.cors = cors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD":
+            # A copy: the server's own scope keeps saying HEAD (uvicorn then sends no body
+            # either, and logs the method that was asked).
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         if self.cors is not None:
             scope.setdefault("state", {})[CORS_STATE_KEY] = self.cors.headers(scope)
         refusal = self.limits.check(scope)
@@ -32,3 +43,14 @@ class HttpEdge:
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return send_head

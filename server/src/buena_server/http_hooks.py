@@ -74,13 +74,26 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     message["headers"] = [
         (name, value) for name, value in message.get("headers", ()) if name.lower() not in names
     ] + common
-    if scope.get("method") == "OPTIONS" and message["status"] == 204:
-        # Litestar's automatic OPTIONS handler can list only the methods of the first handler
-        # registered on a path; answer with every method the path really has.
-        template = _untyped(str(scope.get("path_template", "")))
-        allowed = scope["litestar_app"].state.allowed_methods.get(template)
+    status = message["status"]
+    if status == 405 or (scope.get("method") == "OPTIONS" and status == 204):
+        headers = MutableScopeHeaders.from_message(message)
+        if status == 204:
+            # Litestar's automatic OPTIONS handler can list only the methods of the first
+            # handler registered on a path; answer with every method the path really has.
+            template = _untyped(str(scope.get("path_template", "")))
+            allowed = scope["litestar_app"].state.allowed_methods.get(template)
+        else:
+            allowed = _with_head(headers.get("allow", "").split(","))
         if allowed:
-            MutableScopeHeaders.from_message(message)["allow"] = allowed
+            headers["allow"] = allowed
+
+
+def _with_head(methods: Iterable[str]) -> str:
+    """The ``Allow`` value of these methods, with HEAD wherever GET is (http_edge.py)."""
+    allowed = {method.strip().upper() for method in methods if method.strip()}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return ", ".join(sorted(allowed))
 
 
 def _untyped(path: str) -> str:
@@ -92,4 +105,4 @@ def allowed_methods_by_path(
     paths_and_methods: Iterable[tuple[str, Iterable[str]]],
 ) -> dict[str, str]:
     """The ``Allow`` value of each route path, for the OPTIONS fix in ``add_response_headers``."""
-    return {_untyped(path): ", ".join(sorted(methods)) for path, methods in paths_and_methods}
+    return {_untyped(path): _with_head(methods) for path, methods in paths_and_methods}
