@@ -22,12 +22,15 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
+from buena_server.cors import cors_policy
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
+from buena_server.http_edge import HttpEdge
 from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, require_json_body
+from buena_server.http_limits import HeaderLimits
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
@@ -69,11 +72,19 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the hot paths (hot_paths.py) in front of its router."""
+    """The Litestar app, with the HTTP edge (http_edge.py: header caps, CORS, HEAD) and the
+    hot paths (hot_paths.py) in front of its router."""
 
     hot_paths: HotPaths | None = None
+    edge: HttpEdge | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.edge is not None and scope["type"] == "http":
+            await self.edge(scope, receive, send)
+        else:
+            await self.dispatch(scope, receive, send)
+
+    async def dispatch(self, scope: Any, receive: Any, send: Any) -> None:
         if self.hot_paths is not None and scope["type"] == "http":
             await self.hot_paths(scope, receive, send)
         else:
@@ -163,6 +174,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
         )
+    app.edge = HttpEdge(
+        app.dispatch,
+        HeaderLimits(settings.max_header_bytes, settings.max_header_count),
+        cors_policy(settings.cors_origins),
+    )
     return app
 
 

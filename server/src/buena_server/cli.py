@@ -78,6 +78,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from buena_server.app import BASE_PATH, create_app
+    from buena_server.http_limits import HeaderLimits
+    from buena_server.http_protocol import limited_http_protocol
 
     settings = _load_settings()
     host = args.host or settings.host
@@ -111,6 +113,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         access_log=not args.quiet,
         proxy_headers=True,
         server_header=False,
+        # httptools with the header caps applied while the head is read (http_protocol.py).
+        http=limited_http_protocol(
+            HeaderLimits(settings.max_header_bytes, settings.max_header_count)
+        ),
     )
 
 

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # unset means a phone number must be international.
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The request line and header fields together (as Node's default), and how many fields:
+    # beyond either, 431 (http_limits.py).
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    max_header_count: int = Field(default=100, ge=10)
+    # Origins (comma-separated, e.g. "https://app.example.com") whose pages may call the API
+    # from a browser; "*" for any; empty = no CORS headers at all (cors.py).
+    cors_origins: str = ""
     # Answer GET /leads/{id} and POST /leads without Litestar's routing (hot_paths.py).
     hot_paths: bool = True
     health_timeout_seconds: float = Field(default=2.0, gt=0)
@@ -71,6 +78,14 @@ class Settings(BaseSettings):
 
         if value is not None and not is_well_formed_key(value.get_secret_value()):
             raise ValueError("BUENA_BOOTSTRAP_KEY must be 'bna_' followed by 64 hex characters")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_cors_origins(cls, value: str) -> str:
+        from buena_server.cors import parse_origins
+
+        parse_origins(value)  # raises ValueError with a readable message
         return value
 
     @field_validator("redis_url")

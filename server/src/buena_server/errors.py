@@ -130,6 +130,11 @@ class RateLimitExceeded(ApiError):
     code = "RATE_LIMIT_EXCEEDED"
 
 
+class RequestHeadersTooLarge(ApiError):
+    status_code = 431
+    code = "REQUEST_HEADERS_TOO_LARGE"
+
+
 class InternalError(ApiError):
     status_code = 500
     code = "INTERNAL_ERROR"

@@ -36,15 +36,12 @@ from buena_server.auth.principal import Principal
 from buena_server.dependencies import validation_context
 from buena_server.driver import Database
 from buena_server.errors import ApiError
-from buena_server.http_hooks import is_json_media_type, media_type_of
+from buena_server.http_hooks import common_headers, is_json_media_type, media_type_of
 from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
 from buena_server.leads.service import LeadService
 from buena_server.openapi_docs import BASE_PATH
-from buena_server.ratelimit import DECISION_STATE_KEY
-from buena_server.request_id import HEADER as REQUEST_ID_HEADER
-from buena_server.request_id import request_id_of
 
 logger = logging.getLogger("buena_server.hot_paths")
 
@@ -58,7 +55,6 @@ ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 LEADS_PATH = f"{BASE_PATH}/leads"
 _LEAD_PREFIX = f"{LEADS_PATH}/"
 _JSON_ENCODER = msgspec.json.Encoder()
-_REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 
 
 class HotPaths:
@@ -162,11 +158,8 @@ class HotPaths:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
-            (_REQUEST_ID_HEADER, request_id_of(scope).encode()),
+            *common_headers(scope),
         ]
-        decision = scope["state"].get(DECISION_STATE_KEY)
-        if decision is not None:
-            headers += decision.raw_headers()
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -10,10 +10,13 @@ from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from buena_server.cors import CORS_STATE_KEY
 from buena_server.errors import InvalidJson, UnsupportedMediaType
 from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
 from buena_server.request_id import request_id_of
+
+_REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -41,23 +44,56 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
         raise InvalidJson("A JSON request body is required")
 
 
+# Every answer: never stored by a browser or proxy (answers are per key, and a key's creation
+# carries the secret itself), and never content-sniffed into something else than its type.
+_SECURITY_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+def common_headers(scope: Scope | dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries, whoever answers it (a Litestar route, the hot
+    paths, the header limits): X-Request-ID, Cache-Control and X-Content-Type-Options; the
+    X-RateLimit-* headers once the key's limits were checked; the CORS headers the HTTP edge
+    chose for the request's origin (cors.py)."""
+    state = scope.setdefault("state", {})
+    headers = [(_REQUEST_ID_HEADER, request_id_of(scope).encode()), *_SECURITY_HEADERS]
+    decision = state.get(DECISION_STATE_KEY)
+    if decision is not None:
+        headers += decision.raw_headers()
+    cors = state.get(CORS_STATE_KEY)
+    if cors:
+        headers += cors
+    return headers
+
+
 async def add_response_headers(message: Message, scope: Scope) -> None:
-    """Every response: X-Request-ID; every authenticated one: the X-RateLimit-* headers."""
+    """Litestar's responses: the common headers, and an ``Allow`` that lists every method."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    headers[REQUEST_ID_HEADER] = request_id_of(scope)
-    decision = scope.get("state", {}).get(DECISION_STATE_KEY)
-    if decision is not None:
-        for name, value in decision.headers().items():
-            headers[name] = value
-    if scope.get("method") == "OPTIONS" and message["status"] == 204:
-        # Litestar's automatic OPTIONS handler can list only the methods of the first handler
-        # registered on a path; answer with every method the path really has.
-        template = _untyped(str(scope.get("path_template", "")))
-        allowed = scope["litestar_app"].state.allowed_methods.get(template)
+    common = common_headers(scope)
+    names = {name for name, _ in common}
+    message["headers"] = [
+        (name, value) for name, value in message.get("headers", ()) if name.lower() not in names
+    ] + common
+    status = message["status"]
+    if status == 405 or (scope.get("method") == "OPTIONS" and status == 204):
+        headers = MutableScopeHeaders.from_message(message)
+        if status == 204:
+            # Litestar's automatic OPTIONS handler can list only the methods of the first
+            # handler registered on a path; answer with every method the path really has.
+            template = _untyped(str(scope.get("path_template", "")))
+            allowed = scope["litestar_app"].state.allowed_methods.get(template)
+        else:
+            allowed = _with_head(headers.get("allow", "").split(","))
         if allowed:
             headers["allow"] = allowed
+
+
+def _with_head(methods: Iterable[str]) -> str:
+    """The ``Allow`` value of these methods, with HEAD wherever GET is (http_edge.py)."""
+    allowed = {method.strip().upper() for method in methods if method.strip()}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return ", ".join(sorted(allowed))
 
 
 def _untyped(path: str) -> str:
@@ -69,4 +105,4 @@ def allowed_methods_by_path(
     paths_and_methods: Iterable[tuple[str, Iterable[str]]],
 ) -> dict[str, str]:
     """The ``Allow`` value of each route path, for the OPTIONS fix in ``add_response_headers``."""
-    return {_untyped(path): ", ".join(sorted(methods)) for path, methods in paths_and_methods}
+    return {_untyped(path): _with_head(methods) for path, methods in paths_and_methods}

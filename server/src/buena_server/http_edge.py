@@ -1,0 +1,56 @@
+"""What holds for every HTTP request before anything answers it (the hot paths or Litestar):
+the header caps (http_limits.py), the CORS headers for the request's origin (cors.py), and
+HEAD.
+
+HEAD is GET without the body (RFC 9110, 9.3.2): the request goes on as a GET, through the
+same routing, authentication, rate limits and hot paths, and only the body of the answer is
+dropped. Status and headers are the GET's, Content-Length included (RFC 9110, 8.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from buena_server.cors import CORS_STATE_KEY, CorsPolicy
+from buena_server.http_limits import HeaderLimits, error_response
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class HttpEdge:
+    def __init__(self, app: ASGIHandler, limits: HeaderLimits, cors: CorsPolicy | None) -> None:
+        self.app = app
+        self.limits = limits
+        self.cors = cors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD":
+            # A copy: the server's own scope keeps saying HEAD (uvicorn then sends no body
+            # either, and logs the method that was asked).
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
+        if self.cors is not None:
+            scope.setdefault("state", {})[CORS_STATE_KEY] = self.cors.headers(scope)
+        refusal = self.limits.check(scope)
+        if refusal is not None:
+            status, headers, body = error_response(scope, refusal)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return send_head

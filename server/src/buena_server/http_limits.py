@@ -1,0 +1,75 @@
+"""Caps on the request head: its size (request line and header fields) and how many fields
+it has (``BUENA_MAX_HEADER_BYTES``, ``BUENA_MAX_HEADER_COUNT``). Beyond either: 431.
+
+Two places apply them, with the same rule and the same answer. ``buena-server serve`` refuses
+while the head is still arriving (http_protocol.py), so that a 30 MB header line costs 16 KiB
+of reading rather than 30 MB of buffering; the app checks the head it is given as well
+(http_edge.py), which is cheap and keeps the rule under any other ASGI server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from buena_server.errors import ApiError, RequestHeadersTooLarge, error_body
+from buena_server.http_hooks import common_headers
+from buena_server.request_id import request_id_of
+
+# What a head holds beside the target and the fields' names and values: the method's
+# separator and " HTTP/1.1" with its CRLF, ": " and CRLF per field, and the blank line.
+REQUEST_LINE_FRAMING = len(" ") + len(" HTTP/1.1\r\n") + len("\r\n")
+FIELD_FRAMING = len(": \r\n")
+
+_ENCODER = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLimits:
+    max_bytes: int
+    max_count: int
+
+    def refusal(self, head_bytes: int, fields: int) -> RequestHeadersTooLarge | None:
+        """The 431 for a head of this size and number of fields, or None when it fits."""
+        if fields > self.max_count:
+            return RequestHeadersTooLarge(
+                f"Too many request header fields: at most {self.max_count}",
+                details={"max_header_count": self.max_count},
+            )
+        if head_bytes > self.max_bytes:
+            return RequestHeadersTooLarge(
+                f"The request line and header fields exceed {self.max_bytes} bytes",
+                details={"max_header_bytes": self.max_bytes},
+            )
+        return None
+
+    def check(self, scope: dict[str, Any]) -> RequestHeadersTooLarge | None:
+        """The refusal of an ASGI request, from the head the server parsed."""
+        headers = scope["headers"]
+        fields = len(headers)
+        size = len(scope["method"]) + len(scope.get("raw_path") or scope["path"])
+        size += len(scope.get("query_string", b"")) + 1 + REQUEST_LINE_FRAMING
+        size += FIELD_FRAMING * fields
+        # A plain loop: faster here than sum(map(len, chain(...))); ~0.3 us for 6 fields.
+        for name, value in headers:
+            size += len(name) + len(value)
+        if fields > self.max_count or size > self.max_bytes:
+            return self.refusal(size, fields)
+        return None
+
+
+def error_response(
+    scope: dict[str, Any], error: ApiError
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of an error answered outside Litestar: the same body as
+    errors.handle_exception gives, with the common headers."""
+    body = _ENCODER.encode(error_body(error, request_id_of(scope)))
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        *((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
+        *common_headers(scope),
+    ]
+    return error.status_code, headers, body
