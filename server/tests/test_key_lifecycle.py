@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.permissions import ALL_PERMISSIONS, Permission
 from buena_server.clock import utcnow
 from buena_server.tables import api_keys
 
+from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error
 
 
@@ -179,6 +181,17 @@ class TestActiveKeyCap:
                 .where(api_keys.c.account_id == account.id, api_keys.c.is_active.is_(True))
             )
             assert active.scalar_one() == 3
+
+    @pytest.mark.skipif(not ON_POSTGRES, reason="row locks: SQLite's writes are serial anyway")
+    async def test_the_cap_lock_does_not_hold_up_the_accounts_other_writes(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        # FOR UPDATE would make the lead's foreign-key check wait for this transaction (and,
+        # bounded by BUENA_DATABASE_TIMEOUT_SECONDS, answer 503); FOR NO KEY UPDATE does not.
+        async with client.app.state.database.transaction(write=True) as conn:
+            await AccountRepository(conn).lock(account.id)
+            lead = await account.create_lead()
+        assert lead["id"].startswith("lead_")
 
 
 class TestListPaging:
