@@ -171,6 +171,25 @@ async def test_list_api_keys(fake_api: Any, invoke: Any, api_key_json: Callable[
     assert (fake_api.last.method, fake_api.last.url) == ("GET", f"{HOST}/keys")
 
 
+async def test_list_api_keys_pages(
+    fake_api: Any, invoke: Any, api_key_json: Callable[..., Any]
+) -> None:
+    page = {"data": [api_key_json()], "total": 7, "limit": 5, "offset": 5}
+    fake_api.transport.reply(200, page)
+    keys = await invoke(fake_api.api, "list_api_keys", 5, offset=5)
+    assert (keys.total, keys.limit, keys.offset) == (7, 5, 5)
+    assert fake_api.last.url == f"{HOST}/keys?limit=5&offset=5"
+
+
+async def test_list_api_keys_without_paging_fields(
+    fake_api: Any, invoke: Any, api_key_json: Callable[..., Any]
+) -> None:
+    # The reference's answer (data and total only) still parses.
+    fake_api.transport.reply(200, {"data": [api_key_json()], "total": 1})
+    keys = await invoke(fake_api.api, "list_api_keys")
+    assert (keys.total, keys.limit, keys.offset) == (1, None, None)
+
+
 async def test_create_api_key(fake_api: Any, invoke: Any, api_key_json: Callable[..., Any]) -> None:
     fake_api.transport.reply(201, api_key_json(key="bna_" + "f" * 64))
     request = CreateApiKeyRequest(name="CRM", permissions=["leads:read"], description="d")

@@ -5,7 +5,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from buena_sdk.pagination import apaginate_leads, paginate_leads
+from buena_sdk.pagination import (
+    apaginate_api_keys,
+    apaginate_leads,
+    paginate_api_keys,
+    paginate_leads,
+)
 
 
 def _page(
@@ -110,3 +115,39 @@ async def test_page_size_must_be_positive(fake_api: Any, collect: Any) -> None:
     with pytest.raises(ValueError, match="page_size"):
         await collect(fake_api.api, page_size=0)
     assert fake_api.transport.requests == []
+
+
+@pytest.fixture
+def collect_keys(mode: str) -> Callable[..., Any]:
+    async def run(api: Any, **kwargs: Any) -> "list[str]":
+        if mode == "sync":
+            return [key.id for key in paginate_api_keys(api, **kwargs)]
+        return [key.id async for key in apaginate_api_keys(api, **kwargs)]
+
+    return run
+
+
+def _key_page(
+    api_key_json: Callable[..., Any], ids: "list[int]", total: int, limit: int, offset: int
+) -> "dict[str, Any]":
+    data = [api_key_json(id=f"key_{i}") for i in ids]
+    return {"data": data, "total": total, "limit": limit, "offset": offset}
+
+
+async def test_api_keys_walk_every_page(
+    fake_api: Any, collect_keys: Any, api_key_json: Callable[..., Any]
+) -> None:
+    fake_api.transport.reply(200, _key_page(api_key_json, [1, 2], total=3, limit=2, offset=0))
+    fake_api.transport.reply(200, _key_page(api_key_json, [3], total=3, limit=2, offset=2))
+    assert await collect_keys(fake_api.api, page_size=2) == ["key_1", "key_2", "key_3"]
+    assert _queries(fake_api) == [{"limit": "2", "offset": "0"}, {"limit": "2", "offset": "2"}]
+
+
+async def test_api_keys_from_a_server_that_does_not_page(
+    fake_api: Any, collect_keys: Any, api_key_json: Callable[..., Any]
+) -> None:
+    # No limit/offset in the answer: everything came at once, so one request.
+    data = [api_key_json(id=f"key_{i}") for i in range(3)]
+    fake_api.transport.reply(200, {"data": data, "total": 3})
+    assert await collect_keys(fake_api.api, page_size=2) == ["key_0", "key_1", "key_2"]
+    assert len(fake_api.transport.requests) == 1

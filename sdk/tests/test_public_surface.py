@@ -18,6 +18,8 @@ import buena_sdk
         ("buena_sdk.configuration", "Configuration"),
         ("buena_sdk.pagination", "paginate_leads"),
         ("buena_sdk.pagination", "apaginate_leads"),
+        ("buena_sdk.pagination", "paginate_api_keys"),
+        ("buena_sdk.pagination", "apaginate_api_keys"),
         ("buena_sdk", "Configuration"),
         ("buena_sdk", "ApiClient"),
         ("buena_sdk", "DefaultApi"),

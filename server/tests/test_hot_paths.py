@@ -165,3 +165,33 @@ async def test_limits_are_counted_once_when_handed_over(
     assert first.status_code == second.status_code == 404
     remaining = int(first.headers["x-ratelimit-remaining"])
     assert int(second.headers["x-ratelimit-remaining"]) == remaining - 1
+
+
+async def test_failed_authentication_limits_answer_alike(settings: Settings) -> None:
+    """Past BUENA_AUTH_FAILURE_LIMIT both paths answer the same 429, whichever request."""
+
+    def view(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
+        status, body, headers = _comparable(response)
+        if status == 429:
+            # Seconds left in the window: counted from each app's own first failure.
+            assert int(headers.pop("retry-after")) == body["details"].pop("retry_after") > 0
+        return status, body, headers
+
+    answers: list[list[tuple[int, Any, dict[str, str]]]] = []
+    for hot_paths in (True, False):
+        own = settings.model_copy(
+            update={
+                "hot_paths": hot_paths,
+                "auth_failure_limit": "3/minute",
+                "redis_key_prefix": f"{settings.redis_key_prefix}-{hot_paths}",
+            }
+        )
+        async with running(create_app(own)) as client:
+            seen = []
+            lead = {"first_name": "A", "last_name": "B", "email": "a@b.io"}
+            for headers in ({"x-api-key": "bna_" + "0" * 64}, {}, {"x-api-key": "garbage"}):
+                seen.append(view(await client.get(f"{API}/leads/lead_x", headers=headers)))
+                seen.append(view(await client.post(f"{API}/leads", json=lead, headers=headers)))
+            answers.append(seen)
+    assert answers[0] == answers[1]
+    assert [status for status, _, _ in answers[0]] == [401, 401, 401, 429, 429, 429]

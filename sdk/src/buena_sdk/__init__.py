@@ -42,7 +42,12 @@ from buena_sdk.models import (
     ListLeads200Response,
     UpdateLeadRequest,
 )
-from buena_sdk.pagination import apaginate_leads, paginate_leads
+from buena_sdk.pagination import (
+    apaginate_api_keys,
+    apaginate_leads,
+    paginate_api_keys,
+    paginate_leads,
+)
 
 __all__ = [
     "PERMISSIONS",
@@ -72,6 +77,8 @@ __all__ = [
     "UnprocessableEntityException",
     "UpdateLeadRequest",
     "__version__",
+    "apaginate_api_keys",
     "apaginate_leads",
+    "paginate_api_keys",
     "paginate_leads",
 ]

@@ -15,6 +15,7 @@ from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
 from buena_server.auth.cache import KeyCache, KeyVersions
+from buena_server.auth.failures import auth_failure_guard
 from buena_server.auth.middleware import (
     EXCLUDE_OPT_KEY,
     ApiKeyAuthenticationMiddleware,
@@ -121,7 +122,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "key_usage": key_usage,
             "rate_limiter": rate_limiter,
             "key_cache": key_cache,
-            "auth": AuthServices(database, key_cache, rate_limiter, key_usage),
+            "auth": AuthServices(
+                database,
+                key_cache,
+                rate_limiter,
+                key_usage,
+                auth_failure_guard(settings, redis_pool),
+            ),
             "key_versions": (
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),

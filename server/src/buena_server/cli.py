@@ -111,7 +111,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=port,
         log_level="warning" if args.quiet else "info",
         access_log=not args.quiet,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from BUENA_TRUSTED_PROXIES (uvicorn's own default
+        # trusts 127.0.0.1, so anything on the host could spoof the client address).
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list or None,
         server_header=False,
         # httptools with the header caps applied while the head is read (http_protocol.py).
         http=limited_http_protocol(

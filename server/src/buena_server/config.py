@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from typing import Self
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     # How often the in-memory "last used" times of API keys are written to the database.
     key_usage_flush_seconds: float = Field(default=30.0, gt=0)
+    # Keys neither revoked nor expired an account may hold at once (creating one more is 422).
+    max_active_keys_per_account: int = Field(default=100, ge=1, le=100_000)
+    # Failed authentications allowed per client address (`limits` notation, or "off").
+    auth_failure_limit: str = "100/minute"
+    # Proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDRs (none by default).
+    trusted_proxies: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
 
@@ -69,6 +76,27 @@ class Settings(BaseSettings):
         from buena_server.ratelimit import parse_rate_limits
 
         parse_rate_limits(value)  # raises ValueError with a readable message
+        return value
+
+    @field_validator("auth_failure_limit")
+    @classmethod
+    def _parse_auth_failure_limit(cls, value: str) -> str:
+        from buena_server.ratelimit import parse_rate_limits
+
+        parse_rate_limits(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip())
+                except ValueError:
+                    raise ValueError(
+                        f"BUENA_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or CIDR"
+                    ) from None
         return value
 
     @field_validator("bootstrap_key")
@@ -115,6 +143,10 @@ class Settings(BaseSettings):
                 # chooses the interface the load balancer reaches.
                 raise ValueError("BUENA_HOST must be set explicitly when BUENA_ENV=production")
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @property
     def rate_limiting_enabled(self) -> bool:

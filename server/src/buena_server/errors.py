@@ -125,6 +125,16 @@ class ValidationFailed(ApiError):
     code = "VALIDATION_ERROR"
 
 
+class ApiKeyOutlivesCaller(ValidationFailed):
+    """A key that expires asked for a key that would outlive it."""
+
+    code = "API_KEY_OUTLIVES_CALLER"
+
+
+class ApiKeyLimitReached(ValidationFailed):
+    code = "API_KEY_LIMIT_REACHED"
+
+
 class RateLimitExceeded(ApiError):
     status_code = 429
     code = "RATE_LIMIT_EXCEEDED"

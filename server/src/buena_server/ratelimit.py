@@ -328,7 +328,26 @@ class RateLimitService:
         try:
             return await limiter.check(key_id)
         except StorageError as exc:
-            if self._shared_down_until == 0.0:
-                logger.warning("Redis unavailable, limiting per process meanwhile: %s", exc)
-            self._shared_down_until = time.monotonic() + self.retry_seconds
+            self._shared_failed(exc)
             return await self.local.check(key_id)
+
+    async def exhausted(self, key_id: str) -> Decision | None:
+        """The refusal the next request of ``key_id`` would get, without counting it; None
+        while some of its limits is left."""
+        limiter = self.active
+        try:
+            stats = await limiter.window_stats(key_id)
+        except (StorageError, RedisError, OSError) as exc:
+            self._shared_failed(exc)
+            stats = await self.local.window_stats(key_id)
+        now = time.time()
+        for item, window in stats:
+            if window.remaining <= 0 and window.reset_time > now:
+                retry_after = max(1, math.ceil(window.reset_time - now))
+                return Decision(False, item.amount, 0, window.reset_time, retry_after)
+        return None
+
+    def _shared_failed(self, exc: Exception) -> None:
+        if self._shared_down_until == 0.0:
+            logger.warning("Redis unavailable, limiting per process meanwhile: %s", exc)
+        self._shared_down_until = time.monotonic() + self.retry_seconds

@@ -159,18 +159,28 @@ class DefaultApi:
 
     # -- list_api_keys ------------------------------------------------------------------
 
-    def list_api_keys(self) -> ListApiKeysResponse:
-        """Every API key of the account, without the secrets."""
-        return self.list_api_keys_with_http_info().data
+    def list_api_keys(
+        self, limit: Optional[int] = None, offset: Optional[int] = None
+    ) -> ListApiKeysResponse:
+        """One page of the account's API keys, without the secrets: ``limit`` defaults to 50
+        on the server and is capped at 100 (``paginate_api_keys`` walks every page)."""
+        return self.list_api_keys_with_http_info(limit, offset).data
 
-    def list_api_keys_with_http_info(self) -> ApiResponse[ListApiKeysResponse]:
-        return self.api_client.call_api(_LIST_API_KEYS, ListApiKeysResponse)
+    def list_api_keys_with_http_info(
+        self, limit: Optional[int] = None, offset: Optional[int] = None
+    ) -> ApiResponse[ListApiKeysResponse]:
+        return self.api_client.call_api(_list_api_keys(limit, offset), ListApiKeysResponse)
 
-    async def list_api_keys_async(self) -> ListApiKeysResponse:
-        return (await self.list_api_keys_with_http_info_async()).data
+    async def list_api_keys_async(
+        self, limit: Optional[int] = None, offset: Optional[int] = None
+    ) -> ListApiKeysResponse:
+        return (await self.list_api_keys_with_http_info_async(limit, offset)).data
 
-    async def list_api_keys_with_http_info_async(self) -> ApiResponse[ListApiKeysResponse]:
-        return await self.api_client.call_api_async(_LIST_API_KEYS, ListApiKeysResponse)
+    async def list_api_keys_with_http_info_async(
+        self, limit: Optional[int] = None, offset: Optional[int] = None
+    ) -> ApiResponse[ListApiKeysResponse]:
+        options = _list_api_keys(limit, offset)
+        return await self.api_client.call_api_async(options, ListApiKeysResponse)
 
     # -- create_api_key -----------------------------------------------------------------
 
@@ -225,7 +235,6 @@ class DefaultApi:
 
 # -- request descriptions, shared by the sync and async forms --------------------------
 
-_LIST_API_KEYS = RequestOptions("GET", "/keys")
 _HEALTH_CHECK = RequestOptions("GET", "/health", authenticated=False)
 
 
@@ -265,6 +274,10 @@ def _update_lead(lead_id: str, body: Union[UpdateLeadRequest, dict[str, Any]]) -
 
 def _delete_lead(lead_id: str) -> RequestOptions:
     return RequestOptions("DELETE", f"/leads/{_path_param('lead_id', lead_id)}")
+
+
+def _list_api_keys(limit: Optional[int], offset: Optional[int]) -> RequestOptions:
+    return RequestOptions("GET", "/keys", query={"limit": limit, "offset": offset})
 
 
 def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:

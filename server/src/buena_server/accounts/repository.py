@@ -21,6 +21,15 @@ class AccountRepository:
         query = select(exists().where(accounts.c.id == account_id))
         return bool((await self.conn.execute(query)).scalar())
 
+    async def lock(self, account_id: str) -> None:
+        """Hold the account's row until the transaction ends, so that decisions counting its
+        rows run one at a time; SQLite's write transaction is serial already. PostgreSQL's
+        ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: the foreign-key checks of the account's
+        other writes (lead inserts take ``FOR KEY SHARE``) do not wait for it."""
+        await self.conn.execute(
+            select(accounts.c.id).where(accounts.c.id == account_id).with_for_update(key_share=True)
+        )
+
     async def insert(self, account_id: str, name: str, created_at: datetime) -> None:
         await self.conn.execute(
             accounts.insert().values(id=account_id, name=name, created_at=created_at)

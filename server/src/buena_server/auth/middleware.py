@@ -16,6 +16,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import Scope
 
 from buena_server.auth.cache import KeyCache
+from buena_server.auth.failures import AuthFailureGuard
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import is_well_formed_key, key_digest
 from buena_server.auth.usage import KeyUsageTracker
@@ -57,6 +58,20 @@ def _check_usable(record: ApiKeyRecord) -> None:
         raise Unauthorized("This API key has expired", details={"reason": "expired"})
 
 
+def _check_loaded(record: ApiKeyRecord, digest: str, failures: AuthFailureGuard | None) -> None:
+    """``_check_usable`` for a key just read from the database: the failure guard learns
+    whether it is one to let through while its address is over the limit."""
+    if failures is None:
+        _check_usable(record)
+        return
+    try:
+        _check_usable(record)
+    except Unauthorized:
+        failures.forget(digest)
+        raise
+    failures.remember(digest)
+
+
 @dataclass(frozen=True, slots=True)
 class AuthServices:
     """What authenticating a request uses, gathered once (the app state's ``auth``): each
@@ -67,6 +82,7 @@ class AuthServices:
     key_cache: KeyCache
     rate_limiter: RateLimitService | None
     key_usage: KeyUsageTracker
+    failures: AuthFailureGuard | None = None
 
 
 async def authenticate(
@@ -74,35 +90,46 @@ async def authenticate(
 ) -> Principal:
     """The caller of a request, after its key's rate limits; raises Unauthorized or
     RateLimitExceeded. The rate-limit decision (for the X-RateLimit-* headers) goes into the
-    scope's state either way."""
-    if key is None:
-        raise Unauthorized(
-            "Missing API key: send it in the x-api-key header", details={"reason": "missing"}
-        )
-    if not is_well_formed_key(key):
-        raise Unauthorized("Invalid API key", details={"reason": "invalid"})
+    scope's state either way. Failures count against the client's address (auth/failures.py),
+    and past their limit are answered 429 instead of 401."""
+    failures = services.failures
+    try:
+        if key is None:
+            raise Unauthorized(
+                "Missing API key: send it in the x-api-key header", details={"reason": "missing"}
+            )
+        # Refused on its form alone: a malformed key costs no database lookup.
+        if not is_well_formed_key(key):
+            raise Unauthorized("Invalid API key", details={"reason": "invalid"})
 
-    cache = services.key_cache
-    database = services.database
-    digest = key_digest(key)
-    # Read before the key itself, so that an entry is never newer than its version.
-    marker = database.change_marker()
-    local_version = None if marker is None else f"db:{marker}"
-    cached = cache.get(digest)
-    if cached is None:
-        entry = cache.put(digest, await _load(database, digest), local_version)
-    else:
-        entry = cached
-    _check_usable(entry.record)
-
-    limiter = services.rate_limiter
-    decision = await limiter.check(entry.record.id) if limiter is not None else None
-    if cached is not None:
-        # SQLite says itself whether anything changed; otherwise the Redis script tells.
-        current = local_version or (decision.key_version if decision is not None else None)
-        if current is None or current != cached.version:
-            entry = cache.put(digest, await _load(database, digest), current)
+        cache = services.key_cache
+        database = services.database
+        digest = key_digest(key)
+        # Read before the key itself, so that an entry is never newer than its version.
+        marker = database.change_marker()
+        local_version = None if marker is None else f"db:{marker}"
+        cached = cache.get(digest)
+        if cached is None:
+            if failures is not None and not failures.verified(digest):
+                await failures.refuse_if_over(scope)
+            entry = cache.put(digest, await _load(database, digest), local_version)
+            _check_loaded(entry.record, digest, failures)
+        else:
+            entry = cached
             _check_usable(entry.record)
+
+        limiter = services.rate_limiter
+        decision = await limiter.check(entry.record.id) if limiter is not None else None
+        if cached is not None:
+            # SQLite says itself whether anything changed; otherwise the Redis script tells.
+            current = local_version or (decision.key_version if decision is not None else None)
+            if current is None or current != cached.version:
+                entry = cache.put(digest, await _load(database, digest), current)
+                _check_loaded(entry.record, digest, failures)
+    except Unauthorized:
+        if failures is not None:
+            await failures.count(scope)
+        raise
 
     if decision is not None:
         scope.setdefault("state", {})[DECISION_STATE_KEY] = decision

@@ -9,8 +9,10 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 
+from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
+from buena_server.config import Settings
 from buena_server.dependencies import AuthenticatedRequest, validation_context
 from buena_server.driver import Connection
 from buena_server.keys.repository import ApiKeyRepository
@@ -22,13 +24,17 @@ from buena_server.keys.schemas import (
 )
 from buena_server.keys.service import ApiKeyService
 from buena_server.openapi_docs import error_responses
+from buena_server.paging import Limit, Offset, page
 
 
 def provide_key_service(conn: NamedDependency[Connection], state: State) -> ApiKeyService:
+    settings: Settings = state.settings
     return ApiKeyService(
         ApiKeyRepository(conn),
         state.key_usage,
         validation_context(state),
+        accounts=AccountRepository(conn),
+        max_active=settings.max_active_keys_per_account,
         cache=state.key_cache,
         versions=state.key_versions,
         after_commit=conn.after_commit.append,
@@ -43,20 +49,30 @@ class ApiKeyController(Controller):
     @get(
         operation_id="list_api_keys",
         summary="List API keys",
-        description="Requires `api_keys:read`. Never includes the keys themselves.",
+        description="Requires `api_keys:read`. Newest first, paged like `GET /leads`; "
+        "`total` counts every key of the account, revoked and expired ones included. Never "
+        "includes the keys themselves.",
         guards=[requires(Permission.API_KEYS_READ)],
-        responses=error_responses(403),
+        responses=error_responses(400, 403, 422),
     )
     async def list_api_keys(
-        self, service: NamedDependency[ApiKeyService], request: AuthenticatedRequest
+        self,
+        service: NamedDependency[ApiKeyService],
+        request: AuthenticatedRequest,
+        limit: Limit = None,
+        offset: Offset = None,
     ) -> ListApiKeysResponse:
-        return await service.list(request.user)
+        applied = page(limit, offset)
+        return await service.list(request.user, limit=applied.limit, offset=applied.offset)
 
     @post(
         operation_id="create_api_key",
         summary="Create an API key",
         description="Requires `api_keys:write`, and every permission granted must be held by "
-        "the calling key. The full key is in this response only.",
+        "the calling key. A calling key that expires must give an `expires_at` no later than "
+        "its own (422 `API_KEY_OUTLIVES_CALLER`); an account holds at most "
+        "`BUENA_MAX_ACTIVE_KEYS_PER_ACCOUNT` keys that are neither revoked nor expired "
+        "(422 `API_KEY_LIMIT_REACHED`). The full key is in this response only.",
         guards=[requires(Permission.API_KEYS_WRITE)],
         responses=error_responses(400, 403, 413, 415, 422),
     )
@@ -72,7 +88,9 @@ class ApiKeyController(Controller):
         "/{key_id:str}",
         operation_id="revoke_api_key",
         summary="Revoke an API key",
-        description="Requires `api_keys:write`. The key is refused from its very next request.",
+        description="Requires `api_keys:write`, and every permission of the revoked key must "
+        "be held by the calling key (403 otherwise). The key is refused from its very next "
+        "request.",
         status_code=200,
         guards=[requires(Permission.API_KEYS_WRITE)],
         responses=error_responses(403, 404),

@@ -65,14 +65,36 @@ class ApiKeyRepository:
         row = result.mappings().first()
         return _record(row) if row else None
 
-    async def list(self, account_id: str) -> tuple[Sequence[ApiKeyRecord], int]:
+    async def find_page(
+        self, account_id: str, *, limit: int, offset: int
+    ) -> tuple[Sequence[ApiKeyRecord], int]:
+        """One page of the account's keys, newest first (ties broken by id), and how many
+        keys the account has in all."""
         result = await self.conn.execute(
             select(*_COLUMNS)
             .where(api_keys.c.account_id == account_id)
             .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
         records = [_record(row) for row in result.mappings()]
-        return records, len(records)
+        total = await self.conn.execute(
+            select(func.count()).select_from(api_keys).where(api_keys.c.account_id == account_id)
+        )
+        return records, int(total.scalar_one())
+
+    async def count_active(self, account_id: str, now: datetime) -> int:
+        """Keys of the account neither revoked nor expired at ``now``."""
+        result = await self.conn.execute(
+            select(func.count())
+            .select_from(api_keys)
+            .where(
+                api_keys.c.account_id == account_id,
+                api_keys.c.is_active.is_(True),
+                api_keys.c.expires_at.is_(None) | (api_keys.c.expires_at > now),
+            )
+        )
+        return int(result.scalar_one())
 
     async def insert(self, record: ApiKeyRecord, *, digest: str) -> None:
         await self.conn.execute(

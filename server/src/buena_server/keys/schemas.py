@@ -64,6 +64,8 @@ class CreatedApiKey(ApiKey, kw_only=True):
 class ListApiKeysResponse(msgspec.Struct, kw_only=True):
     data: list[ApiKey]
     total: int
+    limit: int
+    offset: int
 
 
 class RevokeApiKeyResponse(msgspec.Struct, kw_only=True):

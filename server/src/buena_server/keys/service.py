@@ -1,4 +1,10 @@
-"""Decisions about API keys: scope containment, one-time secrets, revocation."""
+"""Decisions about API keys: scope containment, one-time secrets, revocation.
+
+A key may create or revoke only keys whose permissions it holds itself, never creates a key
+that outlives it, and an account holds at most ``max_active`` keys that are neither revoked
+nor expired (counted under a lock on the account's row, so concurrent creates cannot pass
+the cap together).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,19 @@ from typing import cast
 
 from redis.exceptions import RedisError
 
+from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import generate_key, key_digest, key_preview
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.clock import utcnow
-from buena_server.errors import ApiKeyNotFound, PermissionDenied, ServiceUnavailable
+from buena_server.errors import (
+    ApiKeyLimitReached,
+    ApiKeyNotFound,
+    ApiKeyOutlivesCaller,
+    PermissionDenied,
+    ServiceUnavailable,
+)
 from buena_server.ids import is_plausible_id, new_id
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.keys.schemas import (
@@ -76,19 +89,25 @@ class ApiKeyService:
         usage: KeyUsageTracker,
         context: Context,
         *,
+        accounts: AccountRepository,
+        max_active: int,
         cache: KeyCache,
         versions: KeyVersions | None,
         after_commit: Callable[[Callable[[], Awaitable[None]]], None],
     ) -> None:
         self.repository = repository
+        self.accounts = accounts
+        self.max_active = max_active
         self.usage = usage
         self.context = context
         self.cache = cache
         self.versions = versions
         self.after_commit = after_commit
 
-    async def list(self, principal: Principal) -> ListApiKeysResponse:
-        records, total = await self.repository.list(principal.account_id)
+    async def list(self, principal: Principal, *, limit: int, offset: int) -> ListApiKeysResponse:
+        records, total = await self.repository.find_page(
+            principal.account_id, limit=limit, offset=offset
+        )
         keys = []
         for record in records:
             # Uses not yet flushed to the database are newer than what it holds.
@@ -96,7 +115,7 @@ class ApiKeyService:
             if pending is not None and (record.last_used is None or pending > record.last_used):
                 record = dataclasses.replace(record, last_used=pending)
             keys.append(_public(record))
-        return ListApiKeysResponse(data=keys, total=total)
+        return ListApiKeysResponse(data=keys, total=total, limit=limit, offset=offset)
 
     async def create(self, principal: Principal, request: CreateApiKeyRequest) -> CreatedApiKey:
         request = validate(request, self.context)
@@ -106,14 +125,26 @@ class ApiKeyService:
                 "A key can only grant permissions it holds itself",
                 details={"required": beyond, "granted": sorted(principal.permissions)},
             )
+        # The rule parsed it into an aware UTC datetime.
+        expires_at = cast(datetime | None, request.expires_at)
+        caller = await self.repository.get(principal.account_id, principal.key_id)
+        if caller is not None and caller.expires_at is not None:
+            _refuse_outliving(caller.expires_at, expires_at)
+        await self.accounts.lock(principal.account_id)
+        active = await self.repository.count_active(principal.account_id, utcnow())
+        if active >= self.max_active:
+            raise ApiKeyLimitReached(
+                f"This account already has {active} active API keys, the most it may hold; "
+                "revoke one before creating another",
+                details={"limit": self.max_active, "active": active},
+            )
         record, secret = await issue_key(
             self.repository,
             account_id=principal.account_id,
             name=request.name,
             permissions=request.permissions,
             description=request.description,
-            # The rule parsed it into an aware UTC datetime.
-            expires_at=cast(datetime | None, request.expires_at),
+            expires_at=expires_at,
         )
         public = _public(record)
         return CreatedApiKey(
@@ -121,10 +152,25 @@ class ApiKeyService:
         )
 
     async def revoke(self, principal: Principal, key_id: str) -> RevokeApiKeyResponse:
-        if not is_plausible_id(key_id) or not await self.repository.revoke(
-            principal.account_id, key_id, utcnow()
-        ):
+        target = (
+            await self.repository.get(principal.account_id, key_id)
+            if is_plausible_id(key_id)
+            else None
+        )
+        if target is None:
             raise ApiKeyNotFound(f"API key {key_id} not found", details={"key_id": key_id})
+        missing = sorted(set(target.permissions) - principal.permissions)
+        if missing:
+            raise PermissionDenied(
+                "A key can only revoke keys whose permissions it holds itself",
+                details={
+                    "key_id": key_id,
+                    "required": missing,
+                    "granted": sorted(principal.permissions),
+                },
+            )
+        # Permissions never change, so the key read above is the key revoked here.
+        await self.repository.revoke(principal.account_id, key_id, utcnow())
         self.cache.forget(key_id)
         versions = self.versions
         if versions is not None:
@@ -141,3 +187,23 @@ class ApiKeyService:
         return RevokeApiKeyResponse(
             success=True, message=f"API key {key_id} revoked", revoked_id=key_id
         )
+
+
+def _refuse_outliving(caller_expires_at: datetime, expires_at: datetime | None) -> None:
+    """A key that expires may create only keys that expire no later than itself: refused
+    (not clamped), so that the caller learns the expiry it gets."""
+    if expires_at is not None and expires_at <= caller_expires_at:
+        return
+    limit = caller_expires_at.isoformat().replace("+00:00", "Z")
+    asked = "no expires_at" if expires_at is None else "a later expires_at"
+    message = (
+        f"The calling API key expires at {limit}, so the key it creates must expire too, "
+        f"at or before then ({asked} was given)"
+    )
+    raise ApiKeyOutlivesCaller(
+        message,
+        details={
+            "errors": [{"field": "expires_at", "message": message}],
+            "max_expires_at": limit,
+        },
+    )

@@ -1,0 +1,52 @@
+"""Offset paging of list routes: ``limit`` default 50, values above 100 applied as 100,
+below 1 refused (422); ``offset`` from 0. The response says what was applied."""
+
+from __future__ import annotations
+
+from typing import Annotated, NamedTuple
+
+from litestar.params import Parameter
+
+from buena_server.errors import ValidationFailed
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 2**31 - 1
+
+Limit = Annotated[
+    int | None,
+    Parameter(
+        description=f"Page size: default {DEFAULT_PAGE_SIZE}; values above {MAX_PAGE_SIZE} "
+        f"are applied as {MAX_PAGE_SIZE}",
+        schema_extra={"minimum": 1},
+    ),
+]
+Offset = Annotated[
+    int | None,
+    Parameter(
+        description="Items to skip (default 0)",
+        schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+    ),
+]
+
+
+class Page(NamedTuple):
+    limit: int
+    offset: int
+
+
+def page_errors(limit: int | None, offset: int | None) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    if limit is not None and limit < 1:
+        errors.append({"field": "limit", "message": "limit must be at least 1"})
+    if offset is not None and not 0 <= offset <= MAX_OFFSET:
+        errors.append({"field": "offset", "message": f"offset must be 0 to {MAX_OFFSET}"})
+    return errors
+
+
+def page(limit: int | None, offset: int | None) -> Page:
+    """The page to apply; raises ValidationFailed (422) for values out of range."""
+    errors = page_errors(limit, offset)
+    if errors:
+        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+    return Page(min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE), offset or 0)
