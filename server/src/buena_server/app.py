@@ -14,6 +14,7 @@ from litestar.middleware import DefineMiddleware
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
+from buena_server.access_log import AccessLog
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.middleware import (
     EXCLUDE_OPT_KEY,
@@ -32,6 +33,8 @@ from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.metrics import Metrics, MetricsListener, metrics_endpoint
+from buena_server.observer import RequestObserver
 from buena_server.openapi_docs import (
     BASE_PATH,
     close_request_schemas,
@@ -69,11 +72,19 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the hot paths (hot_paths.py) in front of its router."""
+    """The Litestar app, with the hot paths (hot_paths.py) in front of its router, and every
+    HTTP request observed (metrics, access log) once, whichever answers it (observer.py)."""
 
     hot_paths: HotPaths | None = None
+    observer: RequestObserver | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.observer is not None and scope["type"] == "http":
+            await self.observer(scope, receive, send)
+        else:
+            await self.answer(scope, receive, send)
+
+    async def answer(self, scope: Any, receive: Any, send: Any) -> None:
         if self.hot_paths is not None and scope["type"] == "http":
             await self.hot_paths(scope, receive, send)
         else:
@@ -103,6 +114,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 rate_limiter.shared_is_back()
 
     key_cache = KeyCache()
+    metrics = Metrics(database, rate_limiter) if settings.metrics else None
+    metrics_listener = (
+        MetricsListener(metrics, settings.metrics_host, settings.metrics_port)
+        if metrics is not None and settings.metrics_port is not None
+        else None
+    )
     state = State(
         {
             "settings": settings,
@@ -115,16 +132,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),
             "health": HealthService(database, settings.health_timeout_seconds, redis_check),
+            "metrics": metrics,
+            "metrics_listener": metrics_listener,
         }
     )
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         await database.start()
+        if metrics_listener is not None:
+            metrics_listener.start()
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         try:
             yield
         finally:
+            if metrics_listener is not None:
+                await metrics_listener.stop()
             await key_usage.stop(database, flusher)
             await database.close()
             if limit_script is not None:
@@ -133,6 +156,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await redis_pool.aclose()
 
     public = Router(path=BASE_PATH, route_handlers=[health_check, openapi_json])
+    # /metrics beside the API, unless it has a listener of its own (or is off).
+    operator = [metrics_endpoint] if metrics is not None and metrics_listener is None else []
     api = Router(
         path=BASE_PATH,
         route_handlers=[LeadController, ApiKeyController],
@@ -143,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=require_json_body,
     )
     app = BuenaApp(
-        route_handlers=[public, api],
+        route_handlers=[public, api, *operator],
         dependencies={
             "conn": Provide(provide_connection),
         },
@@ -163,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
         )
+    app.observer = RequestObserver(app.answer, metrics, AccessLog())
     return app
 
 
