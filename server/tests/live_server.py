@@ -36,7 +36,7 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    database_url: str, log_dir: Path, env: Mapping[str, str] | None = None
+    database_url: str, log_dir: Path, env: Mapping[str, str] | None = None, *, quiet: bool = True
 ) -> Iterator[LiveServer]:
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
@@ -54,7 +54,11 @@ def live_server(
     }
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "buena_server.cli", "serve", "--port", str(port), "--quiet"],
+            [
+                sys.executable,
+                *("-m", "buena_server.cli", "serve", "--port", str(port)),
+                *(["--quiet"] if quiet else []),
+            ],
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,

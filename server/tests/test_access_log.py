@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from buena_server.access_log import LOGGER_NAME, JsonFormatter, redact_query
+from buena_server.auth.tokens import generate_key
 
+from backends import fresh_database
+from live_server import live_server
 from server_testing import API, Account, InProcessClient
 
 
@@ -124,3 +130,39 @@ def test_json_formatter_writes_any_record_as_one_object() -> None:
     assert document["level"] == "WARNING"
     assert document["time"].endswith("Z")
     assert "ValueError: boom" in document["exception"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_live_server_logs_each_request_once_and_redacted(tmp_path: Path, log_format: str) -> None:
+    """``serve`` writes our access line (not uvicorn's) in the chosen format."""
+    key = generate_key()
+    env = {"BUENA_BOOTSTRAP_KEY": key, "BUENA_LOG_FORMAT": log_format}
+    with (
+        fresh_database(str(tmp_path / "log.db")) as url,
+        live_server(url, tmp_path, env, quiet=False) as server,
+    ):
+        headers = {"x-api-key": key}
+        key_id = httpx.get(f"{server.base_url}/keys", headers=headers).json()["data"][0]["id"]
+        response = httpx.get(
+            f"{server.base_url}/leads", params={"api_key": key, "limit": 1}, headers=headers
+        )
+        assert response.status_code == 200
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=60) == 0
+        output = server.output()
+
+    assert key not in output
+    lines = [line for line in output.splitlines() if response.headers["x-request-id"] in line]
+    assert len(lines) == 1, output
+    if log_format == "text":
+        assert f'"GET {API}/leads?api_key=REDACTED&limit=1 HTTP/1.1" 200 ' in lines[0]
+        assert f"key={key_id}" in lines[0]
+        return
+    fields = json.loads(lines[0])
+    assert fields["logger"] == LOGGER_NAME
+    assert fields["route"] == f"{API}/leads"
+    assert fields["query"] == "api_key=REDACTED&limit=1"
+    assert (fields["method"], fields["status"], fields["key_id"]) == ("GET", 200, key_id)
+    # uvicorn's own records are JSON too.
+    loggers = {json.loads(line)["logger"] for line in output.splitlines() if line.startswith("{")}
+    assert "uvicorn.error" in loggers

@@ -179,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         state=state,
         debug=False,
+        logging_config=None,  # `serve` configures logging (access_log.logging_config)
     )
     app.state.allowed_methods = allowed_methods_by_path(
         [(route.path, route.methods) for route in app.routes]
