@@ -72,8 +72,9 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the hot paths (hot_paths.py) in front of its router, and every
-    HTTP request observed (metrics, access log) once, whichever answers it (observer.py)."""
+    """The Litestar app. HTTP requests enter through the observer (observer.py: metrics and
+    access log, once per request), which hands them to the hot paths (hot_paths.py) in front
+    of Litestar's router, or to the router itself when they are off."""
 
     hot_paths: HotPaths | None = None
     observer: RequestObserver | None = None
@@ -81,12 +82,6 @@ class BuenaApp(Litestar):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.observer is not None and scope["type"] == "http":
             await self.observer(scope, receive, send)
-        else:
-            await self.answer(scope, receive, send)
-
-    async def answer(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.hot_paths is not None and scope["type"] == "http":
-            await self.hot_paths(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -189,7 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
         )
-    app.observer = RequestObserver(app.answer, metrics, AccessLog())
+    app.observer = RequestObserver(app.hot_paths or app.litestar_call, metrics, AccessLog())
     return app
 
 
