@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from buena_server.access_log import AccessLog
 from buena_server.app import create_app
 from buena_server.config import Settings
+from buena_server.observer import RequestObserver
 
 from backends import ON_POSTGRES
 from live_server import free_port
@@ -207,3 +210,23 @@ async def _until(condition: Any) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError("the condition never held")
+
+
+async def test_an_error_escaping_the_app_counts_as_500(settings: Settings) -> None:
+    """uvicorn answers 500 when an exception escapes the app before a response starts."""
+    app = create_app(settings)
+    metrics = app.state.metrics
+
+    async def failing(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("escaped")
+
+    async def nothing(*_: Any) -> Any:
+        return {"type": "http.disconnect"}
+
+    observer = RequestObserver(failing, metrics, AccessLog())
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "state": {}}
+    with pytest.raises(RuntimeError):
+        await observer({**scope, "path_template": f"{API}/leads"}, nothing, nothing)
+    text = generate_latest(metrics.registry).decode()
+    assert request_counts(text) == {("GET", f"{API}/leads", "500"): 1}
+    assert value(text, "buena_http_requests_in_progress") == 0

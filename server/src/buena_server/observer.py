@@ -16,10 +16,6 @@ from buena_server.access_log import AccessLog
 from buena_server.hot_paths import ASGIHandler, Receive, Scope, Send
 from buena_server.metrics import UNMATCHED, Metrics
 
-# Recorded when the app ended without starting a response (the client went away, or the
-# request was cancelled at shutdown), as nginx does.
-CLIENT_CLOSED = 499
-
 
 class RequestObserver:
     __slots__ = ("access_log", "app", "metrics")
@@ -44,12 +40,11 @@ class RequestObserver:
             metrics.in_progress += 1
         try:
             await self.app(scope, receive, observed_send)
-        except Exception:
-            status = status or 500  # uvicorn answers it with a 500
-            raise
         finally:
             seconds = perf_counter() - start
-            status = status or CLIENT_CLOSED
+            # No response started (an error escaped, or the request was cancelled at shutdown):
+            # uvicorn answers 500.
+            status = status or 500
             route: str = scope.get("path_template") or UNMATCHED
             if metrics is not None:
                 metrics.in_progress -= 1
