@@ -115,6 +115,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(tmp_path: Path) -> None
         live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server,
     ):
         with request_in_flight(server, key) as in_flight:
+            assert last_used(url) is None  # the key is used by the request in flight only
             server.process.send_signal(signal.SIGTERM)
             wait_until(lambda: refuses_connections(server), "new connections to be refused")
             in_flight.sendall(BODY[len(BODY) // 2 :])
