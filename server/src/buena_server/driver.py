@@ -570,7 +570,8 @@ class ConnectionPool:
 
     @property
     def waiting(self) -> int:
-        return sum(1 for waiter in self._waiters if not waiter.done())
+        # A copy first: the metrics listener's thread may read this while the loop appends.
+        return sum(1 for waiter in tuple(self._waiters) if not waiter.done())
 
     def _hand_over(self, conn: asyncpg.Connection | None) -> bool:
         """Give ``conn`` (or, as None, a free place) to the first waiter still waiting."""
