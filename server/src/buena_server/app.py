@@ -14,6 +14,7 @@ from litestar.middleware import DefineMiddleware
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
+from buena_server.access_log import AccessLog
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.failures import auth_failure_guard
 from buena_server.auth.middleware import (
@@ -36,6 +37,8 @@ from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.metrics import Metrics, MetricsListener, metrics_endpoint
+from buena_server.observer import RequestObserver
 from buena_server.openapi_docs import (
     BASE_PATH,
     close_request_schemas,
@@ -73,20 +76,23 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the HTTP edge (http_edge.py: header caps, CORS, HEAD) and the
-    hot paths (hot_paths.py) in front of its router."""
+    """The Litestar app. HTTP requests enter through the observer (observer.py: metrics and
+    access log, once per request), then the HTTP edge (http_edge.py: header caps, CORS,
+    HEAD), which hands them to the hot paths (hot_paths.py) in front of Litestar's router, or
+    to the router itself when they are off."""
 
     hot_paths: HotPaths | None = None
-    edge: HttpEdge | None = None
+    observer: RequestObserver | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.edge is not None and scope["type"] == "http":
-            await self.edge(scope, receive, send)
+        if self.observer is not None and scope["type"] == "http":
+            await self.observer(scope, receive, send)
         else:
-            await self.dispatch(scope, receive, send)
+            await super().__call__(scope, receive, send)
 
     async def dispatch(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.hot_paths is not None and scope["type"] == "http":
+        """Past the edge: the hot paths, else the router."""
+        if self.hot_paths is not None:
             await self.hot_paths(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
@@ -115,6 +121,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 rate_limiter.shared_is_back()
 
     key_cache = KeyCache()
+    metrics = Metrics(database, rate_limiter) if settings.metrics else None
+    metrics_listener = (
+        MetricsListener(metrics, settings.metrics_host, settings.metrics_port)
+        if metrics is not None and settings.metrics_port is not None
+        else None
+    )
     state = State(
         {
             "settings": settings,
@@ -133,16 +145,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),
             "health": HealthService(database, settings.health_timeout_seconds, redis_check),
+            "metrics": metrics,
+            "metrics_listener": metrics_listener,
         }
     )
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         await database.start()
+        if metrics_listener is not None:
+            metrics_listener.start()
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         try:
             yield
         finally:
+            if metrics_listener is not None:
+                await metrics_listener.stop()
             await key_usage.stop(database, flusher)
             await database.close()
             if limit_script is not None:
@@ -151,6 +169,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await redis_pool.aclose()
 
     public = Router(path=BASE_PATH, route_handlers=[health_check, openapi_json])
+    # /metrics beside the API, unless it has a listener of its own (or is off).
+    operator = [metrics_endpoint] if metrics is not None and metrics_listener is None else []
     api = Router(
         path=BASE_PATH,
         route_handlers=[LeadController, ApiKeyController],
@@ -161,7 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=require_json_body,
     )
     app = BuenaApp(
-        route_handlers=[public, api],
+        route_handlers=[public, api, *operator],
         dependencies={
             "conn": Provide(provide_connection),
         },
@@ -172,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         state=state,
         debug=False,
+        logging_config=None,  # `serve` configures logging (access_log.logging_config)
     )
     app.state.allowed_methods = allowed_methods_by_path(
         [(route.path, route.methods) for route in app.routes]
@@ -181,11 +202,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
         )
-    app.edge = HttpEdge(
+    edge = HttpEdge(
         app.dispatch,
         HeaderLimits(settings.max_header_bytes, settings.max_header_count),
         cors_policy(settings.cors_origins),
     )
+    app.observer = RequestObserver(edge, metrics, AccessLog())
     return app
 
 

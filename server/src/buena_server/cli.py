@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import gc
 import logging
+import logging.config
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from buena_server import __version__
+from buena_server.access_log import logging_config
 from buena_server.accounts.repository import AccountRepository
 from buena_server.accounts.service import NewAccount, bootstrap, create_account
 from buena_server.auth.permissions import ALL_PERMISSIONS
@@ -74,6 +77,10 @@ def _print_admin_key(created: NewAccount, base_url: str) -> None:
     print("=" * 72, flush=True)
 
 
+def _exit_cleanly(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -82,6 +89,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from buena_server.http_protocol import limited_http_protocol
 
     settings = _load_settings()
+    logging.config.dictConfig(logging_config(settings.log_format, access_log=not args.quiet))
+    # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; a clean stop
+    # exits 0 (as does a SIGTERM before serving starts).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
@@ -110,7 +121,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=host,
         port=port,
         log_level="warning" if args.quiet else "info",
-        access_log=not args.quiet,
+        log_config=None,  # configured above; the access log is ours (access_log.py)
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         # X-Forwarded-For is believed only from BUENA_TRUSTED_PROXIES (uvicorn's own default
         # trusts 127.0.0.1, so anything on the host could spoof the client address).
         proxy_headers=bool(settings.trusted_proxy_list),

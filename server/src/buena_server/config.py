@@ -26,6 +26,11 @@ class RateLimitStrategy(StrEnum):
     SLIDING_WINDOW_COUNTER = "sliding-window-counter"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUENA_", extra="ignore")
 
@@ -69,6 +74,14 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.
+    metrics: bool = True
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # Logs (the access log included): one line of text, or one JSON object, per record.
+    log_format: LogFormat = LogFormat.TEXT
+    # SIGTERM: in-flight requests get this long to finish before they are cancelled.
+    shutdown_timeout_seconds: int = Field(default=30, ge=0)
 
     @field_validator("rate_limits")
     @classmethod

@@ -487,6 +487,10 @@ class Database(ABC):
         this process or another; None where it cannot be read without a round trip."""
         return None
 
+    @abstractmethod
+    def pool_usage(self) -> tuple[int, int]:
+        """Connections in use and transactions waiting for one (the metrics read it)."""
+
 
 class ConnectionPool:
     """asyncpg connections for one process: up to ``max_size``, opened when first needed.
@@ -559,6 +563,15 @@ class ConnectionPool:
             return
         if not self._hand_over(conn):
             self._idle.append(conn)
+
+    @property
+    def in_use(self) -> int:
+        return self.size - len(self._idle)
+
+    @property
+    def waiting(self) -> int:
+        # A copy first: the metrics listener's thread may read this while the loop appends.
+        return sum(1 for waiter in tuple(self._waiters) if not waiter.done())
 
     def _hand_over(self, conn: asyncpg.Connection | None) -> bool:
         """Give ``conn`` (or, as None, a free place) to the first waiter still waiting."""
@@ -739,6 +752,9 @@ class PostgresDatabase(Database):
         await self.together.drain()
         await self.pool.close()
 
+    def pool_usage(self) -> tuple[int, int]:
+        return self.pool.in_use, self.pool.waiting
+
     async def _execute_group(
         self, statement: ClauseElement, parameters: Mapping[str, Any]
     ) -> Result:
@@ -863,6 +879,8 @@ class SqliteDatabase(Database):
         self.timeout = timeout
         self._idle: list[sqlite3.Connection] = []
         self._write_lock = asyncio.Lock()
+        self._write_turn = _WriteTurn(self._write_lock)
+        self._in_use = 0  # connections taken and not given back
         self._watcher: sqlite3.Connection | None = None
         self._watching: sqlite3.Cursor | None = None  # one cursor, reused: ~1 µs a request
         self._marker: str | None = None  # this pass of the event loop's (change_marker)
@@ -927,10 +945,16 @@ class SqliteDatabase(Database):
     ) -> contextlib.AbstractAsyncContextManager[Connection]:
         return self._writing() if write else _SqliteReading(self)
 
+    def pool_usage(self) -> tuple[int, int]:
+        return self._in_use, self._write_turn.waiting
+
     def _take(self) -> sqlite3.Connection:
-        return self._idle.pop() if self._idle else self._connect()
+        raw = self._idle.pop() if self._idle else self._connect()
+        self._in_use += 1
+        return raw
 
     def _give_back(self, raw: sqlite3.Connection, *, reusable: bool) -> None:
+        self._in_use -= 1
         if reusable and len(self._idle) < self.pool_size:
             self._idle.append(raw)
         else:
@@ -938,7 +962,7 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[Connection]:
-        async with self._write_lock:
+        async with self._write_turn:
             raw = self._take()
             reusable = False
             try:
@@ -969,6 +993,26 @@ class SqliteDatabase(Database):
                     raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
+
+
+class _WriteTurn:
+    """The write lock, counting the writers waiting for it (a class: entered on every write)."""
+
+    __slots__ = ("lock", "waiting")
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self.lock = lock
+        self.waiting = 0
+
+    async def __aenter__(self) -> None:
+        self.waiting += 1
+        try:
+            await self.lock.acquire()
+        finally:
+            self.waiting -= 1
+
+    async def __aexit__(self, kind: object, error: object, traceback: object) -> None:
+        self.lock.release()
 
 
 class _SqliteReading:

@@ -54,6 +54,7 @@ ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LEADS_PATH = f"{BASE_PATH}/leads"
 _LEAD_PREFIX = f"{LEADS_PATH}/"
+LEAD_TEMPLATE = f"{LEADS_PATH}/{{lead_id}}"  # as Litestar's router writes it (metrics, logs)
 _JSON_ENCODER = msgspec.json.Encoder()
 
 
@@ -73,9 +74,11 @@ class HotPaths:
         if method == "GET" and path.startswith(_LEAD_PREFIX):
             lead_id = path[len(_LEAD_PREFIX) :]
             if is_plausible_id(lead_id):
+                scope["path_template"] = LEAD_TEMPLATE
                 await self.get_lead(scope, receive, send, lead_id)
                 return
         elif method == "POST" and path == LEADS_PATH:
+            scope["path_template"] = LEADS_PATH
             await self.create_lead(scope, receive, send)
             return
         await self.fallback(scope, receive, send)

@@ -32,8 +32,18 @@ class HttpEdge:
         if scope["method"] == "HEAD":
             # A copy: the server's own scope keeps saying HEAD (uvicorn then sends no body
             # either, and logs the method that was asked).
-            scope = {**scope, "method": "GET"}
-            send = _without_body(send)
+            scope.setdefault("state", {})  # shared by both scopes: the key id, the decision
+            as_get = {**scope, "method": "GET"}
+            try:
+                await self._answer(as_get, receive, _without_body(send))
+            finally:
+                # The route the GET matched, for the observer's metrics and access log.
+                if "path_template" in as_get:
+                    scope["path_template"] = as_get["path_template"]
+            return
+        await self._answer(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.cors is not None:
             scope.setdefault("state", {})[CORS_STATE_KEY] = self.cors.headers(scope)
         refusal = self.limits.check(scope)

@@ -306,6 +306,9 @@ class RateLimitService:
             self.shared = KeyRateLimiter(items, storage, strategy)
         self.retry_seconds = retry_seconds
         self._shared_down_until = 0.0
+        # For the metrics: requests refused, and times Redis failed and this process took over.
+        self.refusals = 0
+        self.fallbacks = 0
 
     @property
     def items(self) -> list[RateLimitItem]:
@@ -318,18 +321,27 @@ class RateLimitService:
             return self.shared
         return self.local
 
+    @property
+    def falling_back(self) -> bool:
+        """Whether requests are limited per process because the shared storage failed."""
+        return self.shared is not None and time.monotonic() < self._shared_down_until
+
     def shared_is_back(self) -> None:
         self._shared_down_until = 0.0
 
     async def check(self, key_id: str) -> Decision:
         limiter = self.active
         if limiter is self.local:
-            return await self.local.check(key_id)
-        try:
-            return await limiter.check(key_id)
-        except StorageError as exc:
-            self._shared_failed(exc)
-            return await self.local.check(key_id)
+            decision = await self.local.check(key_id)
+        else:
+            try:
+                decision = await limiter.check(key_id)
+            except StorageError as exc:
+                self._shared_failed(exc)
+                decision = await self.local.check(key_id)
+        if not decision.allowed:
+            self.refusals += 1
+        return decision
 
     async def exhausted(self, key_id: str) -> Decision | None:
         """The refusal the next request of ``key_id`` would get, without counting it; None
@@ -351,3 +363,4 @@ class RateLimitService:
         if self._shared_down_until == 0.0:
             logger.warning("Redis unavailable, limiting per process meanwhile: %s", exc)
         self._shared_down_until = time.monotonic() + self.retry_seconds
+        self.fallbacks += 1
