@@ -4,6 +4,8 @@ the peer is a trusted proxy."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import httpx
@@ -42,5 +44,10 @@ def test_forwarded_for_only_from_trusted_proxies(
             # The one peer, whatever the header claims.
             assert statuses == [401, 401, 429]
         log = server.output()
-    clients = {line.split()[1].rsplit(":", 1)[0] for line in log.splitlines() if "/leads " in line}
+    # Access-log lines read 'client:port - "METHOD path HTTP/1.1" status ...'.
+    clients = {
+        match.group(1)
+        for line in log.splitlines()
+        if "/leads " in line and (match := re.search(r'(\S+):\d+ - "', line))
+    }
     assert clients == ({"192.0.2.0", "192.0.2.1", "192.0.2.2"} if believed else {"127.0.0.1"}), log
