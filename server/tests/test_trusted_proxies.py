@@ -5,7 +5,6 @@ the peer is a trusted proxy."""
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import httpx
