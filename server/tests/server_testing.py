@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from litestar import Litestar
+from litestar.handlers.base import BaseRouteHandler
+from litestar.routes import HTTPRoute
 
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
@@ -108,3 +111,41 @@ def assert_error(
     assert isinstance(body["details"], dict)
     assert set(body) == ERROR_FIELDS | (extra_fields or set())
     return body
+
+
+# -- the routes the app serves (test_permissions_table.py, test_account_isolation.py) ------
+
+# Answered without a key, whatever the method. /metrics is listed for when it is served
+# (BUENA_METRICS); a path here that the app does not serve is not an error.
+PUBLIC_PATHS = frozenset(
+    {
+        f"{API}/health",
+        f"{API}/openapi.json",
+        f"{API}/docs",
+        f"{API}/docs/{{path}}",
+        f"{API}/docs/openapi.json",
+        f"{API}/docs/oauth2-redirect.html",
+        "/metrics",
+        f"{API}/metrics",
+    }
+)
+
+# OPTIONS is the framework's (the Allow list, CORS preflights, which carry no key): checked
+# by test_public_paths_and_preflights_need_no_key, not held to a permission.
+FRAMEWORK_METHODS = frozenset({"OPTIONS"})
+
+
+def _template(path: str) -> str:
+    """``/leads/{lead_id:str}`` → ``/leads/{lead_id}``."""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
+
+
+def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
+    """(method, path template, handler) of every HTTP route the app serves."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods):
+                if method not in FRAMEWORK_METHODS:
+                    yield method, _template(route.path), handler

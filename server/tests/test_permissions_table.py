@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.handlers.base import BaseRouteHandler
-from litestar.routes import HTTPRoute
 
 from buena_server.app import BuenaApp
 from buena_server.auth.guards import declared_permissions
 from buena_server.auth.permissions import Permission
 from buena_server.openapi_docs import BASE_PATH
 
-from server_testing import API, Account, InProcessClient, assert_error
+from server_testing import API, PUBLIC_PATHS, Account, InProcessClient, assert_error, served_routes
 
 # The contract: the one permission each API route requires.
 API_ROUTES: dict[tuple[str, str], Permission] = {
@@ -39,41 +37,6 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{BASE_PATH}/keys"): Permission.API_KEYS_WRITE,
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): Permission.API_KEYS_WRITE,
 }
-
-# Answered without a key, whatever the method. /metrics is listed for when it is served
-# (BUENA_METRICS); a path here that the app does not serve is not an error.
-PUBLIC_PATHS = frozenset(
-    {
-        f"{BASE_PATH}/health",
-        f"{BASE_PATH}/openapi.json",
-        f"{BASE_PATH}/docs",
-        f"{BASE_PATH}/docs/{{path}}",
-        f"{BASE_PATH}/docs/openapi.json",
-        f"{BASE_PATH}/docs/oauth2-redirect.html",
-        "/metrics",
-        f"{BASE_PATH}/metrics",
-    }
-)
-
-# OPTIONS is the framework's (the Allow list, CORS preflights, which carry no key): checked
-# by test_public_paths_and_preflights_need_no_key, not held to a permission.
-FRAMEWORK_METHODS = frozenset({"OPTIONS"})
-
-
-def _template(path: str) -> str:
-    """``/leads/{lead_id:str}`` → ``/leads/{lead_id}``."""
-    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
-
-
-def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
-    """(method, path template, handler) of every HTTP route the app serves."""
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute):
-            continue
-        for handler in route.route_handlers:
-            for method in sorted(handler.http_methods):
-                if method not in FRAMEWORK_METHODS:
-                    yield method, _template(route.path), handler
 
 
 def contract_permission(method: str, path: str) -> Permission | None:
