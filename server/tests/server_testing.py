@@ -140,15 +140,22 @@ def _template(path: str) -> str:
     return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
 
 
+# The method of a route that is not an HTTP route (a mounted ASGI app, a websocket): it takes
+# every method, and the tables admit such a route only as a public path.
+ANY_METHOD = "*"
+
+
 def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
-    """(method, path template, handler) of every HTTP route the app serves."""
+    """(method, path template, handler) of every route the app serves."""
     for route in app.routes:
-        if not isinstance(route, HTTPRoute):
-            continue
-        for handler in route.route_handlers:
-            for method in sorted(handler.http_methods):
-                if method not in FRAMEWORK_METHODS:
-                    yield method, _template(route.path), handler
+        path = _template(route.path)
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                for method in sorted(handler.http_methods):
+                    if method not in FRAMEWORK_METHODS:
+                        yield method, path, handler
+        else:
+            yield ANY_METHOD, path, route.route_handler  # type: ignore[attr-defined]
 
 
 # -- time the test moves ------------------------------------------------------------------
