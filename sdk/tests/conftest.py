@@ -225,7 +225,7 @@ class ScriptedReply:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    held: bool = False  # answered only at teardown: the client's own timeout decides
 
 
 @dataclass
@@ -242,7 +242,7 @@ class LiveServer:
     def __init__(self) -> None:
         self.replies: deque[ScriptedReply] = deque()
         self.requests: list[RecordedRequest] = []
-        self.release = threading.Event()  # ends a delayed reply early at teardown
+        self.release = threading.Event()  # lets held replies go at teardown
         self.lock = threading.Lock()
         self.port = 0
 
@@ -256,11 +256,11 @@ class LiveServer:
         body: Any,
         headers: Optional[dict[str, str]] = None,
         *,
-        delay: float = 0.0,
+        held: bool = False,
         times: int = 1,
     ) -> None:
         for _ in range(times):
-            self.replies.append(ScriptedReply(status, body, headers or {}, delay))
+            self.replies.append(ScriptedReply(status, body, headers or {}, held))
 
     def next_reply(self, recorded: RecordedRequest) -> ScriptedReply:
         with self.lock:
@@ -277,8 +277,8 @@ def _handler_for(server: LiveServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             recorded = RecordedRequest(self.command, self.path, dict(self.headers), body)
             reply = server.next_reply(recorded)
-            if reply.delay:
-                server.release.wait(reply.delay)
+            if reply.held:
+                server.release.wait()
             payload = json.dumps(reply.body).encode()
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
@@ -301,7 +301,7 @@ class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out closes its socket before a delayed reply is written;
+        # A client that timed out closes its socket before a held reply is written;
         # the resulting BrokenPipeError is expected, not a failure.
         pass
 

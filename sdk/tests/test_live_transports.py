@@ -126,7 +126,7 @@ async def test_aiohttp_connection_refused_is_retried_then_raised(refused_host: s
 
 
 def test_urllib3_read_timeout(live_server: Any, lead_json: Callable[..., Any]) -> None:
-    live_server.script(200, lead_json(), delay=5)
+    live_server.script(200, lead_json(), held=True)
     client = _client(live_server.host, timeout=0.2, retries=0)
     with client, pytest.raises(ApiTimeoutError) as caught:
         DefaultApi(client).get_lead("lead_abc")
@@ -135,7 +135,7 @@ def test_urllib3_read_timeout(live_server: Any, lead_json: Callable[..., Any]) -
 
 
 async def test_aiohttp_read_timeout(live_server: Any, lead_json: Callable[..., Any]) -> None:
-    live_server.script(200, lead_json(), delay=5)
+    live_server.script(200, lead_json(), held=True)
     async with _client(live_server.host, timeout=0.2, retries=0) as client:
         with pytest.raises(ApiTimeoutError):
             await DefaultApi(client).get_lead_async("lead_abc")

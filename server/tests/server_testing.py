@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from litestar import Litestar
+from litestar.handlers.base import BaseRouteHandler
+from litestar.routes import HTTPRoute
 
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
@@ -108,3 +111,86 @@ def assert_error(
     assert isinstance(body["details"], dict)
     assert set(body) == ERROR_FIELDS | (extra_fields or set())
     return body
+
+
+# -- the routes the app serves (test_permissions_table.py, test_account_isolation.py) ------
+
+# Answered without a key, whatever the method. /metrics is listed for when it is served
+# (BUENA_METRICS); a path here that the app does not serve is not an error.
+PUBLIC_PATHS = frozenset(
+    {
+        f"{API}/health",
+        f"{API}/openapi.json",
+        f"{API}/docs",
+        f"{API}/docs/{{path}}",
+        f"{API}/docs/openapi.json",
+        f"{API}/docs/oauth2-redirect.html",
+        "/metrics",
+        f"{API}/metrics",
+    }
+)
+
+# OPTIONS is the framework's (the Allow list, CORS preflights, which carry no key): checked
+# by test_public_paths_and_preflights_need_no_key, not held to a permission.
+FRAMEWORK_METHODS = frozenset({"OPTIONS"})
+
+
+def _template(path: str) -> str:
+    """``/leads/{lead_id:str}`` → ``/leads/{lead_id}``."""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", path)
+
+
+# The method of a route that is not an HTTP route (a mounted ASGI app, a websocket): it takes
+# every method, and the tables admit such a route only as a public path.
+ANY_METHOD = "*"
+
+
+def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
+    """(method, path template, handler) of every route the app serves."""
+    for route in app.routes:
+        path = _template(route.path)
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                for method in sorted(handler.http_methods):
+                    if method not in FRAMEWORK_METHODS:
+                        yield method, path, handler
+        else:
+            yield ANY_METHOD, path, route.route_handler  # type: ignore[attr-defined]
+
+
+# -- time the test moves ------------------------------------------------------------------
+
+
+class ManualClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose time moves only when the test moves it (``advance``): timers
+    (``call_at``, ``call_later``, sleeps, ``wait_for``) then fire at exact points, however
+    loaded the machine is, instead of racing the wall clock.
+
+    (looptime does this as a pytest plugin; installed here it left an event loop's
+    self-pipe unclosed in other tests, an error under ``filterwarnings = error``.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._now = 0.0
+
+    def time(self) -> float:
+        return self._now
+
+    async def advance(self, seconds: float) -> None:
+        """Move the time on, then let every timer now due run, and what it wakes."""
+        self._now += seconds
+        # A pass runs the callbacks ready at its start, then the timers due; a few passes
+        # let what they wake (a future's callbacks, a task's next step) run too.
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
+def run_with_manual_clock(scenario: Callable[[ManualClockLoop], Awaitable[None]]) -> None:
+    """Run ``scenario(loop)`` to its end on a ManualClockLoop of its own."""
+    loop = ManualClockLoop()
+    try:
+        loop.run_until_complete(scenario(loop))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

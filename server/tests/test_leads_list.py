@@ -269,3 +269,16 @@ class TestFilters:
         body = await list_leads(client, account, search="john", status="active", limit=1)
         assert len(body["data"]) == 1
         assert body["total"] == 2  # John Smith and Alice Johnson
+
+
+async def test_the_page_size_clamp_holds_on_the_rows_returned(
+    client: InProcessClient, account: Account
+) -> None:
+    """Past 100 stored leads, a page asked for 500 holds 100 rows, not only says so."""
+    for n in range(102):
+        await account.create_lead(first_name=f"Clamp{n}", email=f"clamp{n}@example.com")
+    body = await list_leads(client, account, limit=500)
+    assert (body["limit"], len(body["data"]), body["total"]) == (100, 100, 102)
+    rest = await list_leads(client, account, limit=500, offset=100)
+    assert len(rest["data"]) == 2
+    assert {lead["id"] for lead in body["data"]}.isdisjoint(lead["id"] for lead in rest["data"])

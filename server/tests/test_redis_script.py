@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 
 import pytest
 import redis
@@ -21,6 +20,7 @@ from buena_server.redis_script import (
 )
 
 from backends import REDIS_URL
+from server_testing import ManualClockLoop, run_with_manual_clock
 
 REPLIES = b"*4\r\n$3\r\nabc\r\n:42\r\n$-1\r\n*2\r\n+OK\r\n$0\r\n\r\n" + b"-NOSCRIPT missing\r\n"
 
@@ -71,51 +71,73 @@ def test_replies_arriving_in_pieces_reach_their_calls_in_order() -> None:
     asyncio.run(scenario())
 
 
-async def test_each_call_gets_its_own_time_to_answer() -> None:
+def test_each_call_gets_its_own_time_to_answer() -> None:
     """One watchdog per connection: an answered call's deadline passing does not fail a later
-    call, and a call left unanswered fails once its own time is up."""
-    protocol = _Protocol(timeout=0.2)
-    transport = FakeTransport()
-    protocol.connection_made(transport)  # type: ignore[arg-type]
-    first = protocol.send(b"x")
-    await asyncio.sleep(0.15)
-    protocol.data_received(b":1\r\n")
-    assert await first == 1
-    second = protocol.send(b"y")
-    await asyncio.sleep(0.1)  # past the first call's deadline, within the second's
-    assert not second.done()
-    assert not transport.closed
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(second, 1)
-    assert transport.closed
-    assert protocol.lost is not None
+    call, and a call left unanswered fails when its own time is up, not before. The loop's
+    time moves only when the test moves it, so each step lands exactly where it says."""
+
+    async def scenario(clock: ManualClockLoop) -> None:
+        protocol = _Protocol(timeout=2.0)
+        transport = FakeTransport()
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+        first = protocol.send(b"x")  # due at 2.0
+        await clock.advance(1.5)
+        protocol.data_received(b":1\r\n")
+        assert await first == 1
+        second = protocol.send(b"y")  # due at 3.5
+        await clock.advance(1.0)  # 2.5: past the first call's deadline, within the second's
+        assert not second.done()
+        assert not transport.closed
+        await clock.advance(0.5)  # 3.0
+        assert not second.done()
+        await clock.advance(0.5)  # 3.5: its own time is up
+        assert second.done()
+        with pytest.raises(TimeoutError):
+            second.result()
+        assert transport.closed
+        assert protocol.lost is not None
+
+    run_with_manual_clock(scenario)
 
 
-@pytest.fixture
-async def silent_server() -> AsyncIterator[int]:
-    """A TCP server that accepts and never answers."""
-    connections = []
+def test_a_silent_server_times_out_and_the_next_call_reconnects() -> None:
+    """A server that accepts and never answers: the call fails when its time is up (moved
+    by the test once the server holds the command, so the connect never races it), and
+    the next call opens a fresh connection."""
 
-    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(writer)
-        await reader.read(-1)
+    async def scenario(clock: ManualClockLoop) -> None:
+        received: asyncio.Queue[asyncio.StreamWriter] = asyncio.Queue()
 
-    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    server.close()
-    for writer in connections:
-        writer.close()
+        async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n")  # a command has arrived; it is never answered
+            await received.put(writer)
+            await reader.read(-1)
 
+        server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = ScriptClient(f"redis://127.0.0.1:{port}/0", "return 1", timeout=2.0)
+        connections = []
+        try:
+            protocols = []
+            for _ in range(2):
+                call = asyncio.ensure_future(client.run(["k"], []))
+                connections.append(await received.get())
+                await clock.advance(1.5)
+                assert not call.done()
+                await clock.advance(0.5)
+                assert call.done()
+                with pytest.raises(TimeoutError):
+                    call.result()
+                protocols.append(client._protocol)
+            assert protocols[1] is not protocols[0]  # a fresh connection
+        finally:
+            await client.close()
+            server.close()
+            for writer in connections:
+                writer.close()
+            await server.wait_closed()
 
-async def test_a_silent_server_times_out_and_the_next_call_reconnects(silent_server: int) -> None:
-    client = ScriptClient(f"redis://127.0.0.1:{silent_server}/0", "return 1", timeout=0.2)
-    with pytest.raises(TimeoutError):
-        await client.run(["k"], [])
-    first = client._protocol
-    with pytest.raises(TimeoutError):
-        await client.run(["k"], [])
-    assert client._protocol is not first  # a fresh connection
-    await client.close()
+    run_with_manual_clock(scenario)
 
 
 async def test_an_unreachable_server_is_a_connection_error() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
-from typing import Any
 
 import pytest
+from sqlalchemy import text
+
+from buena_server.driver import SqliteDatabase
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error
@@ -22,30 +23,47 @@ def _hold_write_lock(database_url: str) -> sqlite3.Connection:
     return other
 
 
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {"database_timeout_seconds": 2.0}
-
-
+# Long enough that the writer cannot give up before the test lets go of the lock: the test
+# waits on events, never on this.
+@pytest.mark.parametrize("settings_overrides", [{"database_timeout_seconds": 60.0}])
 async def test_a_writer_waits_for_another_process_without_stalling_reads(
     client: InProcessClient, account: Account, database_url: str
 ) -> None:
+    database: SqliteDatabase = client.app.state.database
+    waiting = asyncio.Event()
+    begin_immediate = database._begin_immediate
+
+    async def begin_immediate_seen(raw: sqlite3.Connection) -> None:
+        waiting.set()  # the create has the process's write turn and asks SQLite for the lock
+        await begin_immediate(raw)
+
+    database._begin_immediate = begin_immediate_seen  # type: ignore[method-assign]
     other = _hold_write_lock(database_url)
-    body = {"first_name": "Wait", "last_name": "Turn", "email": "wait@example.com"}
-    create = asyncio.create_task(client.post(f"{API}/leads", json=body, headers=account.headers()))
-    await asyncio.sleep(0.2)
-    assert not create.done()
-    # Meanwhile the loop answers reads.
-    started = time.monotonic()
-    listed = await client.get(f"{API}/leads", headers=account.headers())
-    assert listed.status_code == 200
-    assert time.monotonic() - started < 0.5
-    other.rollback()
-    other.close()
+    try:
+        body = {"first_name": "Wait", "last_name": "Turn", "email": "wait@example.com"}
+        create = asyncio.create_task(
+            client.post(f"{API}/leads", json=body, headers=account.headers())
+        )
+        await waiting.wait()
+        # The loop answers reads while the writer waits: this read completes while the lock
+        # is still held, so before the create can.
+        listed = await client.get(f"{API}/leads", headers=account.headers())
+        assert listed.status_code == 200
+        assert listed.json()["total"] == 0
+        assert not create.done()
+        # And the wait is the loop's, not SQLite's: a busy database answers at once inside
+        # SQLite (busy_timeout 0), so no statement ever holds the loop while it waits.
+        async with database.transaction(write=False) as conn:
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 0
+        assert not create.done()
+    finally:
+        other.rollback()
+        other.close()
     created = await create
     assert created.status_code == 201, created.text
 
 
+@pytest.mark.parametrize("settings_overrides", [{"database_timeout_seconds": 0.5}])
 async def test_a_writer_that_never_lets_go_gives_503(
     client: InProcessClient, account: Account, database_url: str
 ) -> None:

@@ -254,6 +254,18 @@ async def test_a_group_waiting_for_a_row_holds_up_only_its_own_creates(
 ) -> None:
     """Another transaction holds an uncommitted lead with an email a create asks for: that
     create's group waits for it, and creates after it run in groups of their own."""
+    database: PostgresDatabase = client.app.state.database
+    run = database.together._execute
+    groups: list[list[str]] = []  # each group's emails, as it starts
+    held_group_running = asyncio.Event()
+
+    async def recorded(statement: Any, parameters: Any) -> Any:
+        groups.append(list(parameters["email"]))
+        if "held@example.com" in parameters["email"]:
+            held_group_running.set()
+        return await run(statement, parameters)
+
+    database.together._execute = recorded
     blocker = await asyncpg.connect(database_url)
     try:
         holding = blocker.transaction()
@@ -267,17 +279,21 @@ async def test_a_group_waiting_for_a_row_holds_up_only_its_own_creates(
             account.id,
         )
         waiting = asyncio.create_task(_create(client, account, "held@example.com"))
-        await asyncio.sleep(0.3)  # its group is waiting for the held row
-        # These could only finish while the row is held if they ran in groups of their own.
+        await held_group_running.wait()  # its statement is out, waiting for the held row
+        # These can only finish while the row is held if they run in groups of their own
+        # (the bound is a backstop against a hang, not a race: the row stays held).
         others = await asyncio.wait_for(
             asyncio.gather(
                 *(_create(client, other_account, f"free{n}@example.com") for n in range(5))
             ),
-            timeout=20,
+            timeout=60,
         )
         assert [r.status_code for r in others] == [201] * 5
         assert not waiting.done()
+        assert groups[0] == ["held@example.com"]
+        assert all("held@example.com" not in emails for emails in groups[1:])
         await holding.rollback()
         assert (await waiting).status_code == 201
     finally:
+        database.together._execute = run
         await blocker.close()

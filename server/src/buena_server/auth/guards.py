@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import Guard
 
 from buena_server.auth.permissions import Permission
 from buena_server.auth.principal import Principal
@@ -22,20 +21,41 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def requires(permission: Permission) -> Guard:
-    # A coroutine function: Litestar runs a plain function guard in a worker thread.
-    async def guard(
-        connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+class RequiresPermission:
+    """The guard ``requires`` makes: 403 unless the caller's key holds ``permission``.
+
+    A class rather than a closure so that the permission a route declares can be read back
+    from its guards (``declared_permissions``): the permission table test compares what each
+    route declares with how it behaves. ``__call__`` is a coroutine function: Litestar runs
+    a plain function guard in a worker thread.
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+        self.__name__ = f"requires_{permission.value.replace(':', '_')}"
+
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
     ) -> None:
         principal = principal_of(connection)
-        if permission not in principal.permissions:
+        if self.permission not in principal.permissions:
             raise PermissionDenied(
-                f"This API key lacks the '{permission}' permission",
+                f"This API key lacks the '{self.permission}' permission",
                 details={
-                    "required": [permission.value],
+                    "required": [self.permission.value],
                     "granted": sorted(principal.permissions),
                 },
             )
 
-    guard.__name__ = f"requires_{permission.value.replace(':', '_')}"
-    return guard
+
+def requires(permission: Permission) -> RequiresPermission:
+    return RequiresPermission(permission)
+
+
+def declared_permissions(handler: BaseRouteHandler) -> frozenset[Permission]:
+    """The permissions a route handler's guards (its own and its layers') require."""
+    return frozenset(
+        guard.permission
+        for guard in handler.resolve_guards()
+        if isinstance(guard, RequiresPermission)
+    )
