@@ -24,6 +24,7 @@ from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
+from buena_server.escaped import answer_escaped
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
@@ -69,15 +70,22 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with the hot paths (hot_paths.py) in front of its router."""
+    """The Litestar app, with the hot paths (hot_paths.py) in front of its router, and a last
+    guard: whatever escapes both still gets the JSON error answer."""
 
     hot_paths: HotPaths | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.hot_paths is not None and scope["type"] == "http":
-            await self.hot_paths(scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        try:
+            if self.hot_paths is not None:
+                await self.hot_paths(scope, receive, send)
+                return
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            await answer_escaped(scope, send, exc, self.before_send)
 
     async def litestar_call(self, scope: Any, receive: Any, send: Any) -> None:
         await super().__call__(scope, receive, send)
