@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from buena_server.auth.middleware import (
     EXCLUDE_OPT_KEY,
     ApiKeyAuthenticationMiddleware,
     AuthServices,
+    end_with,
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
@@ -41,6 +43,7 @@ from buena_server.openapi_docs import (
 )
 from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
 from buena_server.redis_script import ScriptClient
+from buena_server.startup import Startup
 
 
 def _redis_pool(settings: Settings) -> ConnectionPool | None:
@@ -74,6 +77,8 @@ class BuenaApp(Litestar):
     guard: whatever escapes both still gets the JSON error answer."""
 
     hot_paths: HotPaths | None = None
+    # While `serve` prepares the database (startup.py); None once it is ready.
+    startup: Startup | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -83,6 +88,8 @@ class BuenaApp(Litestar):
             if self.hot_paths is not None:
                 await self.hot_paths(scope, receive, send)
                 return
+            if self.startup is not None:
+                end_with(scope, self.startup.unavailable())  # every authenticated route: 503
             await super().__call__(scope, receive, send)
         except Exception as exc:
             await answer_escaped(scope, send, exc, self.before_send)
@@ -91,7 +98,9 @@ class BuenaApp(Litestar):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, startup: Startup | None = None) -> Litestar:
+    """The app; with ``startup`` (``serve``), it prepares its database in the background and
+    answers 503 until that is done."""
     settings = settings or get_settings()
     database = open_database(
         settings.database_url,
@@ -122,17 +131,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "key_versions": (
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),
-            "health": HealthService(database, settings.health_timeout_seconds, redis_check),
+            "health": HealthService(
+                database,
+                settings.health_timeout_seconds,
+                redis_check,
+                database_ready=(lambda: startup.ready) if startup is not None else None,
+            ),
         }
     )
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         await database.start()
+        preparing = asyncio.create_task(startup.run(database)) if startup is not None else None
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         try:
             yield
         finally:
+            if preparing is not None:
+                preparing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await preparing
             await key_usage.stop(database, flusher)
             await database.close()
             if limit_script is not None:
@@ -171,7 +190,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
         )
+    if startup is not None:
+        _serve_when_ready(app, startup)
     return app
+
+
+def _serve_when_ready(app: BuenaApp, startup: Startup) -> None:
+    """Until ``startup`` is done, every request goes to Litestar, the API's with a 503."""
+    hot_paths, app.hot_paths, app.startup = app.hot_paths, None, startup
+
+    def serve_everything() -> None:
+        app.startup, app.hot_paths = None, hot_paths
+
+    startup.when_ready(serve_everything)
 
 
 __all__ = ["BASE_PATH", "__version__", "create_app"]
