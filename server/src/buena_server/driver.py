@@ -643,6 +643,8 @@ class StatementGroups:
         # Each running group's task, and the loop time it started.
         self._running: dict[asyncio.Task[None], float] = {}
         self._scheduled = False
+        # When blocks are left waiting: a call of _start when the oldest has waited too long.
+        self._watchdog: asyncio.TimerHandle | None = None
 
     async def execute(self, statement: ClauseElement, parameters: Mapping[str, Any]) -> Result:
         loop = asyncio.get_running_loop()
@@ -650,8 +652,7 @@ class StatementGroups:
         waiting = self._waiting.get(id(statement))
         if waiting is None or waiting[0] is not statement:
             waiting = self._waiting[id(statement)] = (statement, [])
-        timer = loop.call_later(self.wait_timeout, _give_up_waiting, future, self.wait_timeout)
-        waiting[1].append((parameters, future, timer))
+        waiting[1].append((parameters, future, loop.time()))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._start)
@@ -675,13 +676,37 @@ class StatementGroups:
             else:
                 del self._waiting[key]
             asks = [ask for ask in asks if not ask[1].done()]  # cancelled or expired meanwhile
-            for _, _, timer in asks:
-                timer.cancel()
             if asks:
                 task = loop.create_task(self._run(statement, asks))
                 self._running[task] = loop.time()
                 task.add_done_callback(self._finished)
                 loop.call_later(self.stall_after, self._start)  # if it stalls
+        if self._waiting:
+            self._give_up_waiting(loop)
+
+    def _give_up_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the blocks that have waited ``wait_timeout`` to start, and make sure this
+        runs again when the oldest of the others will have (blocks ask in time order, so
+        each statement's first block is its oldest)."""
+        now = loop.time()
+        oldest: float | None = None
+        for key, (statement, asks) in list(self._waiting.items()):
+            if now - asks[0][2] >= self.wait_timeout:
+                for _, future, asked in asks:
+                    if not future.done() and now - asked >= self.wait_timeout:
+                        future.set_exception(_waited_too_long(self.wait_timeout))
+                asks = [ask for ask in asks if not ask[1].done()]
+                if not asks:
+                    del self._waiting[key]
+                    continue
+                self._waiting[key] = (statement, asks)
+            oldest = asks[0][2] if oldest is None else min(oldest, asks[0][2])
+        if oldest is not None and self._watchdog is None:
+            self._watchdog = loop.call_at(oldest + self.wait_timeout, self._watch)
+
+    def _watch(self) -> None:
+        self._watchdog = None
+        self._start()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task, None)
@@ -720,14 +745,13 @@ class StatementGroups:
                 await asyncio.sleep(0)
 
 
-# A block's values, the future its result arrives on, and the timer of its wait to start.
-_Ask = tuple[Mapping[str, Any], "asyncio.Future[Result]", asyncio.TimerHandle]
+# A block's values, the future its result arrives on, and the loop time it asked.
+_Ask = tuple[Mapping[str, Any], "asyncio.Future[Result]", float]
 
 
-def _give_up_waiting(future: asyncio.Future[Result], timeout: float) -> None:
-    if not future.done():
-        reason = TimeoutError(f"no statement group free within {timeout}s")
-        future.set_exception(sa_exc.OperationalError("statement group", None, reason))
+def _waited_too_long(timeout: float) -> sa_exc.OperationalError:
+    reason = TimeoutError(f"no statement group free within {timeout}s")
+    return sa_exc.OperationalError("statement group", None, reason)
 
 
 class PostgresDatabase(Database):
