@@ -19,6 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
+from buena_server.accounts.service import create_account
 from buena_server.auth.tokens import generate_key
 from buena_server.config import Settings
 from buena_server.db import open_database
@@ -45,13 +46,17 @@ def test_backoff_doubles_up_to_a_cap() -> None:
 def empty_database(own_postgres: PrivatePostgres) -> Iterator[str]:
     """A new database in the private instance; the instance is left running afterwards."""
     name = f"buena_startup_{secrets.token_hex(4)}"
-    asyncio.run(_admin(own_postgres, f'CREATE DATABASE "{name}"'))
+    _admin(own_postgres, f'CREATE DATABASE "{name}"')
     yield own_postgres.url(name)
     if not own_postgres.running:
         own_postgres.start()
 
 
-async def _admin(server: PrivatePostgres, statement: str) -> None:
+def _admin(server: PrivatePostgres, statement: str) -> None:
+    asyncio.run(_admin_async(server, statement))
+
+
+async def _admin_async(server: PrivatePostgres, statement: str) -> None:
     conn = await asyncpg.connect(server.url(), timeout=10)
     try:
         await conn.execute(statement)
@@ -85,6 +90,47 @@ async def test_retries_with_backoff_until_the_database_answers(
     assert startup.failure is None
     printed = capsys.readouterr().out
     assert len(KEY_PATTERN.findall(printed)) == 1  # the new admin key, once
+
+
+@on_sqlite_pass
+@pytest.mark.faults
+async def test_waits_for_its_database_to_be_created(own_postgres: PrivatePostgres) -> None:
+    name = f"buena_later_{secrets.token_hex(4)}"
+    slept: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+        await _admin_async(own_postgres, f'CREATE DATABASE "{name}"')  # a provisioning job
+
+    url = own_postgres.url(name)
+    startup = Startup(Settings(database_url=url, env="test"), "http://x/api/v2", sleep=sleep)
+    database = open_database(url)
+    try:
+        async with asyncio.timeout(GUARD):
+            await startup.run(database)
+    finally:
+        await database.close()
+    assert slept == [1]
+    assert startup.ready
+
+
+async def test_an_error_waiting_cannot_cure_stops_the_start(database_url: str) -> None:
+    # The database already has an account, and the bootstrap key belongs to none of it.
+    settings = Settings(database_url=database_url, env="test", bootstrap_key=generate_key())
+    database = open_database(database_url)
+    async with database.transaction(write=True) as conn:
+        await create_account(conn, "Existing")
+    stopped: list[bool] = []
+    startup = Startup(settings, "http://x/api/v2")
+    startup.when_failed(lambda: stopped.append(True))
+    try:
+        await startup.run(database)
+    finally:
+        await database.close()
+    assert stopped == [True]
+    assert not startup.ready
+    assert startup.failure is not None
+    assert "BUENA_BOOTSTRAP_KEY is not known to this database" in str(startup.failure)
 
 
 @on_sqlite_pass

@@ -56,14 +56,35 @@ def database_location(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
+# SQLSTATE classes and codes that waiting may cure: 08 connection, 53 insufficient resources
+# (too many connections), 57 operator intervention (57P03: the server is starting up), and
+# 3D000, a database not created yet.
+_TRANSIENT_SQLSTATES = ("08", "53", "57", "3D000")
+
+
+def worth_waiting_for(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is not there *yet*, rather than a mistake."""
+    if is_database_outage(exc):
+        return True
+    return any(
+        str(getattr(cause, "sqlstate", "") or "").startswith(_TRANSIENT_SQLSTATES)
+        for cause in _causes(exc)
+    )
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        following = current.__cause__ or getattr(current, "orig", None)
+        current = following if isinstance(following, BaseException) else None
+
+
 def one_line(exc: BaseException) -> str:
     """The innermost cause of ``exc``, in one line: what an operator needs, not a traceback."""
-    root: BaseException = exc
-    while True:
-        cause = root.__cause__ or getattr(root, "orig", None)
-        if not isinstance(cause, BaseException) or cause is root:
-            break
-        root = cause
+    *_, root = _causes(exc)
     text = " ".join(str(root).split()) or "no details"
     return f"{type(root).__name__}: {text}"
 
@@ -141,7 +162,7 @@ class Startup:
             try:
                 created = await self._attempt(database)
             except Exception as exc:
-                if is_database_outage(exc):
+                if worth_waiting_for(exc):
                     delay = next(delays)
                     logger.warning(
                         "cannot reach the database %s (%s); retrying in %g s",
