@@ -105,19 +105,23 @@ class Pair:
         return database
 
 
-@pytest.fixture
-async def pair(
-    fault_database: str, own_redis: PrivateRedis, services_restored: None
-) -> AsyncIterator[Pair]:
-    settings = Settings(
-        database_url=fault_database,
-        redis_url=own_redis.url,
+def fault_settings(database_url: str, redis: PrivateRedis) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis.url,
         redis_key_prefix=f"buena-faults-{secrets.token_hex(4)}",
         rate_limits="1000/minute",  # limits on: remembered keys are checked through Redis
         env="test",
         database_timeout_seconds=TIMEOUT,
         health_timeout_seconds=GUARD,  # the database's own timeouts must answer first
     )
+
+
+@pytest.fixture
+async def pair(
+    fault_database: str, own_redis: PrivateRedis, services_restored: None
+) -> AsyncIterator[Pair]:
+    settings = fault_settings(fault_database, own_redis)
     async with (
         running(create_app(settings)) as hot,
         running(create_app(settings.model_copy(update={"hot_paths": False}))) as plain,
@@ -260,6 +264,23 @@ async def test_database_hung(pair: Pair, own_postgres: PrivatePostgres) -> None:
     # No connection that timed out is used again: each would still be waiting for its
     # cancelled statement's answer.
     await assert_serving(pair)
+
+
+async def test_shutting_down_while_the_database_is_hung(
+    fault_database: str,
+    own_postgres: PrivatePostgres,
+    own_redis: PrivateRedis,
+    services_restored: None,
+) -> None:
+    app = create_app(fault_settings(fault_database, own_redis))
+    try:
+        async with asyncio.timeout(GUARD), running(app) as client:
+            await _seed(client, client)  # pooled connections, and key usage left to flush
+            own_postgres.freeze()
+        # Closing gave up on the idle connections' goodbyes and on the last usage flush.
+        assert app.state.database.pool.size == 0
+    finally:
+        own_postgres.resume()
 
 
 async def test_redis_down(pair: Pair, own_redis: PrivateRedis) -> None:
