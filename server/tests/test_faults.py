@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from buena_server.accounts.service import create_account
 from buena_server.app import create_app
@@ -33,11 +34,12 @@ from buena_server.db import create_engine
 from buena_server.driver import Database
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.leads.service import LeadService
 from buena_server.migrate import migrate
 
 from backends import ON_POSTGRES
 from private_services import PrivatePostgres, PrivateRedis
-from server_testing import API, InProcessClient, assert_error, running
+from server_testing import API, Account, InProcessClient, assert_error, running
 
 pytestmark = [
     pytest.mark.faults,
@@ -347,3 +349,26 @@ class TestSqliteWriteLockHeld:
             release.set()
             await holder
         await assert_serving(pair)
+
+
+async def test_a_deadlock_on_the_hot_path_is_run_again_by_litestar(
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not an outage: the hot path hands the create over to be run again, as before, rather
+    than answering 503 (a deadlock between concurrent creates clears at once)."""
+    create = LeadService.create
+    calls = 0
+
+    async def deadlocked_once(self: LeadService, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            deadlock = asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
+            raise OperationalError("INSERT INTO leads ...", None, deadlock)
+        return await create(self, *args, **kwargs)
+
+    monkeypatch.setattr(LeadService, "create", deadlocked_once)
+    body = {"first_name": "Dead", "last_name": "Lock", "email": "dead@lock.io"}
+    response = await client.post(f"{API}/leads", json=body, headers=account.headers())
+    assert response.status_code == 201, response.text
+    assert calls == 2

@@ -340,6 +340,13 @@ def _pg_unavailable(exc: asyncpg.PostgresError) -> bool:
     return sqlstate[:2] in {"08", "53", "57", "40"}
 
 
+def is_transaction_conflict(exc: BaseException) -> bool:
+    """A serialization failure or deadlock (class 40): the same work run again may succeed
+    at once, unlike an outage."""
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+    return sqlstate.startswith("40")
+
+
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ from buena_server.auth.middleware import (
 from buena_server.auth.permissions import Permission
 from buena_server.auth.principal import Principal
 from buena_server.dependencies import validation_context
-from buena_server.driver import Database
+from buena_server.driver import Database, is_transaction_conflict
 from buena_server.errors import is_database_outage
 from buena_server.http_hooks import is_json_media_type, media_type_of
 from buena_server.ids import is_plausible_id
@@ -179,9 +179,9 @@ class HotPaths:
 
 def _keep_outage(scope: Scope, exc: Exception) -> None:
     """A database outage met here answers the request: Litestar would meet it again, after
-    another wait of up to the database timeout (any other error, Litestar finds itself,
-    with its own wording)."""
-    if is_database_outage(exc):
+    another wait of up to the database timeout. Any other error Litestar finds itself, with
+    its own wording; a deadlock or serialization failure it runs again, as before."""
+    if is_database_outage(exc) and not is_transaction_conflict(exc):
         end_with(scope, exc)
 
 
