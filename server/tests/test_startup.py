@@ -173,6 +173,7 @@ def test_serves_while_the_database_is_down(
     # One line per attempt, naming what it could not reach (and never a password).
     assert all(f"127.0.0.1:{own_postgres.port}" in line for line in unreachable)
     assert all("retrying in" in line for line in unreachable)
+    assert f"reached the database {empty_database}: serving" in output
 
 
 def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:

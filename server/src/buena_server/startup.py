@@ -158,11 +158,13 @@ class Startup:
     async def run(self, database: Database) -> None:
         """Attempt the start-up work until it succeeds (or cannot), then call back."""
         delays = iter(self.delays)
+        waited = False
         while True:
             try:
                 created = await self._attempt(database)
             except Exception as exc:
                 if worth_waiting_for(exc):
+                    waited = True
                     delay = next(delays)
                     logger.warning(
                         "cannot reach the database %s (%s); retrying in %g s",
@@ -175,6 +177,8 @@ class Startup:
                 failure = exc if isinstance(exc, StartupFailed) else StartupFailed(one_line(exc))
                 self._fail(failure)
                 return
+            if waited:
+                logger.info("reached the database %s: serving", database_location(self.settings))
             self._announce(created)
             self.ready = True
             for callback in self._when_ready:
