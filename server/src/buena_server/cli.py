@@ -106,11 +106,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
         server.should_exit = True
 
     startup.when_failed(stop)
+    # Once ready, freeze again what start-up built (and collect what it left behind).
+    startup.when_ready(_freeze_what_lives)
     server.run()
     if startup.failure is not None:
         raise CliError(str(startup.failure))
     if not server.started:
         sys.exit(3)  # uvicorn said why (the port taken, say); its own exit status for it
+
+
+def _freeze_what_lives() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
