@@ -21,6 +21,7 @@ from buena_server.db import create_engine
 from buena_server.migrate import migrate
 
 from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database
+from private_services import PrivatePostgres, PrivateRedis, private_postgres, private_redis
 from server_testing import Account, AccountFactory, InProcessClient, running
 
 
@@ -110,3 +111,17 @@ async def account(make_account: AccountFactory) -> Account:
 @pytest.fixture
 async def other_account(make_account: AccountFactory) -> Account:
     return await make_account("Other account")
+
+
+@pytest.fixture(scope="session")
+def own_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL instance of the session's own, for tests that stop or freeze it; each
+    such test leaves it running (``private_services``)."""
+    with private_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def own_redis() -> Iterator[PrivateRedis]:
+    with private_redis() as server:
+        yield server

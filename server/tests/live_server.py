@@ -36,8 +36,15 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    database_url: str, log_dir: Path, env: Mapping[str, str] | None = None, *, quiet: bool = True
+    database_url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    quiet: bool = True,
+    until_healthy: bool = True,
 ) -> Iterator[LiveServer]:
+    """A server process; yielded once /health answers 200 (or, without ``until_healthy``,
+    answers at all)."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     environment = {
@@ -71,7 +78,8 @@ def live_server(
             if process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{server.output()}")
             try:
-                if httpx.get(f"{server.base_url}/health", timeout=1).status_code == 200:
+                status = httpx.get(f"{server.base_url}/health", timeout=1).status_code
+                if status == 200 or not until_healthy:
                     break
             except httpx.TransportError:
                 pass

@@ -6,72 +6,18 @@ Each test runs its own redis-server on a free port, so stopping it disturbs noth
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 
-from live_server import free_port
+from private_services import REDIS_SERVER, PrivateRedis
 from server_testing import API, Account, InProcessClient
 
-REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None and not os.environ.get("CI"),
     reason="redis-server is not installed (CI requires it)",
 )
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        assert REDIS_SERVER is not None, "redis-server must be installed"
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def stored_keys(self) -> list[bytes]:
-        client = redis.Redis(port=self.port)
-        try:
-            return list(client.keys("*"))
-        finally:
-            client.close()
 
 
 @pytest.fixture

@@ -297,3 +297,28 @@ async def test_a_group_waiting_for_a_row_holds_up_only_its_own_creates(
     finally:
         database.together._execute = run
         await blocker.close()
+
+
+async def test_a_block_whose_group_cannot_start_gives_up() -> None:
+    """Every group stalled (a database that does not answer): a block still waiting to start
+    fails with OperationalError (a 503) after ``wait_timeout``, its statement never sent."""
+    answer = asyncio.Event()  # never set while the block waits: nothing races the timeout
+    running = asyncio.Event()
+    runs: list[list[int]] = []
+
+    async def execute(statement: Any, parameters: Any) -> Any:
+        runs.append(parameters["v"])
+        running.set()
+        await answer.wait()
+        return None
+
+    groups = StatementGroups(execute, wait_timeout=0.05, max_groups=1)
+    stalled = asyncio.create_task(groups.execute(_SEEN, {"v": 1}))
+    await running.wait()
+    async with asyncio.timeout(60):  # only against hanging
+        with pytest.raises(OperationalError, match="no statement group free"):
+            await groups.execute(_SEEN, {"v": 2})
+    assert runs == [[1]]
+    answer.set()
+    await stalled
+    await groups.drain()

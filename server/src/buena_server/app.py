@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,12 +22,14 @@ from buena_server.auth.middleware import (
     EXCLUDE_OPT_KEY,
     ApiKeyAuthenticationMiddleware,
     AuthServices,
+    end_with,
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
 from buena_server.cors import cors_policy
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
+from buena_server.escaped import answer_escaped
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
@@ -47,6 +50,7 @@ from buena_server.openapi_docs import (
 )
 from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
 from buena_server.redis_script import ScriptClient
+from buena_server.startup import Startup
 
 
 def _redis_pool(settings: Settings) -> ConnectionPool | None:
@@ -79,10 +83,14 @@ class BuenaApp(Litestar):
     """The Litestar app. HTTP requests enter through the observer (observer.py: metrics and
     access log, once per request), then the HTTP edge (http_edge.py: header caps, CORS,
     HEAD), which hands them to the hot paths (hot_paths.py) in front of Litestar's router, or
-    to the router itself when they are off."""
+    to the router itself when they are off. Whatever escapes all of them still gets the one
+    JSON error answer (escaped.py)."""
 
     hot_paths: HotPaths | None = None
     observer: RequestObserver | None = None
+    edge: HttpEdge | None = None
+    # While `serve` prepares the database (startup.py); None once it is ready.
+    startup: Startup | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.observer is not None and scope["type"] == "http":
@@ -90,18 +98,30 @@ class BuenaApp(Litestar):
         else:
             await super().__call__(scope, receive, send)
 
+    async def guarded(self, scope: Any, receive: Any, send: Any) -> None:
+        """The edge and everything past it, with the last guard (the observer's app)."""
+        assert self.edge is not None
+        try:
+            await self.edge(scope, receive, send)
+        except Exception as exc:
+            await answer_escaped(scope, send, exc)
+
     async def dispatch(self, scope: Any, receive: Any, send: Any) -> None:
         """Past the edge: the hot paths, else the router."""
         if self.hot_paths is not None:
             await self.hot_paths(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+            return
+        if self.startup is not None:
+            end_with(scope, self.startup.unavailable())  # every authenticated route: 503
+        await super().__call__(scope, receive, send)
 
     async def litestar_call(self, scope: Any, receive: Any, send: Any) -> None:
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, startup: Startup | None = None) -> Litestar:
+    """The app; with ``startup`` (``serve``), it prepares its database in the background and
+    answers 503 until that is done."""
     settings = settings or get_settings()
     database = open_database(
         settings.database_url,
@@ -144,7 +164,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "key_versions": (
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),
-            "health": HealthService(database, settings.health_timeout_seconds, redis_check),
+            "health": HealthService(
+                database,
+                settings.health_timeout_seconds,
+                redis_check,
+                database_ready=(lambda: startup.ready) if startup is not None else None,
+            ),
             "metrics": metrics,
             "metrics_listener": metrics_listener,
         }
@@ -155,10 +180,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await database.start()
         if metrics_listener is not None:
             metrics_listener.start()
+        preparing = asyncio.create_task(startup.run(database)) if startup is not None else None
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         try:
             yield
         finally:
+            if preparing is not None:
+                preparing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await preparing
             if metrics_listener is not None:
                 await metrics_listener.stop()
             await key_usage.stop(database, flusher)
@@ -202,13 +232,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
         )
-    edge = HttpEdge(
+    app.edge = HttpEdge(
         app.dispatch,
         HeaderLimits(settings.max_header_bytes, settings.max_header_count),
         cors_policy(settings.cors_origins),
     )
-    app.observer = RequestObserver(edge, metrics, AccessLog())
+    app.observer = RequestObserver(app.guarded, metrics, AccessLog())
+    if startup is not None:
+        _serve_when_ready(app, startup)
     return app
+
+
+def _serve_when_ready(app: BuenaApp, startup: Startup) -> None:
+    """Until ``startup`` is done, every request goes to Litestar, the API's with a 503."""
+    hot_paths, app.hot_paths, app.startup = app.hot_paths, None, startup
+
+    def serve_everything() -> None:
+        app.startup, app.hot_paths = None, hot_paths
+
+    startup.when_ready(serve_everything)
 
 
 __all__ = ["BASE_PATH", "__version__", "create_app"]

@@ -19,15 +19,23 @@ from sqlalchemy import select
 from buena_server import __version__
 from buena_server.access_log import logging_config
 from buena_server.accounts.repository import AccountRepository
-from buena_server.accounts.service import NewAccount, bootstrap, create_account
+from buena_server.accounts.service import NewAccount, create_account
 from buena_server.auth.permissions import ALL_PERMISSIONS
 from buena_server.clock import utcnow
 from buena_server.config import Settings
-from buena_server.db import create_engine, open_database
+from buena_server.db import open_database
 from buena_server.driver import Connection
+from buena_server.errors import is_database_outage
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
-from buena_server.migrate import hold_setup_lock, migrate
+from buena_server.migrate import hold_setup_lock
+from buena_server.startup import (
+    Startup,
+    database_location,
+    migrate_database,
+    one_line,
+    print_admin_key,
+)
 from buena_server.tables import accounts
 
 T = TypeVar("T")
@@ -48,11 +56,7 @@ def _with_database(settings: Settings, work: Callable[[Connection], Awaitable[T]
     """Migrate, then run ``work`` in one write transaction."""
 
     async def run() -> T:
-        engine = create_engine(settings.database_url, timeout=settings.database_timeout_seconds)
-        try:
-            await migrate(engine)
-        finally:
-            await engine.dispose()
+        await migrate_database(settings)
         database = open_database(settings.database_url, timeout=settings.database_timeout_seconds)
         try:
             async with database.transaction(write=True) as conn:
@@ -62,19 +66,13 @@ def _with_database(settings: Settings, work: Callable[[Connection], Awaitable[T]
         finally:
             await database.close()
 
-    return asyncio.run(run())
-
-
-def _print_admin_key(created: NewAccount, base_url: str) -> None:
-    print("=" * 72)
-    print(f"Created account {created.account_id} with an admin API key holding every permission.")
-    print("Save it now: it is shown only this once.")
-    print()
-    print(f"    {created.key}")
-    print()
-    print("Try it:")
-    print(f'    curl -H "x-api-key: {created.key}" {base_url}/leads')
-    print("=" * 72, flush=True)
+    try:
+        return asyncio.run(run())
+    except Exception as exc:
+        if is_database_outage(exc):
+            location = database_location(settings)
+            raise CliError(f"cannot reach the database {location} ({one_line(exc)})") from None
+        raise
 
 
 def _exit_cleanly(_signal: int, _frame: object) -> None:
@@ -95,45 +93,53 @@ def cmd_serve(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
-
-    async def prepare(conn: Connection) -> NewAccount | None:
-        return await bootstrap(conn, settings.bootstrap_account_name, key)
-
-    try:
-        created = _with_database(settings, prepare)
-    except RuntimeError as exc:
-        raise CliError(str(exc)) from None
     base_url = f"http://{host}:{port}{BASE_PATH}"
-    if created is not None and key is None:
-        _print_admin_key(created, base_url)
-    elif created is not None:
-        print(f"Created account {created.account_id}; its admin key is BUENA_BOOTSTRAP_KEY.")
+    # Migrations and the first account happen once the server listens (startup.py).
+    startup = Startup(settings, base_url)
     print(f"Buena API {__version__} serving at {base_url} (docs: {base_url}/docs)", flush=True)
-    app = create_app(settings)
+    app = create_app(settings, startup=startup)
     # Everything built so far lives as long as the process: move it out of the collector's
     # reach, so that full collections walk only per-request garbage (p99 of GET by id under
     # load: 35 ms -> 10 ms here, see docs/design.md).
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning" if args.quiet else "info",
-        log_config=None,  # configured above; the access log is ours (access_log.py)
-        access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        # X-Forwarded-For is believed only from BUENA_TRUSTED_PROXIES (uvicorn's own default
-        # trusts 127.0.0.1, so anything on the host could spoof the client address).
-        proxy_headers=bool(settings.trusted_proxy_list),
-        forwarded_allow_ips=settings.trusted_proxy_list or None,
-        server_header=False,
-        # httptools with the header caps applied while the head is read (http_protocol.py).
-        http=limited_http_protocol(
-            HeaderLimits(settings.max_header_bytes, settings.max_header_count)
-        ),
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning" if args.quiet else "info",
+            log_config=None,  # configured above; the access log is ours (access_log.py)
+            access_log=False,
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            # X-Forwarded-For is believed only from BUENA_TRUSTED_PROXIES (uvicorn's own
+            # default trusts 127.0.0.1, so anything on the host could spoof the client address).
+            proxy_headers=bool(settings.trusted_proxy_list),
+            forwarded_allow_ips=settings.trusted_proxy_list or None,
+            server_header=False,
+            # httptools with the header caps applied while the head is read (http_protocol.py).
+            http=limited_http_protocol(
+                HeaderLimits(settings.max_header_bytes, settings.max_header_count)
+            ),
+        )
     )
+
+    def stop() -> None:
+        server.should_exit = True
+
+    startup.when_failed(stop)
+    # Once ready, freeze again what start-up built (and collect what it left behind).
+    startup.when_ready(_freeze_what_lives)
+    server.run()
+    if startup.failure is not None:
+        raise CliError(str(startup.failure))
+    if not server.started:
+        sys.exit(3)  # uvicorn said why (the port taken, say); its own exit status for it
+
+
+def _freeze_what_lives() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -153,7 +159,7 @@ def cmd_accounts_create(args: argparse.Namespace) -> None:
         return await create_account(conn, args.name)
 
     created = _with_database(settings, work)
-    _print_admin_key(created, f"http://{settings.host}:{settings.port}/api/v2")
+    print_admin_key(created, f"http://{settings.host}:{settings.port}/api/v2")
 
 
 def _permissions(value: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     rate_limits: str = DEFAULT_RATE_LIMITS
     rate_limit_strategy: RateLimitStrategy = RateLimitStrategy.FIXED_WINDOW
     bootstrap_key: SecretStr | None = None
+    # Where `serve` in production writes a new admin key it made (mode 0600), never printing it.
+    bootstrap_key_file: Path = Path("var/buena-admin-key")
     bootstrap_account_name: str = "Default account"
     # Region assumed for phone numbers written without a +country code (e.g. "US");
     # unset means a phone number must be international.

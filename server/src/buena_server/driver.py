@@ -340,6 +340,13 @@ def _pg_unavailable(exc: asyncpg.PostgresError) -> bool:
     return sqlstate[:2] in {"08", "53", "57", "40"}
 
 
+def is_transaction_conflict(exc: BaseException) -> bool:
+    """A serialization failure or deadlock (class 40): the same work run again may succeed
+    at once, unlike an outage."""
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+    return sqlstate.startswith("40")
+
+
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
@@ -411,8 +418,13 @@ class PostgresConnection(Connection):
                     rows = [tuple(record) for record in records]
                 return Result(keys, rows, len(rows))
             status = await raw.execute(prepared.sql, *values)
-        except _PG_ERRORS as exc:
+        except asyncpg.PostgresError as exc:  # PostgreSQL answered: the connection is in step
             raise _translated(exc, prepared, values) from exc
+        except BaseException as exc:
+            _discard(raw)
+            if isinstance(exc, _PG_ERRORS):
+                raise _translated(exc, prepared, values) from exc
+            raise
         count = status.rsplit(" ", 1)[-1]
         return Result((), [], int(count) if count.isdigit() else -1)
 
@@ -426,7 +438,7 @@ class PostgresConnection(Connection):
         command = "SET LOCAL plan_cache_mode = force_custom_plan"
         if not self.raw.is_in_transaction():
             command = f"BEGIN; {command}"
-        await _driver_call(lambda: self.raw.execute(command))
+        await _driver_call(self.raw, lambda: self.raw.execute(command))
         self._planning_per_value = True
 
 
@@ -514,6 +526,9 @@ class ConnectionPool:
         self.closed = False
 
     async def acquire(self) -> asyncpg.Connection:
+        """An open connection, within ``timeout`` seconds in all (waiting for a free place,
+        then opening a connection in it, counts once)."""
+        deadline: float | None = None
         while True:
             while self._idle:
                 conn = self._idle.pop()
@@ -522,24 +537,26 @@ class ConnectionPool:
                 self.size -= 1
             if self.closed:
                 raise ConnectionError("the connection pool is closed")
+            now = asyncio.get_running_loop().time()
+            deadline = now + self.timeout if deadline is None else deadline
             if self.size < self.max_size:
                 self.size += 1
                 try:
-                    return await asyncio.wait_for(self._connect(), self.timeout)
+                    return await asyncio.wait_for(self._connect(), max(deadline - now, 0))
                 except BaseException:
                     self.size -= 1
                     self._hand_over(None)
                     raise
-            conn = await self._wait()
+            conn = await self._wait(deadline - now)
             if conn is not None:
                 return conn
             # None: a connection closed; its place is free for this waiter to open.
 
-    async def _wait(self) -> asyncpg.Connection | None:
+    async def _wait(self, within: float) -> asyncpg.Connection | None:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[asyncpg.Connection | None] = loop.create_future()
         self._waiters.append(waiter)
-        timer = loop.call_later(self.timeout, _expire, waiter, self.timeout)
+        timer = loop.call_later(within, _expire, waiter, self.timeout)
         try:
             return await waiter
         except BaseException:
@@ -618,18 +635,25 @@ class StatementGroups:
     it fails because the database is not answering as it should (``OperationalError``: a
     lost connection, a timeout, a deadlock), every block gets that error at once: alone, each
     would most likely fail the same way, after a timeout of its own.
+
+    A block whose group has not started within ``wait_timeout`` seconds (every running group
+    stalled on a database that does not answer) fails with ``OperationalError``, its
+    statement never sent; once started, its connection and statement are bounded by the
+    database's own timeouts.
     """
 
     def __init__(
         self,
         execute: Callable[[ClauseElement, Mapping[str, Any]], Awaitable[Result]],
         *,
+        wait_timeout: float = 5.0,
         max_rows: int = 64,
         max_running: int = 1,
         stall_after: float = 0.1,
         max_groups: int = 8,
     ) -> None:
         self._execute = execute
+        self.wait_timeout = wait_timeout
         self.max_rows = max_rows
         self.max_running = max_running
         self.stall_after = stall_after
@@ -639,6 +663,8 @@ class StatementGroups:
         # Each running group's task, and the loop time it started.
         self._running: dict[asyncio.Task[None], float] = {}
         self._scheduled = False
+        # When blocks are left waiting: a call of _start when the oldest has waited too long.
+        self._watchdog: asyncio.TimerHandle | None = None
 
     async def execute(self, statement: ClauseElement, parameters: Mapping[str, Any]) -> Result:
         loop = asyncio.get_running_loop()
@@ -646,7 +672,7 @@ class StatementGroups:
         waiting = self._waiting.get(id(statement))
         if waiting is None or waiting[0] is not statement:
             waiting = self._waiting[id(statement)] = (statement, [])
-        waiting[1].append((parameters, future))
+        waiting[1].append((parameters, future, loop.time()))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._start)
@@ -669,12 +695,38 @@ class StatementGroups:
                 asks = asks[: self.max_rows]
             else:
                 del self._waiting[key]
-            asks = [ask for ask in asks if not ask[1].done()]  # cancelled while waiting
+            asks = [ask for ask in asks if not ask[1].done()]  # cancelled or expired meanwhile
             if asks:
                 task = loop.create_task(self._run(statement, asks))
                 self._running[task] = loop.time()
                 task.add_done_callback(self._finished)
                 loop.call_later(self.stall_after, self._start)  # if it stalls
+        if self._waiting:
+            self._give_up_waiting(loop)
+
+    def _give_up_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the blocks that have waited ``wait_timeout`` to start, and make sure this
+        runs again when the oldest of the others will have (blocks ask in time order, so
+        each statement's first block is its oldest)."""
+        now = loop.time()
+        oldest: float | None = None
+        for key, (statement, asks) in list(self._waiting.items()):
+            if now - asks[0][2] >= self.wait_timeout:
+                for _, future, asked in asks:
+                    if not future.done() and now - asked >= self.wait_timeout:
+                        future.set_exception(_waited_too_long(self.wait_timeout))
+                asks = [ask for ask in asks if not ask[1].done()]
+                if not asks:
+                    del self._waiting[key]
+                    continue
+                self._waiting[key] = (statement, asks)
+            oldest = asks[0][2] if oldest is None else min(oldest, asks[0][2])
+        if oldest is not None and self._watchdog is None:
+            self._watchdog = loop.call_at(oldest + self.wait_timeout, self._watch)
+
+    def _watch(self) -> None:
+        self._watchdog = None
+        self._start()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task, None)
@@ -684,10 +736,10 @@ class StatementGroups:
         names = asks[0][0].keys()
         try:
             result = await self._execute(
-                statement, {name: [values[name] for values, _ in asks] for name in names}
+                statement, {name: [values[name] for values, _, _ in asks] for name in names}
             )
         except asyncio.CancelledError:  # shutting down: its blocks are not left waiting
-            for _, future in asks:
+            for _, future, _ in asks:
                 future.cancel()
             raise
         except Exception as exc:
@@ -696,11 +748,11 @@ class StatementGroups:
                 alone = [ask for ask in asks if not ask[1].done()]
                 await asyncio.gather(*(self._run(statement, [ask]) for ask in alone))
                 return
-            for _, future in asks:
+            for _, future, _ in asks:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for _, future in asks:
+        for _, future, _ in asks:
             if not future.done():
                 future.set_result(result)
 
@@ -713,8 +765,13 @@ class StatementGroups:
                 await asyncio.sleep(0)
 
 
-# A block's values and the future its result arrives on.
-_Ask = tuple[Mapping[str, Any], "asyncio.Future[Result]"]
+# A block's values, the future its result arrives on, and the loop time it asked.
+_Ask = tuple[Mapping[str, Any], "asyncio.Future[Result]", float]
+
+
+def _waited_too_long(timeout: float) -> sa_exc.OperationalError:
+    reason = TimeoutError(f"no statement group free within {timeout}s")
+    return sa_exc.OperationalError("statement group", None, reason)
 
 
 class PostgresDatabase(Database):
@@ -732,16 +789,23 @@ class PostgresDatabase(Database):
         self.timeout = timeout
         self.server_settings = settings
         self.pool = ConnectionPool(self._connect, pool_size * 2, timeout)
-        self.together = StatementGroups(self._execute_group)
+        self.together = StatementGroups(self._execute_group, wait_timeout=timeout)
 
     async def _connect(self) -> asyncpg.Connection:
+        # command_timeout bounds every statement, BEGIN, COMMIT and ROLLBACK (asyncpg's
+        # default for calls without a timeout of their own); a call that runs out discards
+        # its connection (_discard), since its reply may still arrive.
         conn = await asyncpg.connect(
             self.url.set(drivername="postgresql").render_as_string(hide_password=False),
             timeout=self.timeout,
-            command_timeout=self.timeout * 6,
+            command_timeout=self.timeout,
             server_settings=self.server_settings,
         )
-        await _decode_json_as_sqlalchemy_does(conn)
+        try:
+            await _decode_json_as_sqlalchemy_does(conn)
+        except BaseException:
+            conn.terminate()  # half set up, or given up on by the pool's deadline
+            raise
         return conn
 
     async def start(self) -> None:
@@ -780,14 +844,14 @@ class PostgresDatabase(Database):
         try:
             conn = PostgresConnection(self.compiler, raw)
             transaction = raw.transaction()
-            await _driver_call(transaction.start)
+            await _driver_call(raw, transaction.start)
             try:
                 yield conn
             except BaseException:
                 if not raw.is_closed():
-                    await _driver_call(transaction.rollback)
+                    await _driver_call(raw, transaction.rollback)
                 raise
-            await _driver_call(transaction.commit)
+            await _driver_call(raw, transaction.commit)
         finally:
             self.pool.release(raw)
         await conn._committed()
@@ -818,22 +882,38 @@ class _PostgresStatements:
         raw = self.conn._raw
         if raw is not None:
             try:
-                if raw.is_in_transaction():  # opened by PostgresConnection._plan_per_value
-                    if kind is None:
-                        await _driver_call(lambda: raw.execute("COMMIT"))
-                    elif not raw.is_closed():
-                        await _driver_call(lambda: raw.execute("ROLLBACK"))
+                # A discarded connection (a statement that timed out) has nothing to end, and
+                # asyncpg can no longer tell whether it is in a transaction.
+                if not raw.is_closed() and raw.is_in_transaction():  # _plan_per_value's
+                    await _driver_call(
+                        raw, lambda: raw.execute("COMMIT" if kind is None else "ROLLBACK")
+                    )
             finally:
                 self.database.pool.release(raw)
         if kind is None:
             await self.conn._committed()
 
 
-async def _driver_call(call: Callable[[], Any]) -> None:
+async def _driver_call(raw: asyncpg.Connection, call: Callable[[], Any]) -> None:
+    """BEGIN, COMMIT, ROLLBACK and the like, as ``PostgresConnection._run`` runs statements."""
     try:
         await call()
-    except _PG_ERRORS as exc:
+    except asyncpg.PostgresError as exc:
         raise sa_exc.OperationalError("transaction", None, exc) from exc
+    except BaseException as exc:
+        _discard(raw)
+        if isinstance(exc, _PG_ERRORS):
+            raise sa_exc.OperationalError("transaction", None, exc) from exc
+        raise
+
+
+def _discard(raw: asyncpg.Connection) -> None:
+    """Close a connection whose call did not complete (a timeout, a cancellation, a lost
+    socket): its answer may still come, and asyncpg would make the next call wait for the
+    cancellation it sent, which a hung server never acknowledges. Closed, the pool drops it
+    on release and opens another when needed."""
+    if not raw.is_closed():
+        raw.terminate()
 
 
 # -- SQLite -------------------------------------------------------------------------------
@@ -879,7 +959,7 @@ class SqliteDatabase(Database):
         self.timeout = timeout
         self._idle: list[sqlite3.Connection] = []
         self._write_lock = asyncio.Lock()
-        self._write_turn = _WriteTurn(self._write_lock)
+        self._write_turn = _WriteTurn(self._write_lock, timeout)
         self._in_use = 0  # connections taken and not given back
         self._watcher: sqlite3.Connection | None = None
         self._watching: sqlite3.Cursor | None = None  # one cursor, reused: ~1 µs a request
@@ -962,11 +1042,13 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[Connection]:
+        # One deadline for both waits: this process's other writers, then other processes'.
+        deadline = time.monotonic() + self.timeout
         async with self._write_turn:
             raw = self._take()
             reusable = False
             try:
-                await self._begin_immediate(raw)
+                await self._begin_immediate(raw, deadline)
                 conn = SqliteConnection(self.compiler, raw)
                 try:
                     yield conn
@@ -980,8 +1062,7 @@ class SqliteDatabase(Database):
                 self._give_back(raw, reusable=reusable)
             await conn._committed()
 
-    async def _begin_immediate(self, raw: sqlite3.Connection) -> None:
-        deadline = time.monotonic() + self.timeout
+    async def _begin_immediate(self, raw: sqlite3.Connection, deadline: float) -> None:
         pause = 0.001
         while True:
             try:
@@ -996,18 +1077,25 @@ class SqliteDatabase(Database):
 
 
 class _WriteTurn:
-    """The write lock, counting the writers waiting for it (a class: entered on every write)."""
+    """The write lock, waited for at most ``timeout`` seconds, counting the writers waiting
+    for it (a class: entered on every write)."""
 
-    __slots__ = ("lock", "waiting")
+    __slots__ = ("lock", "timeout", "waiting")
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+    def __init__(self, lock: asyncio.Lock, timeout: float) -> None:
         self.lock = lock
+        self.timeout = timeout
         self.waiting = 0
 
     async def __aenter__(self) -> None:
+        if not self.lock.locked():
+            await self.lock.acquire()  # free: no timer to arm
+            return
         self.waiting += 1
         try:
-            await self.lock.acquire()
+            await asyncio.wait_for(self.lock.acquire(), self.timeout)
+        except TimeoutError as exc:
+            raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         finally:
             self.waiting -= 1
 

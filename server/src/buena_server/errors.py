@@ -218,7 +218,8 @@ def _field_name(key: str) -> str:
     return key.removeprefix("$.").removeprefix("$")
 
 
-def _is_database_outage(exc: Exception) -> bool:
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be used now (refused, lost, timed out): 503."""
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
         return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
@@ -234,7 +235,7 @@ def to_api_error(exc: Exception) -> ApiError:
         return InvalidJson("The request body is nested too deeply")
     if isinstance(exc, HTTPException):
         return _from_framework(exc)
-    if _is_database_outage(exc):
+    if is_database_outage(exc):
         logger.warning("database unavailable: %s", exc)
         return ServiceUnavailable(
             "The database is unavailable; retry shortly", headers={"Retry-After": "1"}

@@ -10,8 +10,11 @@ the same msgspec Struct encoded by msgspec, the same headers.
 Anything else (a missing or bad key, a missing permission, an unknown lead, a body that is not
 a valid lead, a conflict, a database error) is handed to the Litestar app unchanged, with the
 body replayed and the authentication outcome kept (a request's rate limits are counted
-once), and Litestar answers it exactly as it answers every other request. Handing over
-happens before anything is committed: a create that fails rolls back first.
+once), and Litestar answers it exactly as it answers every other request. Whatever
+authentication raised, and a database outage, travel with the request and Litestar's one
+exception handler answers them (``auth.middleware.end_with``): an outage is not waited for
+twice. Handing over happens before anything is committed: a create that fails rolls back
+first.
 ``BUENA_HOT_PATHS=false`` turns this off; the tests run every hot request both ways and
 compare the answers.
 """
@@ -29,13 +32,14 @@ from buena_server.auth.middleware import (
     AUTH_OUTCOME_STATE_KEY,
     AuthServices,
     authenticate,
+    end_with,
     presented_key,
 )
 from buena_server.auth.permissions import Permission
 from buena_server.auth.principal import Principal
 from buena_server.dependencies import validation_context
-from buena_server.driver import Database
-from buena_server.errors import ApiError
+from buena_server.driver import Database, is_transaction_conflict
+from buena_server.errors import is_database_outage
 from buena_server.http_hooks import common_headers, is_json_media_type, media_type_of
 from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
@@ -92,6 +96,7 @@ class HotPaths:
                     lead = await LeadRepository(conn).get(principal.account_id, lead_id)
             except Exception as exc:  # Litestar answers it (503 for an outage)
                 logger.debug("hot path handing over GET %s: %r", lead_id, exc)
+                _keep_outage(scope, exc)
         if lead is None:
             await self.fallback(scope, receive, send)
             return
@@ -108,13 +113,13 @@ class HotPaths:
         ):
             principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
             if principal is not None:
-                lead = await self._create(principal, body)
+                lead = await self._create(scope, principal, body)
         if lead is None:
             await self.fallback(scope, _replaying(body, complete, receive), send)
             return
         await self._respond(scope, send, 201, lead)
 
-    async def _create(self, principal: Principal, body: bytes) -> Lead | None:
+    async def _create(self, scope: Scope, principal: Principal, body: bytes) -> Lead | None:
         try:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
             # A create writes once: one statement on PostgreSQL (LeadRepository.insert).
@@ -123,21 +128,22 @@ class HotPaths:
                 return await service.create(principal.account_id, request)
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)
+            _keep_outage(scope, exc)
             return None
 
     async def _authenticate(
         self, scope: Scope, permission: Permission, headers: dict[str, str] | None = None
     ) -> Principal | None:
-        """The caller when it may go on here; otherwise None, with the outcome (an error, or
-        a principal without the permission) kept for the Litestar app."""
+        """The caller when it may go on here; otherwise None, with the outcome (whatever
+        authentication raised, or a principal without the permission) kept for the Litestar
+        app, which answers an exception with its one handler (``end_with``)."""
         headers = _headers(scope) if headers is None else headers
-        state = scope.setdefault("state", {})
         try:
             principal = await authenticate(self.auth, scope, presented_key(headers.get))
-        except ApiError as exc:
-            state[AUTH_OUTCOME_STATE_KEY] = exc
+        except Exception as exc:
+            end_with(scope, exc)
             return None
-        state[AUTH_OUTCOME_STATE_KEY] = principal
+        scope.setdefault("state", {})[AUTH_OUTCOME_STATE_KEY] = principal
         return principal if permission in principal.permissions else None
 
     async def _read_body(self, receive: Receive) -> tuple[bytes, bool]:
@@ -165,6 +171,14 @@ class HotPaths:
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _keep_outage(scope: Scope, exc: Exception) -> None:
+    """A database outage met here answers the request: Litestar would meet it again, after
+    another wait of up to the database timeout. Any other error Litestar finds itself, with
+    its own wording; a deadlock or serialization failure it runs again, as before."""
+    if is_database_outage(exc) and not is_transaction_conflict(exc):
+        end_with(scope, exc)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from buena_server.cors import CORS_STATE_KEY, CorsPolicy
-from buena_server.http_limits import HeaderLimits, error_response
+from buena_server.escaped import error_response
+from buena_server.http_limits import HeaderLimits
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

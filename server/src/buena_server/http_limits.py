@@ -12,18 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-
-from buena_server.errors import ApiError, RequestHeadersTooLarge, error_body
-from buena_server.http_hooks import common_headers
-from buena_server.request_id import request_id_of
+from buena_server.errors import RequestHeadersTooLarge
 
 # What a head holds beside the target and the fields' names and values: the method's
 # separator and " HTTP/1.1" with its CRLF, ": " and CRLF per field, and the blank line.
 REQUEST_LINE_FRAMING = len(" ") + len(" HTTP/1.1\r\n") + len("\r\n")
 FIELD_FRAMING = len(": \r\n")
-
-_ENCODER = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +52,3 @@ class HeaderLimits:
         if fields > self.max_count or size > self.max_bytes:
             return self.refusal(size, fields)
         return None
-
-
-def error_response(
-    scope: dict[str, Any], error: ApiError
-) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Status, headers and body of an error answered outside Litestar: the same body as
-    errors.handle_exception gives, with the common headers."""
-    body = _ENCODER.encode(error_body(error, request_id_of(scope)))
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", b"%d" % len(body)),
-        *((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
-        *common_headers(scope),
-    ]
-    return error.status_code, headers, body

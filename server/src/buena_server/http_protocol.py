@@ -4,7 +4,7 @@ httptools (llhttp) puts no bound on a request head: it gathers a header line of 
 and any number of them, before uvicorn sees one. This subclass counts the head as it is
 read: each complete field as the parser reports it, and the raw bytes of a head that has not
 ended yet, so that a single endless line is refused after ``max_bytes`` and one read, not
-after the whole of it. The refusal is the app's 431 (http_limits.error_response) with
+after the whole of it. The refusal is the app's 431 (escaped.error_response) with
 ``Connection: close``. The connection then closes as nginx closes one (a "lingering close"):
 the answer is sent and the sending side shut, and what the client still sends is read and
 dropped for up to a second, because closing a socket with unread data resets it, and the
@@ -20,12 +20,8 @@ from typing import Any, ClassVar
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from buena_server.errors import RequestHeadersTooLarge
-from buena_server.http_limits import (
-    FIELD_FRAMING,
-    REQUEST_LINE_FRAMING,
-    HeaderLimits,
-    error_response,
-)
+from buena_server.escaped import error_response
+from buena_server.http_limits import FIELD_FRAMING, REQUEST_LINE_FRAMING, HeaderLimits
 
 LINGER_SECONDS = 1.0
 

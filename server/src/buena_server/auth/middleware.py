@@ -22,12 +22,21 @@ from buena_server.auth.tokens import is_well_formed_key, key_digest
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.clock import utcnow
 from buena_server.driver import Database
-from buena_server.errors import ApiError, RateLimitExceeded, Unauthorized
+from buena_server.errors import RateLimitExceeded, Unauthorized
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.ratelimit import DECISION_STATE_KEY, RateLimitService
 
 EXCLUDE_OPT_KEY = "exclude_from_auth"
+# What a request has been found to be before the Litestar app sees it: the caller (a
+# Principal), or the exception that ends it (a refused key, a database outage, a server
+# still starting), which the middleware raises for the app's one exception handler.
 AUTH_OUTCOME_STATE_KEY = "buena_auth_outcome"
+
+
+def end_with(scope: Scope | dict[str, Any], exc: Exception) -> None:
+    """Have the Litestar app answer this request with ``exc`` (through its one exception
+    handler), before anything else of the request runs."""
+    scope.setdefault("state", {})[AUTH_OUTCOME_STATE_KEY] = exc
 
 
 def presented_key(header: Callable[[str], str | None]) -> str | None:
@@ -149,9 +158,10 @@ class ApiKeyAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        # A request the hot paths handed over has been authenticated (and counted) already.
+        # A request the hot paths handed over has been authenticated (and counted) already,
+        # or has met the exception that answers it (``end_with``).
         outcome = connection.scope.get("state", {}).get(AUTH_OUTCOME_STATE_KEY)
-        if isinstance(outcome, ApiError):
+        if isinstance(outcome, Exception):
             raise outcome
         if not isinstance(outcome, Principal):
             key = presented_key(connection.headers.get)

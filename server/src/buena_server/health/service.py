@@ -50,10 +50,13 @@ class HealthService:
         database: Database,
         timeout: float,
         redis_check: Callable[[], Awaitable[None]] | None = None,
+        database_ready: Callable[[], bool] | None = None,
     ) -> None:
         self.database = database
         self.timeout = timeout
         self.redis_check = redis_check
+        # False while `serve` is still migrating (startup.py): the database is not usable yet.
+        self.database_ready = database_ready
 
     async def _probe(self, name: str, check: Callable[[], Awaitable[None]]) -> ServiceStatus:
         try:
@@ -67,7 +70,9 @@ class HealthService:
     async def check(self) -> HealthCheck200Response:
         started = time.perf_counter()
 
-        database_status = await self._probe("database", self.database.ping)
+        database_status: ServiceStatus = "down"
+        if self.database_ready is None or self.database_ready():
+            database_status = await self._probe("database", self.database.ping)
         redis_status: ServiceStatus = "disabled"
         if self.redis_check is not None:
             redis_status = await self._probe("redis", self.redis_check)
