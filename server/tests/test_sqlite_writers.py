@@ -33,9 +33,9 @@ async def test_a_writer_waits_for_another_process_without_stalling_reads(
     waiting = asyncio.Event()
     begin_immediate = database._begin_immediate
 
-    async def begin_immediate_seen(raw: sqlite3.Connection) -> None:
+    async def begin_immediate_seen(raw: sqlite3.Connection, deadline: float) -> None:
         waiting.set()  # the create has the process's write turn and asks SQLite for the lock
-        await begin_immediate(raw)
+        await begin_immediate(raw, deadline)
 
     database._begin_immediate = begin_immediate_seen  # type: ignore[method-assign]
     other = _hold_write_lock(database_url)
@@ -44,7 +44,11 @@ async def test_a_writer_waits_for_another_process_without_stalling_reads(
         create = asyncio.create_task(
             client.post(f"{API}/leads", json=body, headers=account.headers())
         )
-        await waiting.wait()
+        # Whichever comes first: a create that ends before asking for the lock is a failure,
+        # not a hang.
+        asked = asyncio.create_task(waiting.wait())
+        await asyncio.wait({create, asked}, return_when=asyncio.FIRST_COMPLETED)
+        assert waiting.is_set(), create.result().text
         # The loop answers reads while the writer waits: this read completes while the lock
         # is still held, so before the create can.
         listed = await client.get(f"{API}/leads", headers=account.headers())
