@@ -27,7 +27,7 @@ from buena_server.errors import handle_exception
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
-from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, require_json_body
+from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, check_api_request
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
@@ -38,6 +38,7 @@ from buena_server.openapi_docs import (
     openapi_config,
     openapi_json,
 )
+from buena_server.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
 from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
 from buena_server.redis_script import ScriptClient
 
@@ -132,7 +133,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if redis_pool is not None:
                 await redis_pool.aclose()
 
-    public = Router(path=BASE_PATH, route_handlers=[health_check, openapi_json])
+    public = Router(
+        path=BASE_PATH, route_handlers=[health_check, openapi_json], before_request=check_query
+    )
     api = Router(
         path=BASE_PATH,
         route_handlers=[LeadController, ApiKeyController],
@@ -140,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
         ],
         security=[{"ApiKeyAuth": []}],
-        before_request=require_json_body,
+        before_request=check_api_request,
     )
     app = BuenaApp(
         route_handlers=[public, api],
@@ -158,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.allowed_methods = allowed_methods_by_path(
         [(route.path, route.methods) for route in app.routes]
     )
+    app.state[QUERY_RULES_STATE_KEY] = QueryRules.of_routes(app.routes)
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
     if settings.hot_paths:
         app.hot_paths = HotPaths(

@@ -71,6 +71,12 @@ class InvalidRequest(ApiError):
     code = "INVALID_REQUEST"
 
 
+class UnknownParameter(InvalidRequest):
+    """A query parameter the endpoint does not take (refused rather than ignored)."""
+
+    code = "UNKNOWN_PARAMETER"
+
+
 class Unauthorized(ApiError):
     status_code = 401
     code = "UNAUTHORIZED"
@@ -201,6 +207,13 @@ def _framework_validation_errors(extra: Any) -> list[dict[str, Any]]:
 def _field_name(key: str) -> str:
     # msgspec reports body paths as "$.first_name" or "$[0]"; clients want "first_name".
     return key.removeprefix("$.").removeprefix("$")
+
+
+def summary_of(errors: list[dict[str, Any]]) -> str:
+    """An error message for a list of field errors: the first, and how many more."""
+    first = str(errors[0]["message"])
+    more = len(errors) - 1
+    return first if not more else f"{first} (and {more} more error{'s' if more > 1 else ''})"
 
 
 def _is_database_outage(exc: Exception) -> bool:

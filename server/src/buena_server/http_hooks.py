@@ -11,6 +11,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from buena_server.errors import InvalidJson, UnsupportedMediaType
+from buena_server.query_rules import check_query
 from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
 from buena_server.request_id import request_id_of
@@ -39,6 +40,12 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
         )
     if not (await request.body()).strip():
         raise InvalidJson("A JSON request body is required")
+
+
+async def check_api_request(request: Request[Any, Any, Any]) -> None:
+    """The API routes' ``before_request``: the query string, then the body's media type."""
+    await check_query(request)
+    await require_json_body(request)
 
 
 async def add_response_headers(message: Message, scope: Scope) -> None:

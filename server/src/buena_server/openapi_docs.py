@@ -10,7 +10,7 @@ from litestar import Litestar, MediaType, Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIType, SecurityScheme, Tag
 
 from buena_server import API_VERSION
 from buena_server.errors import ErrorBody, NotFound
@@ -43,6 +43,13 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({*statuses, *_COMMON})
     }
+
+
+def query_schema(kind: OpenAPIType, **keywords: Any) -> dict[str, Any]:
+    """``schema_extra`` for an optional query parameter: its plain type (a query string has
+    no null, so Litestar's ``oneOf [type, null]`` for ``T | None`` would admit what no client
+    can send), plus its keywords (``minimum``, ``enum``, ``default``...)."""
+    return {"type": kind, "one_of": None, **keywords}
 
 
 def close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> None:

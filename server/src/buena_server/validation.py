@@ -22,7 +22,7 @@ import msgspec
 import phonenumbers
 
 from buena_server.clock import utcnow
-from buena_server.errors import ValidationFailed
+from buena_server.errors import ValidationFailed, summary_of
 
 _RULE_KEY = "buena_rule"
 
@@ -341,6 +341,4 @@ def validate(struct: S, context: Context, errors: list[dict[str, str]] | None = 
 
 
 def raise_invalid(errors: Sequence[dict[str, str]]) -> None:
-    first = errors[0]["message"]
-    message = first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more errors)"
-    raise ValidationFailed(message, details={"errors": list(errors)})
+    raise ValidationFailed(summary_of(list(errors)), details={"errors": list(errors)})

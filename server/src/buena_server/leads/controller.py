@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import JSONBody, Parameter
 
 from buena_server.auth.guards import requires
@@ -28,7 +29,7 @@ from buena_server.leads.schemas import (
     UpdateLeadRequest,
 )
 from buena_server.leads.service import LeadService
-from buena_server.openapi_docs import error_responses
+from buena_server.openapi_docs import error_responses, query_schema
 from buena_server.validation import NO_NUL
 
 MAX_FILTER_LENGTH = 200
@@ -105,27 +106,36 @@ class LeadController(Controller):
             int | None,
             Parameter(
                 description="Page size: default 50; values above 100 are applied as 100",
-                schema_extra={"minimum": 1},
+                schema_extra=query_schema(
+                    OpenAPIType.INTEGER, minimum=1, default=DEFAULT_PAGE_SIZE
+                ),
             ),
         ] = None,
         offset: Annotated[
             int | None,
             Parameter(
                 description="Leads to skip (default 0)",
-                schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+                schema_extra=query_schema(
+                    OpenAPIType.INTEGER, minimum=0, maximum=MAX_OFFSET, default=0
+                ),
             ),
         ] = None,
         sort: Annotated[
             str | None,
             Parameter(
                 description="Sort field (default created_at)",
-                schema_extra={"enum": list(SORT_FIELDS)},
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, enum=list(SORT_FIELDS), default="created_at"
+                ),
             ),
         ] = None,
         order: Annotated[
             str | None,
             Parameter(
-                description="Sort order (default desc)", schema_extra={"enum": list(SORT_ORDERS)}
+                description="Sort order (default desc)",
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, enum=list(SORT_ORDERS), default="desc"
+                ),
             ),
         ] = None,
         search: Annotated[
@@ -133,21 +143,25 @@ class LeadController(Controller):
             Parameter(
                 description="Case-insensitive substring of first name, last name, "
                 "'first last' or email",
-                schema_extra={"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL},
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, max_length=MAX_FILTER_LENGTH, pattern=NO_NUL
+                ),
             ),
         ] = None,
         company: Annotated[
             str | None,
             Parameter(
                 description="Case-insensitive substring of the company name",
-                schema_extra={"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL},
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, max_length=MAX_FILTER_LENGTH, pattern=NO_NUL
+                ),
             ),
         ] = None,
         status: Annotated[
             str | None,
             Parameter(
                 description="Only leads with this status (default: every status)",
-                schema_extra={"enum": list(LEAD_STATUSES)},
+                schema_extra=query_schema(OpenAPIType.STRING, enum=list(LEAD_STATUSES)),
             ),
         ] = None,
     ) -> ListLeads200Response:
