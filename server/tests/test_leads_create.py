@@ -109,6 +109,23 @@ class TestCreateLeadStructure:
         error = assert_error(response, 400, "INVALID_REQUEST")
         assert error["details"]["errors"][0]["field"].startswith(name)
 
+    async def test_every_structural_error_at_once(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        # msgspec stops at the first error; the client is told of all of them in one answer.
+        body = {"last_name": 7, "tags": ["ok", 3], "custom_fields": [], "favourite_color": "x"}
+        response = await client.post(f"{API}/leads", json=body, headers=account.headers())
+        error = assert_error(response, 400, "INVALID_REQUEST")
+        assert [(e["field"], e["source"]) for e in error["details"]["errors"]] == [
+            ("last_name", "body"),
+            ("tags[1]", "body"),
+            ("custom_fields", "body"),
+            ("favourite_color", "body"),
+            ("first_name", "body"),
+            ("email", "body"),
+        ]
+        assert error["message"].endswith("(and 5 more errors)")
+
     async def test_not_an_object(self, client: InProcessClient, account: Account) -> None:
         response = await client.post(
             f"{API}/leads", json=[REFERENCE_LEAD], headers=account.headers()

@@ -24,6 +24,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy import exc as sa_exc
 
 from buena_server import API_VERSION
+from buena_server.body_errors import body_errors_of
 from buena_server.clock import utcnow
 from buena_server.request_id import request_id_of
 
@@ -256,6 +257,9 @@ def error_body(error: ApiError, request_id: str) -> ErrorBody:
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """The one exception handler, registered for every exception type."""
     error = to_api_error(exc)
+    if isinstance(exc, ValidationException) and (errors := body_errors_of(request)):
+        # msgspec reported the first bad field only; the body's other errors join it.
+        error = InvalidRequest(summary_of(errors), details={"errors": errors})
     return Response(
         content=error_body(error, request_id_of(request.scope)),
         status_code=error.status_code,
