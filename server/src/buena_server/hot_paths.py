@@ -41,6 +41,7 @@ from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
 from buena_server.leads.service import LeadService
+from buena_server.leads.urls import lead_location
 from buena_server.openapi_docs import BASE_PATH
 from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
@@ -115,7 +116,7 @@ class HotPaths:
         if lead is None:
             await self.fallback(scope, _replaying(body, complete, receive), send)
             return
-        await self._respond(scope, send, 201, lead)
+        await self._respond(scope, send, 201, lead, location=lead_location(lead.id))
 
     async def _create(self, principal: Principal, body: bytes) -> Lead | None:
         try:
@@ -159,13 +160,17 @@ class HotPaths:
             if size > self.max_body_bytes:
                 return b"".join(chunks), False
 
-    async def _respond(self, scope: Scope, send: Send, status: int, lead: Lead) -> None:
+    async def _respond(
+        self, scope: Scope, send: Send, status: int, lead: Lead, location: str | None = None
+    ) -> None:
         body = _JSON_ENCODER.encode(lead)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
             (_REQUEST_ID_HEADER, request_id_of(scope).encode()),
         ]
+        if location is not None:
+            headers.append((b"location", location.encode()))
         decision = scope["state"].get(DECISION_STATE_KEY)
         if decision is not None:
             headers += decision.raw_headers()

@@ -58,7 +58,8 @@ class ApiKeyController(Controller):
         description="Requires `api_keys:write`, and every permission granted must be held by "
         "the calling key. The full key is in this response only.",
         guards=[requires(Permission.API_KEYS_WRITE)],
-        responses=error_responses(400, 403, 413, 415, 422),
+        responses=error_responses(403, 422, body=True),
+        response_description="The API key, with the full key: shown in this response only",
     )
     async def create_api_key(
         self,

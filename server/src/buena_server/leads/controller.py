@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import JSONBody, Parameter
@@ -29,6 +29,7 @@ from buena_server.leads.schemas import (
     UpdateLeadRequest,
 )
 from buena_server.leads.service import LeadService
+from buena_server.leads.urls import lead_location
 from buena_server.openapi_docs import error_responses, query_schema
 from buena_server.validation import NO_NUL
 
@@ -173,15 +174,27 @@ class LeadController(Controller):
         summary="Create a lead",
         description="Requires `leads:write`. The email must be unique within the account.",
         guards=[requires(Permission.LEADS_WRITE)],
-        responses=error_responses(400, 403, 409, 413, 415, 422),
+        responses=error_responses(403, 409, 422, body=True),
+        response_description="The lead, created",
+        response_headers=[
+            ResponseHeader(
+                name="Location",
+                description="The created lead's URL: /api/v2/leads/{id}",
+                # Documented as a string only: the value sent is lead_location(lead.id).
+                value=lead_location("{id}"),
+                documentation_only=True,
+                required=True,
+            )
+        ],
     )
     async def create_lead(
         self,
         service: NamedDependency[LeadService],
         request: AuthenticatedRequest,
         data: JSONBody[CreateLeadRequest],
-    ) -> Lead:
-        return await service.create(request.user.account_id, data)
+    ) -> Response[Lead]:
+        lead = await service.create(request.user.account_id, data)
+        return Response(lead, status_code=201, headers={"location": lead_location(lead.id)})
 
     @get(
         "/{lead_id:str}",
@@ -206,7 +219,7 @@ class LeadController(Controller):
         description="Requires `leads:write`. Absent fields are unchanged, null clears an optional "
         "field, tags replace the array, custom_fields merge key by key (null removes a key).",
         guards=[requires(Permission.LEADS_WRITE)],
-        responses=error_responses(400, 403, 404, 409, 413, 415, 422),
+        responses=error_responses(403, 404, 409, 422, body=True),
     )
     async def update_lead(
         self,
