@@ -65,6 +65,17 @@ async def _state(client: InProcessClient, account: Account) -> Any:
     return leads, [(key["id"], key["is_active"]) for key in keys]
 
 
+async def test_a_parameter_given_twice_is_refused(
+    client: InProcessClient, account: Account
+) -> None:
+    # limit=5&limit=200 used to apply the last one, silently.
+    response = await client.get(
+        f"{API}/leads?limit=5&offset=0&limit=200&order=asc&order=asc", headers=account.headers()
+    )
+    body = assert_error(response, 400, "INVALID_REQUEST")
+    assert [error["field"] for error in body["details"]["errors"]] == ["limit", "order"]
+
+
 def _integer_parameters(operation: dict[str, Any]) -> list[str]:
     names = []
     for parameter in operation.get("parameters", []):

@@ -1,5 +1,5 @@
 """Query strings, for every route alike: unknown parameters are refused (400, as Stripe
-does) and integers are strict (422).
+does), so is a single-valued one given twice (400), and integers are strict (422).
 
 Litestar ignores query parameters a handler does not declare, and converts integers laxly
 (``offset=1e3`` became 1000, ``limit=1.0`` became 1). Each route's declared parameters are
@@ -20,7 +20,7 @@ from litestar import Request
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import BaseRoute, HTTPRoute
 
-from buena_server.errors import UnknownParameter, ValidationFailed, summary_of
+from buena_server.errors import InvalidRequest, UnknownParameter, ValidationFailed, summary_of
 
 QUERY_RULES_STATE_KEY = "query_rules"
 # What a JSON Schema integer looks like in a query string; anything else ("1.0", "1e3",
@@ -30,10 +30,12 @@ _INTEGER = re.compile(r"-?[0-9]+\Z")
 
 @dataclass(frozen=True, slots=True)
 class QueryRules:
-    """The query parameters one handler declares, and which of them are integers."""
+    """The query parameters one handler declares, which of them are integers, and which
+    may be given more than once (sequences)."""
 
     names: tuple[str, ...]
     integers: frozenset[str]
+    repeatable: frozenset[str] = frozenset()
 
     @classmethod
     def of_routes(cls, routes: Iterable[BaseRoute]) -> dict[BaseRouteHandler, QueryRules]:
@@ -47,6 +49,7 @@ class QueryRules:
 
     @classmethod
     def of_handler(cls, handler: BaseRouteHandler, parameters: Iterable[Any]) -> QueryRules:
+        parameters = list(parameters)
         types = {}
         if handler.signature_model is not None:
             types = {f.name: f.type for f in msgspec.structs.fields(handler.signature_model)}
@@ -56,17 +59,26 @@ class QueryRules:
             for parameter in parameters
             if parameter.field_name in types and _is_integer(types[parameter.field_name])
         )
-        return cls(tuple(names), integers)
+        repeatable = frozenset(p.field_alias for p in parameters if p.is_sequence)
+        return cls(tuple(names), integers, repeatable)
 
     def check(self, query: Iterable[tuple[str, str]]) -> None:
         """Raise UnknownParameter (400) naming every undeclared parameter, else
-        ValidationFailed (422) naming every integer parameter that is not a plain integer."""
+        InvalidRequest (400) naming every single-valued parameter given more than once (which
+        value would count?), else ValidationFailed (422) naming every integer parameter that
+        is not a plain integer."""
         unknown: dict[str, None] = {}
+        seen: set[str] = set()
+        repeated: dict[str, None] = {}
         not_integers: dict[str, None] = {}
         for name, value in query:
             if name not in self.names:
                 unknown.setdefault(name, None)
-            elif name in self.integers and _INTEGER.match(value) is None:
+                continue
+            if name in seen and name not in self.repeatable:
+                repeated.setdefault(name, None)
+            seen.add(name)
+            if name in self.integers and _INTEGER.match(value) is None:
                 not_integers.setdefault(name, None)
         if unknown:
             accepted = (
@@ -83,6 +95,16 @@ class QueryRules:
                 for name in unknown
             ]
             raise UnknownParameter(summary_of(errors), details={"errors": errors})
+        if repeated:
+            errors = [
+                {
+                    "field": name,
+                    "message": f"Query parameter {name!r} may be given only once",
+                    "source": "query",
+                }
+                for name in repeated
+            ]
+            raise InvalidRequest(summary_of(errors), details={"errors": errors})
         if not_integers:
             errors = [
                 {
