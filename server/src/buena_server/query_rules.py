@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -138,5 +139,13 @@ async def check_query(request: Request[Any, Any, Any]) -> None:
     rules: dict[BaseRouteHandler, QueryRules] = request.app.state[QUERY_RULES_STATE_KEY]
     handler_rules = rules.get(request.route_handler)
     if handler_rules is not None:
-        # In the order sent (Litestar's query_params group repeated names together).
-        handler_rules.check(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        handler_rules.check(_parse(query_string))
+
+
+@lru_cache(1024)
+def _parse(query_string: bytes) -> tuple[tuple[str, str], ...]:
+    """The pairs in the order sent, blank ones kept (``?tag`` is a parameter too): Litestar's
+    own parse drops those, and its query_params group repeated names together. Cached as
+    Litestar caches its own: clients repeat their query strings, and parse_qsl costs
+    ~10 µs for a typical list query."""
+    return tuple(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
