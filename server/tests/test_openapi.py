@@ -99,6 +99,15 @@ async def test_created_responses_promise_only_what_is_sent(
         assert "URL follows" not in response["description"]
 
 
+async def test_integer_parameters_document_their_422(schema: dict[str, Any]) -> None:
+    # Integers are strict (query_rules.py): an operation taking one can answer 422.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            parameters = operation.get("parameters", [])
+            if any(p["in"] == "query" and p["schema"].get("type") == "integer" for p in parameters):
+                assert "422" in operation["responses"], (method, path)
+
+
 async def test_query_parameters_admit_no_null(schema: dict[str, Any]) -> None:
     # A query string cannot carry null: each optional parameter has its plain type.
     for path, operations in schema["paths"].items():
