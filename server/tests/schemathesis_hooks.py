@@ -1,19 +1,20 @@
 """Schemathesis hooks for the API fuzz test (loaded through SCHEMATHESIS_HOOKS).
 
 Two rules cannot be written in JSON Schema: a phone number must be *possible* (per
-libphonenumber), and an API key's expiry must be in the future. These hooks teach the
-generator both, so that the positive-data checks test everything else.
+libphonenumber), and an API key's expiry must be in the future. The document names them as
+custom formats (``phone``, ``future-date-time``); these hooks teach the generator both, so
+that the positive-data checks test everything else.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta, timezone
 
-import msgspec
 import phonenumbers
 import schemathesis
 from hypothesis import strategies as st
+
+from buena_server.validation import FUTURE_DATE_TIME
 
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 
@@ -34,14 +35,20 @@ _PHONES = st.builds(
 schemathesis.openapi.format("phone", _PHONES)
 
 
-@schemathesis.hook
-def map_body(ctx: Any, body: Any) -> Any:
-    """Move a well-formed expiry into the future; leave malformed ones for negative tests."""
-    if isinstance(body, dict) and isinstance(body.get("expires_at"), str):
-        try:
-            expires_at = msgspec.json.decode(f'"{body["expires_at"]}"', type=datetime)
-        except msgspec.DecodeError:
-            return body
-        if expires_at.tzinfo is not None:
-            body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    return body
+def _future_timestamp(seconds_ahead: int, offset_minutes: int, zulu: bool) -> str:
+    moment = datetime.now(UTC) + timedelta(seconds=seconds_ahead)
+    if zulu:
+        return moment.isoformat().replace("+00:00", "Z")
+    return moment.astimezone(timezone(timedelta(minutes=offset_minutes))).isoformat()
+
+
+# From a day to about 30 years ahead, in any offset the server may be sent.
+schemathesis.openapi.format(
+    FUTURE_DATE_TIME,
+    st.builds(
+        _future_timestamp,
+        st.integers(86_400, 30 * 365 * 86_400),
+        st.integers(-14 * 60, 14 * 60),
+        st.booleans(),
+    ),
+)

@@ -93,6 +93,20 @@ class TestCreateApiKey:
     ) -> None:
         assert_error(await create_key(client, account, **body), 422, "VALIDATION_ERROR")
 
+    async def test_every_structural_error_at_once(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        response = await client.post(
+            f"{API}/keys", json={"description": 1, "scopes": []}, headers=account.headers()
+        )
+        error = assert_error(response, 400, "INVALID_REQUEST")
+        assert [e["field"] for e in error["details"]["errors"]] == [
+            "description",
+            "scopes",
+            "name",
+            "permissions",
+        ]
+
     @pytest.mark.parametrize("missing", ["name", "permissions"])
     async def test_missing_field(
         self, client: InProcessClient, account: Account, missing: str

@@ -6,9 +6,11 @@ from datetime import datetime
 
 import pytest
 
+from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
+from buena_server.config import Settings
 
-from server_testing import API, Account, InProcessClient, assert_error
+from server_testing import API, Account, InProcessClient, assert_error, running
 
 REFERENCE_LEAD = {
     "first_name": "John",
@@ -40,6 +42,21 @@ class TestCreateLead:
         # Persisted: read back through the API.
         again = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
         assert again.json() == lead
+
+    @pytest.mark.parametrize("hot_paths", [True, False], ids=["hot-paths", "litestar-only"])
+    async def test_location_names_the_new_lead(
+        self, settings: Settings, account: Account, hot_paths: bool
+    ) -> None:
+        app = create_app(settings.model_copy(update={"hot_paths": hot_paths}))
+        async with running(app) as client:
+            response = await client.post(
+                f"{API}/leads", json=REFERENCE_LEAD, headers=account.headers()
+            )
+            assert response.status_code == 201, response.text
+            location = response.headers["location"]
+            assert location == f"{API}/leads/{response.json()['id']}"
+            again = await client.get(location, headers=account.headers())
+            assert again.json() == response.json()
 
     async def test_defaults(self, client: InProcessClient, account: Account) -> None:
         lead = await account.create_lead(first_name="Min", last_name="Imal")
@@ -108,6 +125,23 @@ class TestCreateLeadStructure:
         response = await client.post(f"{API}/leads", json=body, headers=account.headers())
         error = assert_error(response, 400, "INVALID_REQUEST")
         assert error["details"]["errors"][0]["field"].startswith(name)
+
+    async def test_every_structural_error_at_once(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        # msgspec stops at the first error; the client is told of all of them in one answer.
+        body = {"last_name": 7, "tags": ["ok", 3], "custom_fields": [], "favourite_color": "x"}
+        response = await client.post(f"{API}/leads", json=body, headers=account.headers())
+        error = assert_error(response, 400, "INVALID_REQUEST")
+        assert [(e["field"], e["source"]) for e in error["details"]["errors"]] == [
+            ("last_name", "body"),
+            ("tags[1]", "body"),
+            ("custom_fields", "body"),
+            ("favourite_color", "body"),
+            ("first_name", "body"),
+            ("email", "body"),
+        ]
+        assert error["message"].endswith("(and 5 more errors)")
 
     async def test_not_an_object(self, client: InProcessClient, account: Account) -> None:
         response = await client.post(

@@ -207,6 +207,16 @@ class TestUpdateLead:
     ) -> None:
         assert_error(await patch(client, account, lead["id"], body), 400, "INVALID_REQUEST")
 
+    async def test_every_structural_error_at_once(
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
+    ) -> None:
+        body = {"first_name": 5, "tags": "x", "id": "lead_x", "company": "Not applied"}
+        response = await patch(client, account, lead["id"], body)
+        error = assert_error(response, 400, "INVALID_REQUEST")
+        assert [e["field"] for e in error["details"]["errors"]] == ["first_name", "tags", "id"]
+        unchanged = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
+        assert unchanged.json() == lead
+
     async def test_email_conflict(
         self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:

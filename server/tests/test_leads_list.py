@@ -154,12 +154,37 @@ class TestPagination:
         body = assert_error(response, 422, "VALIDATION_ERROR")
         assert body["details"]["errors"][0]["field"] == field
 
-    @pytest.mark.parametrize("params", [{"limit": "ten"}, {"offset": "1.5"}])
-    async def test_wrong_types(
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"limit": "ten"},
+            {"offset": "1.5"},
+            {"limit": "1.0"},
+            {"offset": "1e3"},
+            {"limit": "+5"},
+            {"limit": ""},
+        ],
+    )
+    async def test_integers_are_strict(
         self, client: InProcessClient, account: Account, params: dict[str, object]
     ) -> None:
+        # Not applied as the nearest integer (offset=1e3 used to skip 1000 leads): refused.
         response = await client.get(f"{API}/leads", params=params, headers=account.headers())
-        assert_error(response, 400, "INVALID_REQUEST")
+        body = assert_error(response, 422, "VALIDATION_ERROR")
+        assert [error["field"] for error in body["details"]["errors"]] == list(params)
+
+    async def test_unknown_parameter_is_refused(
+        self, client: InProcessClient, account: Account, people: list[dict[str, object]]
+    ) -> None:
+        # GET /leads?tag=x used to answer every lead, as if no filter had been asked for.
+        response = await client.get(
+            f"{API}/leads",
+            params={"tag": "x", "limit": 5, "Status": "active"},
+            headers=account.headers(),
+        )
+        body = assert_error(response, 400, "UNKNOWN_PARAMETER")
+        assert [error["field"] for error in body["details"]["errors"]] == ["tag", "Status"]
+        assert "tag" in body["message"]
 
     @pytest.mark.parametrize("sort", ["created_at", "updated_at", "first_name", "last_name"])
     @pytest.mark.parametrize("order", ["asc", "desc"])

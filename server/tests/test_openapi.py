@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from server_testing import API, InProcessClient
+from buena_server.auth.permissions import ALL_PERMISSIONS
+
+from server_testing import API, Account, InProcessClient
 
 OPERATIONS = {
     ("get", "/api/v2/leads"): ("list_leads", "leads:read"),
@@ -40,12 +43,79 @@ async def test_every_operation_with_auth_and_errors(schema: dict[str, Any]) -> N
         assert operation["operationId"] == operation_id
         assert operation["security"] == [{"ApiKeyAuth": []}]
         assert permission in operation["description"]
-        for status in ("401", "403", "429", "500"):
+        for status in ("400", "401", "403", "429", "500", "503"):
             error = operation["responses"][status]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ErrorBody"}
     health = schema["paths"]["/api/v2/health"]["get"]
     assert "security" not in health
-    assert set(health["responses"]) == {"200", "503"}
+    assert set(health["responses"]) == {"200", "400", "503"}
+
+
+async def test_every_error_response_is_our_error_body(schema: dict[str, Any]) -> None:
+    # Litestar documents its own {status_code, detail, extra} for a 400 unless told otherwise.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") or (path, status) == ("/api/v2/health", "503"):
+                    continue
+                body = response["content"]["application/json"]["schema"]
+                assert body == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+
+
+async def test_error_descriptions_fit_the_operation(schema: dict[str, Any]) -> None:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            has_body = "requestBody" in operation
+            # Every operation refuses unknown query parameters.
+            assert "unknown query parameter" in responses["400"]["description"].lower()
+            # Only an operation with a body can have JSON, media-type or size trouble.
+            assert ("JSON" in responses["400"]["description"]) == has_body, (method, path)
+            assert (
+                {"413", "415"} <= set(responses)
+                if has_body
+                else not {"413", "415"} & set(responses)
+            )
+    list_invalid = schema["paths"]["/api/v2/leads"]["get"]["responses"]["422"]["description"]
+    assert "query parameter" in list_invalid
+
+
+async def test_created_responses_promise_only_what_is_sent(
+    schema: dict[str, Any], client: InProcessClient, account: Account
+) -> None:
+    create_lead = schema["paths"]["/api/v2/leads"]["post"]["responses"]["201"]
+    assert create_lead["headers"]["Location"]["schema"] == {"type": "string"}
+    assert create_lead["headers"]["Location"]["required"] is True
+    response = await client.post(
+        f"{API}/leads",
+        json={"first_name": "A", "last_name": "B", "email": "a@b.io"},
+        headers=account.headers(),
+    )
+    assert response.headers["location"] == f"{API}/leads/{response.json()['id']}"
+    create_key = schema["paths"]["/api/v2/keys"]["post"]["responses"]["201"]
+    # No Location there (there is no GET /keys/{id}), nor a description that promises one.
+    assert not create_key.get("headers")
+    for response in (create_lead, create_key):
+        assert "URL follows" not in response["description"]
+
+
+async def test_integer_parameters_document_their_422(schema: dict[str, Any]) -> None:
+    # Integers are strict (query_rules.py): an operation taking one can answer 422.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            parameters = operation.get("parameters", [])
+            if any(p["in"] == "query" and p["schema"].get("type") == "integer" for p in parameters):
+                assert "422" in operation["responses"], (method, path)
+
+
+async def test_query_parameters_admit_no_null(schema: dict[str, Any]) -> None:
+    # A query string cannot carry null: each optional parameter has its plain type.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert "oneOf" not in parameter["schema"], (method, path, parameter["name"])
+                    assert parameter["schema"]["type"] in {"integer", "string"}
 
 
 async def test_list_parameters_and_enums(schema: dict[str, Any]) -> None:
@@ -54,7 +124,9 @@ async def test_list_parameters_and_enums(schema: dict[str, Any]) -> None:
     }
     assert set(parameters) == {"limit", "offset", "sort", "order", "search", "company", "status"}
     assert parameters["limit"]["minimum"] == 1
+    assert parameters["limit"]["default"] == 50
     assert parameters["offset"]["minimum"] == 0
+    assert parameters["offset"]["default"] == 0
     assert parameters["sort"]["enum"] == ["created_at", "updated_at", "first_name", "last_name"]
     assert parameters["order"]["enum"] == ["asc", "desc"]
     assert parameters["status"]["enum"] == ["active", "inactive", "contacted"]
@@ -73,6 +145,41 @@ async def test_request_schemas_carry_the_enforced_constraints(schema: dict[str, 
     assert update["properties"]["status"]["enum"] == ["active", "inactive", "contacted"]
     key = schema["components"]["schemas"]["CreateApiKeyRequest"]
     assert key["required"] == ["name", "permissions"]
+    assert key["properties"]["permissions"]["maxItems"] == len(ALL_PERMISSIONS)
+
+
+async def test_what_the_schema_admits_the_server_accepts(
+    schema: dict[str, Any], client: InProcessClient, account: Account
+) -> None:
+    lead = schema["components"]["schemas"]["CreateLeadRequest"]["properties"]
+    # phone "" was schema-valid and answered 422.
+    assert lead["phone"]["minLength"] == 1
+    assert lead["phone"]["format"] == "phone"
+    # Any URI was schema-valid; the server takes http(s) URLs with a host only.
+    pattern = re.compile(lead["linkedin_url"]["pattern"])
+    for url in ("https://linkedin.com/in/jane", "HTTP://x.io:8080/a?b#c"):
+        assert pattern.match(url)
+    for url in ("ftp://x.io", "mailto:jane@x.io", "https://", "https://x.io/a b"):
+        assert not pattern.match(url)
+    # Nesting deeper than the server takes was schema-valid: depth 5 is stated.
+    depth, values = 1, lead["custom_fields"]["additionalProperties"]
+    while "items" in values:
+        depth, values = depth + 1, values["items"]
+    assert depth == 5
+    # An expiry in the past was schema-valid (format date-time): "future" is a custom format.
+    expires_at = schema["components"]["schemas"]["CreateApiKeyRequest"]["properties"]
+    assert expires_at["expires_at"]["format"] == "future-date-time"
+    # And what the schema admits at its limits is accepted.
+    body = {
+        "first_name": "A",
+        "last_name": "B",
+        "email": "ab@example.com",
+        "phone": "+44 20 7946 0958",
+        "linkedin_url": "HTTP://x.io:8080/a?b#c",
+        "custom_fields": {"a": {"b": {"c": {"d": [1]}}}},
+    }
+    response = await client.post(f"{API}/leads", json=body, headers=account.headers())
+    assert response.status_code == 201, response.text
 
 
 async def test_response_schemas_match_the_reference(schema: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
 from buena_server.http_edge import HttpEdge
-from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, require_json_body
+from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, check_api_request
 from buena_server.http_limits import HeaderLimits
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
@@ -48,6 +48,7 @@ from buena_server.openapi_docs import (
     openapi_config,
     openapi_json,
 )
+from buena_server.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
 from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
 from buena_server.redis_script import ScriptClient
 from buena_server.startup import Startup
@@ -198,7 +199,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             if redis_pool is not None:
                 await redis_pool.aclose()
 
-    public = Router(path=BASE_PATH, route_handlers=[health_check, openapi_json])
+    public = Router(
+        path=BASE_PATH, route_handlers=[health_check, openapi_json], before_request=check_query
+    )
     # /metrics beside the API, unless it has a listener of its own (or is off).
     operator = [metrics_endpoint] if metrics is not None and metrics_listener is None else []
     api = Router(
@@ -208,7 +211,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
         ],
         security=[{"ApiKeyAuth": []}],
-        before_request=require_json_body,
+        before_request=check_api_request,
     )
     app = BuenaApp(
         route_handlers=[public, api, *operator],
@@ -227,6 +230,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     app.state.allowed_methods = allowed_methods_by_path(
         [(route.path, route.methods) for route in app.routes]
     )
+    app.state[QUERY_RULES_STATE_KEY] = QueryRules.of_routes(app.routes)
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
     if settings.hot_paths:
         app.hot_paths = HotPaths(

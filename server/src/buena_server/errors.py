@@ -24,6 +24,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy import exc as sa_exc
 
 from buena_server import API_VERSION
+from buena_server.body_errors import body_errors_of
 from buena_server.clock import utcnow
 from buena_server.request_id import request_id_of
 
@@ -69,6 +70,12 @@ class InvalidRequest(ApiError):
 
     status_code = 400
     code = "INVALID_REQUEST"
+
+
+class UnknownParameter(InvalidRequest):
+    """A query parameter the endpoint does not take (refused rather than ignored)."""
+
+    code = "UNKNOWN_PARAMETER"
 
 
 class Unauthorized(ApiError):
@@ -218,6 +225,13 @@ def _field_name(key: str) -> str:
     return key.removeprefix("$.").removeprefix("$")
 
 
+def summary_of(errors: list[dict[str, Any]]) -> str:
+    """An error message for a list of field errors: the first, and how many more."""
+    first = str(errors[0]["message"])
+    more = len(errors) - 1
+    return first if not more else f"{first} (and {more} more error{'s' if more > 1 else ''})"
+
+
 def is_database_outage(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be used now (refused, lost, timed out): 503."""
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
@@ -259,6 +273,9 @@ def error_body(error: ApiError, request_id: str) -> ErrorBody:
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """The one exception handler, registered for every exception type."""
     error = to_api_error(exc)
+    if isinstance(exc, ValidationException) and (errors := body_errors_of(request)):
+        # msgspec reported the first bad field only; the body's other errors join it.
+        error = InvalidRequest(summary_of(errors), details={"errors": errors})
     return Response(
         content=error_body(error, request_id_of(request.scope)),
         status_code=error.status_code,

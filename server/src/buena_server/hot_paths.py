@@ -45,6 +45,7 @@ from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
 from buena_server.leads.service import LeadService
+from buena_server.leads.urls import lead_location
 from buena_server.openapi_docs import BASE_PATH
 
 logger = logging.getLogger("buena_server.hot_paths")
@@ -75,7 +76,9 @@ class HotPaths:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         method = scope["method"]
-        if method == "GET" and path.startswith(_LEAD_PREFIX):
+        if scope["query_string"]:
+            pass  # neither request takes parameters: Litestar refuses them (query_rules.py)
+        elif method == "GET" and path.startswith(_LEAD_PREFIX):
             lead_id = path[len(_LEAD_PREFIX) :]
             if is_plausible_id(lead_id):
                 scope["path_template"] = LEAD_TEMPLATE
@@ -117,7 +120,7 @@ class HotPaths:
         if lead is None:
             await self.fallback(scope, _replaying(body, complete, receive), send)
             return
-        await self._respond(scope, send, 201, lead)
+        await self._respond(scope, send, 201, lead, location=lead_location(lead.id))
 
     async def _create(self, scope: Scope, principal: Principal, body: bytes) -> Lead | None:
         try:
@@ -162,13 +165,17 @@ class HotPaths:
             if size > self.max_body_bytes:
                 return b"".join(chunks), False
 
-    async def _respond(self, scope: Scope, send: Send, status: int, lead: Lead) -> None:
+    async def _respond(
+        self, scope: Scope, send: Send, status: int, lead: Lead, location: str | None = None
+    ) -> None:
         body = _JSON_ENCODER.encode(lead)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
             *common_headers(scope),
         ]
+        if location is not None:
+            headers.append((b"location", location.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

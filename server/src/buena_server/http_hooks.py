@@ -12,6 +12,7 @@ from litestar.types import Message, Scope
 
 from buena_server.cors import CORS_STATE_KEY
 from buena_server.errors import InvalidJson, UnsupportedMediaType
+from buena_server.query_rules import check_query
 from buena_server.ratelimit import DECISION_STATE_KEY
 from buena_server.request_id import HEADER as REQUEST_ID_HEADER
 from buena_server.request_id import request_id_of
@@ -63,6 +64,12 @@ def common_headers(scope: Scope | dict[str, Any]) -> list[tuple[bytes, bytes]]:
     if cors:
         headers += cors
     return headers
+
+
+async def check_api_request(request: Request[Any, Any, Any]) -> None:
+    """The API routes' ``before_request``: the query string, then the body's media type."""
+    await check_query(request)
+    await require_json_body(request)
 
 
 async def add_response_headers(message: Message, scope: Scope) -> None:

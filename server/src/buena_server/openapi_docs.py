@@ -10,7 +10,7 @@ from litestar import Litestar, MediaType, Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIType, SecurityScheme, Tag
 
 from buena_server import API_VERSION
 from buena_server.errors import ErrorBody, NotFound
@@ -19,30 +19,52 @@ BASE_PATH = "/api/v2"
 DOCS_PATH = f"{BASE_PATH}/docs"
 
 _DESCRIPTIONS = {
-    400: "Malformed JSON, missing required field, wrong JSON type or unknown field",
     401: "Missing, invalid, expired or revoked API key",
     403: "The API key lacks the required permission",
     404: "Not found (or owned by another account)",
     409: "Conflict: a lead with this email already exists",
     413: "Request body larger than the limit",
     415: "Request body is not application/json",
-    422: "Well-formed request with an invalid value",
     429: "Rate limit exceeded (see Retry-After)",
     500: "Internal error",
     503: "Database unavailable",
 }
+_UNKNOWN_PARAMETER = "an unknown query parameter (UNKNOWN_PARAMETER; every one is named)"
+# What 400 and 422 mean depends on whether the operation takes a body.
+_WITH_BODY = {
+    400: "Malformed JSON, missing required field, wrong JSON type or unknown field (every one "
+    f"is listed in details.errors), or {_UNKNOWN_PARAMETER}",
+    422: "Well-formed request with an invalid value (every one is listed in details.errors)",
+}
+_WITHOUT_BODY = {
+    400: _UNKNOWN_PARAMETER[0].upper() + _UNKNOWN_PARAMETER[1:],
+    422: "A query parameter with an invalid value (every one is listed in details.errors)",
+}
 
 # Every authenticated operation can answer these.
-_COMMON = (401, 429, 500, 503)
+_COMMON = (400, 401, 429, 500, 503)
 
 
-def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+def error_responses(
+    *statuses: int, body: bool = False, authenticated: bool = True
+) -> dict[int, ResponseSpec]:
+    """The error responses of an operation: ``statuses``, those of every operation, and
+    those of every operation with a JSON body (``body``): 413 and 415."""
+    common = _COMMON if authenticated else (400,)
+    descriptions = {**_DESCRIPTIONS, **(_WITH_BODY if body else _WITHOUT_BODY)}
     return {
         status: ResponseSpec(
-            data_container=ErrorBody, description=_DESCRIPTIONS[status], generate_examples=False
+            data_container=ErrorBody, description=descriptions[status], generate_examples=False
         )
-        for status in sorted({*statuses, *_COMMON})
+        for status in sorted({*statuses, *common, *((413, 415) if body else ())})
     }
+
+
+def query_schema(kind: OpenAPIType, **keywords: Any) -> dict[str, Any]:
+    """``schema_extra`` for an optional query parameter: its plain type (a query string has
+    no null, so Litestar's ``oneOf [type, null]`` for ``T | None`` would admit what no client
+    can send), plus its keywords (``minimum``, ``enum``, ``default``...)."""
+    return {"type": kind, "one_of": None, **keywords}
 
 
 def close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> None:

@@ -22,7 +22,7 @@ import msgspec
 import phonenumbers
 
 from buena_server.clock import utcnow
-from buena_server.errors import ValidationFailed
+from buena_server.errors import ValidationFailed, summary_of
 
 _RULE_KEY = "buena_rule"
 
@@ -31,6 +31,16 @@ _RULE_KEY = "buena_rule"
 TRIMMED = " \t\n\r\x0b\x0c"
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"^[^\x00]*[^\x00 \t\n\r\x0b\x0c][^\x00]*$"
+# An http(s) URL that HttpUrl below accepts as it is: an ASCII host (so that urlsplit's NFKC
+# check cannot fail), a port below 10000, nothing that str.isspace() calls whitespace (Python's
+# \s, plus what ECMA-262's \s lacks), no NUL. The rule accepts more (surrounding blanks,
+# Unicode hosts, higher ports); what the schema admits, it accepts.
+HTTP_URL = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9._~%!$&'()*+,;=:-]*@)?"
+    r"[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]{1,4})?(?:[/?#][^\s\x00\x1c-\x1f\x85]*)?$"
+)
+# The custom OpenAPI format of FutureTimestamp: JSON Schema cannot say "after now".
+FUTURE_DATE_TIME = "future-date-time"
 S = TypeVar("S", bound=msgspec.Struct)
 
 
@@ -272,6 +282,18 @@ class JsonObject:
             raise Invalid(f"must encode to at most {self.max_bytes} bytes of JSON (got {size})")
 
 
+def json_nested_at_most(depth: int) -> dict[str, Any]:
+    """The JSON Schema of any JSON value with at most ``depth`` levels of arrays/objects."""
+    schema: dict[str, Any] = {"type": ["null", "boolean", "number", "string"]}
+    for _ in range(depth):
+        schema = {
+            "type": ["null", "boolean", "number", "string", "array", "object"],
+            "items": schema,
+            "additionalProperties": schema,
+        }
+    return schema
+
+
 def _depth(value: Any) -> int:
     if isinstance(value, dict):
         return 1 + max((_depth(v) for v in value.values()), default=0)
@@ -341,6 +363,4 @@ def validate(struct: S, context: Context, errors: list[dict[str, str]] | None = 
 
 
 def raise_invalid(errors: Sequence[dict[str, str]]) -> None:
-    first = errors[0]["message"]
-    message = first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more errors)"
-    raise ValidationFailed(message, details={"errors": list(errors)})
+    raise ValidationFailed(summary_of(list(errors)), details={"errors": list(errors)})

@@ -14,6 +14,7 @@ from buena_server.health.service import (
     HealthService,
     HealthUnavailable,
 )
+from buena_server.openapi_docs import error_responses
 from buena_server.request_id import request_id_of
 
 
@@ -26,11 +27,12 @@ from buena_server.request_id import request_id_of
     "not configured reports `disabled`.",
     tags=["System"],
     responses={
+        **error_responses(authenticated=False),
         503: ResponseSpec(
             data_container=HealthUnavailable,
             description="The database is unreachable",
             generate_examples=False,
-        )
+        ),
     },
 )
 async def health_check(

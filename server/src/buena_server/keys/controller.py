@@ -74,7 +74,8 @@ class ApiKeyController(Controller):
         "`BUENA_MAX_ACTIVE_KEYS_PER_ACCOUNT` keys that are neither revoked nor expired "
         "(422 `API_KEY_LIMIT_REACHED`). The full key is in this response only.",
         guards=[requires(Permission.API_KEYS_WRITE)],
-        responses=error_responses(400, 403, 413, 415, 422),
+        responses=error_responses(403, 422, body=True),
+        response_description="The API key, with the full key: shown in this response only",
     )
     async def create_api_key(
         self,

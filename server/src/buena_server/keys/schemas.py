@@ -8,7 +8,13 @@ from typing import Annotated
 import msgspec
 
 from buena_server.auth.permissions import ALL_PERMISSIONS
-from buena_server.validation import FutureTimestamp, StringList, field, text
+from buena_server.validation import (
+    FUTURE_DATE_TIME,
+    FutureTimestamp,
+    StringList,
+    field,
+    text,
+)
 
 KeyName = Annotated[str, text(100, "Descriptive name", required=True)]
 KeyDescription = Annotated[str, text(500, "Key description")]
@@ -21,6 +27,7 @@ Permissions = Annotated[
         description="Permissions to grant; the calling key must hold each of them. "
         f"One or more of: {', '.join(ALL_PERMISSIONS)}",
         min_items=1,
+        max_items=len(ALL_PERMISSIONS),
         items={"type": "string", "enum": list(ALL_PERMISSIONS)},
     ),
 ]
@@ -30,8 +37,9 @@ ExpiresAt = Annotated[
     str,
     field(
         FutureTimestamp(),
-        description="Expiry, in the future, with a time zone offset (RFC 3339)",
-        format="date-time",
+        description="Expiry: an RFC 3339 date-time with a time zone offset, later than the "
+        f"server's clock (the custom format `{FUTURE_DATE_TIME}`)",
+        format=FUTURE_DATE_TIME,
     ),
 ]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import JSONBody, Parameter
 
 from buena_server.auth.guards import requires
@@ -28,7 +29,8 @@ from buena_server.leads.schemas import (
     UpdateLeadRequest,
 )
 from buena_server.leads.service import LeadService
-from buena_server.openapi_docs import error_responses
+from buena_server.leads.urls import lead_location
+from buena_server.openapi_docs import error_responses, query_schema
 from buena_server.validation import NO_NUL
 
 MAX_FILTER_LENGTH = 200
@@ -105,27 +107,36 @@ class LeadController(Controller):
             int | None,
             Parameter(
                 description="Page size: default 50; values above 100 are applied as 100",
-                schema_extra={"minimum": 1},
+                schema_extra=query_schema(
+                    OpenAPIType.INTEGER, minimum=1, default=DEFAULT_PAGE_SIZE
+                ),
             ),
         ] = None,
         offset: Annotated[
             int | None,
             Parameter(
                 description="Leads to skip (default 0)",
-                schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+                schema_extra=query_schema(
+                    OpenAPIType.INTEGER, minimum=0, maximum=MAX_OFFSET, default=0
+                ),
             ),
         ] = None,
         sort: Annotated[
             str | None,
             Parameter(
                 description="Sort field (default created_at)",
-                schema_extra={"enum": list(SORT_FIELDS)},
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, enum=list(SORT_FIELDS), default="created_at"
+                ),
             ),
         ] = None,
         order: Annotated[
             str | None,
             Parameter(
-                description="Sort order (default desc)", schema_extra={"enum": list(SORT_ORDERS)}
+                description="Sort order (default desc)",
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, enum=list(SORT_ORDERS), default="desc"
+                ),
             ),
         ] = None,
         search: Annotated[
@@ -133,21 +144,25 @@ class LeadController(Controller):
             Parameter(
                 description="Case-insensitive substring of first name, last name, "
                 "'first last' or email",
-                schema_extra={"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL},
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, max_length=MAX_FILTER_LENGTH, pattern=NO_NUL
+                ),
             ),
         ] = None,
         company: Annotated[
             str | None,
             Parameter(
                 description="Case-insensitive substring of the company name",
-                schema_extra={"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL},
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, max_length=MAX_FILTER_LENGTH, pattern=NO_NUL
+                ),
             ),
         ] = None,
         status: Annotated[
             str | None,
             Parameter(
                 description="Only leads with this status (default: every status)",
-                schema_extra={"enum": list(LEAD_STATUSES)},
+                schema_extra=query_schema(OpenAPIType.STRING, enum=list(LEAD_STATUSES)),
             ),
         ] = None,
     ) -> ListLeads200Response:
@@ -159,15 +174,27 @@ class LeadController(Controller):
         summary="Create a lead",
         description="Requires `leads:write`. The email must be unique within the account.",
         guards=[requires(Permission.LEADS_WRITE)],
-        responses=error_responses(400, 403, 409, 413, 415, 422),
+        responses=error_responses(403, 409, 422, body=True),
+        response_description="The lead, created",
+        response_headers=[
+            ResponseHeader(
+                name="Location",
+                description="The created lead's URL: /api/v2/leads/{id}",
+                # Documented as a string only: the value sent is lead_location(lead.id).
+                value=lead_location("{id}"),
+                documentation_only=True,
+                required=True,
+            )
+        ],
     )
     async def create_lead(
         self,
         service: NamedDependency[LeadService],
         request: AuthenticatedRequest,
         data: JSONBody[CreateLeadRequest],
-    ) -> Lead:
-        return await service.create(request.user.account_id, data)
+    ) -> Response[Lead]:
+        lead = await service.create(request.user.account_id, data)
+        return Response(lead, status_code=201, headers={"location": lead_location(lead.id)})
 
     @get(
         "/{lead_id:str}",
@@ -192,7 +219,7 @@ class LeadController(Controller):
         description="Requires `leads:write`. Absent fields are unchanged, null clears an optional "
         "field, tags replace the array, custom_fields merge key by key (null removes a key).",
         guards=[requires(Permission.LEADS_WRITE)],
-        responses=error_responses(400, 403, 404, 409, 413, 415, 422),
+        responses=error_responses(403, 404, 409, 422, body=True),
     )
     async def update_lead(
         self,

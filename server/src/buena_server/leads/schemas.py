@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from buena_server.validation import (
+    HTTP_URL,
     NOT_BLANK,
     Email,
     HttpUrl,
@@ -17,6 +18,7 @@ from buena_server.validation import (
     Phone,
     StringList,
     field,
+    json_nested_at_most,
     text,
 )
 
@@ -48,15 +50,21 @@ PhoneNumber = Annotated[
     str,
     field(
         Phone(),
-        description="Phone number in international format, e.g. +1-555-123-4567",
+        description="Phone number in international format, e.g. +1-555-123-4567: a number "
+        "libphonenumber deems possible (the custom format `phone`)",
         format="phone",
+        min_length=1,
         max_length=50,
     ),
 ]
 LinkedInUrl = Annotated[
     str,
     field(
-        HttpUrl(), description="LinkedIn profile URL (http or https)", format="uri", max_length=500
+        HttpUrl(),
+        description="LinkedIn profile URL (http or https, with a host)",
+        # No `format: uri`: that admits only ASCII, and the server also takes IRIs.
+        max_length=500,
+        pattern=HTTP_URL,
     ),
 ]
 JobTitle = Annotated[str, text(200, "Job title")]
@@ -76,6 +84,7 @@ CustomFields = Annotated[
     field(
         CUSTOM_FIELDS_RULE,
         property_names={"minLength": 1, "maxLength": 100, "pattern": NOT_BLANK},
+        additional_properties=json_nested_at_most(CUSTOM_FIELDS_RULE.max_depth - 1),
         description="Custom JSON data: at most 100 keys, nesting depth 5, 16 KiB encoded",
         max_properties=100,
     ),
