@@ -25,7 +25,18 @@ def test_openapi_contract_holds_under_fuzzing(tmp_path: Path) -> None:
     key = generate_key()
     with (
         fresh_database(str(tmp_path / "fuzz.db")) as url,
-        live_server(url, tmp_path, {"BUENA_BOOTSTRAP_KEY": key}) as server,
+        live_server(
+            url,
+            tmp_path,
+            {
+                "BUENA_BOOTSTRAP_KEY": key,
+                # The fuzzer is one client making thousands of requests: it would reach the
+                # cap on active keys and the failed-authentication limit, which their own
+                # tests cover (test_key_lifecycle.py, test_auth_failures.py).
+                "BUENA_MAX_ACTIVE_KEYS_PER_ACCOUNT": "100000",
+                "BUENA_AUTH_FAILURE_LIMIT": "off",
+            },
+        ) as server,
     ):
         env = {
             **os.environ,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, NamedTuple
 
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
 from buena_server.errors import ValidationFailed
+from buena_server.openapi_docs import query_schema
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -18,14 +20,14 @@ Limit = Annotated[
     Parameter(
         description=f"Page size: default {DEFAULT_PAGE_SIZE}; values above {MAX_PAGE_SIZE} "
         f"are applied as {MAX_PAGE_SIZE}",
-        schema_extra={"minimum": 1},
+        schema_extra=query_schema(OpenAPIType.INTEGER, minimum=1, default=DEFAULT_PAGE_SIZE),
     ),
 ]
 Offset = Annotated[
     int | None,
     Parameter(
         description="Items to skip (default 0)",
-        schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+        schema_extra=query_schema(OpenAPIType.INTEGER, minimum=0, maximum=MAX_OFFSET, default=0),
     ),
 ]
 

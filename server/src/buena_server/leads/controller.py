@@ -17,9 +17,7 @@ from buena_server.driver import Connection
 from buena_server.errors import ValidationFailed
 from buena_server.leads.repository import LeadQuery, LeadRepository
 from buena_server.leads.schemas import (
-    DEFAULT_PAGE_SIZE,
     LEAD_STATUSES,
-    MAX_PAGE_SIZE,
     SORT_FIELDS,
     SORT_ORDERS,
     CreateLeadRequest,
@@ -31,10 +29,10 @@ from buena_server.leads.schemas import (
 from buena_server.leads.service import LeadService
 from buena_server.leads.urls import lead_location
 from buena_server.openapi_docs import error_responses, query_schema
+from buena_server.paging import Limit, Offset, page, page_errors
 from buena_server.validation import NO_NUL
 
 MAX_FILTER_LENGTH = 200
-MAX_OFFSET = 2**31 - 1
 
 LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
 
@@ -53,11 +51,7 @@ def lead_query(
     status: str | None,
 ) -> LeadQuery:
     """Check list parameters' values (422) and apply defaults; limit above 100 becomes 100."""
-    errors: list[dict[str, str]] = []
-    if limit is not None and limit < 1:
-        errors.append({"field": "limit", "message": "limit must be at least 1"})
-    if offset is not None and not 0 <= offset <= MAX_OFFSET:
-        errors.append({"field": "offset", "message": f"offset must be 0 to {MAX_OFFSET}"})
+    errors = page_errors(limit, offset)
     for name, value, allowed in (
         ("sort", sort, SORT_FIELDS),
         ("order", order, SORT_ORDERS),
@@ -76,14 +70,15 @@ def lead_query(
             errors.append({"field": name, "message": f"{name} must not contain NUL characters"})
     if errors:
         raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+    applied = page(limit, offset)
     return LeadQuery(
         search=search.strip() or None if search else None,
         company=company.strip() or None if company else None,
         status=status,
         sort=sort or "created_at",
         order=order or "desc",
-        limit=min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-        offset=offset or 0,
+        limit=applied.limit,
+        offset=applied.offset,
     )
 
 
@@ -103,24 +98,8 @@ class LeadController(Controller):
         self,
         service: NamedDependency[LeadService],
         request: AuthenticatedRequest,
-        limit: Annotated[
-            int | None,
-            Parameter(
-                description="Page size: default 50; values above 100 are applied as 100",
-                schema_extra=query_schema(
-                    OpenAPIType.INTEGER, minimum=1, default=DEFAULT_PAGE_SIZE
-                ),
-            ),
-        ] = None,
-        offset: Annotated[
-            int | None,
-            Parameter(
-                description="Leads to skip (default 0)",
-                schema_extra=query_schema(
-                    OpenAPIType.INTEGER, minimum=0, maximum=MAX_OFFSET, default=0
-                ),
-            ),
-        ] = None,
+        limit: Limit = None,
+        offset: Offset = None,
         sort: Annotated[
             str | None,
             Parameter(

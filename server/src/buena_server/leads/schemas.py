@@ -26,8 +26,6 @@ LEAD_STATUSES = ("active", "inactive", "contacted")
 LeadStatusName = Literal["active", "inactive", "contacted"]
 SORT_FIELDS = ("created_at", "updated_at", "first_name", "last_name")
 SORT_ORDERS = ("asc", "desc")
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 50
 
 CUSTOM_FIELDS_RULE = JsonObject(max_keys=100, max_key_length=100, max_bytes=16_384, max_depth=5)
 
