@@ -28,6 +28,9 @@ from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
 from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, require_json_body
+from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
+from buena_server.idempotency.setup import build_idempotency, purge_forever
+from buena_server.idempotency.setup import stop as stop_idempotency
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 rate_limiter.shared_is_back()
 
     key_cache = KeyCache()
+    idempotency = build_idempotency(settings, database)
     state = State(
         {
             "settings": settings,
@@ -115,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
             ),
             "health": HealthService(database, settings.health_timeout_seconds, redis_check),
+            "idempotency": idempotency,
         }
     )
 
@@ -122,9 +127,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         await database.start()
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
+        purger = asyncio.create_task(purge_forever(idempotency.store))
         try:
             yield
         finally:
+            await stop_idempotency(idempotency.store, purger)
             await key_usage.stop(database, flusher)
             await database.close()
             if limit_script is not None:
@@ -138,9 +145,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[LeadController, ApiKeyController],
         middleware=[
             DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
+            IdempotencyMiddleware,
         ],
         security=[{"ApiKeyAuth": []}],
         before_request=require_json_body,
+        after_request=keep_rendered_answer,
     )
     app = BuenaApp(
         route_handlers=[public, api],

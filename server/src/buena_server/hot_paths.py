@@ -37,6 +37,9 @@ from buena_server.dependencies import validation_context
 from buena_server.driver import Database
 from buena_server.errors import ApiError
 from buena_server.http_hooks import is_json_media_type, media_type_of
+from buena_server.idempotency import HEADER as IDEMPOTENCY_HEADER
+from buena_server.idempotency import Idempotency
+from buena_server.idempotency.layer import created_answer
 from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
@@ -68,6 +71,7 @@ class HotPaths:
         self.auth: AuthServices = state.auth
         self.database: Database = state.database
         self.validation = validation_context(state)
+        self.idempotency: Idempotency = state.idempotency
         self.fallback = fallback
         self.max_body_bytes = max_body_bytes
 
@@ -109,7 +113,11 @@ class HotPaths:
         ):
             principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
             if principal is not None:
-                lead = await self._create(principal, body)
+                key = headers.get(IDEMPOTENCY_HEADER)
+                if key is None:
+                    lead = await self._create(principal, body)
+                else:
+                    lead = await self._create_once(scope, principal, body, key)
         if lead is None:
             await self.fallback(scope, _replaying(body, complete, receive), send)
             return
@@ -125,6 +133,28 @@ class HotPaths:
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)
             return None
+
+    async def _create_once(
+        self, scope: Scope, principal: Principal, body: bytes, key: str
+    ) -> Lead | None:
+        """``_create`` under an Idempotency-Key (idempotency/layer.py decides; a replay or a
+        refusal, like any failure, is answered by the Litestar app)."""
+        claim = await self.idempotency.claim_for_hot_path(scope, principal.account_id, key, body)
+        if claim is None:
+            return None
+        try:
+            request = msgspec.json.decode(body, type=CreateLeadRequest)
+            async with self.database.transaction(
+                write=True, single_write=claim.single_write
+            ) as conn:
+                service = LeadService(LeadRepository(conn), self.validation)
+                lead = await service.create(principal.account_id, request)
+                await claim.keep_in(conn, created_answer(_JSON_ENCODER.encode(lead)))
+        except Exception as exc:  # rolled back; Litestar answers it under the same claim
+            logger.debug("hot path handing over POST: %r", exc)
+            return None
+        await claim.kept()
+        return lead
 
     async def _authenticate(
         self, scope: Scope, permission: Permission, headers: dict[str, str] | None = None

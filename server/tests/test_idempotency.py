@@ -1,0 +1,334 @@
+"""Idempotency-Key (idempotency/): the first answer kept and replayed, a reused or busy key
+refused, across requests, app instances and both stores, with the hot paths on and off.
+
+Time (the lease, the 24 h expiry) moves through the project clock, never by sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from buena_server import clock
+from buena_server.app import create_app
+from buena_server.auth.permissions import Permission
+from buena_server.config import Settings
+from buena_server.idempotency import Idempotency
+from buena_server.idempotency.model import StoredResponse, fingerprint, new_claim
+from buena_server.tables import idempotency_keys
+
+from backends import REDIS_URL
+from server_testing import API, Account, InProcessClient, assert_error, running
+
+LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
+
+
+class Clock:
+    """The project clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+        self._real = clock.utcnow
+
+    def now(self) -> datetime:
+        return self._real() + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def moved_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(clock, "utcnow", moved.now)
+    return moved
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=[True, False], ids=["hot-paths", "litestar"])
+def hot_paths(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+@pytest.fixture
+def settings_overrides(store_kind: str, hot_paths: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "idempotency_store": store_kind,
+        "hot_paths": hot_paths,
+        "idempotency_lease_seconds": 30,
+    }
+    if store_kind == "redis":
+        values.update(redis_url=REDIS_URL, redis_key_prefix=f"buena-test-{secrets.token_hex(6)}")
+    return values
+
+
+def keyed(account: Account, key: str, **headers: str) -> dict[str, str]:
+    return {**account.headers(), "idempotency-key": key, **headers}
+
+
+async def lead_total(account: Account) -> int:
+    listed = await account.client.get(f"{API}/leads", headers=account.headers())
+    total: int = listed.json()["total"]
+    return total
+
+
+def service(client: InProcessClient) -> Idempotency:
+    idempotency: Idempotency = client.app.state.idempotency
+    return idempotency
+
+
+async def test_a_repeated_create_replays_the_first_answer(
+    client: InProcessClient, account: Account
+) -> None:
+    first = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-1"))
+    again = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-1"))
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert await lead_total(account) == 1
+    # Without a key, the same body is a second create (refused: the email is taken).
+    plain = await client.post(f"{API}/leads", json=LEAD, headers=account.headers())
+    assert_error(plain, 409, "LEAD_EMAIL_EXISTS")
+
+
+async def test_a_key_with_another_request_is_refused(
+    client: InProcessClient, account: Account
+) -> None:
+    first = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-2"))
+    assert first.status_code == 201
+    other_body = await client.post(
+        f"{API}/leads", json={**LEAD, "email": "b@example.com"}, headers=keyed(account, "k-2")
+    )
+    assert_error(other_body, 422, "IDEMPOTENCY_KEY_MISMATCH")
+    other_path = await client.patch(
+        f"{API}/leads/{first.json()['id']}", json={"notes": "x"}, headers=keyed(account, "k-2")
+    )
+    assert_error(other_path, 422, "IDEMPOTENCY_KEY_MISMATCH")
+    assert await lead_total(account) == 1
+
+
+async def test_keys_belong_to_an_account(
+    client: InProcessClient, account: Account, other_account: Account
+) -> None:
+    mine = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "shared"))
+    theirs = await client.post(f"{API}/leads", json=LEAD, headers=keyed(other_account, "shared"))
+    assert mine.status_code == theirs.status_code == 201
+    assert "idempotent-replayed" not in theirs.headers
+    assert mine.json()["id"] != theirs.json()["id"]
+
+
+async def test_a_running_request_holds_its_key_until_its_lease_ends(
+    client: InProcessClient, account: Account, moved_clock: Clock
+) -> None:
+    # Another process claimed the key and died (or is still running): the same request is
+    # refused with 409 until the lease runs out, then it runs.
+    body = httpx.Request("POST", "http://x", json=LEAD).content
+    claimed = await service(client).store.claim(
+        account.id, "k-3", fingerprint("POST", f"{API}/leads", b"", body)
+    )
+    assert not isinstance(claimed, StoredResponse)
+    busy = await client.post(
+        f"{API}/leads",
+        content=body,
+        headers=keyed(account, "k-3", **{"content-type": "application/json"}),
+    )
+    assert_error(busy, 409, "IDEMPOTENCY_KEY_IN_USE")
+    assert busy.headers["retry-after"] == "1"
+    moved_clock.advance(seconds=29)
+    still = await client.post(
+        f"{API}/leads",
+        content=body,
+        headers=keyed(account, "k-3", **{"content-type": "application/json"}),
+    )
+    assert_error(still, 409, "IDEMPOTENCY_KEY_IN_USE")
+    moved_clock.advance(seconds=2)
+    runs = await client.post(
+        f"{API}/leads",
+        content=body,
+        headers=keyed(account, "k-3", **{"content-type": "application/json"}),
+    )
+    assert runs.status_code == 201, runs.text
+    assert await lead_total(account) == 1
+
+
+async def test_answers_are_kept_for_the_ttl(
+    client: InProcessClient, account: Account, moved_clock: Clock
+) -> None:
+    first = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-4"))
+    moved_clock.advance(hours=23, minutes=59)
+    replay = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-4"))
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == first.content
+    moved_clock.advance(minutes=2)
+    fresh = await client.post(
+        f"{API}/leads", json={**LEAD, "email": "c@example.com"}, headers=keyed(account, "k-4")
+    )
+    assert fresh.status_code == 201
+    assert "idempotent-replayed" not in fresh.headers
+
+
+@pytest.mark.parametrize("store_kind", ["database"], indirect=True)
+@pytest.mark.parametrize("hot_paths", [True], indirect=True)
+async def test_expired_answers_are_purged(
+    client: InProcessClient, account: Account, moved_clock: Clock
+) -> None:
+    for number in range(3):
+        await client.post(
+            f"{API}/leads",
+            json={**LEAD, "email": f"p{number}@example.com"},
+            headers=keyed(account, f"p-{number}"),
+        )
+    moved_clock.advance(hours=24, seconds=1)
+    await client.post(
+        f"{API}/leads", json={**LEAD, "email": "p9@example.com"}, headers=keyed(account, "p-9")
+    )
+    assert await service(client).store.purge() == 3
+    async with client.app.state.database.transaction(write=False) as conn:
+        left = (await conn.execute(select(func.count()).select_from(idempotency_keys))).scalar()
+    assert left == 1
+
+
+@pytest.mark.parametrize(
+    "key", ["", "x" * 256, "tab\there", "ünïcode"], ids=["empty", "256", "control", "non-ascii"]
+)
+@pytest.mark.parametrize("hot_paths", [True, False], ids=["hot-paths", "litestar"], indirect=True)
+@pytest.mark.parametrize("store_kind", ["database"], indirect=True)
+async def test_malformed_keys_are_refused(
+    client: InProcessClient, account: Account, key: str
+) -> None:
+    headers = [(b"x-api-key", account.key.encode()), (b"idempotency-key", key.encode())]
+    headers.append((b"content-type", b"application/json"))
+    response = await client.post(
+        f"{API}/leads",
+        content=httpx.Request("POST", "http://x", json=LEAD).content,
+        headers=headers,
+    )
+    body = assert_error(response, 400, "INVALID_IDEMPOTENCY_KEY")
+    assert body["details"]["max_length"] == 255
+    assert await lead_total(account) == 0
+    longest = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "y" * 255))
+    assert longest.status_code == 201
+
+
+async def test_answers_of_requests_that_ran_are_kept_errors_included(
+    client: InProcessClient, account: Account
+) -> None:
+    invalid = {**LEAD, "email": "not-an-email"}
+    first = await client.post(f"{API}/leads", json=invalid, headers=keyed(account, "k-5"))
+    assert_error(first, 422, "VALIDATION_ERROR")
+    again = await client.post(f"{API}/leads", json=invalid, headers=keyed(account, "k-5"))
+    assert again.status_code == 422
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content  # the first answer, request id included
+    missing = await client.delete(f"{API}/leads/lead_unknown", headers=keyed(account, "k-6"))
+    assert_error(missing, 404, "LEAD_NOT_FOUND")
+    replayed = await client.delete(f"{API}/leads/lead_unknown", headers=keyed(account, "k-6"))
+    assert (replayed.status_code, replayed.headers["idempotent-replayed"]) == (404, "true")
+
+
+async def test_refusals_before_running_are_not_kept(
+    client: InProcessClient, account: Account
+) -> None:
+    read_only = await account.key_with(Permission.LEADS_READ)
+    refused = await client.post(
+        f"{API}/leads", json=LEAD, headers={"x-api-key": read_only, "idempotency-key": "k-7"}
+    )
+    assert_error(refused, 403, "PERMISSION_DENIED")
+    # Same account, same key, now allowed: it runs.
+    runs = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-7"))
+    assert runs.status_code == 201
+    assert "idempotent-replayed" not in runs.headers
+
+
+async def test_update_and_delete_replay(client: InProcessClient, account: Account) -> None:
+    lead = await account.create_lead()
+    path = f"{API}/leads/{lead['id']}"
+    patched = await client.patch(path, json={"notes": "n"}, headers=keyed(account, "u-1"))
+    repatched = await client.patch(path, json={"notes": "n"}, headers=keyed(account, "u-1"))
+    assert patched.status_code == repatched.status_code == 200
+    assert repatched.headers["idempotent-replayed"] == "true"
+    assert repatched.content == patched.content
+    deleted = await client.delete(path, headers=keyed(account, "d-1"))
+    redeleted = await client.delete(path, headers=keyed(account, "d-1"))
+    assert deleted.status_code == redeleted.status_code == 200
+    assert redeleted.json() == deleted.json()
+    assert redeleted.headers["idempotent-replayed"] == "true"
+    # Without the key, a second delete says what is true now.
+    assert (await client.delete(path, headers=account.headers())).status_code == 404
+
+
+async def test_simultaneous_requests_with_one_key_create_once(
+    client: InProcessClient, account: Account
+) -> None:
+    answers = await asyncio.gather(
+        *(client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "race")) for _ in range(4))
+    )
+    created = [
+        a for a in answers if a.status_code == 201 and "idempotent-replayed" not in a.headers
+    ]
+    assert len(created) == 1
+    for answer in answers:
+        if answer is created[0]:
+            continue
+        if answer.status_code == 409:
+            assert_error(answer, 409, "IDEMPOTENCY_KEY_IN_USE")
+        else:
+            assert answer.headers["idempotent-replayed"] == "true"
+            assert answer.content == created[0].content
+    assert await lead_total(account) == 1
+
+
+@pytest.fixture
+async def second_instance(settings: Settings) -> AsyncIterator[InProcessClient]:
+    """Another app (another server process's state) on the same database and Redis."""
+    async with running(create_app(settings)) as other:
+        yield other
+
+
+async def test_a_key_holds_across_app_instances(
+    client: InProcessClient, second_instance: InProcessClient, account: Account
+) -> None:
+    first = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-8"))
+    elsewhere = await second_instance.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-8"))
+    assert elsewhere.headers["idempotent-replayed"] == "true"
+    assert elsewhere.content == first.content
+    # A claim taken through one instance is busy on the other.
+    body = httpx.Request("POST", "http://x", json={**LEAD, "email": "z@example.com"}).content
+    await service(client).store.claim(
+        account.id, "k-9", fingerprint("POST", f"{API}/leads", b"", body)
+    )
+    busy = await second_instance.post(
+        f"{API}/leads",
+        content=body,
+        headers=keyed(account, "k-9", **{"content-type": "application/json"}),
+    )
+    assert_error(busy, 409, "IDEMPOTENCY_KEY_IN_USE")
+    assert await lead_total(account) == 1
+
+
+@pytest.mark.parametrize("hot_paths", [True], ids=["hot-paths"], indirect=True)
+async def test_a_claim_taken_over_after_its_lease_cannot_keep_an_answer(
+    client: InProcessClient, account: Account, moved_clock: Clock
+) -> None:
+    store = service(client).store
+    first = new_claim(account.id, "k-10", "f")
+    assert await store._claim(first, clock.utcnow()) is None
+    moved_clock.advance(seconds=31)
+    taken = await store.claim(account.id, "k-10", "f")
+    assert not isinstance(taken, StoredResponse)
+    answer = StoredResponse(201, [("content-type", "application/json")], b"{}")
+    assert not await store.save(first, answer)
+    assert await store.save(taken, answer)  # type: ignore[arg-type]
