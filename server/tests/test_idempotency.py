@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from buena_server import clock
 from buena_server.app import create_app
@@ -332,3 +332,121 @@ async def test_a_claim_taken_over_after_its_lease_cannot_keep_an_answer(
     answer = StoredResponse(201, [("content-type", "application/json")], b"{}")
     assert not await store.save(first, answer)
     assert await store.save(taken, answer)  # type: ignore[arg-type]
+
+
+VOLATILE = {"id", "created_at", "updated_at", "timestamp", "request_id"}
+
+
+def _comparable(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
+    body = response.json()
+    if isinstance(body, dict):
+        body = {name: value for name, value in body.items() if name not in VOLATILE}
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name not in {"date", "x-request-id", "content-length"}
+        and not name.startswith("x-ratelimit-")
+    }
+    return response.status_code, body, headers
+
+
+@pytest.mark.parametrize("hot_paths", [True], ids=["hot-paths"], indirect=True)
+async def test_the_hot_path_answers_keyed_creates_as_litestar_does(
+    client: InProcessClient, settings: Settings, account: Account
+) -> None:
+    app = client.app
+    assert app.hot_paths is not None  # type: ignore[attr-defined]
+    handed_over = 0
+    inner = app.hot_paths.fallback  # type: ignore[attr-defined]
+
+    async def fallback(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal handed_over
+        handed_over += 1
+        await inner(scope, receive, send)
+
+    app.hot_paths.fallback = fallback  # type: ignore[attr-defined]
+    litestar_app = create_app(settings.model_copy(update={"hot_paths": False}))
+    async with running(litestar_app) as litestar:
+        views = []
+        for caller, prefix in ((client, "hot"), (litestar, "ls")):
+            email = f"{prefix}@example.com"
+            steps = [
+                ({**LEAD, "email": email}, f"{prefix}-1"),  # runs
+                ({**LEAD, "email": email}, f"{prefix}-1"),  # replayed
+                ({**LEAD, "email": "x@example.com"}, f"{prefix}-1"),  # another request
+                ({**LEAD, "email": email}, f"{prefix}-2"),  # runs: 409, the email is taken
+                ({**LEAD, "email": email}, f"{prefix}-2"),  # the 409 replayed
+            ]
+            answers = [
+                await caller.post(f"{API}/leads", json=body, headers=keyed(account, key))
+                for body, key in steps
+            ]
+            view = [_comparable(answer) for answer in answers]
+            for status, body, _headers in view:
+                if isinstance(body, dict):
+                    body.pop("email", None)
+                    if isinstance(body.get("details"), dict):
+                        body["details"].pop("email", None)
+                        body["details"].pop("existing_id", None)
+                        body["message"] = status
+            views.append(view)
+            if caller is client:
+                # The hot path answered the first create itself; the rest were handed over.
+                assert handed_over == len(steps) - 1
+        assert views[0] == views[1]
+        assert [status for status, _, _ in views[0]] == [201, 201, 422, 409, 409]
+
+
+@pytest.mark.parametrize("store_kind", ["database"], indirect=True)
+async def test_the_answer_commits_with_the_change_it_reports(
+    client: InProcessClient, account: Account
+) -> None:
+    # Make keeping an answer fail inside the database: the create it reports rolls back
+    # with it, the claim is let go, and the same request runs again once the store works.
+    database = client.app.state.database
+    sqlite = database.dialect.name == "sqlite"
+    async with database.transaction(write=True) as conn:
+        if sqlite:
+            await conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys "
+                    "BEGIN SELECT RAISE(ABORT, 'no answers today'); END"
+                )
+            )
+        else:
+            await conn.execute(
+                text(
+                    "CREATE OR REPLACE FUNCTION refuse_answers() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'no answers today'; END $$"
+                )
+            )
+            await conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_answers()"
+                )
+            )
+    failed = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "atomic"))
+    assert_error(failed, 500, "INTERNAL_ERROR")
+    assert await lead_total(account) == 0
+    async with database.transaction(write=True) as conn:
+        await conn.execute(
+            text("DROP TRIGGER refuse_answers" + ("" if sqlite else " ON idempotency_keys"))
+        )
+    runs = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "atomic"))
+    assert runs.status_code == 201
+    assert "idempotent-replayed" not in runs.headers
+    assert await lead_total(account) == 1
+
+
+@pytest.mark.parametrize("store_kind", ["redis"], indirect=True)
+async def test_an_unreachable_redis_store_answers_503_and_changes_nothing(
+    settings: Settings, account: Account
+) -> None:
+    down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    async with running(create_app(down)) as unreachable:
+        answer = await unreachable.post(f"{API}/leads", json=LEAD, headers=keyed(account, "r"))
+        body = assert_error(answer, 503, "SERVICE_UNAVAILABLE")
+        assert answer.headers["retry-after"] == "1"
+        assert "idempotency" in body["message"]
+    assert await lead_total(account) == 0
