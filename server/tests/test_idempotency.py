@@ -416,8 +416,8 @@ async def test_the_answer_commits_with_the_change_it_reports(
         else:
             await conn.execute(
                 text(
-                    "CREATE OR REPLACE FUNCTION refuse_answers() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN RAISE EXCEPTION 'no answers today'; END $$"
+                    "CREATE OR REPLACE FUNCTION refuse_answers() RETURNS trigger "
+                    "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no answers today'; END $$"
                 )
             )
             await conn.execute(

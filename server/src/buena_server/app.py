@@ -29,6 +29,7 @@ from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
 from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, require_json_body
 from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
+from buena_server.idempotency.openapi import document_idempotency
 from buena_server.idempotency.setup import build_idempotency, purge_forever
 from buena_server.idempotency.setup import stop as stop_idempotency
 from buena_server.keys.controller import ApiKeyController
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [(route.path, route.methods) for route in app.routes]
     )
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+    document_idempotency(app)
     if settings.hot_paths:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
