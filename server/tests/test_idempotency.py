@@ -482,3 +482,38 @@ async def test_the_openapi_document_names_the_header_and_its_answers(
             }, (path, method, status)
         success = next(r for s, r in operation["responses"].items() if s.startswith("2"))
         assert "Idempotent-Replayed" in success["headers"]
+
+
+async def test_simultaneous_requests_on_two_instances_create_once(
+    client: InProcessClient, second_instance: InProcessClient, account: Account
+) -> None:
+    answers = await asyncio.gather(
+        *(
+            caller.post(f"{API}/leads", json=LEAD, headers=keyed(account, "two-instances"))
+            for caller in (client, second_instance, client, second_instance)
+        )
+    )
+    fresh = [a for a in answers if a.status_code == 201 and "idempotent-replayed" not in a.headers]
+    assert len(fresh) == 1
+    assert {a.status_code for a in answers} <= {201, 409}
+    assert await lead_total(account) == 1
+
+
+@pytest.mark.parametrize("store_kind", ["database"], indirect=True)
+async def test_a_store_that_fails_answers_the_error_body_on_both_paths(
+    client: InProcessClient, account: Account
+) -> None:
+    # The claim's statement fails (its table is gone): the JSON 500, never a bare one, and
+    # nothing created, whether the hot path or Litestar met the failure.
+    database = client.app.state.database
+    async with database.transaction(write=True) as conn:
+        await conn.execute(text("ALTER TABLE idempotency_keys RENAME TO idempotency_keys_away"))
+    try:
+        answer = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "gone"))
+        # SQLite calls a missing table an OperationalError (503), PostgreSQL not (500).
+        code = {500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE"}[answer.status_code]
+        assert_error(answer, answer.status_code, code)
+        assert await lead_total(account) == 0
+    finally:
+        async with database.transaction(write=True) as conn:
+            await conn.execute(text("ALTER TABLE idempotency_keys_away RENAME TO idempotency_keys"))

@@ -31,7 +31,7 @@ from litestar.types import Scope as AnyScope
 from litestar.types import Send as AnySend
 
 from buena_server.driver import Connection
-from buena_server.errors import ApiError, IdempotencyKeyInUse
+from buena_server.errors import IdempotencyKeyInUse
 from buena_server.idempotency.model import (
     HEADER,
     METHODS,
@@ -56,7 +56,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 # Scope state: what the hot path found for the key (a Claim, a StoredResponse to replay, or
-# the ApiError to answer) when it hands the request over.
+# the exception to answer) when it hands the request over.
 STATE_KEY = "buena_idempotency"
 _HEADER_BYTES = HEADER.encode()
 
@@ -104,7 +104,7 @@ class Idempotency:
             outcome = await self.begin(
                 account_id, key, scope["method"], scope["path"], scope["query_string"], body
             )
-        except ApiError as exc:
+        except Exception as exc:  # the Litestar app answers it (400, 409, 422, 503...)
             state[STATE_KEY] = exc
             return None
         state[STATE_KEY] = outcome  # kept for the Litestar app if the hot path hands over
@@ -245,7 +245,7 @@ class IdempotencyMiddleware(MiddlewareProtocol):
                 scope["query_string"],
                 body,
             )
-        if isinstance(outcome, ApiError):
+        if isinstance(outcome, Exception):
             raise outcome
         if isinstance(outcome, StoredResponse):
             await _replay(send, outcome)
