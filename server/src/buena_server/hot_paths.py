@@ -39,7 +39,7 @@ from buena_server.errors import ApiError
 from buena_server.http_hooks import is_json_media_type, media_type_of
 from buena_server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from buena_server.idempotency import Idempotency
-from buena_server.idempotency.layer import created_answer
+from buena_server.idempotency.layer import HotClaim, created_answer
 from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
@@ -117,43 +117,37 @@ class HotPaths:
                 if key is None:
                     lead = await self._create(principal, body)
                 else:
-                    lead = await self._create_once(scope, principal, body, key)
+                    # idempotency/layer.py decides; a replay or a refusal, like any failure,
+                    # is answered by the Litestar app.
+                    claim = await self.idempotency.claim_for_hot_path(
+                        scope, principal.account_id, key, body
+                    )
+                    if claim is not None:
+                        lead = await self._create(principal, body, claim)
         if lead is None:
             await self.fallback(scope, _replaying(body, complete, receive), send)
             return
         await self._respond(scope, send, 201, lead)
 
-    async def _create(self, principal: Principal, body: bytes) -> Lead | None:
+    async def _create(
+        self, principal: Principal, body: bytes, claim: HotClaim | None = None
+    ) -> Lead | None:
+        """The created lead, or None (rolled back: Litestar answers, under the same claim)."""
         try:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
-            # A create writes once: one statement on PostgreSQL (LeadRepository.insert).
-            async with self.database.transaction(write=True, single_write=True) as conn:
+            # A create writes once: one statement on PostgreSQL (LeadRepository.insert),
+            # unless its Idempotency-Key's answer is written in the same transaction.
+            single_write = claim is None or claim.single_write
+            async with self.database.transaction(write=True, single_write=single_write) as conn:
                 service = LeadService(LeadRepository(conn), self.validation)
-                return await service.create(principal.account_id, request)
+                lead = await service.create(principal.account_id, request)
+                if claim is not None:
+                    await claim.keep_in(conn, created_answer(_JSON_ENCODER.encode(lead)))
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)
             return None
-
-    async def _create_once(
-        self, scope: Scope, principal: Principal, body: bytes, key: str
-    ) -> Lead | None:
-        """``_create`` under an Idempotency-Key (idempotency/layer.py decides; a replay or a
-        refusal, like any failure, is answered by the Litestar app)."""
-        claim = await self.idempotency.claim_for_hot_path(scope, principal.account_id, key, body)
-        if claim is None:
-            return None
-        try:
-            request = msgspec.json.decode(body, type=CreateLeadRequest)
-            async with self.database.transaction(
-                write=True, single_write=claim.single_write
-            ) as conn:
-                service = LeadService(LeadRepository(conn), self.validation)
-                lead = await service.create(principal.account_id, request)
-                await claim.keep_in(conn, created_answer(_JSON_ENCODER.encode(lead)))
-        except Exception as exc:  # rolled back; Litestar answers it under the same claim
-            logger.debug("hot path handing over POST: %r", exc)
-            return None
-        await claim.kept()
+        if claim is not None:
+            await claim.kept()
         return lead
 
     async def _authenticate(
