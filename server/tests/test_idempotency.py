@@ -20,8 +20,9 @@ from buena_server import clock
 from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
+from buena_server.errors import InvalidIdempotencyKey
 from buena_server.idempotency import Idempotency
-from buena_server.idempotency.model import StoredResponse, fingerprint, new_claim
+from buena_server.idempotency.model import StoredResponse, check_key, fingerprint, new_claim
 from buena_server.tables import idempotency_keys
 
 from backends import REDIS_URL
@@ -517,3 +518,10 @@ async def test_a_store_that_fails_answers_the_error_body_on_both_paths(
     finally:
         async with database.transaction(write=True) as conn:
             await conn.execute(text("ALTER TABLE idempotency_keys_away RENAME TO idempotency_keys"))
+
+
+@pytest.mark.parametrize("key", ["abc\n", "a b", "\x7f", "x" * 256, ""])
+def test_check_key_refuses_what_is_not_one_line_of_visible_ascii(key: str) -> None:
+    with pytest.raises(InvalidIdempotencyKey):
+        check_key(key)
+    assert check_key("~!" + "x" * 253) == "~!" + "x" * 253

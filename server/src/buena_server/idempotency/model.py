@@ -29,7 +29,7 @@ REPLAYED_HEADER = "idempotent-replayed"
 METHODS = frozenset({"POST", "PATCH", "DELETE"})
 MAX_KEY_LENGTH = 255
 # Visible ASCII: keys end up in Redis keys and log lines.
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 # Refused before the request ran: nothing to remember, the same key may be tried again.
 _NOT_RUN = frozenset({401, 403, 429})
 # Headers that belong to one answer and not to the result: a replay gets its own.
@@ -74,7 +74,7 @@ class Held:
 
 def check_key(value: str) -> str:
     """The key, or InvalidIdempotencyKey (400) for an empty, over-long or unprintable one."""
-    if not _KEY.match(value):
+    if not _KEY.fullmatch(value):
         raise InvalidIdempotencyKey(
             f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} visible ASCII characters",
             details={"max_length": MAX_KEY_LENGTH, "length": len(value)},
