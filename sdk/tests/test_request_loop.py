@@ -6,7 +6,7 @@ import pytest
 
 import buena_sdk
 from buena_sdk import ApiConnectionError, ApiTimeoutError
-from buena_sdk.models import CreateLeadRequest, UpdateLeadRequest
+from buena_sdk.models import CreateApiKeyRequest, CreateLeadRequest, UpdateLeadRequest
 
 NEW_LEAD = CreateLeadRequest(first_name="Jane", last_name="Smith", email="jane@example.com")
 
@@ -238,3 +238,15 @@ def test_default_api_without_a_client_builds_one() -> None:
     api = buena_sdk.DefaultApi()
     assert isinstance(api.api_client, buena_sdk.ApiClient)
     api.api_client.close()
+
+
+async def test_a_new_api_key_is_not_keyed_nor_retried_after_a_5xx(
+    fake_api: Any, invoke: Any, error_body: Callable[..., Any]
+) -> None:
+    # The server keeps no answer for it (the secret is never stored): a retry could make two.
+    fake_api.transport.reply(503, error_body(503, "SERVICE_UNAVAILABLE", "db down"))
+    request = CreateApiKeyRequest(name="k", permissions=["leads:read"])
+    with pytest.raises(buena_sdk.ServiceException):
+        await invoke(fake_api.api, "create_api_key", request)
+    [sent] = fake_api.transport.requests
+    assert "Idempotency-Key" not in sent.headers

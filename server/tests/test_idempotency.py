@@ -21,7 +21,7 @@ from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
 from buena_server.errors import InvalidIdempotencyKey
-from buena_server.idempotency import Idempotency
+from buena_server.idempotency import Claim, Idempotency
 from buena_server.idempotency.model import StoredResponse, check_key, fingerprint, new_claim
 from buena_server.tables import idempotency_keys
 
@@ -472,6 +472,11 @@ async def test_the_openapi_document_names_the_header_and_its_answers(
         if method in {"post", "patch", "delete"}
     ]
     assert len(writes) == 5
+    key_creation = next(
+        op for path, method, op in writes if (path, method) == (f"{API}/keys", "post")
+    )
+    assert all(p["name"] != "Idempotency-Key" for p in key_creation.get("parameters", []))
+    writes = [w for w in writes if w[2] is not key_creation]
     for path, method, operation in writes:
         [header] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
         assert header["in"] == "header"
@@ -525,3 +530,17 @@ def test_check_key_refuses_what_is_not_one_line_of_visible_ascii(key: str) -> No
     with pytest.raises(InvalidIdempotencyKey):
         check_key(key)
     assert check_key("~!" + "x" * 253) == "~!" + "x" * 253
+
+
+async def test_a_new_api_key_is_never_kept_for_a_replay(
+    client: InProcessClient, account: Account
+) -> None:
+    # Its answer holds the secret, which is stored only as a digest: the header is ignored.
+    body = {"name": "integration", "permissions": ["leads:read"]}
+    first = await client.post(f"{API}/keys", json=body, headers=keyed(account, "new-key"))
+    second = await client.post(f"{API}/keys", json=body, headers=keyed(account, "new-key"))
+    assert first.status_code == second.status_code == 201
+    assert "idempotent-replayed" not in second.headers
+    assert first.json()["key"] != second.json()["key"]
+    free = await service(client).store.claim(account.id, "new-key", "f")
+    assert isinstance(free, Claim)  # nothing was kept under the key

@@ -53,6 +53,9 @@ class RequestOptions:
     body: Optional[BaseModel] = None
     # /health needs no key, and the key is not sent where it is not needed.
     authenticated: bool = True
+    # Sent with an Idempotency-Key (POST, PATCH, DELETE), and so retried like an idempotent
+    # call; False where the server keeps no answer (a new API key's secret is never stored).
+    keyed: bool = True
 
 
 class ApiClient:
@@ -272,7 +275,7 @@ class ApiClient:
             key = configuration.auth_key()
             if key is not None:
                 headers["x-api-key"] = key
-        if method in KEYED_METHODS:
+        if method in KEYED_METHODS and options.keyed:
             # One key per call, reused by every retry: the server answers a repeat with the
             # first answer, so a retry after a lost answer never acts twice.
             headers[IDEMPOTENCY_KEY_HEADER] = str(uuid.uuid4())

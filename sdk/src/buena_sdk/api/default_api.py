@@ -268,7 +268,9 @@ def _delete_lead(lead_id: str) -> RequestOptions:
 
 
 def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:
-    return RequestOptions("POST", "/keys", body=_as_model(CreateApiKeyRequest, body))
+    # The server keeps no answer for a new key (its secret is never stored), so a key would
+    # not make a retry safe: a retry after a lost answer could create a second key.
+    return RequestOptions("POST", "/keys", body=_as_model(CreateApiKeyRequest, body), keyed=False)
 
 
 def _revoke_api_key(key_id: str) -> RequestOptions:

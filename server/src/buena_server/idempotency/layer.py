@@ -35,6 +35,7 @@ from buena_server.errors import IdempotencyKeyInUse
 from buena_server.idempotency.model import (
     HEADER,
     METHODS,
+    OPT,
     REPLAYED_HEADER,
     Claim,
     Held,
@@ -220,7 +221,11 @@ class IdempotencyMiddleware(MiddlewareProtocol):
         await self.handle(cast(Scope, scope), cast(Receive, receive), cast(Send, send))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in METHODS
+            or scope["route_handler"].opt.get(OPT) is False
+        ):
             await self.next(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})

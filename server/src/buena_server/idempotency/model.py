@@ -27,6 +27,10 @@ from buena_server.errors import (
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "idempotent-replayed"
 METHODS = frozenset({"POST", "PATCH", "DELETE"})
+# Route ``opt`` that turns the header off for a route whose answer must not be stored (it
+# carries a secret shown once, such as a new API key): ``opt=NO_KEPT_ANSWERS``.
+OPT = "idempotency"
+NO_KEPT_ANSWERS = {OPT: False}
 MAX_KEY_LENGTH = 255
 # Visible ASCII: keys end up in Redis keys and log lines.
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -134,6 +138,8 @@ __all__ = [
     "HEADER",
     "MAX_KEY_LENGTH",
     "METHODS",
+    "NO_KEPT_ANSWERS",
+    "OPT",
     "REPLAYED_HEADER",
     "Claim",
     "Held",

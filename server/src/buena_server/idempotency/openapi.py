@@ -8,7 +8,7 @@ import dataclasses
 from litestar import Litestar
 from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Parameter, Schema
 
-from buena_server.idempotency.model import MAX_KEY_LENGTH
+from buena_server.idempotency.model import MAX_KEY_LENGTH, OPT
 
 _PARAMETER = Parameter(
     name="Idempotency-Key",
@@ -40,11 +40,19 @@ _ERRORS = {
 
 
 def document_idempotency(app: Litestar) -> None:
-    """Add the header and what it answers to every POST, PATCH and DELETE of the API."""
-    for path_item in (app.openapi_schema.paths or {}).values():
+    """Add the header and what it answers to every POST, PATCH and DELETE of the API,
+    except the routes that turn it off (``NO_KEPT_ANSWERS``)."""
+    off = {
+        (route.path, method.lower())
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if handler.opt.get(OPT) is False
+        for method in getattr(handler, "http_methods", ())
+    }
+    for path, path_item in (app.openapi_schema.paths or {}).items():
         for method in ("post", "patch", "delete"):
             operation = getattr(path_item, method)
-            if operation is None or not operation.security:
+            if operation is None or not operation.security or (path, method) in off:
                 continue
             operation.parameters = [*(operation.parameters or []), _PARAMETER]
             responses = operation.responses or {}

@@ -13,6 +13,7 @@ from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
 from buena_server.dependencies import AuthenticatedRequest, validation_context
 from buena_server.driver import Connection
+from buena_server.idempotency.model import NO_KEPT_ANSWERS
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.schemas import (
     CreateApiKeyRequest,
@@ -59,6 +60,9 @@ class ApiKeyController(Controller):
         "the calling key. The full key is in this response only.",
         guards=[requires(Permission.API_KEYS_WRITE)],
         responses=error_responses(400, 403, 413, 415, 422),
+        # The answer holds the new key, which is stored only as a digest: never kept for
+        # an Idempotency-Key (docs/api.md, "Idempotency").
+        opt=NO_KEPT_ANSWERS,
     )
     async def create_api_key(
         self,
