@@ -234,6 +234,13 @@ end
 """
 
 
+# The same creates, each with an Idempotency-Key of its own (as the SDK sends them).
+KEYED_POST_SCRIPT = POST_SCRIPT.replace(
+    "  return wrk.format(",
+    '  wrk.headers["Idempotency-Key"] = prefix .. counter\n  return wrk.format(',
+)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -387,12 +394,17 @@ def run(profile: Profile) -> Report:
             f"{base}/leads?search=zqxj", seconds=seconds, runs=runs, headers=auth, connections=4
         )
         # The loads whose figures are compared with each other, in turns (measure_interleaved).
-        get, ceiling_pg, page, post = measure_interleaved(
+        get, ceiling_pg, page, post, keyed_post = measure_interleaved(
             [
                 Probe(f"{base}/leads/{pg_lead}", auth),
                 Probe(f"{ceiling_base}/leads/{pg_lead}"),
                 Probe(f"{base}/leads?limit=50", auth, connections=8),
                 Probe(f"{base}/leads", auth, script=POST_SCRIPT % f"b{secrets.token_hex(4)}-"),
+                Probe(
+                    f"{base}/leads",
+                    auth,
+                    script=KEYED_POST_SCRIPT % f"k{secrets.token_hex(4)}-",
+                ),
             ],
             seconds=seconds,
             runs=runs,
@@ -406,6 +418,7 @@ def run(profile: Profile) -> Report:
         search_john=asdict(john),
         search_rare=asdict(rare),
         post_pg=asdict(post),
+        keyed_post_pg=asdict(keyed_post),
         ceiling_pg=asdict(ceiling_pg),
     )
 
@@ -547,6 +560,15 @@ def run(profile: Profile) -> Report:
             post.rps,
             get.rps,
             at_least=0.5,
+            unit="req/s",
+        )
+    )
+    t.append(
+        ratio_target(
+            "5b. POST /leads with an Idempotency-Key vs without, throughput",
+            keyed_post.rps,
+            post.rps,
+            at_least=0.8,
             unit="req/s",
         )
     )

@@ -6,7 +6,7 @@ import pytest
 
 import buena_sdk
 from buena_sdk import ApiConnectionError, ApiTimeoutError
-from buena_sdk.models import CreateLeadRequest
+from buena_sdk.models import CreateApiKeyRequest, CreateLeadRequest, UpdateLeadRequest
 
 NEW_LEAD = CreateLeadRequest(first_name="Jane", last_name="Smith", email="jane@example.com")
 
@@ -93,21 +93,63 @@ async def test_each_post_call_gets_its_own_idempotency_key(
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
-async def test_post_is_not_retried_when_the_server_may_have_acted(
-    fake_api: Any, invoke: Any, status: int
+async def test_post_is_retried_with_its_key_when_the_server_may_have_acted(
+    fake_api: Any, invoke: Any, lead_json: Callable[..., Any], status: int
 ) -> None:
+    # The server may have created the lead: the retry carries the same Idempotency-Key, so a
+    # server that honours it answers with the first answer instead of creating another.
     fake_api.transport.reply(status, {"error": True, "code": "X", "message": "m"})
+    fake_api.transport.reply(201, lead_json())
+    await invoke(fake_api.api, "create_lead", NEW_LEAD)
+    first, second = fake_api.transport.requests
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+    assert fake_api.sleeps == [0.5]
+
+
+async def test_post_is_retried_with_its_key_after_a_read_timeout(
+    fake_api: Any, invoke: Any, lead_json: Callable[..., Any]
+) -> None:
+    fake_api.transport.fail(ApiTimeoutError("read timed out", request_sent=True))
+    fake_api.transport.reply(201, lead_json())
+    await invoke(fake_api.api, "create_lead", NEW_LEAD)
+    first, second = fake_api.transport.requests
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+
+
+async def test_a_key_still_in_use_is_retried_after_retry_after(
+    fake_api: Any, invoke: Any, lead_json: Callable[..., Any], error_body: Callable[..., Any]
+) -> None:
+    busy = error_body(409, "IDEMPOTENCY_KEY_IN_USE", "still running")
+    fake_api.transport.reply(409, busy, headers={"Retry-After": "1"})
+    fake_api.transport.reply(201, lead_json(), headers={"Idempotent-Replayed": "true"})
+    await invoke(fake_api.api, "create_lead", NEW_LEAD)
+    assert len(fake_api.transport.requests) == 2
+    assert fake_api.sleeps == [1.0]
+
+
+async def test_other_conflicts_are_final(
+    fake_api: Any, invoke: Any, error_body: Callable[..., Any]
+) -> None:
+    taken = error_body(409, "LEAD_EMAIL_EXISTS", "taken")
+    fake_api.transport.reply(409, taken, headers={"Retry-After": "1"})
     with pytest.raises(buena_sdk.ApiException) as caught:
         await invoke(fake_api.api, "create_lead", NEW_LEAD)
-    assert caught.value.status == status
+    assert caught.value.status == 409
     assert len(fake_api.transport.requests) == 1
 
 
-async def test_post_is_not_retried_after_a_read_timeout(fake_api: Any, invoke: Any) -> None:
-    fake_api.transport.fail(ApiTimeoutError("read timed out", request_sent=True))
-    with pytest.raises(ApiTimeoutError):
-        await invoke(fake_api.api, "create_lead", NEW_LEAD)
-    assert len(fake_api.transport.requests) == 1
+async def test_updates_and_deletes_carry_an_idempotency_key(
+    fake_api: Any, invoke: Any, lead_json: Callable[..., Any]
+) -> None:
+    fake_api.transport.reply(200, lead_json())
+    fake_api.transport.reply(200, {"success": True, "message": "m", "deleted_id": "lead_abc"})
+    fake_api.transport.reply(200, lead_json())
+    await invoke(fake_api.api, "update_lead", "lead_abc", UpdateLeadRequest(notes="n"))
+    await invoke(fake_api.api, "delete_lead", "lead_abc")
+    await invoke(fake_api.api, "get_lead", "lead_abc")
+    patch, delete, get = fake_api.transport.requests
+    assert patch.headers["Idempotency-Key"] != delete.headers["Idempotency-Key"]
+    assert "Idempotency-Key" not in get.headers
 
 
 async def test_get_is_retried_after_a_read_timeout(
@@ -196,3 +238,15 @@ def test_default_api_without_a_client_builds_one() -> None:
     api = buena_sdk.DefaultApi()
     assert isinstance(api.api_client, buena_sdk.ApiClient)
     api.api_client.close()
+
+
+async def test_a_new_api_key_is_not_keyed_nor_retried_after_a_5xx(
+    fake_api: Any, invoke: Any, error_body: Callable[..., Any]
+) -> None:
+    # The server keeps no answer for it (the secret is never stored): a retry could make two.
+    fake_api.transport.reply(503, error_body(503, "SERVICE_UNAVAILABLE", "db down"))
+    request = CreateApiKeyRequest(name="k", permissions=["leads:read"])
+    with pytest.raises(buena_sdk.ServiceException):
+        await invoke(fake_api.api, "create_api_key", request)
+    [sent] = fake_api.transport.requests
+    assert "Idempotency-Key" not in sent.headers

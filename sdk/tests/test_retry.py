@@ -5,7 +5,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from buena_sdk._retry import RetryPolicy, parse_retry_after
+from buena_sdk._retry import RetryPolicy, error_code_of, parse_retry_after
 
 NOW = datetime(2026, 11, 28, 20, 0, 0, tzinfo=timezone.utc)
 NO_JITTER = lambda: 0.0  # noqa: E731
@@ -60,6 +60,27 @@ class TestDelayAfterResponse:
     def test_post_is_not_retried_when_the_server_may_have_acted(self, status: int) -> None:
         assert RetryPolicy().delay_after_response("POST", status, {}, 0) is None
 
+    @pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
+    def test_post_with_an_idempotency_key_is_retried(self, status: int) -> None:
+        policy = RetryPolicy()
+        delay = policy.delay_after_response(
+            "POST", status, {}, 0, rand=NO_JITTER, idempotency_key=True
+        )
+        assert delay == 0.5
+
+    def test_a_key_in_use_is_retried_only_with_its_key(self) -> None:
+        policy = RetryPolicy()
+        code = "IDEMPOTENCY_KEY_IN_USE"
+        keyed = policy.delay_after_response(
+            "POST", 409, {"Retry-After": "1"}, 0, idempotency_key=True, error_code=code
+        )
+        assert keyed == 1.0
+        assert policy.delay_after_response("POST", 409, {}, 0, error_code=code) is None
+        other = policy.delay_after_response(
+            "POST", 409, {}, 0, idempotency_key=True, error_code="LEAD_EMAIL_EXISTS"
+        )
+        assert other is None
+
     def test_post_is_retried_on_429(self) -> None:
         assert RetryPolicy().delay_after_response("post", 429, {}, 0, rand=NO_JITTER) == 0.5
 
@@ -97,5 +118,29 @@ class TestDelayAfterConnectionError:
     def test_post_is_not_retried_after_a_possibly_sent_request(self) -> None:
         assert RetryPolicy().delay_after_connection_error("POST", True, 0) is None
 
+    def test_post_with_an_idempotency_key_is_retried_after_a_possibly_sent_request(
+        self,
+    ) -> None:
+        policy = RetryPolicy()
+        delay = policy.delay_after_connection_error(
+            "POST", True, 0, rand=NO_JITTER, idempotency_key=True
+        )
+        assert delay == 0.5
+
     def test_stops_after_max_retries(self) -> None:
         assert RetryPolicy(max_retries=1).delay_after_connection_error("GET", False, 1) is None
+
+
+class TestErrorCodeOf:
+    @pytest.mark.parametrize(
+        ("body", "code"),
+        [
+            (b'{"error": true, "code": "IDEMPOTENCY_KEY_IN_USE"}', "IDEMPOTENCY_KEY_IN_USE"),
+            (b'{"code": 3}', None),
+            (b"[1]", None),
+            (b"not json", None),
+            (b"", None),
+        ],
+    )
+    def test_reads_the_code_of_an_error_body(self, body: bytes, code: object) -> None:
+        assert error_code_of(body) == code

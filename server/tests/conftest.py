@@ -52,7 +52,9 @@ async def _migrate(url: str) -> None:
 async def _empty_tables(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE lead_counts, leads, api_keys, accounts"))
+        await conn.execute(
+            text("TRUNCATE idempotency_keys, lead_counts, leads, api_keys, accounts")
+        )
     await engine.dispose()
 
 

@@ -8,7 +8,10 @@ that the positive-data checks test everything else.
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import phonenumbers
 import schemathesis
@@ -52,3 +55,17 @@ schemathesis.openapi.format(
         st.booleans(),
     ),
 )
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
+
+
+@schemathesis.hook
+def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
+    """A well-formed Idempotency-Key made unique per call: the generator repeats short keys
+    with other bodies, which the server rightly refuses (422), and JSON Schema cannot say
+    "unique". Malformed keys are left for the negative tests."""
+    headers = case.headers
+    key = headers.get("Idempotency-Key") if headers else None
+    if isinstance(key, str) and _IDEMPOTENCY_KEY.match(key):
+        headers["Idempotency-Key"] = str(uuid.uuid4())

@@ -158,3 +158,39 @@ def test_write_through_one_read_through_the_other(pair: Pair) -> None:
     )
     again = httpx.get(f"{first.base_url}/leads/{created['id']}", headers={"x-api-key": key})
     assert again.json() == updated.json()
+
+
+def test_one_idempotency_key_across_processes_creates_once(pair: Pair) -> None:
+    key = pair.new_key("leads:read", "leads:write")
+    body = {"first_name": "Once", "last_name": "Across", "email": "once@across.io"}
+    headers = {"x-api-key": key, "idempotency-key": f"across-{secrets.token_hex(4)}"}
+
+    async def race() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as c:
+            urls = itertools.cycle(server.base_url for server in pair.servers)
+            return await asyncio.gather(
+                *(c.post(f"{next(urls)}/leads", json=body, headers=headers) for _ in range(40))
+            )
+
+    responses = asyncio.run(race())
+    fresh = [
+        r for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers
+    ]
+    assert len(fresh) == 1
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
+        else:
+            assert response.status_code == 201
+            assert response.content == fresh[0].content
+    # Once answered, every process replays it.
+    for server in pair.servers:
+        again = httpx.post(f"{server.base_url}/leads", json=body, headers=headers)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.content == fresh[0].content
+    listing = httpx.get(
+        f"{pair.servers[1].base_url}/leads",
+        params={"search": "once@across.io"},
+        headers={"x-api-key": key},
+    )
+    assert listing.json()["total"] == 1

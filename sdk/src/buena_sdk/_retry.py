@@ -5,6 +5,7 @@ Pure functions only (no I/O, no sleeping): the sync and async request loops in
 """
 
 import email.utils
+import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,9 +21,15 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # DELETE is idempotent for the server's state, but a retry after a lost response answers 404.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
-# A non-idempotent request (POST) is only retried when the server certainly did not act on
-# it: 429 is answered before the handler runs. A 5xx may come after the lead was created.
+# A non-idempotent request (POST) without an Idempotency-Key is only retried when the server
+# certainly did not act on it: 429 is answered before the handler runs. A 5xx may come after
+# the lead was created.
 SAFE_STATUSES_FOR_NON_IDEMPOTENT = frozenset({429})
+
+# A request carrying an Idempotency-Key may be repeated whatever its method: the server
+# answers a repeat with the first answer (``Idempotent-Replayed: true``) instead of acting
+# twice, and answers 409 with this code while the first attempt is still running.
+IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,20 @@ class RetryPolicy:
         *,
         now: Optional[datetime] = None,
         rand: Callable[[], float] = random.random,
+        idempotency_key: bool = False,
+        error_code: Optional[str] = None,
     ) -> Optional[float]:
-        """Seconds to wait before retrying after an HTTP error response, or None to give up."""
-        if retries_taken >= self.max_retries or status not in RETRYABLE_STATUSES:
+        """Seconds to wait before retrying after an HTTP error response, or None to give up.
+
+        ``idempotency_key``: the request carries one; ``error_code``: the ``code`` of the
+        error body, when there is one."""
+        if retries_taken >= self.max_retries:
             return None
-        if not _is_idempotent(method) and status not in SAFE_STATUSES_FOR_NON_IDEMPOTENT:
+        in_use = idempotency_key and status == 409 and error_code == IDEMPOTENCY_KEY_IN_USE
+        if status not in RETRYABLE_STATUSES and not in_use:
+            return None
+        repeatable = _is_idempotent(method) or idempotency_key
+        if not repeatable and status not in SAFE_STATUSES_FOR_NON_IDEMPOTENT:
             return None
         retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
         if retry_after is not None:
@@ -63,16 +79,18 @@ class RetryPolicy:
         retries_taken: int,
         *,
         rand: Callable[[], float] = random.random,
+        idempotency_key: bool = False,
     ) -> Optional[float]:
         """Seconds to wait before retrying after a failure with no response, or None.
 
         ``request_sent`` is False only when the failure happened before any byte of the
         request left (connection refused, DNS failure, connect timeout); then any method is
-        safe to repeat. Otherwise only idempotent methods are.
+        safe to repeat. Otherwise only idempotent methods are, and requests that carry an
+        Idempotency-Key (``idempotency_key``).
         """
         if retries_taken >= self.max_retries:
             return None
-        if request_sent and not _is_idempotent(method):
+        if request_sent and not (_is_idempotent(method) or idempotency_key):
             return None
         return self.backoff(retries_taken, rand=rand)
 
@@ -111,6 +129,16 @@ def parse_retry_after(value: Optional[str], *, now: Optional[datetime] = None) -
         when = when.replace(tzinfo=timezone.utc)
     current = now if now is not None else datetime.now(timezone.utc)
     return max((when - current).total_seconds(), 0.0)
+
+
+def error_code_of(body: bytes) -> Optional[str]:
+    """The ``code`` of an error body, or None when the body is not one."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    code = value.get("code") if isinstance(value, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _is_idempotent(method: str) -> bool:

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ValidationError
 
 from buena_sdk._async_rest import AsyncRESTClientObject
-from buena_sdk._retry import RetryPolicy
+from buena_sdk._retry import RetryPolicy, error_code_of
 from buena_sdk._transport import AsyncTransport, HttpRequest, HttpResponse, SyncTransport
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.configuration import Configuration
@@ -33,6 +33,10 @@ from buena_sdk.exceptions import (
 from buena_sdk.rest import RESTClientObject
 
 logger = logging.getLogger("buena_sdk")
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# Methods sent with an Idempotency-Key (a fresh one per call, the same on its retries).
+KEYED_METHODS = frozenset({"POST", "PATCH", "DELETE"})
 
 # A model class, or ``dict`` for operations (delete_lead, revoke_api_key) that return the
 # JSON object as it is.
@@ -49,6 +53,9 @@ class RequestOptions:
     body: Optional[BaseModel] = None
     # /health needs no key, and the key is not sent where it is not needed.
     authenticated: bool = True
+    # Sent with an Idempotency-Key (POST, PATCH, DELETE), and so retried like an idempotent
+    # call; False where the server keeps no answer (a new API key's secret is never stored).
+    keyed: bool = True
 
 
 class ApiClient:
@@ -153,7 +160,11 @@ class ApiClient:
                 response = transport.request(request)
             except ApiConnectionError as error:
                 delay = policy.delay_after_connection_error(
-                    request.method, error.request_sent, retries_taken, rand=self._random
+                    request.method,
+                    error.request_sent,
+                    retries_taken,
+                    rand=self._random,
+                    idempotency_key=IDEMPOTENCY_KEY_HEADER in request.headers,
                 )
                 if delay is None:
                     raise
@@ -178,7 +189,11 @@ class ApiClient:
                 response = await transport.arequest(request)
             except ApiConnectionError as error:
                 delay = policy.delay_after_connection_error(
-                    request.method, error.request_sent, retries_taken, rand=self._random
+                    request.method,
+                    error.request_sent,
+                    retries_taken,
+                    rand=self._random,
+                    idempotency_key=IDEMPOTENCY_KEY_HEADER in request.headers,
                 )
                 if delay is None:
                     raise
@@ -201,7 +216,13 @@ class ApiClient:
         if response.is_success:
             return None
         delay = policy.delay_after_response(
-            request.method, response.status, response.headers, retries_taken, rand=self._random
+            request.method,
+            response.status,
+            response.headers,
+            retries_taken,
+            rand=self._random,
+            idempotency_key=IDEMPOTENCY_KEY_HEADER in request.headers,
+            error_code=error_code_of(response.body) if response.status == 409 else None,
         )
         if delay is None:
             raise exception_from_response(
@@ -254,10 +275,10 @@ class ApiClient:
             key = configuration.auth_key()
             if key is not None:
                 headers["x-api-key"] = key
-        if method == "POST":
-            # One key per call, reused by every retry, so a server that honours it can
-            # recognise a repeated create.
-            headers["Idempotency-Key"] = str(uuid.uuid4())
+        if method in KEYED_METHODS and options.keyed:
+            # One key per call, reused by every retry: the server answers a repeat with the
+            # first answer, so a retry after a lost answer never acts twice.
+            headers[IDEMPOTENCY_KEY_HEADER] = str(uuid.uuid4())
         return HttpRequest(method, url, headers, body, configuration.timeout)
 
 

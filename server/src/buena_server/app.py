@@ -36,6 +36,10 @@ from buena_server.hot_paths import HotPaths
 from buena_server.http_edge import HttpEdge
 from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, check_api_request
 from buena_server.http_limits import HeaderLimits
+from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
+from buena_server.idempotency.openapi import document_idempotency
+from buena_server.idempotency.setup import build_idempotency, purge_forever
+from buena_server.idempotency.setup import stop as stop_idempotency
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         if metrics is not None and settings.metrics_port is not None
         else None
     )
+    idempotency = build_idempotency(settings, database)
     state = State(
         {
             "settings": settings,
@@ -173,6 +178,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             ),
             "metrics": metrics,
             "metrics_listener": metrics_listener,
+            "idempotency": idempotency,
         }
     )
 
@@ -183,6 +189,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             metrics_listener.start()
         preparing = asyncio.create_task(startup.run(database)) if startup is not None else None
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
+        purger = asyncio.create_task(purge_forever(idempotency.store))
         try:
             yield
         finally:
@@ -192,6 +199,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
                     await preparing
             if metrics_listener is not None:
                 await metrics_listener.stop()
+            await stop_idempotency(idempotency.store, purger)
             await key_usage.stop(database, flusher)
             await database.close()
             if limit_script is not None:
@@ -209,9 +217,11 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         route_handlers=[LeadController, ApiKeyController],
         middleware=[
             DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
+            IdempotencyMiddleware,
         ],
         security=[{"ApiKeyAuth": []}],
         before_request=check_api_request,
+        after_request=keep_rendered_answer,
     )
     app = BuenaApp(
         route_handlers=[public, api, *operator],
@@ -232,6 +242,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     app.state[QUERY_RULES_STATE_KEY] = QueryRules.of_routes(app.routes)
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+    document_idempotency(app)
     if settings.hot_paths:
         app.hot_paths = HotPaths(
             app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes

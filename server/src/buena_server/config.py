@@ -32,6 +32,12 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+class IdempotencyStoreKind(StrEnum):
+    AUTO = "auto"  # Redis when BUENA_REDIS_URL is set, else the database
+    DATABASE = "database"
+    REDIS = "redis"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUENA_", extra="ignore")
 
@@ -75,6 +81,11 @@ class Settings(BaseSettings):
     auth_failure_limit: str = "100/minute"
     # Proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDRs (none by default).
     trusted_proxies: str = ""
+    # Idempotency-Key answers: kept this long; a claim whose request died is released after
+    # the lease; where they are kept (idempotency/).
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=1)
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    idempotency_store: IdempotencyStoreKind = IdempotencyStoreKind.AUTO
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.
@@ -158,6 +169,12 @@ class Settings(BaseSettings):
                 # Loopback is the safe default for development; in production the operator
                 # chooses the interface the load balancer reaches.
                 raise ValueError("BUENA_HOST must be set explicitly when BUENA_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _redis_for_idempotency(self) -> Self:
+        if self.idempotency_store is IdempotencyStoreKind.REDIS and self.redis_url is None:
+            raise ValueError("BUENA_IDEMPOTENCY_STORE=redis needs BUENA_REDIS_URL")
         return self
 
     @property

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from buena_server.driver import Connection, Database, PostgresDatabase, SqliteDatabase
+from buena_server.idempotency.layer import keep_answer_before_commit
 
 msgspec_encoder = msgspec.json.Encoder()
 
@@ -143,6 +144,8 @@ async def provide_connection(
     database: Database = state.database
     async with database.transaction(write=request.method not in _SAFE_METHODS) as conn:
         yield conn
+        # An Idempotency-Key's answer commits with the change it reports.
+        await keep_answer_before_commit(conn)
 
 
 @asynccontextmanager

@@ -115,6 +115,12 @@ class LeadEmailExists(Conflict):
     code = "LEAD_EMAIL_EXISTS"
 
 
+class IdempotencyKeyInUse(Conflict):
+    """Another request with this Idempotency-Key is still running (idempotency/)."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+
+
 class PayloadTooLarge(ApiError):
     status_code = 413
     code = "PAYLOAD_TOO_LARGE"
@@ -140,6 +146,16 @@ class ApiKeyOutlivesCaller(ValidationFailed):
 
 class ApiKeyLimitReached(ValidationFailed):
     code = "API_KEY_LIMIT_REACHED"
+
+
+class IdempotencyKeyMismatch(ValidationFailed):
+    """The Idempotency-Key was first used with another method, path or body."""
+
+    code = "IDEMPOTENCY_KEY_MISMATCH"
+
+
+class InvalidIdempotencyKey(InvalidRequest):
+    code = "INVALID_IDEMPOTENCY_KEY"
 
 
 class RateLimitExceeded(ApiError):

@@ -41,6 +41,9 @@ from buena_server.dependencies import validation_context
 from buena_server.driver import Database, is_transaction_conflict
 from buena_server.errors import is_database_outage
 from buena_server.http_hooks import common_headers, is_json_media_type, media_type_of
+from buena_server.idempotency import HEADER as IDEMPOTENCY_HEADER
+from buena_server.idempotency import Idempotency
+from buena_server.idempotency.layer import HotClaim, created_answer
 from buena_server.ids import is_plausible_id
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
@@ -70,6 +73,7 @@ class HotPaths:
         self.auth: AuthServices = state.auth
         self.database: Database = state.database
         self.validation = validation_context(state)
+        self.idempotency: Idempotency = state.idempotency
         self.fallback = fallback
         self.max_body_bytes = max_body_bytes
 
@@ -116,23 +120,43 @@ class HotPaths:
         ):
             principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
             if principal is not None:
-                lead = await self._create(scope, principal, body)
+                key = headers.get(IDEMPOTENCY_HEADER)
+                if key is None:
+                    lead = await self._create(scope, principal, body)
+                else:
+                    # idempotency/layer.py decides; a replay or a refusal, like any failure,
+                    # is answered by the Litestar app.
+                    claim = await self.idempotency.claim_for_hot_path(
+                        scope, principal.account_id, key, body
+                    )
+                    if claim is not None:
+                        lead = await self._create(scope, principal, body, claim)
         if lead is None:
             await self.fallback(scope, _replaying(body, complete, receive), send)
             return
         await self._respond(scope, send, 201, lead, location=lead_location(lead.id))
 
-    async def _create(self, scope: Scope, principal: Principal, body: bytes) -> Lead | None:
+    async def _create(
+        self, scope: Scope, principal: Principal, body: bytes, claim: HotClaim | None = None
+    ) -> Lead | None:
+        """The created lead, or None (rolled back: Litestar answers, under the same claim)."""
         try:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
-            # A create writes once: one statement on PostgreSQL (LeadRepository.insert).
-            async with self.database.transaction(write=True, single_write=True) as conn:
+            # A create writes once: one statement on PostgreSQL (LeadRepository.insert),
+            # unless its Idempotency-Key's answer is written in the same transaction.
+            single_write = claim is None or claim.single_write
+            async with self.database.transaction(write=True, single_write=single_write) as conn:
                 service = LeadService(LeadRepository(conn), self.validation)
-                return await service.create(principal.account_id, request)
+                lead = await service.create(principal.account_id, request)
+                if claim is not None:
+                    await claim.keep_in(conn, created_answer(_JSON_ENCODER.encode(lead)))
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)
             _keep_outage(scope, exc)
             return None
+        if claim is not None:
+            await claim.kept()
+        return lead
 
     async def _authenticate(
         self, scope: Scope, permission: Permission, headers: dict[str, str] | None = None

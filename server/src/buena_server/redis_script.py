@@ -3,10 +3,10 @@
 Every authenticated request runs the rate-limit script (ratelimit.py). Through redis-py's
 asyncio client a call costs ~90 µs of event-loop time here (connection pool, retry and
 timeout wrappers, stream reader, RESP parser): more than the primary-key query that follows.
-This client keeps one connection, writes each call as soon as it is made (calls from
-concurrent requests are pipelined: Redis answers them in order), and parses the replies in the
-protocol's ``data_received``. Everything else (health pings, revocations, tests) goes through
-redis-py.
+This client keeps one connection, writes the calls made in one pass of the event loop together
+at the end of that pass (calls from concurrent requests are pipelined: Redis answers them in
+order), and parses the replies in the protocol's ``data_received``. Everything else (health
+pings, revocations, tests) goes through redis-py.
 
 A reply that does not come within ``timeout`` closes the connection and fails every call on
 it (a late reply could not be matched to its call any more); the next call reconnects. All
@@ -89,6 +89,10 @@ class _Protocol(asyncio.Protocol):
         # that call's time is up. ``deadlines`` runs parallel to ``waiters``.
         self.deadlines: deque[float] = deque()
         self._watchdog: asyncio.TimerHandle | None = None
+        # Commands sent in this pass of the event loop, written together at its end: a write
+        # to a socket is a system call that also delivers the packet (to a local Redis, in
+        # the same call), ~30 µs here, so the calls of a busy pass share one.
+        self._unwritten: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -136,8 +140,15 @@ class _Protocol(asyncio.Protocol):
         self.deadlines.append(loop.time() + self.timeout)
         if self._watchdog is None:
             self._watchdog = loop.call_at(self.deadlines[0], self._watch)
-        self.transport.write(command)
+        if not self._unwritten:
+            loop.call_soon(self._write)
+        self._unwritten.append(command)
         return waiter
+
+    def _write(self) -> None:
+        commands, self._unwritten = self._unwritten, []
+        if self.lost is None and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(commands))
 
     def _watch(self) -> None:
         self._watchdog = None

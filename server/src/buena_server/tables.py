@@ -18,6 +18,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -186,3 +187,22 @@ for _column in ("full_name_lower", "email_lower", "company_lower"):
         postgresql_using="gin",
         postgresql_ops={_column: "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql")
+
+# The answers kept for Idempotency-Keys (idempotency/): one row per account and key, claimed
+# by the first request (the primary key makes a second claim fail, across processes), its
+# answer written in the same transaction as the change it reports where the request has one.
+# ``expires_at`` is indexed on its own: expired rows are purged across accounts.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", String(40), ForeignKey("accounts.id"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("token", String(32), nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("status", SmallInteger(), nullable=True),
+    Column("headers", JSON(), nullable=True),
+    Column("body", LargeBinary(), nullable=True),
+    Index(None, "expires_at"),
+)

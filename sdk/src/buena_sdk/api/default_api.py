@@ -281,7 +281,9 @@ def _list_api_keys(limit: Optional[int], offset: Optional[int]) -> RequestOption
 
 
 def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:
-    return RequestOptions("POST", "/keys", body=_as_model(CreateApiKeyRequest, body))
+    # The server keeps no answer for a new key (its secret is never stored), so a key would
+    # not make a retry safe: a retry after a lost answer could create a second key.
+    return RequestOptions("POST", "/keys", body=_as_model(CreateApiKeyRequest, body), keyed=False)
 
 
 def _revoke_api_key(key_id: str) -> RequestOptions:

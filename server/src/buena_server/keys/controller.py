@@ -15,6 +15,7 @@ from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
 from buena_server.dependencies import AuthenticatedRequest, validation_context
 from buena_server.driver import Connection
+from buena_server.idempotency.model import NO_KEPT_ANSWERS
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.schemas import (
     CreateApiKeyRequest,
@@ -76,6 +77,9 @@ class ApiKeyController(Controller):
         guards=[requires(Permission.API_KEYS_WRITE)],
         responses=error_responses(403, 422, body=True),
         response_description="The API key, with the full key: shown in this response only",
+        # The answer holds the new key, which is stored only as a digest: never kept for
+        # an Idempotency-Key (docs/api.md, "Idempotency").
+        opt=NO_KEPT_ANSWERS,
     )
     async def create_api_key(
         self,

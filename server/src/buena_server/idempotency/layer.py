@@ -1,0 +1,344 @@
+"""Idempotency-Key on the wire: the one place that claims a key, replays an answer, refuses
+a reused or busy key, and keeps or releases the answer.
+
+Both ways a request can be answered use it: the Litestar routes through
+:class:`IdempotencyMiddleware` (after authentication, so the account is known), and the
+POST /leads hot path through :meth:`Idempotency.claim_for_hot_path`, which hands anything but
+a fresh claim (a replay, a refusal) over to the middleware via the scope's state, as the hot
+path hands over everything but its successful case.
+
+Where the store can (the database), a successful answer is kept in the request's own
+transaction: :func:`keep_rendered_answer` (an ``after_request`` hook) renders it, and
+:func:`keep_answer_before_commit` (called by the connection dependency just before it
+commits) writes it. Everything else is kept, or the claim released, once the answer is
+complete and before it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, cast
+
+from litestar import Response
+from litestar.middleware import MiddlewareProtocol
+from litestar.serialization import get_serializer
+from litestar.types import ASGIApp
+from litestar.types import Receive as AnyReceive
+from litestar.types import Scope as AnyScope
+from litestar.types import Send as AnySend
+
+from buena_server.driver import Connection
+from buena_server.errors import IdempotencyKeyInUse
+from buena_server.idempotency.model import (
+    HEADER,
+    METHODS,
+    OPT,
+    REPLAYED_HEADER,
+    Claim,
+    Held,
+    StoredResponse,
+    check_key,
+    fingerprint,
+    is_kept,
+    kept_headers,
+    replay_or_refuse,
+)
+from buena_server.idempotency.store import IdempotencyStore
+
+logger = logging.getLogger("buena_server.idempotency")
+
+# The ASGI boundary, typed loosely (as in hot_paths.py): this layer sees HTTP requests only.
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+# Scope state: what the hot path found for the key (a Claim, a StoredResponse to replay, or
+# the exception to answer) when it hands the request over.
+STATE_KEY = "buena_idempotency"
+_HEADER_BYTES = HEADER.encode()
+
+
+@dataclass(slots=True)
+class Pending:
+    """The claim a request runs under, and its answer once rendered."""
+
+    claim: Claim
+    store: IdempotencyStore
+    response: StoredResponse | None = None
+    saved: bool = False
+
+
+# The request's Pending, for the after_request hook and the connection dependency (neither
+# is given the scope).
+_pending: ContextVar[Pending | None] = ContextVar("buena_idempotency_pending", default=None)
+
+
+class Idempotency:
+    """The app's idempotency service (app state ``idempotency``)."""
+
+    def __init__(self, store: IdempotencyStore, *, max_body_bytes: int) -> None:
+        self.store = store
+        self.max_body_bytes = max_body_bytes
+
+    async def begin(
+        self, account_id: str, key: str, method: str, path: str, query: bytes, body: bytes
+    ) -> Claim | StoredResponse:
+        """A claim to run under, or the answer to replay; raises the refusals (400, 409, 422,
+        503 when the store is unreachable)."""
+        request_fingerprint = fingerprint(method, path, query, body)
+        outcome = await self.store.claim(account_id, check_key(key), request_fingerprint)
+        if isinstance(outcome, Held):
+            return replay_or_refuse(outcome, request_fingerprint)
+        return outcome
+
+    async def claim_for_hot_path(
+        self, scope: dict[str, Any], account_id: str, key: str, body: bytes
+    ) -> HotClaim | None:
+        """The claim for a hot-path request, or None: then the outcome (a replay, an error)
+        is in the scope's state and the request goes to the Litestar app, which answers it."""
+        state = scope.setdefault("state", {})
+        try:
+            outcome = await self.begin(
+                account_id, key, scope["method"], scope["path"], scope["query_string"], body
+            )
+        except Exception as exc:  # the Litestar app answers it (400, 409, 422, 503...)
+            state[STATE_KEY] = exc
+            return None
+        state[STATE_KEY] = outcome  # kept for the Litestar app if the hot path hands over
+        if isinstance(outcome, StoredResponse):
+            return None
+        return HotClaim(self, outcome)
+
+    async def finish(self, pending: Pending, response: StoredResponse) -> None:
+        """Keep the answer (unless kept already) or release the claim; never raises: the
+        answer goes out either way."""
+        if pending.saved:
+            return
+        try:
+            if is_kept(response.status):
+                if not await self.store.save(pending.claim, response):
+                    logger.warning(
+                        "idempotency key %r was taken over before its answer was kept",
+                        pending.claim.key,
+                    )
+            else:
+                await self.store.release(pending.claim)
+        except Exception as exc:  # the store is unreachable: a retry runs the request again
+            logger.warning("could not keep the answer for an idempotency key: %r", exc)
+        pending.saved = True
+
+
+def created_answer(body: bytes) -> StoredResponse:
+    """The answer the hot path gives a create (hot_paths.HotPaths._respond), as kept."""
+    return StoredResponse(201, [("content-type", "application/json")], body)
+
+
+class HotClaim:
+    """A claim the hot path creates a lead under (see ``hot_paths.HotPaths.create_lead``)."""
+
+    __slots__ = ("pending", "service")
+
+    def __init__(self, service: Idempotency, claim: Claim) -> None:
+        self.service = service
+        self.pending = Pending(claim, service.store)
+
+    @property
+    def single_write(self) -> bool:
+        """Whether the create may stay one statement: not when the answer is written in the
+        same transaction."""
+        return not self.service.store.saves_in_transaction
+
+    async def keep_in(self, conn: Connection, response: StoredResponse) -> None:
+        """In the create's transaction: keep its answer there, where the store can."""
+        self.pending.response = response
+        await _save_in(conn, self.pending)
+
+    async def kept(self) -> None:
+        """After the commit: keep the answer, unless it was kept in the transaction."""
+        assert self.pending.response is not None
+        await self.service.finish(self.pending, self.pending.response)
+
+
+async def _save_in(conn: Connection, pending: Pending) -> None:
+    response = pending.response
+    if response is None or pending.saved or not pending.store.saves_in_transaction:
+        return
+    if not await pending.store.save_in(conn, pending.claim, response):
+        # The lease ran out and another request took the key: undo this one's change.
+        raise IdempotencyKeyInUse(
+            "A request with this Idempotency-Key took over while this one ran; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+
+    async def committed() -> None:
+        # Only once committed: a failed commit's answer (503) releases the claim instead.
+        pending.saved = True
+
+    conn.after_commit.append(committed)
+
+
+async def keep_answer_before_commit(conn: Connection) -> None:
+    """The connection dependency's last step before commit: the answer joins the change."""
+    pending = _pending.get()
+    if pending is not None:
+        await _save_in(conn, pending)
+
+
+async def keep_rendered_answer(response: Response[Any]) -> Response[Any]:
+    """``after_request``: render a keyed request's answer now, so that the store can keep it
+    in the request's transaction (the connection dependency commits after this hook, before
+    anything is sent); the response then sends those same bytes."""
+    pending = _pending.get()
+    status = response.status_code
+    if (
+        pending is None
+        or status is None
+        or not pending.store.saves_in_transaction
+        or not is_kept(status)
+    ):
+        return response
+    media_type = str(response.media_type)
+    body = response.render(
+        response.content, media_type, get_serializer(response.response_type_encoders)
+    )
+    response.content = body
+    headers = kept_headers([(name, str(value)) for name, value in response.headers.items()])
+    pending.response = StoredResponse(status, [("content-type", media_type), *headers], body)
+    return response
+
+
+class IdempotencyMiddleware(MiddlewareProtocol):
+    """Honours Idempotency-Key on POST, PATCH and DELETE (placed after authentication)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.next = cast(Callable[[Scope, Receive, Send], Awaitable[None]], app)
+
+    async def __call__(self, scope: AnyScope, receive: AnyReceive, send: AnySend) -> None:
+        await self.handle(cast(Scope, scope), cast(Receive, receive), cast(Send, send))
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in METHODS
+            or scope["route_handler"].opt.get(OPT) is False
+        ):
+            await self.next(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        outcome = state.pop(STATE_KEY, None)
+        key = _header(scope)
+        if outcome is None and key is None:
+            await self.next(scope, receive, send)
+            return
+        service: Idempotency = scope["litestar_app"].state.idempotency
+        if outcome is None:
+            assert key is not None
+            body, complete = await _read_body(receive, service.max_body_bytes)
+            receive = _replaying(body, complete, receive)
+            if not complete:  # too large: answered 413, nothing to keep
+                await self.next(scope, receive, send)
+                return
+            outcome = await service.begin(
+                scope["user"].account_id,
+                key,
+                scope["method"],
+                scope["path"],
+                scope["query_string"],
+                body,
+            )
+        if isinstance(outcome, Exception):
+            raise outcome
+        if isinstance(outcome, StoredResponse):
+            await _replay(send, outcome)
+            return
+        await self._run(scope, receive, send, Pending(outcome, service.store), service)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, pending: Pending, service: Idempotency
+    ) -> None:
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep_then_send(message: Message) -> None:
+            # The answer is kept (or the claim released) before any of it is sent: a client
+            # that has the answer can count on a retry replaying it.
+            if message["type"] == "http.response.start":
+                started.update(message)
+                return
+            if message["type"] != "http.response.body" or not started:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            response = StoredResponse(
+                started["status"], kept_headers(list(started.get("headers", []))), body
+            )
+            await service.finish(pending, response)
+            await send(started)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        reset = _pending.set(pending)
+        try:
+            await self.next(scope, receive, keep_then_send)
+        except BaseException:
+            if not pending.saved:
+                await service.finish(pending, StoredResponse(500, [], b""))
+            raise
+        finally:
+            _pending.reset(reset)
+
+
+def _header(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == _HEADER_BYTES:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _replay(send: Send, response: StoredResponse) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
+    ]
+    headers += [
+        (b"content-length", b"%d" % len(response.body)),
+        (REPLAYED_HEADER.encode(), b"true"),
+    ]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body, "more_body": False})
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The body, and whether it is all there (False past ``limit``)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+        if size > limit:
+            return b"".join(chunks), False
+
+
+def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """``receive`` for the app: the body read so far, then the rest of the stream."""
+    replayed = False
+
+    async def replay() -> Any:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replay

@@ -1,0 +1,57 @@
+"""The idempotency service as the settings ask for it, and its background purge."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from buena_server.config import IdempotencyStoreKind, Settings
+from buena_server.driver import Database
+from buena_server.idempotency.layer import Idempotency
+from buena_server.idempotency.redis_store import RedisStore
+from buena_server.idempotency.store import DatabaseStore, IdempotencyStore
+
+logger = logging.getLogger("buena_server.idempotency")
+
+# How often expired answers are deleted from the database (Redis expires its own).
+PURGE_EVERY_SECONDS = 600.0
+
+
+def build_idempotency(settings: Settings, database: Database) -> Idempotency:
+    kind = settings.idempotency_store
+    store: IdempotencyStore
+    times = {
+        "ttl_seconds": settings.idempotency_ttl_seconds,
+        "lease_seconds": settings.idempotency_lease_seconds,
+    }
+    if settings.redis_url is not None and kind is not IdempotencyStoreKind.DATABASE:
+        store = RedisStore(
+            settings.redis_url,
+            settings.redis_key_prefix,
+            timeout=settings.redis_timeout_seconds,
+            **times,
+        )
+    else:
+        store = DatabaseStore(database, **times)
+    return Idempotency(store, max_body_bytes=settings.max_body_bytes)
+
+
+async def purge_forever(store: IdempotencyStore, every: float = PURGE_EVERY_SECONDS) -> None:
+    """Delete expired answers now and then, until cancelled."""
+    while True:
+        try:
+            purged = await store.purge()
+        except Exception as exc:  # the database is down: try again next time
+            logger.warning("could not purge expired idempotency keys: %r", exc)
+        else:
+            if purged:
+                logger.info("purged %d expired idempotency keys", purged)
+        await asyncio.sleep(every)
+
+
+async def stop(store: IdempotencyStore, purger: asyncio.Task[None]) -> None:
+    purger.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await purger
+    await store.close()
