@@ -69,14 +69,17 @@ async def test_one_line_per_request_with_its_fields(
     settings_overrides: dict[str, Any],
 ) -> None:
     lead = await account.create_lead(first_name="Secretive", email="secretive@example.com")
-    response = await client.get(
+    response = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
+    assert response.status_code == 200
+    # A key in the query string: refused (no such parameter), and logged redacted.
+    refused = await client.get(
         f"{API}/leads/{lead['id']}",
         params={"api_key": account.key, "limit": "5"},
         headers=account.headers(),
     )
-    assert response.status_code == 200
+    assert refused.status_code == 400
 
-    create, read = access_lines(access_log)
+    create, read, refused_read = access_lines(access_log)
     assert as_json(create)["route"] == f"{API}/leads"
     assert as_json(create)["status"] == 201
     fields = as_json(read)
@@ -84,16 +87,20 @@ async def test_one_line_per_request_with_its_fields(
     assert fields["method"] == "GET"
     assert fields["route"] == f"{API}/leads/{{lead_id}}"
     assert fields["path"] == f"{API}/leads/{lead['id']}"
-    assert fields["query"] == "api_key=REDACTED&limit=5"
+    assert fields["query"] == ""
     assert fields["status"] == 200
     assert fields["latency_ms"] > 0
     assert fields["key_id"] == account.key_id
     assert fields["level"] == "INFO"
     assert fields["logger"] == LOGGER_NAME
-    text = read.getMessage()
-    assert f'"GET {API}/leads/{lead["id"]}?api_key=REDACTED&limit=5 HTTP/1.1" 200' in text
-    assert f"key={account.key_id}" in text
-    for record in (create, read):
+    assert f'"GET {API}/leads/{lead["id"]} HTTP/1.1" 200' in read.getMessage()
+    assert f"key={account.key_id}" in read.getMessage()
+    refused_fields = as_json(refused_read)
+    assert (refused_fields["route"], refused_fields["status"]) == (f"{API}/leads/{{lead_id}}", 400)
+    assert refused_fields["query"] == "api_key=REDACTED&limit=5"
+    text = refused_read.getMessage()
+    assert f'"GET {API}/leads/{lead["id"]}?api_key=REDACTED&limit=5 HTTP/1.1" 400' in text
+    for record in (create, read, refused_read):
         line = JsonFormatter().format(record) + record.getMessage()
         assert account.key not in line
         assert "Secretive" not in line  # no lead contents
@@ -143,10 +150,11 @@ def test_live_server_logs_each_request_once_and_redacted(tmp_path: Path, log_for
     ):
         headers = {"x-api-key": key}
         key_id = httpx.get(f"{server.base_url}/keys", headers=headers).json()["data"][0]["id"]
+        # A key pasted into the query string: refused (no such parameter), logged redacted.
         response = httpx.get(
             f"{server.base_url}/leads", params={"api_key": key, "limit": 1}, headers=headers
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=60) == 0
         output = server.output()
@@ -155,14 +163,14 @@ def test_live_server_logs_each_request_once_and_redacted(tmp_path: Path, log_for
     lines = [line for line in output.splitlines() if response.headers["x-request-id"] in line]
     assert len(lines) == 1, output
     if log_format == "text":
-        assert f'"GET {API}/leads?api_key=REDACTED&limit=1 HTTP/1.1" 200 ' in lines[0]
+        assert f'"GET {API}/leads?api_key=REDACTED&limit=1 HTTP/1.1" 400 ' in lines[0]
         assert f"key={key_id}" in lines[0]
         return
     fields = json.loads(lines[0])
     assert fields["logger"] == LOGGER_NAME
     assert fields["route"] == f"{API}/leads"
     assert fields["query"] == "api_key=REDACTED&limit=1"
-    assert (fields["method"], fields["status"], fields["key_id"]) == ("GET", 200, key_id)
+    assert (fields["method"], fields["status"], fields["key_id"]) == ("GET", 400, key_id)
     # uvicorn's own records are JSON too.
     loggers = {json.loads(line)["logger"] for line in output.splitlines() if line.startswith("{")}
     assert "uvicorn.error" in loggers

@@ -351,9 +351,12 @@ def _comparable(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
     headers = {
         name: value
         for name, value in response.headers.items()
-        if name not in {"date", "x-request-id", "content-length"}
+        if name not in {"date", "x-request-id", "content-length", "location"}
         and not name.startswith("x-ratelimit-")
     }
+    if "location" in response.headers:  # names the lead's own id; replays keep it
+        assert response.headers["location"] == f"{API}/leads/{response.json()['id']}"
+        headers["location"] = "present"
     return response.status_code, body, headers
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 from litestar.datastructures import State
 
+from buena_server.asgi_body import read_body, replaying
 from buena_server.auth.middleware import (
     AUTH_OUTCOME_STATE_KEY,
     AuthServices,
@@ -111,7 +112,7 @@ class HotPaths:
 
     async def create_lead(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
-        body, complete = await self._read_body(receive)
+        body, complete = await read_body(receive, self.max_body_bytes)
         lead: Lead | None = None
         if (
             complete
@@ -132,7 +133,7 @@ class HotPaths:
                     if claim is not None:
                         lead = await self._create(scope, principal, body, claim)
         if lead is None:
-            await self.fallback(scope, _replaying(body, complete, receive), send)
+            await self.fallback(scope, replaying(body, complete, receive), send)
             return
         await self._respond(scope, send, 201, lead, location=lead_location(lead.id))
 
@@ -149,7 +150,9 @@ class HotPaths:
                 service = LeadService(LeadRepository(conn), self.validation)
                 lead = await service.create(principal.account_id, request)
                 if claim is not None:
-                    await claim.keep_in(conn, created_answer(_JSON_ENCODER.encode(lead)))
+                    await claim.keep_in(
+                        conn, created_answer(_JSON_ENCODER.encode(lead), lead_location(lead.id))
+                    )
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)
             _keep_outage(scope, exc)
@@ -172,22 +175,6 @@ class HotPaths:
             return None
         scope.setdefault("state", {})[AUTH_OUTCOME_STATE_KEY] = principal
         return principal if permission in principal.permissions else None
-
-    async def _read_body(self, receive: Receive) -> tuple[bytes, bool]:
-        """The body, and whether it is all there (False past ``max_body_bytes``)."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b"".join(chunks), False
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks), True
-            if size > self.max_body_bytes:
-                return b"".join(chunks), False
 
     async def _respond(
         self, scope: Scope, send: Send, status: int, lead: Lead, location: str | None = None
@@ -218,17 +205,3 @@ def _headers(scope: Scope) -> dict[str, str]:
     for name, value in scope["headers"]:
         headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return headers
-
-
-def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """``receive`` for the Litestar app: the body read so far, then the rest of the stream."""
-    replayed = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": not complete}
-        return await receive()
-
-    return replay

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
-from litestar import Response
+from litestar import MediaType, Response
 from litestar.middleware import MiddlewareProtocol
 from litestar.serialization import get_serializer
 from litestar.types import ASGIApp
@@ -30,6 +30,7 @@ from litestar.types import Receive as AnyReceive
 from litestar.types import Scope as AnyScope
 from litestar.types import Send as AnySend
 
+from buena_server.asgi_body import read_body, replaying
 from buena_server.driver import Connection
 from buena_server.errors import IdempotencyKeyInUse
 from buena_server.idempotency.model import (
@@ -132,9 +133,9 @@ class Idempotency:
         pending.saved = True
 
 
-def created_answer(body: bytes) -> StoredResponse:
+def created_answer(body: bytes, location: str) -> StoredResponse:
     """The answer the hot path gives a create (hot_paths.HotPaths._respond), as kept."""
-    return StoredResponse(201, [("content-type", "application/json")], body)
+    return StoredResponse(201, [("content-type", "application/json"), ("location", location)], body)
 
 
 class HotClaim:
@@ -201,7 +202,9 @@ async def keep_rendered_answer(response: Response[Any]) -> Response[Any]:
         or not is_kept(status)
     ):
         return response
-    media_type = str(response.media_type)
+    # A Response the handler built itself leaves its media type to the route: ours are JSON.
+    declared = response.media_type or MediaType.JSON
+    media_type = declared.value if isinstance(declared, MediaType) else str(declared)
     body = response.render(
         response.content, media_type, get_serializer(response.response_type_encoders)
     )
@@ -237,8 +240,8 @@ class IdempotencyMiddleware(MiddlewareProtocol):
         service: Idempotency = scope["litestar_app"].state.idempotency
         if outcome is None:
             assert key is not None
-            body, complete = await _read_body(receive, service.max_body_bytes)
-            receive = _replaying(body, complete, receive)
+            body, complete = await read_body(receive, service.max_body_bytes)
+            receive = replaying(body, complete, receive)
             if not complete:  # too large: answered 413, nothing to keep
                 await self.next(scope, receive, send)
                 return
@@ -311,34 +314,3 @@ async def _replay(send: Send, response: StoredResponse) -> None:
     ]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body, "more_body": False})
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The body, and whether it is all there (False past ``limit``)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-        if size > limit:
-            return b"".join(chunks), False
-
-
-def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """``receive`` for the app: the body read so far, then the rest of the stream."""
-    replayed = False
-
-    async def replay() -> Any:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": not complete}
-        return await receive()
-
-    return replay
