@@ -46,7 +46,9 @@ from sqlalchemy.util import LRUCache
 
 Processor = Callable[[Any], Any]
 # What asyncpg raises when a statement fails or the connection is lost.
-_PG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+# InternalClientError: asyncpg's own state machine refused a call on a connection left
+# mid-error (a server that shut down while the connection waited): an unusable connection.
+_PG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 # Execution option for statements that may read many rows (lists, searches, counts): SQLite
 # runs them in a worker thread so that a long scan never stalls the event loop.
@@ -324,9 +326,10 @@ def _translated(exc: Exception, prepared: Prepared, values: Sequence[Any]) -> sa
         kind = sa_exc.IntegrityError
     elif isinstance(exc, (sqlite3.DataError, asyncpg.DataError)):
         kind = sa_exc.DataError
-    elif isinstance(exc, (sqlite3.OperationalError, OSError, asyncpg.InterfaceError)) or (
-        isinstance(exc, asyncpg.PostgresError) and _pg_unavailable(exc)
-    ):
+    elif isinstance(
+        exc,
+        (sqlite3.OperationalError, OSError, asyncpg.InterfaceError, asyncpg.InternalClientError),
+    ) or (isinstance(exc, asyncpg.PostgresError) and _pg_unavailable(exc)):
         kind = sa_exc.OperationalError
     else:
         kind = sa_exc.DatabaseError
@@ -338,6 +341,13 @@ def _pg_unavailable(exc: asyncpg.PostgresError) -> bool:
     # statement timeout), 40 (serialization failure, deadlock: retry).
     sqlstate = str(getattr(exc, "sqlstate", "") or "")
     return sqlstate[:2] in {"08", "53", "57", "40"}
+
+
+def _ends_the_connection(exc: asyncpg.PostgresError) -> bool:
+    """Class 08 (connection exception) and 57P (the server shutting down, crashed, or not yet
+    accepting): the server closes the connection after saying so, so it is never reused."""
+    sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    return sqlstate[:2] == "08" or sqlstate[:3] == "57P"
 
 
 def is_transaction_conflict(exc: BaseException) -> bool:
@@ -419,6 +429,8 @@ class PostgresConnection(Connection):
                 return Result(keys, rows, len(rows))
             status = await raw.execute(prepared.sql, *values)
         except asyncpg.PostgresError as exc:  # PostgreSQL answered: the connection is in step
+            if _ends_the_connection(exc):
+                _discard(raw)
             raise _translated(exc, prepared, values) from exc
         except BaseException as exc:
             _discard(raw)
@@ -899,6 +911,8 @@ async def _driver_call(raw: asyncpg.Connection, call: Callable[[], Any]) -> None
     try:
         await call()
     except asyncpg.PostgresError as exc:
+        if _ends_the_connection(exc):
+            _discard(raw)
         raise sa_exc.OperationalError("transaction", None, exc) from exc
     except BaseException as exc:
         _discard(raw)
