@@ -56,6 +56,10 @@ def test_openapi_contract_holds_under_fuzzing(tmp_path: Path) -> None:
                 f"x-api-key: {key}",
                 "--checks",
                 "all",
+                # `--checks all` overrides the config file's switches: the one check turned
+                # off there (schemathesis.toml says why) is named here too.
+                "--exclude-checks",
+                "missing_required_header",
                 "--max-examples",
                 os.environ.get("BUENA_FUZZ_EXAMPLES", "100"),
                 "--seed",
