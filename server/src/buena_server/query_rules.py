@@ -10,7 +10,7 @@ added to any handler is covered without being listed here again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,7 +21,13 @@ from litestar import Request
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import BaseRoute, HTTPRoute
 
-from buena_server.errors import InvalidRequest, UnknownParameter, ValidationFailed, summary_of
+from buena_server.errors import (
+    ApiError,
+    InvalidRequest,
+    UnknownParameter,
+    ValidationFailed,
+    summary_of,
+)
 
 QUERY_RULES_STATE_KEY = "query_rules"
 # What a JSON Schema integer looks like in a query string; anything else ("1.0", "1e3",
@@ -87,35 +93,29 @@ class QueryRules:
                 if self.names
                 else "this endpoint takes no query parameters"
             )
-            errors = [
-                {
-                    "field": name,
-                    "message": f"Unknown query parameter {name!r} ({accepted})",
-                    "source": "query",
-                }
-                for name in unknown
-            ]
-            raise UnknownParameter(summary_of(errors), details={"errors": errors})
+            raise _refusal(
+                UnknownParameter,
+                unknown,
+                lambda name: f"Unknown query parameter {name!r} ({accepted})",
+            )
         if repeated:
-            errors = [
-                {
-                    "field": name,
-                    "message": f"Query parameter {name!r} may be given only once",
-                    "source": "query",
-                }
-                for name in repeated
-            ]
-            raise InvalidRequest(summary_of(errors), details={"errors": errors})
+            raise _refusal(
+                InvalidRequest,
+                repeated,
+                lambda name: f"Query parameter {name!r} may be given only once",
+            )
         if not_integers:
-            errors = [
-                {
-                    "field": name,
-                    "message": f"{name} must be an integer, written with digits only",
-                    "source": "query",
-                }
-                for name in not_integers
-            ]
-            raise ValidationFailed(summary_of(errors), details={"errors": errors})
+            raise _refusal(
+                ValidationFailed,
+                not_integers,
+                lambda name: f"{name} must be an integer, written with digits only",
+            )
+
+
+def _refusal(kind: type[ApiError], names: Iterable[str], message: Callable[[str], str]) -> ApiError:
+    """``kind`` naming each of ``names`` in ``details.errors``, its message the summary."""
+    errors = [{"field": name, "message": message(name), "source": "query"} for name in names]
+    return kind(summary_of(errors), details={"errors": errors})
 
 
 def _is_integer(annotation: Any) -> bool:
