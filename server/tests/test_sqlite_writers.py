@@ -1,4 +1,4 @@
-"""SQLite runs in the event loop (driver.py): a writer in another process is waited for
+"""SQLite runs in the event loop (driver/sqlite.py): a writer in another process is waited for
 without stalling the loop, and a writer that never lets go gives 503, never a hang."""
 
 from __future__ import annotations

@@ -1,0 +1,145 @@
+"""SQLAlchemy statements compiled once per shape, with the dialect's own bind and result
+processors, and the execution options the drivers honour."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.cache_key import CacheKey
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import LRUCache
+
+Processor = Callable[[Any], Any]
+
+# Execution option for statements that may read many rows (lists, searches, counts): SQLite
+# runs them in a worker thread so that a long scan never stalls the event loop.
+HEAVY_OPTION = "buena_heavy"
+# Execution option for statements whose best plan depends on their values (a LIKE pattern:
+# a rare term wants the trigram index, a common one the ordered index). PostgreSQL plans
+# each of their executions for the values given; every other statement keeps the generic
+# plan PostgreSQL caches for a prepared statement, and is not planned again per request.
+PLAN_PER_VALUE_OPTION = "buena_plan_per_value"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One statement shape compiled for one dialect."""
+
+    compiled: SQLCompiler
+    sql: str
+    positions: tuple[str, ...]
+    bind_processors: Mapping[str, Processor]
+    keys: tuple[str, ...]  # empty when the driver must say (textual SELECTs)
+    # (column index, processor) of the result columns that need converting.
+    converted: tuple[tuple[int, Processor], ...]
+    returns_rows: bool
+    writes: bool  # INSERT, UPDATE or DELETE
+
+    def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        if not self.converted:
+            return tuple(row)
+        values = list(row)
+        for index, process in self.converted:
+            value = values[index]
+            if value is not None:
+                values[index] = process(value)
+        return tuple(values)
+
+    def values(self, parameters: Mapping[str, Any]) -> list[Any]:
+        """The driver's positional values, from values by name."""
+        processors = self.bind_processors
+        return [
+            processors[name](parameters[name]) if name in processors else parameters[name]
+            for name in self.positions
+        ]
+
+
+class StatementCompiler:
+    """Compiles statements for one dialect, each shape once; binds their values."""
+
+    def __init__(self, dialect: Dialect, cache_size: int = 512) -> None:
+        self.dialect = dialect
+        self._cache: LRUCache[Any, Prepared] = LRUCache(cache_size)
+        # Statements built once at import with named parameters (the hot ones), by identity:
+        # (the statement, kept alive so that its id is never reused; its parameter names).
+        self._built_once: dict[int, tuple[ClauseElement, frozenset[str], Prepared]] = {}
+
+    def bind(
+        self, statement: ClauseElement, parameters: Mapping[str, Any] | None = None
+    ) -> tuple[Prepared, list[Any]]:
+        if parameters is not None:
+            known = self._built_once.get(id(statement))
+            if known is not None and known[0] is statement and known[1] == parameters.keys():
+                return known[2], known[2].values(parameters)
+        cache_key = statement._generate_cache_key()
+        # The statement's shape plus the names of separately given values (they decide which
+        # columns an INSERT or UPDATE without .values() names).
+        shape = (cache_key.key, tuple(parameters or ())) if cache_key is not None else None
+        prepared = self._cache.get(shape) if shape is not None else None
+        if prepared is None:
+            prepared = self._compile(statement, parameters, cache_key)
+            if shape is not None:
+                self._cache[shape] = prepared
+        if (
+            parameters is not None
+            and cache_key is not None
+            and all(bind.required for bind in cache_key.bindparams)
+        ):
+            # Every value comes by name (a statement built once with bindparam()): take them
+            # as they are, without building SQLAlchemy's full parameter dictionary.
+            try:
+                values = prepared.values(parameters)
+            except KeyError:
+                pass  # a missing value: let construct_params report it
+            else:
+                if len(self._built_once) < 256:
+                    self._built_once[id(statement)] = (
+                        statement,
+                        frozenset(parameters),
+                        prepared,
+                    )
+                return prepared, values
+        compiled_params = prepared.compiled.construct_params(
+            params=dict(parameters) if parameters else None,
+            extracted_parameters=cache_key.bindparams if cache_key is not None else None,
+            escape_names=False,
+        )
+        return prepared, prepared.values(compiled_params)
+
+    def _compile(
+        self,
+        statement: ClauseElement,
+        parameters: Mapping[str, Any] | None,
+        cache_key: CacheKey | None,
+    ) -> Prepared:
+        # With its cache key, the compiled form takes the values of later statements of the
+        # same shape (``construct_params(extracted_parameters=...)``), as SQLAlchemy's own
+        # compiled cache does.
+        options: dict[str, Any] = {"cache_key": cache_key} if cache_key is not None else {}
+        compile_: Any = statement.compile  # typed without the compiler's keyword arguments
+        compiled = compile_(
+            dialect=self.dialect, column_keys=list(parameters) if parameters else None, **options
+        )
+        assert isinstance(compiled, SQLCompiler)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise NotImplementedError("expanding ('IN') parameters are not supported here")
+        dml = compiled.isinsert or compiled.isupdate or compiled.isdelete
+        columns = compiled._result_columns
+        return Prepared(
+            compiled=compiled,
+            sql=compiled.string,
+            positions=tuple(compiled.positiontup or ()),
+            bind_processors=dict(compiled._bind_processors),  # type: ignore[arg-type]
+            keys=tuple(column.keyname for column in columns),
+            converted=tuple(
+                (index, process)
+                for index, column in enumerate(columns)
+                if (process := column.type._cached_result_processor(self.dialect, None))
+            ),
+            returns_rows=bool(columns) or not dml or bool(compiled.effective_returning),
+            writes=bool(dml),
+        )
