@@ -108,12 +108,12 @@ class HotPaths:
         if lead is None:
             await self.fallback(scope, receive, send)
             return
-        await self._respond(scope, send, 200, lead)
+        await self._respond(scope, send, 200, _JSON_ENCODER.encode(lead))
 
     async def create_lead(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
         body, complete = await read_body(receive, self.max_body_bytes)
-        lead: Lead | None = None
+        created: tuple[bytes, str] | None = None
         if (
             complete
             and is_json_media_type(media_type_of(headers.get("content-type", "")))
@@ -123,7 +123,7 @@ class HotPaths:
             if principal is not None:
                 key = headers.get(IDEMPOTENCY_HEADER)
                 if key is None:
-                    lead = await self._create(scope, principal, body)
+                    created = await self._create(scope, principal, body)
                 else:
                     # idempotency/layer.py decides; a replay or a refusal, like any failure,
                     # is answered by the Litestar app.
@@ -131,16 +131,18 @@ class HotPaths:
                         scope, principal.account_id, key, body
                     )
                     if claim is not None:
-                        lead = await self._create(scope, principal, body, claim)
-        if lead is None:
+                        created = await self._create(scope, principal, body, claim)
+        if created is None:
             await self.fallback(scope, replaying(body, complete, receive), send)
             return
-        await self._respond(scope, send, 201, lead, location=lead_location(lead.id))
+        answer, location = created
+        await self._respond(scope, send, 201, answer, location=location)
 
     async def _create(
         self, scope: Scope, principal: Principal, body: bytes, claim: HotClaim | None = None
-    ) -> Lead | None:
-        """The created lead, or None (rolled back: Litestar answers, under the same claim)."""
+    ) -> tuple[bytes, str] | None:
+        """The created lead's body and location, or None (rolled back: Litestar answers,
+        under the same claim)."""
         try:
             request = msgspec.json.decode(body, type=CreateLeadRequest)
             # A create writes once: one statement on PostgreSQL (LeadRepository.insert),
@@ -149,17 +151,16 @@ class HotPaths:
             async with self.database.transaction(write=True, single_write=single_write) as conn:
                 service = LeadService(LeadRepository(conn), self.validation)
                 lead = await service.create(principal.account_id, request)
+                answer, location = _JSON_ENCODER.encode(lead), lead_location(lead.id)
                 if claim is not None:
-                    await claim.keep_in(
-                        conn, created_answer(_JSON_ENCODER.encode(lead), lead_location(lead.id))
-                    )
+                    await claim.keep_in(conn, created_answer(answer, location))
         except Exception as exc:  # rolled back; Litestar answers it (400, 409, 422, 503...)
             logger.debug("hot path handing over POST: %r", exc)
             _keep_outage(scope, exc)
             return None
         if claim is not None:
             await claim.kept()
-        return lead
+        return answer, location
 
     async def _authenticate(
         self, scope: Scope, permission: Permission, headers: dict[str, str] | None = None
@@ -177,9 +178,8 @@ class HotPaths:
         return principal if permission in principal.permissions else None
 
     async def _respond(
-        self, scope: Scope, send: Send, status: int, lead: Lead, location: str | None = None
+        self, scope: Scope, send: Send, status: int, body: bytes, location: str | None = None
     ) -> None:
-        body = _JSON_ENCODER.encode(lead)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
