@@ -22,13 +22,11 @@ compare the answers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import msgspec
 from litestar.datastructures import State
 
-from buena_server.asgi_body import read_body, replaying
+from buena_server.asgi import ASGIHandler, Receive, Scope, Send, read_body, replaying
 from buena_server.auth.middleware import (
     AUTH_OUTCOME_STATE_KEY,
     AuthServices,
@@ -54,12 +52,6 @@ from buena_server.openapi_docs import BASE_PATH
 
 logger = logging.getLogger("buena_server.hot_paths")
 
-# The ASGI boundary, typed loosely: Litestar's Scope and Message types are unions over every
-# connection type, and this module sees HTTP requests only.
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LEADS_PATH = f"{BASE_PATH}/leads"
 _LEAD_PREFIX = f"{LEADS_PATH}/"

@@ -9,18 +9,10 @@ dropped. Status and headers are the GET's, Content-Length included (RFC 9110, 8.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
+from buena_server.asgi import ASGIHandler, Message, Receive, Scope, Send
 from buena_server.cors import CORS_STATE_KEY, CorsPolicy
 from buena_server.escaped import error_response
 from buena_server.http_limits import HeaderLimits
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class HttpEdge:

@@ -13,7 +13,7 @@ from time import perf_counter
 from typing import Any
 
 from buena_server.access_log import AccessLog
-from buena_server.hot_paths import ASGIHandler, Receive, Scope, Send
+from buena_server.asgi import ASGIHandler, Receive, Scope, Send
 from buena_server.metrics import UNMATCHED, Metrics
 
 

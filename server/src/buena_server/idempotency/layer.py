@@ -30,7 +30,7 @@ from litestar.types import Receive as AnyReceive
 from litestar.types import Scope as AnyScope
 from litestar.types import Send as AnySend
 
-from buena_server.asgi_body import read_body, replaying
+from buena_server.asgi import Message, Receive, Scope, Send, read_body, replaying
 from buena_server.driver import Connection
 from buena_server.errors import IdempotencyKeyInUse
 from buena_server.idempotency.model import (
@@ -51,11 +51,6 @@ from buena_server.idempotency.store import IdempotencyStore
 
 logger = logging.getLogger("buena_server.idempotency")
 
-# The ASGI boundary, typed loosely (as in hot_paths.py): this layer sees HTTP requests only.
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 # Scope state: what the hot path found for the key (a Claim, a StoredResponse to replay, or
 # the exception to answer) when it hands the request over.

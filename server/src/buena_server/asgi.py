@@ -1,13 +1,19 @@
-"""Reading a request body at the ASGI boundary and handing it on: the hot paths and the
-idempotency layer read a body before deciding who answers, then pass ``receive`` on as if
-nothing had been read."""
+"""The ASGI boundary as the layers in front of Litestar see it (the observer, the HTTP edge,
+the hot paths, the idempotency layer): its types, typed loosely (Litestar's Scope and
+Message types are unions over every connection type, and these layers see HTTP requests
+only), and reading a request body before deciding who answers, then passing ``receive`` on
+as if nothing had been read."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-Receive = Callable[[], Awaitable[Any]]
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
