@@ -10,8 +10,8 @@ once even if leads created meanwhile shift later pages (ids already seen are ski
 deleted meanwhile can shift another past the page boundary, as with any offset pagination.
 """
 
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Optional, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from typing import Callable, Optional, Protocol, TypeVar
 
 from buena_sdk.api.default_api import DefaultApi
 from buena_sdk.models import ApiKey, Lead
@@ -50,19 +50,13 @@ def paginate_leads(
     status: Optional[str] = None,
 ) -> Iterator[Lead]:
     """Every lead matching the filters, page by page (the same filters as ``list_leads``)."""
-    _check_page_size(page_size)
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = api.list_leads(page_size, offset, sort, order, search, company, status)
-        yield from _unseen(page, seen)
-        next_offset = _next_offset(page)
-        if next_offset is None:
-            return
-        offset = next_offset
+    return _every(
+        lambda offset: api.list_leads(page_size, offset, sort, order, search, company, status),
+        page_size,
+    )
 
 
-async def apaginate_leads(
+def apaginate_leads(
     api: DefaultApi,
     page_size: int = 50,
     *,
@@ -73,46 +67,47 @@ async def apaginate_leads(
     status: Optional[str] = None,
 ) -> AsyncIterator[Lead]:
     """The async form of :func:`paginate_leads`, for ``async for``."""
-    _check_page_size(page_size)
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = await api.list_leads_async(page_size, offset, sort, order, search, company, status)
-        for lead in _unseen(page, seen):
-            yield lead
-        next_offset = _next_offset(page)
-        if next_offset is None:
-            return
-        offset = next_offset
+    return _aevery(
+        lambda offset: api.list_leads_async(
+            page_size, offset, sort, order, search, company, status
+        ),
+        page_size,
+    )
 
 
 def paginate_api_keys(api: DefaultApi, page_size: int = 50) -> Iterator[ApiKey]:
     """Every API key of the account, newest first, page by page."""
-    _check_page_size(page_size)
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = api.list_api_keys(page_size, offset)
-        yield from _unseen(page, seen)
-        next_offset = _next_offset(page)
-        if next_offset is None:
-            return
-        offset = next_offset
+    return _every(lambda offset: api.list_api_keys(page_size, offset), page_size)
 
 
-async def apaginate_api_keys(api: DefaultApi, page_size: int = 50) -> AsyncIterator[ApiKey]:
+def apaginate_api_keys(api: DefaultApi, page_size: int = 50) -> AsyncIterator[ApiKey]:
     """The async form of :func:`paginate_api_keys`, for ``async for``."""
+    return _aevery(lambda offset: api.list_api_keys_async(page_size, offset), page_size)
+
+
+def _every(fetch: Callable[[int], _Page[_T]], page_size: int) -> Iterator[_T]:
+    """Every item of the pages ``fetch(offset)`` returns, each once, from offset 0 on."""
     _check_page_size(page_size)
     seen: set[str] = set()
-    offset = 0
-    while True:
-        page = await api.list_api_keys_async(page_size, offset)
-        for key in _unseen(page, seen):
-            yield key
-        next_offset = _next_offset(page)
-        if next_offset is None:
-            return
-        offset = next_offset
+    offset: Optional[int] = 0
+    while offset is not None:
+        page = fetch(offset)
+        yield from _unseen(page, seen)
+        offset = _next_offset(page)
+
+
+async def _aevery(
+    fetch: Callable[[int], Awaitable[_Page[_T]]], page_size: int
+) -> AsyncIterator[_T]:
+    """The async form of :func:`_every`."""
+    _check_page_size(page_size)
+    seen: set[str] = set()
+    offset: Optional[int] = 0
+    while offset is not None:
+        page = await fetch(offset)
+        for item in _unseen(page, seen):
+            yield item
+        offset = _next_offset(page)
 
 
 def _check_page_size(page_size: int) -> None:
