@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from buena_server.errors import ApiError, error_body, to_api_error
-from buena_server.http_hooks import common_headers
+from buena_server.http_hooks import json_head
 from buena_server.request_id import request_id_of
 
 _ENCODER = msgspec.json.Encoder()
@@ -23,12 +23,11 @@ def error_response(
     """Status, headers and body of an error answered outside Litestar: the same body as
     errors.handle_exception gives, with the common headers."""
     body = _ENCODER.encode(error_body(error, request_id_of(scope)))
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", b"%d" % len(body)),
-        *((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
-        *common_headers(scope),
-    ]
+    headers = json_head(
+        scope,
+        body,
+        ((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
+    )
     return error.status_code, headers, body
 
 

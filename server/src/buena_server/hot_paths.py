@@ -39,7 +39,7 @@ from buena_server.auth.principal import Principal
 from buena_server.dependencies import validation_context
 from buena_server.driver import Database, is_transaction_conflict
 from buena_server.errors import is_database_outage
-from buena_server.http_hooks import common_headers, is_json_media_type, media_type_of
+from buena_server.http_hooks import is_json_media_type, json_head, media_type_of
 from buena_server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from buena_server.idempotency import Idempotency
 from buena_server.idempotency.layer import HotClaim, created_answer
@@ -172,13 +172,8 @@ class HotPaths:
     async def _respond(
         self, scope: Scope, send: Send, status: int, body: bytes, location: str | None = None
     ) -> None:
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(body)),
-            *common_headers(scope),
-        ]
-        if location is not None:
-            headers.append((b"location", location.encode()))
+        extra = ((b"location", location.encode()),) if location is not None else ()
+        headers = json_head(scope, body, extra)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -72,6 +72,19 @@ async def check_api_request(request: Request[Any, Any, Any]) -> None:
     await require_json_body(request)
 
 
+def json_head(
+    scope: Scope | dict[str, Any], body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()
+) -> list[tuple[bytes, bytes]]:
+    """The headers of a JSON answer sent outside Litestar (the hot paths, the raw error
+    answers): its type and length, ``extra``, and the common headers."""
+    return [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        *extra,
+        *common_headers(scope),
+    ]
+
+
 async def add_response_headers(message: Message, scope: Scope) -> None:
     """Litestar's responses: the common headers, and an ``Allow`` that lists every method."""
     if message["type"] != "http.response.start":
