@@ -1,6 +1,7 @@
 """Caps on the request head (BUENA_MAX_HEADER_BYTES, BUENA_MAX_HEADER_COUNT): 431 with the
-error body. The app checks the head it is given (any ASGI server); ``buena-server serve``
-refuses while the head is still arriving, so a 30 MB header line is never read whole."""
+error body, closing the connection. The app checks every complete head (any ASGI server);
+``buena-server serve`` refuses a head over a cap while it is still arriving, so a 30 MB
+header line is never read whole."""
 
 from __future__ import annotations
 
@@ -178,6 +179,34 @@ def test_heads_within_the_caps_are_served_on_one_connection(server: LiveServer) 
         sock.sendall(head + many + head)
         for _ in range(3):
             assert read_response(sock, buffer).status_code == 200
+
+
+def test_a_body_read_with_the_next_head_is_not_counted_as_head(server: LiveServer) -> None:
+    # The body ends in the same read as the next (pipelined) head begins, and that head
+    # ends only in a later read; the body is far over the head cap, and neither request is
+    # refused for it.
+    body = b"{" + b" " * (4 * MAX_BYTES) + b"}"
+    post = (
+        f"POST {API}/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with connect(server) as sock:
+        buffer = bytearray()
+        sock.sendall(post)
+        sock.sendall(body + f"GET {API}/health HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+        assert read_response(sock, buffer).status_code == 401  # no key: the body was read
+        sock.sendall(b"\r\n")
+        assert read_response(sock, buffer).status_code == 200
+
+
+def test_an_endless_head_after_a_request_is_still_refused(server: LiveServer) -> None:
+    with connect(server) as sock:
+        buffer = bytearray()
+        sock.sendall(request(f"{API}/health", []) + b"GET / HTTP/1.1\r\nX-Big: ")
+        assert read_response(sock, buffer).status_code == 200
+        for _ in range(4):
+            sock.sendall(b"a" * MAX_BYTES)
+        assert_refused(read_response(sock, buffer), {"max_header_bytes": MAX_BYTES})
 
 
 def test_live_answers_carry_no_server_banner(server: LiveServer) -> None:

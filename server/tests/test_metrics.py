@@ -4,6 +4,7 @@ database pool, the rate limiter and its Redis fallback, in the Prometheus text f
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from buena_server.access_log import AccessLog
 from buena_server.app import create_app
 from buena_server.config import Settings
-from buena_server.observer import RequestObserver
+from buena_server.front import FrontDoor
+from buena_server.http_limits import HeaderLimits
 
 from backends import ON_POSTGRES
 from live_server import free_port
@@ -212,8 +214,10 @@ async def _until(condition: Any) -> None:
     raise AssertionError("the condition never held")
 
 
-async def test_an_error_escaping_the_app_counts_as_500(settings: Settings) -> None:
-    """uvicorn answers 500 when an exception escapes the app before a response starts."""
+async def test_an_error_escaping_the_app_counts_as_the_500_it_answers(settings: Settings) -> None:
+    """An exception escaping everything behind the front door is answered (the one JSON
+    500) and counted as that 500; if even that answer cannot be sent, the ASGI server
+    answers 500, and the request is counted as 500 all the same."""
     app = create_app(settings)
     metrics = app.state.metrics
 
@@ -223,10 +227,23 @@ async def test_an_error_escaping_the_app_counts_as_500(settings: Settings) -> No
     async def nothing(*_: Any) -> Any:
         return {"type": "http.disconnect"}
 
-    observer = RequestObserver(failing, metrics, AccessLog())
+    sent: list[dict[str, Any]] = []
+
+    async def collect(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def refuse(message: dict[str, Any]) -> None:
+        raise OSError("connection lost")
+
+    front = FrontDoor(
+        failing, limits=HeaderLimits(16384, 100), cors=None, metrics=metrics, access_log=AccessLog()
+    )
     scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "state": {}}
+    await front({**scope, "path_template": f"{API}/leads"}, nothing, collect)
+    assert sent[0]["status"] == 500
+    assert json.loads(sent[1]["body"])["code"] == "INTERNAL_ERROR"
     with pytest.raises(RuntimeError):
-        await observer({**scope, "path_template": f"{API}/leads"}, nothing, nothing)
+        await front({**scope, "path_template": f"{API}/leads"}, nothing, refuse)
     text = generate_latest(metrics.registry).decode()
-    assert request_counts(text) == {("GET", f"{API}/leads", "500"): 1}
+    assert request_counts(text) == {("GET", f"{API}/leads", "500"): 2}
     assert value(text, "buena_http_requests_in_progress") == 0

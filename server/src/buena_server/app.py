@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -16,6 +16,7 @@ from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
 from buena_server.access_log import AccessLog
+from buena_server.asgi import ASGIHandler, Receive, Scope, Send
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.failures import auth_failure_guard
 from buena_server.auth.middleware import (
@@ -29,11 +30,10 @@ from buena_server.config import RateLimitStrategy, Settings, get_settings
 from buena_server.cors import cors_policy
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
-from buena_server.escaped import answer_escaped
+from buena_server.front import FrontDoor
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.hot_paths import HotPaths
-from buena_server.http_edge import HttpEdge
 from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, check_api_request
 from buena_server.http_limits import HeaderLimits
 from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
@@ -45,7 +45,6 @@ from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.metrics import Metrics, MetricsListener, metrics_endpoint
-from buena_server.observer import RequestObserver
 from buena_server.openapi_docs import (
     BASE_PATH,
     close_request_schemas,
@@ -85,43 +84,24 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app. HTTP requests enter through the observer (observer.py: metrics and
-    access log, once per request), then the HTTP edge (http_edge.py: header caps, CORS,
-    HEAD), which hands them to the hot paths (hot_paths.py) in front of Litestar's router, or
-    to the router itself when they are off. Whatever escapes all of them still gets the one
-    JSON error answer (escaped.py)."""
+    """The Litestar app, with HTTP requests entering through its front door (front.py:
+    metrics and access log, the last error guard, header caps, CORS, HEAD), which
+    ``create_app`` opens onto the hot paths (hot_paths.py) in front of Litestar's router, or
+    onto the router itself when they are off."""
 
+    front: FrontDoor | None = None
     hot_paths: HotPaths | None = None
-    observer: RequestObserver | None = None
-    edge: HttpEdge | None = None
-    # While `serve` prepares the database (startup.py); None once it is ready.
-    startup: Startup | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.observer is not None and scope["type"] == "http":
-            await self.observer(scope, receive, send)
+        if self.front is not None and scope["type"] == "http":
+            await self.front(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
-    async def guarded(self, scope: Any, receive: Any, send: Any) -> None:
-        """The edge and everything past it, with the last guard (the observer's app)."""
-        assert self.edge is not None
-        try:
-            await self.edge(scope, receive, send)
-        except Exception as exc:
-            await answer_escaped(scope, send, exc)
-
-    async def dispatch(self, scope: Any, receive: Any, send: Any) -> None:
-        """Past the edge: the hot paths, else the router."""
-        if self.hot_paths is not None:
-            await self.hot_paths(scope, receive, send)
-            return
-        if self.startup is not None:
-            end_with(scope, self.startup.unavailable())  # every authenticated route: 503
-        await super().__call__(scope, receive, send)
-
-    async def litestar_call(self, scope: Any, receive: Any, send: Any) -> None:
-        await super().__call__(scope, receive, send)
+    @property
+    def router_call(self) -> ASGIHandler:
+        """Litestar's own entry: its router, middleware and exception handling."""
+        return cast(ASGIHandler, Litestar.__call__.__get__(self))
 
 
 def create_app(settings: Settings | None = None, *, startup: Startup | None = None) -> Litestar:
@@ -243,29 +223,34 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     app.state[QUERY_RULES_STATE_KEY] = QueryRules.of_routes(app.routes)
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
     document_idempotency(app)
+    inner: ASGIHandler = app.router_call
     if settings.hot_paths:
-        app.hot_paths = HotPaths(
-            app.state, app.litestar_call, max_body_bytes=settings.max_body_bytes
-        )
-    app.edge = HttpEdge(
-        app.dispatch,
-        HeaderLimits(settings.max_header_bytes, settings.max_header_count),
-        cors_policy(settings.cors_origins),
+        inner = app.hot_paths = HotPaths(app.state, inner, max_body_bytes=settings.max_body_bytes)
+    app.front = FrontDoor(
+        inner,
+        limits=HeaderLimits(settings.max_header_bytes, settings.max_header_count),
+        cors=cors_policy(settings.cors_origins),
+        metrics=metrics,
+        access_log=AccessLog(),
     )
-    app.observer = RequestObserver(app.guarded, metrics, AccessLog())
     if startup is not None:
-        _serve_when_ready(app, startup)
+        _serve_when_ready(app.front, startup, app.router_call)
     return app
 
 
-def _serve_when_ready(app: BuenaApp, startup: Startup) -> None:
+def _serve_when_ready(front: FrontDoor, startup: Startup, router: ASGIHandler) -> None:
     """Until ``startup`` is done, every request goes to Litestar, the API's with a 503."""
-    hot_paths, app.hot_paths, app.startup = app.hot_paths, None, startup
+    ready = front.app
 
-    def serve_everything() -> None:
-        app.startup, app.hot_paths = None, hot_paths
+    async def starting(scope: Scope, receive: Receive, send: Send) -> None:
+        end_with(scope, startup.unavailable())  # every authenticated route: 503
+        await router(scope, receive, send)
 
-    startup.when_ready(serve_everything)
+    def open_up() -> None:
+        front.app = ready
+
+    front.app = starting
+    startup.when_ready(open_up)
 
 
 __all__ = ["BASE_PATH", "__version__", "create_app"]

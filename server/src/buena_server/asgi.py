@@ -1,4 +1,4 @@
-"""The ASGI boundary as the layers in front of Litestar see it (the observer, the HTTP edge,
+"""The ASGI boundary as the layers in front of Litestar see it (the front door,
 the hot paths, the idempotency layer): its types, typed loosely (Litestar's Scope and
 Message types are unions over every connection type, and these layers see HTTP requests
 only), and reading a request body before deciding who answers, then passing ``receive`` on

@@ -2,8 +2,8 @@
 tell the browser so.
 
 The origins, methods and headers are a Litestar ``CORSConfig`` (its origin matching, wildcards
-included, and its header values); the headers are computed once per request by the HTTP edge
-(http_edge.py) and sent by ``http_hooks.common_headers`` with every other common header, so
+included, and its header values); the headers are computed once per request by the front door
+(front.py) and sent by ``http_hooks.common_headers`` with every other common header, so
 the hot paths' answers carry them exactly as Litestar's do. Litestar's own CORS middleware is
 not used: it sits inside Litestar, behind the hot paths, and refuses a preflight with a
 text/plain 400 instead of simply not allowing it (docs/design.md, "CORS").

@@ -1,5 +1,5 @@
 """Errors answered outside Litestar, in the one JSON shape with the headers every response
-carries: the header caps' 431 (http_edge.py, http_protocol.py), and the last answer to an
+carries: the header caps' 431 (front.py, http_protocol.py), and the last answer to an
 exception that escaped both the hot paths and Litestar's own handler (a failing response
 hook, a fault in the hand-over), never the ASGI server's plain-text 500."""
 

@@ -109,7 +109,7 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
 
 
 def _with_head(methods: Iterable[str]) -> str:
-    """The ``Allow`` value of these methods, with HEAD wherever GET is (http_edge.py)."""
+    """The ``Allow`` value of these methods, with HEAD wherever GET is (front.py)."""
     allowed = {method.strip().upper() for method in methods if method.strip()}
     if "GET" in allowed:
         allowed.add("HEAD")

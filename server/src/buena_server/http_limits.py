@@ -1,10 +1,11 @@
 """Caps on the request head: its size (request line and header fields) and how many fields
 it has (``BUENA_MAX_HEADER_BYTES``, ``BUENA_MAX_HEADER_COUNT``). Beyond either: 431.
 
-Two places apply them, with the same rule and the same answer. ``buena-server serve`` refuses
-while the head is still arriving (http_protocol.py), so that a 30 MB header line costs 16 KiB
-of reading rather than 30 MB of buffering; the app checks the head it is given as well
-(http_edge.py), which is cheap and keeps the rule under any other ASGI server.
+The app decides on every complete head it is given (front.py), under any ASGI server.
+``buena-server serve`` also refuses a head that is still arriving once what it has read is
+over a cap (http_protocol.py), so that a 30 MB header line costs 16 KiB of reading rather
+than 30 MB of buffering. Both answer the same 431, which closes the connection: what the
+client sends next is not a request the server can find the start of.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from buena_server.errors import RequestHeadersTooLarge
 
 # What a head holds beside the target and the fields' names and values: the method's
 # separator and " HTTP/1.1" with its CRLF, ": " and CRLF per field, and the blank line.
+_CLOSE = {"Connection": "close"}
 REQUEST_LINE_FRAMING = len(" ") + len(" HTTP/1.1\r\n") + len("\r\n")
 FIELD_FRAMING = len(": \r\n")
 
@@ -31,11 +33,13 @@ class HeaderLimits:
             return RequestHeadersTooLarge(
                 f"Too many request header fields: at most {self.max_count}",
                 details={"max_header_count": self.max_count},
+                headers=_CLOSE,
             )
         if head_bytes > self.max_bytes:
             return RequestHeadersTooLarge(
                 f"The request line and header fields exceed {self.max_bytes} bytes",
                 details={"max_header_bytes": self.max_bytes},
+                headers=_CLOSE,
             )
         return None
 

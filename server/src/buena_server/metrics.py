@@ -2,7 +2,7 @@
 
 Requests are counted and timed by route *template* (``/api/v2/leads/{lead_id}``, never the
 raw path, so the number of series stays bounded; a path no route matches is ``unmatched``),
-method and status, by ``observer.RequestObserver`` whichever path answers the request. What
+method and status, by ``front.FrontDoor`` whichever path answers the request. What
 the server holds (database connections, the rate limiter's state) is read when Prometheus
 scrapes, so it costs requests nothing.
 
