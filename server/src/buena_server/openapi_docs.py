@@ -98,8 +98,10 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Buena API",
         version=API_VERSION,
-        description="Lead management, API keys and health. Every error has the same JSON shape "
-        "(`error`, `code`, `message`, `version`, `timestamp`, `request_id`, `details`).",
+        description="Leads, API keys with permission scopes, and health. The `webhooks:read` "
+        "and `webhooks:write` permissions are reserved: no webhook routes exist yet. Every "
+        "error has the same JSON shape (`error`, `code`, `message`, `version`, `timestamp`, "
+        "`request_id`, `details`).",
         # Litestar's schema router also catches every unknown single-segment path below its
         # own path; it lives under /docs so that /api/v2/<anything else> stays ours (404,
         # not 405). /api/v2/openapi.json is served by `openapi_json` below.
