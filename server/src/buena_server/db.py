@@ -65,8 +65,11 @@ def is_sqlite(url: URL) -> bool:
 POSTGRES_SETTINGS = {"application_name": "buena-server"}
 
 
-def open_database(database_url: str, *, pool_size: int = 10, timeout: float = 5.0) -> Database:
-    """The database requests run on (connections are opened when first needed)."""
+def open_database(
+    database_url: str, *, pool_size: int = 10, timeout: float = 5.0, max_idle: float = 300.0
+) -> Database:
+    """The database requests run on (connections are opened when first needed; on
+    PostgreSQL, closed after ``max_idle`` seconds unused)."""
     url = async_database_url(database_url)
     # SQLAlchemy's dialect for this URL compiles our statements; the engine opens nothing.
     dialect = create_async_engine(
@@ -80,7 +83,12 @@ def open_database(database_url: str, *, pool_size: int = 10, timeout: float = 5.
             url.database or ":memory:", dialect, pool_size=pool_size, timeout=timeout
         )
     return PostgresDatabase(
-        url, dialect, pool_size=pool_size, timeout=timeout, settings=POSTGRES_SETTINGS
+        url,
+        dialect,
+        pool_size=pool_size,
+        timeout=timeout,
+        max_idle=max_idle,
+        settings=POSTGRES_SETTINGS,
     )
 
 
