@@ -1,16 +1,25 @@
 """SQLAlchemy statements compiled once per shape, with the dialect's own bind and result
-processors, and the execution options the drivers honour."""
+processors, and the execution options the drivers honour.
+
+Expanding parameters (``column.in_([...])``, ``not_in``, ``bindparam(..., expanding=True)``)
+and ``literal_execute`` ones are rendered when the statement runs, as SQLAlchemy's own
+execution context renders them, on both databases: the compiled form is cached once per
+shape, and each execution expands it for the values given, ``IN (?, ?, ?)`` on SQLite and
+``IN ($1, $2, $3)`` on PostgreSQL (one SQL text, hence one prepared statement per list
+length), every element through the column's bind processor. An empty list renders
+SQLAlchemy's empty-set expression: ``IN`` is false, ``NOT IN`` true, as in SQL.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.cache_key import CacheKey
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.compiler import ExpandedState, SQLCompiler
 from sqlalchemy.util import LRUCache
 
 Processor = Callable[[Any], Any]
@@ -38,6 +47,8 @@ class Prepared:
     converted: tuple[tuple[int, Processor], ...]
     returns_rows: bool
     writes: bool  # INSERT, UPDATE or DELETE
+    # Expanding (IN) or literal-execute parameters: the SQL is finished per execution.
+    expands: bool = False
 
     def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self.converted:
@@ -84,6 +95,8 @@ class StatementCompiler:
             prepared = self._compile(statement, parameters, cache_key)
             if shape is not None:
                 self._cache[shape] = prepared
+        if prepared.expands:
+            return self._expanded(prepared, parameters, cache_key)
         if (
             parameters is not None
             and cache_key is not None
@@ -103,12 +116,34 @@ class StatementCompiler:
                         prepared,
                     )
                 return prepared, values
-        compiled_params = prepared.compiled.construct_params(
+        return prepared, prepared.values(self._parameters(prepared, parameters, cache_key))
+
+    @staticmethod
+    def _parameters(
+        prepared: Prepared, parameters: Mapping[str, Any] | None, cache_key: CacheKey | None
+    ) -> MutableMapping[str, Any]:
+        """Every value of the statement by name: those given, and those built into it."""
+        return prepared.compiled.construct_params(
             params=dict(parameters) if parameters else None,
             extracted_parameters=cache_key.bindparams if cache_key is not None else None,
             escape_names=False,
         )
-        return prepared, prepared.values(compiled_params)
+
+    def _expanded(
+        self, prepared: Prepared, parameters: Mapping[str, Any] | None, cache_key: CacheKey | None
+    ) -> tuple[Prepared, list[Any]]:
+        """The statement finished for these values (see the module docstring)."""
+        state = expand_parameters(
+            prepared.compiled, self._parameters(prepared, parameters, cache_key)
+        )
+        finished = replace(
+            prepared,
+            sql=state.statement,
+            positions=tuple(state.positiontup or ()),
+            bind_processors={**prepared.bind_processors, **state.processors},
+            expands=False,
+        )
+        return finished, finished.values(state.parameters)
 
     def _compile(
         self,
@@ -125,8 +160,6 @@ class StatementCompiler:
             dialect=self.dialect, column_keys=list(parameters) if parameters else None, **options
         )
         assert isinstance(compiled, SQLCompiler)
-        if compiled.literal_execute_params or compiled.post_compile_params:
-            raise NotImplementedError("expanding ('IN') parameters are not supported here")
         dml = compiled.isinsert or compiled.isupdate or compiled.isdelete
         columns = compiled._result_columns
         return Prepared(
@@ -142,4 +175,11 @@ class StatementCompiler:
             ),
             returns_rows=bool(columns) or not dml or bool(compiled.effective_returning),
             writes=bool(dml),
+            expands=bool(compiled.literal_execute_params or compiled.post_compile_params),
         )
+
+
+def expand_parameters(compiled: SQLCompiler, parameters: MutableMapping[str, Any]) -> ExpandedState:
+    # What SQLAlchemy's DefaultExecutionContext._init_compiled calls for such statements
+    # (its public construct_expanded_state cannot take a cached statement's values).
+    return compiled._process_parameters_for_postcompile(parameters)

@@ -1,0 +1,111 @@
+"""driver.compiler: statements compiled once per shape, values bound with the dialect's own
+processors, expanding (IN) parameters finished per execution; on the database under test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy.exc import DBAPIError
+
+from buena_server.db import open_database
+from buena_server.driver import Database
+from buena_server.tables import accounts
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+NAMES = ["alpha", "beta", "gamma", "delta"]
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    opened = open_database(database_url)
+    async with opened.transaction(write=True) as conn:
+        for day, name in enumerate(NAMES):
+            await conn.execute(
+                insert(accounts).values(
+                    id=f"acct_{name}", name=name, created_at=START + timedelta(days=day)
+                )
+            )
+    yield opened
+    await opened.close()
+
+
+async def names(database: Database, statement: object) -> list[str]:
+    async with database.transaction(write=False) as conn:
+        result = await conn.execute(statement)  # type: ignore[arg-type]
+        return sorted(result.scalars().all())
+
+
+by_name = select(accounts.c.name)
+
+
+class TestExpandingParameters:
+    async def test_in_a_list(self, database: Database) -> None:
+        assert await names(database, by_name.where(accounts.c.name.in_(["beta", "delta"]))) == [
+            "beta",
+            "delta",
+        ]
+
+    async def test_the_same_shape_with_other_values_and_lengths(self, database: Database) -> None:
+        # One compiled form per shape (cached), finished for each list.
+        for chosen in (["alpha"], ["alpha", "gamma", "delta"], ["beta", "nobody"], NAMES):
+            statement = by_name.where(accounts.c.name.in_(chosen))
+            assert await names(database, statement) == sorted(set(chosen) & set(NAMES))
+
+    async def test_an_empty_list_is_false_and_not_in_it_is_true(self, database: Database) -> None:
+        assert await names(database, by_name.where(accounts.c.name.in_([]))) == []
+        assert await names(database, by_name.where(accounts.c.name.not_in([]))) == sorted(NAMES)
+
+    async def test_not_in(self, database: Database) -> None:
+        statement = by_name.where(accounts.c.name.not_in(["alpha", "beta"]))
+        assert await names(database, statement) == ["delta", "gamma"]
+
+    async def test_each_element_goes_through_the_bind_processor(self, database: Database) -> None:
+        # UTCDateTime stores naive UTC text on SQLite: an aware value in another zone must be
+        # converted, element by element, to match.
+        later = [START.astimezone(timezone(timedelta(hours=5))), START + timedelta(days=2)]
+        statement = by_name.where(accounts.c.created_at.in_(later))
+        assert await names(database, statement) == ["alpha", "gamma"]
+
+    async def test_beside_other_parameters_in_any_order(self, database: Database) -> None:
+        statement = by_name.where(
+            accounts.c.name.in_(["alpha", "beta", "gamma"]),
+            accounts.c.created_at >= START + timedelta(days=1),
+            accounts.c.name != "gamma",
+        )
+        assert await names(database, statement) == ["beta"]
+
+    async def test_a_statement_built_once_with_an_expanding_bindparam(
+        self, database: Database
+    ) -> None:
+        statement = by_name.where(
+            accounts.c.created_at >= bindparam("since"),
+            accounts.c.name.in_(bindparam("chosen", expanding=True)),
+        )
+        async with database.transaction(write=False) as conn:
+            for chosen, since, expected in (
+                (["alpha", "delta"], START, ["alpha", "delta"]),
+                (["alpha", "delta"], START + timedelta(days=1), ["delta"]),
+                ([], START, []),
+                (NAMES, START + timedelta(days=2), ["delta", "gamma"]),
+            ):
+                result = await conn.execute(statement, {"chosen": chosen, "since": since})
+                assert sorted(result.scalars().all()) == expected
+
+    async def test_a_tuple_in(self, database: Database) -> None:
+        pairs = [("acct_alpha", "alpha"), ("acct_beta", "gamma")]
+        statement = by_name.where(tuple_(accounts.c.id, accounts.c.name).in_(pairs))
+        assert await names(database, statement) == ["alpha"]
+
+    async def test_a_failing_statement_reports_the_sql_it_ran(self, database: Database) -> None:
+        statement = select(func.no_such_function(accounts.c.name)).where(
+            accounts.c.name.in_(["alpha", "beta"])
+        )
+        async with database.transaction(write=False) as conn:
+            with pytest.raises(DBAPIError) as raised:
+                await conn.execute(statement)
+        assert raised.value.statement is not None
+        assert "POSTCOMPILE" not in raised.value.statement
+        assert raised.value.params == ["alpha", "beta"]
