@@ -18,9 +18,9 @@ from litestar.datastructures import State
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from buena_server.driver import Connection, Database, PostgresDatabase, SqliteDatabase
+from buena_server.driver.sqlalchemy_internals import dialect_for
 from buena_server.idempotency.layer import keep_answer_before_commit
 
 msgspec_encoder = msgspec.json.Encoder()
@@ -71,13 +71,10 @@ def open_database(
     """The database requests run on (connections are opened when first needed; on
     PostgreSQL, closed after ``max_idle`` seconds unused)."""
     url = async_database_url(database_url)
-    # SQLAlchemy's dialect for this URL compiles our statements; the engine opens nothing.
-    dialect = create_async_engine(
-        url,
-        poolclass=NullPool,
-        json_serializer=encode_json_text,
-        json_deserializer=msgspec.json.decode,
-    ).dialect
+    # SQLAlchemy's dialect for this URL compiles our statements.
+    dialect = dialect_for(
+        url, json_serializer=encode_json_text, json_deserializer=msgspec.json.decode
+    )
     if is_sqlite(url):
         return SqliteDatabase(
             url.database or ":memory:", dialect, pool_size=pool_size, timeout=timeout
