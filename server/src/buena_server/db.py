@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from buena_server.driver import Connection, Database, PostgresDatabase, SqliteDatabase
 from buena_server.driver.sqlalchemy_internals import dialect_for
+from buena_server.driver.sqlite import pragmas as sqlite_pragmas
 from buena_server.idempotency.layer import keep_answer_before_commit
 
 msgspec_encoder = msgspec.json.Encoder()
@@ -114,7 +115,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, timeout: float = 5.
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, and explicit BEGINs.
+    """The driver's pragmas (``driver.sqlite.PRAGMAS``), a busy timeout, and explicit BEGINs.
 
     pysqlite's own transaction handling is turned off so that SAVEPOINTs work and so that
     writing requests can take the write lock up front (BEGIN IMMEDIATE): a deferred
@@ -125,10 +126,8 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        for pragma in sqlite_pragmas(busy_timeout_ms=busy_timeout_ms):
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
