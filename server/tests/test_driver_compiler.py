@@ -4,32 +4,21 @@ processors, expanding (IN) parameters finished per execution; on the database un
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
+from driver_testing import NAMES, START, seeded_database
 from sqlalchemy import bindparam, func, insert, select, tuple_
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
-from buena_server.db import open_database
 from buena_server.driver import Database
 from buena_server.tables import accounts
-
-START = datetime(2030, 1, 1, tzinfo=UTC)
-NAMES = ["alpha", "beta", "gamma", "delta"]
 
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    async with opened.transaction(write=True) as conn:
-        for day, name in enumerate(NAMES):
-            await conn.execute(
-                insert(accounts).values(
-                    id=f"acct_{name}", name=name, created_at=START + timedelta(days=day)
-                )
-            )
-    yield opened
-    await opened.close()
+    async with seeded_database(database_url) as opened:
+        yield opened
 
 
 async def names(database: Database, statement: object) -> list[str]:
@@ -39,6 +28,52 @@ async def names(database: Database, statement: object) -> list[str]:
 
 
 by_name = select(accounts.c.name)
+
+
+class TestCompiledOncePerShape:
+    def test_statements_differing_only_in_values_share_a_compiled_form(
+        self, database: Database
+    ) -> None:
+        compiler = database.compiler
+        first, first_values = compiler.bind(by_name.where(accounts.c.name == "alpha"))
+        second, second_values = compiler.bind(by_name.where(accounts.c.name == "beta"))
+        assert second is first
+        assert (first_values, second_values) == (["alpha"], ["beta"])
+        other, _ = compiler.bind(by_name.where(accounts.c.id == "acct_alpha"))
+        assert other is not first
+
+    async def test_each_statement_gets_its_own_values(self, database: Database) -> None:
+        for name in NAMES:
+            assert await names(database, by_name.where(accounts.c.name == name)) == [name]
+
+    async def test_a_statement_built_once_takes_its_values_by_name(
+        self, database: Database
+    ) -> None:
+        statement = by_name.where(accounts.c.id == bindparam("id"))
+        async with database.transaction(write=False) as conn:
+            for name in NAMES:
+                result = await conn.execute(statement, {"id": f"acct_{name}"})
+                assert result.scalar_one() == name
+            with pytest.raises(InvalidRequestError, match="id"):
+                await conn.execute(statement, {"other": "x"})
+
+    async def test_an_insert_names_the_columns_given_apart(self, database: Database) -> None:
+        created = START + timedelta(days=9)
+        async with database.transaction(write=True) as conn:
+            await conn.execute(
+                insert(accounts), {"id": "acct_x", "name": "x", "created_at": created}
+            )
+        statement = select(accounts.c.created_at).where(accounts.c.id == "acct_x")
+        async with database.transaction(write=False) as conn:
+            assert (await conn.execute(statement)).scalar_one() == created
+
+    async def test_result_values_come_through_the_column_types(self, database: Database) -> None:
+        # UTCDateTime: aware UTC datetimes on both databases (SQLite stores naive text).
+        statement = select(accounts.c.created_at).where(accounts.c.name == "beta")
+        async with database.transaction(write=False) as conn:
+            stamp = (await conn.execute(statement)).scalar_one()
+        assert stamp == START + timedelta(days=1)
+        assert stamp.tzinfo is not None
 
 
 class TestExpandingParameters:

@@ -3,14 +3,17 @@ are in test_sqlite_writers.py, the search plans in test_sqlite_search.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from buena_server.db import create_engine, open_database
-from buena_server.driver import SqliteDatabase
+from buena_server.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
 from buena_server.driver.sqlite import PRAGMAS
 
 from backends import ON_POSTGRES
@@ -56,3 +59,68 @@ class TestPragmas:
                 assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 2500
         finally:
             await engine.dispose()
+
+
+class TestStatements:
+    async def test_reads_run_outside_a_transaction_and_writes_inside_one(
+        self, database: SqliteDatabase
+    ) -> None:
+        async with database.transaction(write=False) as conn:
+            assert isinstance(conn, SqliteConnection)
+            await conn.execute(text("SELECT 1"))
+            assert not conn.raw.in_transaction
+        async with database.transaction(write=True) as conn:
+            assert isinstance(conn, SqliteConnection)
+            assert conn.raw.in_transaction  # BEGIN IMMEDIATE: the write lock taken up front
+
+    async def test_heavy_statements_run_in_a_worker_thread(self, database: SqliteDatabase) -> None:
+        async with database.transaction(write=False) as conn:
+            assert isinstance(conn, SqliteConnection)
+            conn.raw.create_function("thread_id", 0, threading.get_ident)
+            light = select(func.thread_id())
+            heavy = light.execution_options(**{HEAVY_OPTION: True})
+            assert (await conn.execute(light)).scalar() == threading.get_ident()
+            assert (await conn.execute(heavy)).scalar() != threading.get_ident()
+
+    async def test_connections_are_reused_up_to_the_pool_size(self, tmp_path: Path) -> None:
+        database = open_database(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=2)
+        try:
+            blocks = [database.transaction(write=False) for _ in range(4)]
+            connections = [await block.__aenter__() for block in blocks]
+            assert database.pool_usage() == (4, 0)
+            for block in blocks:
+                await block.__aexit__(None, None, None)
+            assert database.pool_usage() == (0, 0)
+            raws = [conn.raw for conn in connections if isinstance(conn, SqliteConnection)]
+            assert [is_open(raw) for raw in raws] == [True, True, False, False]
+            async with database.transaction(write=False) as conn:
+                assert isinstance(conn, SqliteConnection)
+                assert conn.raw in raws[:2]
+        finally:
+            await database.close()
+
+
+def is_open(raw: sqlite3.Connection) -> bool:
+    try:
+        raw.execute("SELECT 1")
+    except sqlite3.ProgrammingError:  # closed
+        return False
+    return True
+
+
+class TestChangeMarker:
+    async def test_it_changes_when_another_connection_commits(
+        self, database: SqliteDatabase, tmp_path: Path
+    ) -> None:
+        before = database.change_marker()
+        assert before is not None
+        await asyncio.sleep(0)  # the next pass of the event loop reads it again
+        assert database.change_marker() == before
+        other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+        try:
+            other.execute("CREATE TABLE t (x)")
+        finally:
+            other.close()
+        assert database.change_marker() == before  # read once per pass of the loop
+        await asyncio.sleep(0)
+        assert database.change_marker() != before
