@@ -8,11 +8,13 @@ from datetime import timedelta, timezone
 
 import pytest
 from driver_testing import NAMES, START, seeded_database
-from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy import Float, bindparam, func, insert, literal, select, tuple_
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from buena_server.driver import Database
 from buena_server.tables import accounts
+
+from backends import ON_POSTGRES
 
 
 @pytest.fixture
@@ -74,6 +76,18 @@ class TestCompiledOncePerShape:
             stamp = (await conn.execute(statement)).scalar_one()
         assert stamp == START + timedelta(days=1)
         assert stamp.tzinfo is not None
+
+
+async def test_a_result_type_that_needs_the_drivers_column_type_is_refused_by_name(
+    database: Database,
+) -> None:
+    statement = select(literal(1.5, Float).label("ratio"))
+    async with database.transaction(write=False) as conn:
+        if not ON_POSTGRES:  # sqlite's Float converts whatever the column's declared type
+            assert (await conn.execute(statement)).scalar() == 1.5
+            return
+        with pytest.raises(NotImplementedError, match=r"'ratio'.*Float"):
+            await conn.execute(statement)
 
 
 class TestExpandingParameters:

@@ -124,11 +124,25 @@ def result_columns(
 ) -> tuple[tuple[str, Processor | None], ...]:
     """``SQLCompiler._result_columns`` (each entry's ``keyname`` and ``type``) and
     ``TypeEngine._cached_result_processor``: the name of each column the statement returns,
-    and the function that turns what the driver gives into the column type's value."""
-    return tuple(
-        (column.keyname, column.type._cached_result_processor(dialect, None))
-        for column in compiled._result_columns
-    )
+    and the function that turns what the driver gives into the column type's value.
+
+    The processors are looked up once per statement shape, before any row, so without the
+    driver's column type (SQLAlchemy passes it from the cursor). The types whose processor
+    needs it (on asyncpg: ``Float`` and ``Numeric``, which convert or not by the column's
+    PostgreSQL type) are refused here, naming the column, rather than read wrongly."""
+    columns = []
+    for column in compiled._result_columns:
+        try:
+            process = column.type._cached_result_processor(dialect, None)
+        except Exception as exc:
+            raise NotImplementedError(
+                f"result column {column.keyname!r} of type {column.type!r}: on "
+                f"{dialect.name} its result processor needs the driver's column type, "
+                "which this driver does not look up; cast it to a type that does not "
+                "(Integer, String...)"
+            ) from exc
+        columns.append((column.keyname, process))
+    return tuple(columns)
 
 
 def statement_kind(compiled: SQLCompiler) -> tuple[bool, bool]:
