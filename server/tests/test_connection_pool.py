@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -129,72 +130,76 @@ def postgres_pool(max_size: int = 2, max_idle: float = 300) -> ConnectionPool:
     return ConnectionPool(lambda: asyncpg.connect(dsn), max_size, 5.0, max_idle=max_idle)
 
 
-@postgres_only
-def test_a_connection_idle_for_max_idle_is_closed() -> None:
-    async def scenario(clock: ManualClockLoop) -> None:
+PoolScenario = Callable[[ConnectionPool, ManualClockLoop], Awaitable[None]]
+
+
+def run_on_a_pool(scenario: PoolScenario) -> None:
+    """``scenario`` with a pool (``max_idle`` 300 s) on a loop whose time the test moves."""
+
+    async def run(clock: ManualClockLoop) -> None:
         connections = postgres_pool(max_idle=300)
         try:
-            conn = await connections.acquire()
-            connections.release(conn)
-            await clock.advance(299.9)
-            assert not conn.is_closed()
-            assert connections.size == 1
-            await clock.advance(0.1)
-            assert conn.is_closed()
-            assert connections.size == 0
-            fresh = await connections.acquire()  # the place is open again
-            assert fresh is not conn
-            assert await fresh.fetchval("SELECT 1") == 1
-            connections.release(fresh)
+            await scenario(connections, clock)
         finally:
             await connections.close()
 
-    run_with_manual_clock(scenario)
+    run_with_manual_clock(run)
+
+
+@postgres_only
+def test_a_connection_idle_for_max_idle_is_closed() -> None:
+    async def scenario(connections: ConnectionPool, clock: ManualClockLoop) -> None:
+        conn = await connections.acquire()
+        connections.release(conn)
+        await clock.advance(299.9)
+        assert not conn.is_closed()
+        assert connections.size == 1
+        await clock.advance(0.1)
+        assert conn.is_closed()
+        assert connections.size == 0
+        fresh = await connections.acquire()  # the place is open again
+        assert fresh is not conn
+        assert await fresh.fetchval("SELECT 1") == 1
+        connections.release(fresh)
+
+    run_on_a_pool(scenario)
 
 
 @postgres_only
 def test_each_connection_ages_from_its_own_last_use() -> None:
-    async def scenario(clock: ManualClockLoop) -> None:
-        connections = postgres_pool(max_idle=300)
-        try:
-            first, second = await connections.acquire(), await connections.acquire()
-            connections.release(first)  # idle since 0
-            await clock.advance(200)
-            connections.release(second)  # idle since 200
-            await clock.advance(100)  # 300
-            assert first.is_closed()
-            assert not second.is_closed()
-            again = await connections.acquire()  # used at 300: idle again from 300
-            assert again is second
-            await clock.advance(150)  # 450: 300 after second was first released
-            connections.release(again)
-            await clock.advance(299)
-            assert not second.is_closed()
-            await clock.advance(1)
-            assert second.is_closed()
-            assert connections.size == 0
-        finally:
-            await connections.close()
+    async def scenario(connections: ConnectionPool, clock: ManualClockLoop) -> None:
+        first, second = await connections.acquire(), await connections.acquire()
+        connections.release(first)  # idle since 0
+        await clock.advance(200)
+        connections.release(second)  # idle since 200
+        await clock.advance(100)  # 300
+        assert first.is_closed()
+        assert not second.is_closed()
+        again = await connections.acquire()  # in use from 300
+        assert again is second
+        await clock.advance(150)  # 450
+        connections.release(again)  # idle since 450, not 200
+        await clock.advance(299)  # 749
+        assert not second.is_closed()
+        await clock.advance(1)  # 750
+        assert second.is_closed()
+        assert connections.size == 0
 
-    run_with_manual_clock(scenario)
+    run_on_a_pool(scenario)
 
 
 @postgres_only
 def test_a_connection_in_steady_use_is_never_retired() -> None:
-    async def scenario(clock: ManualClockLoop) -> None:
-        connections = postgres_pool(max_idle=300)
-        try:
-            conn = await connections.acquire()
-            for _ in range(5):
-                connections.release(conn)
-                await clock.advance(250)
-                assert await connections.acquire() is conn  # the last released goes first
-            assert await conn.fetchval("SELECT 1") == 1
+    async def scenario(connections: ConnectionPool, clock: ManualClockLoop) -> None:
+        conn = await connections.acquire()
+        for _ in range(5):
             connections.release(conn)
-        finally:
-            await connections.close()
+            await clock.advance(250)
+            assert await connections.acquire() is conn  # the last released goes first
+        assert await conn.fetchval("SELECT 1") == 1
+        connections.release(conn)
 
-    run_with_manual_clock(scenario)
+    run_on_a_pool(scenario)
 
 
 @postgres_only
