@@ -1,14 +1,23 @@
 """driver.ConnectionPool: bounded, waits in order, gives up after its timeout, replaces closed
-connections, and never loses a connection to a cancelled waiter."""
+connections, never loses a connection to a cancelled waiter, closes connections left idle
+for ``max_idle`` seconds, and expires them all on demand."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
+from buena_server.app import create_app
+from buena_server.config import Settings
 from buena_server.driver import ConnectionPool
+
+from backends import ON_POSTGRES, POSTGRES_ADMIN_URL
+from server_testing import ManualClockLoop, run_with_manual_clock
 
 
 class FakeConnection:
@@ -108,3 +117,134 @@ async def test_a_failed_connect_frees_its_place() -> None:
         await connections.acquire()
     assert connections.size == 0
     assert isinstance(await connections.acquire(), FakeConnection)
+
+
+# -- idle connections retired, and expire(): real PostgreSQL connections, the loop's time
+# moved by the test (ManualClockLoop) -------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="real PostgreSQL connections")
+
+
+def postgres_pool(max_size: int = 2, max_idle: float = 300) -> ConnectionPool:
+    dsn = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql").render_as_string(False)
+    return ConnectionPool(lambda: asyncpg.connect(dsn), max_size, 5.0, max_idle=max_idle)
+
+
+PoolScenario = Callable[[ConnectionPool, ManualClockLoop], Awaitable[None]]
+
+
+def run_on_a_pool(scenario: PoolScenario) -> None:
+    """``scenario`` with a pool (``max_idle`` 300 s) on a loop whose time the test moves."""
+
+    async def run(clock: ManualClockLoop) -> None:
+        connections = postgres_pool(max_idle=300)
+        try:
+            await scenario(connections, clock)
+        finally:
+            await connections.close()
+
+    run_with_manual_clock(run)
+
+
+@postgres_only
+def test_a_connection_idle_for_max_idle_is_closed() -> None:
+    async def scenario(connections: ConnectionPool, clock: ManualClockLoop) -> None:
+        conn = await connections.acquire()
+        connections.release(conn)
+        await clock.advance(299.9)
+        assert not conn.is_closed()
+        assert connections.size == 1
+        await clock.advance(0.1)
+        assert conn.is_closed()
+        assert connections.size == 0
+        fresh = await connections.acquire()  # the place is open again
+        assert fresh is not conn
+        assert await fresh.fetchval("SELECT 1") == 1
+        connections.release(fresh)
+
+    run_on_a_pool(scenario)
+
+
+@postgres_only
+def test_each_connection_ages_from_its_own_last_use() -> None:
+    async def scenario(connections: ConnectionPool, clock: ManualClockLoop) -> None:
+        first, second = await connections.acquire(), await connections.acquire()
+        connections.release(first)  # idle since 0
+        await clock.advance(200)
+        connections.release(second)  # idle since 200
+        await clock.advance(100)  # 300
+        assert first.is_closed()
+        assert not second.is_closed()
+        again = await connections.acquire()  # in use from 300
+        assert again is second
+        await clock.advance(150)  # 450
+        connections.release(again)  # idle since 450, not 200
+        await clock.advance(299)  # 749
+        assert not second.is_closed()
+        await clock.advance(1)  # 750
+        assert second.is_closed()
+        assert connections.size == 0
+
+    run_on_a_pool(scenario)
+
+
+@postgres_only
+def test_a_connection_in_steady_use_is_never_retired() -> None:
+    async def scenario(connections: ConnectionPool, clock: ManualClockLoop) -> None:
+        conn = await connections.acquire()
+        for _ in range(5):
+            connections.release(conn)
+            await clock.advance(250)
+            assert await connections.acquire() is conn  # the last released goes first
+        assert await conn.fetchval("SELECT 1") == 1
+        connections.release(conn)
+
+    run_on_a_pool(scenario)
+
+
+@postgres_only
+async def test_expire_closes_idle_connections_now_and_busy_ones_on_release() -> None:
+    connections = postgres_pool(max_size=2)
+    try:
+        idle, busy = await connections.acquire(), await connections.acquire()
+        pids = {idle.get_server_pid(), busy.get_server_pid()}
+        connections.release(idle)
+        connections.expire()
+        assert idle.is_closed()
+        assert await busy.fetchval("SELECT 1") == 1  # in use: left alone until it comes back
+        connections.release(busy)
+        assert busy.is_closed()
+        assert connections.size == 0
+        fresh = await connections.acquire()
+        assert fresh.get_server_pid() not in pids
+        connections.release(fresh)  # opened after expire(): kept
+        assert await connections.acquire() is fresh
+        connections.release(fresh)
+    finally:
+        await connections.close()
+
+
+@postgres_only
+async def test_an_expired_connection_coming_back_frees_its_place_for_a_waiter() -> None:
+    connections = postgres_pool(max_size=1)
+    try:
+        busy = await connections.acquire()
+        waiting = asyncio.create_task(connections.acquire())  # the pool is full
+        await asyncio.sleep(0)
+        connections.expire()
+        connections.release(busy)
+        fresh = await waiting
+        assert busy.is_closed()
+        assert fresh is not busy
+        assert await fresh.fetchval("SELECT 1") == 1
+        connections.release(fresh)
+    finally:
+        await connections.close()
+
+
+def test_the_setting_reaches_the_pool(database_url: str) -> None:
+    settings = Settings(database_url=database_url, env="test", database_max_idle_seconds=42)
+    database = create_app(settings).state.database
+    if ON_POSTGRES:
+        assert database.pool.max_idle == 42
+    assert Settings(database_url=database_url).database_max_idle_seconds == 300

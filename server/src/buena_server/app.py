@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         settings.database_url,
         pool_size=settings.database_pool_size,
         timeout=settings.database_timeout_seconds,
+        max_idle=settings.database_max_idle_seconds,
     )
     key_usage = KeyUsageTracker()
     redis_pool = _redis_pool(settings)

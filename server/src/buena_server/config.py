@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=500)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
+    # PostgreSQL connections unused this long are closed (driver/pool.py).
+    database_max_idle_seconds: float = Field(default=300.0, gt=0)
     # redis://[:password@]host:port/db or rediss:// (TLS); unset = limits kept per process.
     redis_url: str | None = None
     # Prefix of every Redis key Buena writes, so one Redis can serve several deployments.

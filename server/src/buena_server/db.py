@@ -18,9 +18,10 @@ from litestar.datastructures import State
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from buena_server.driver import Connection, Database, PostgresDatabase, SqliteDatabase
+from buena_server.driver.sqlalchemy_internals import dialect_for
+from buena_server.driver.sqlite import pragmas as sqlite_pragmas
 from buena_server.idempotency.layer import keep_answer_before_commit
 
 msgspec_encoder = msgspec.json.Encoder()
@@ -65,22 +66,27 @@ def is_sqlite(url: URL) -> bool:
 POSTGRES_SETTINGS = {"application_name": "buena-server"}
 
 
-def open_database(database_url: str, *, pool_size: int = 10, timeout: float = 5.0) -> Database:
-    """The database requests run on (connections are opened when first needed)."""
+def open_database(
+    database_url: str, *, pool_size: int = 10, timeout: float = 5.0, max_idle: float = 300.0
+) -> Database:
+    """The database requests run on (connections are opened when first needed; on
+    PostgreSQL, closed after ``max_idle`` seconds unused)."""
     url = async_database_url(database_url)
-    # SQLAlchemy's dialect for this URL compiles our statements; the engine opens nothing.
-    dialect = create_async_engine(
-        url,
-        poolclass=NullPool,
-        json_serializer=encode_json_text,
-        json_deserializer=msgspec.json.decode,
-    ).dialect
+    # SQLAlchemy's dialect for this URL compiles our statements.
+    dialect = dialect_for(
+        url, json_serializer=encode_json_text, json_deserializer=msgspec.json.decode
+    )
     if is_sqlite(url):
         return SqliteDatabase(
             url.database or ":memory:", dialect, pool_size=pool_size, timeout=timeout
         )
     return PostgresDatabase(
-        url, dialect, pool_size=pool_size, timeout=timeout, settings=POSTGRES_SETTINGS
+        url,
+        dialect,
+        pool_size=pool_size,
+        timeout=timeout,
+        max_idle=max_idle,
+        settings=POSTGRES_SETTINGS,
     )
 
 
@@ -109,7 +115,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, timeout: float = 5.
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, and explicit BEGINs.
+    """The driver's pragmas (``driver.sqlite.PRAGMAS``), a busy timeout, and explicit BEGINs.
 
     pysqlite's own transaction handling is turned off so that SAVEPOINTs work and so that
     writing requests can take the write lock up front (BEGIN IMMEDIATE): a deferred
@@ -120,10 +126,8 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        for pragma in sqlite_pragmas(busy_timeout_ms=busy_timeout_ms):
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -12,14 +12,15 @@ use (``execute``, ``begin_nested``, results with ``mappings()``, ``scalar_one()`
 driver errors arrive as SQLAlchemy's exception types (``IntegrityError``,
 ``OperationalError``...), so callers handle one family whatever the database.
 
-SQLAlchemy internals used here (``_generate_cache_key``, ``_bind_processors``,
-``_result_columns``, ``_cached_result_processor``) are the ones its own execution context
-uses; the supported SQLAlchemy versions are pinned in pyproject.toml and the test suite runs
-every query through this package on both databases.
+The SQLAlchemy internals this relies on (the ones its own execution context uses) are all
+in ``sqlalchemy_internals``, each tested by name (``test_sqlalchemy_internals.py``); the
+supported SQLAlchemy versions are pinned in pyproject.toml, and the test suite runs every
+query through this package on both databases.
 
-The package, by concern: ``compiler`` (statements compiled once), ``results``, ``base`` (the
-``Connection`` and ``Database`` every caller sees, driver errors as SQLAlchemy's), ``postgres``
-with its ``pool`` and statement ``groups``, and ``sqlite``.
+The package, by concern: ``compiler`` (statements compiled once, on
+``sqlalchemy_internals``), ``results``, ``base`` (the ``Connection`` and ``Database`` every
+caller sees, driver errors as SQLAlchemy's), ``postgres`` with its ``pool`` and statement
+``groups``, and ``sqlite``.
 """
 
 from buena_server.driver.base import Connection, Database, is_transaction_conflict

@@ -1,19 +1,27 @@
 """SQLAlchemy statements compiled once per shape, with the dialect's own bind and result
-processors, and the execution options the drivers honour."""
+processors, and the execution options the drivers honour.
+
+Expanding parameters (``column.in_([...])``, ``not_in``, ``bindparam(..., expanding=True)``)
+and ``literal_execute`` ones are rendered when the statement runs, as SQLAlchemy's own
+execution context renders them, on both databases: the compiled form is cached once per
+shape, and each execution expands it for the values given, ``IN (?, ?, ?)`` on SQLite and
+``IN ($1, $2, $3)`` on PostgreSQL (one SQL text, hence one prepared statement per list
+length), every element through the column's bind processor. An empty list renders
+SQLAlchemy's empty-set expression: ``IN`` is false, ``NOT IN`` true, as in SQL.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import LRUCache
 
-Processor = Callable[[Any], Any]
+from buena_server.driver import sqlalchemy_internals as sa_internals
+from buena_server.driver.sqlalchemy_internals import CacheKey, LRUCache, Processor
 
 # Execution option for statements that may read many rows (lists, searches, counts): SQLite
 # runs them in a worker thread so that a long scan never stalls the event loop.
@@ -38,6 +46,8 @@ class Prepared:
     converted: tuple[tuple[int, Processor], ...]
     returns_rows: bool
     writes: bool  # INSERT, UPDATE or DELETE
+    # Expanding (IN) or literal-execute parameters: the SQL is finished per execution.
+    expands: bool = False
 
     def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self.converted:
@@ -75,7 +85,7 @@ class StatementCompiler:
             known = self._built_once.get(id(statement))
             if known is not None and known[0] is statement and known[1] == parameters.keys():
                 return known[2], known[2].values(parameters)
-        cache_key = statement._generate_cache_key()
+        cache_key = sa_internals.cache_key(statement)
         # The statement's shape plus the names of separately given values (they decide which
         # columns an INSERT or UPDATE without .values() names).
         shape = (cache_key.key, tuple(parameters or ())) if cache_key is not None else None
@@ -84,10 +94,12 @@ class StatementCompiler:
             prepared = self._compile(statement, parameters, cache_key)
             if shape is not None:
                 self._cache[shape] = prepared
+        if prepared.expands:
+            return self._expanded(prepared, parameters, cache_key)
         if (
             parameters is not None
             and cache_key is not None
-            and all(bind.required for bind in cache_key.bindparams)
+            and sa_internals.named_values_only(cache_key)
         ):
             # Every value comes by name (a statement built once with bindparam()): take them
             # as they are, without building SQLAlchemy's full parameter dictionary.
@@ -103,12 +115,24 @@ class StatementCompiler:
                         prepared,
                     )
                 return prepared, values
-        compiled_params = prepared.compiled.construct_params(
-            params=dict(parameters) if parameters else None,
-            extracted_parameters=cache_key.bindparams if cache_key is not None else None,
-            escape_names=False,
+        by_name = sa_internals.parameters(prepared.compiled, parameters, cache_key)
+        return prepared, prepared.values(by_name)
+
+    def _expanded(
+        self, prepared: Prepared, parameters: Mapping[str, Any] | None, cache_key: CacheKey | None
+    ) -> tuple[Prepared, list[Any]]:
+        """The statement finished for these values (see the module docstring)."""
+        state = sa_internals.expand(
+            prepared.compiled, sa_internals.parameters(prepared.compiled, parameters, cache_key)
         )
-        return prepared, prepared.values(compiled_params)
+        finished = replace(
+            prepared,
+            sql=state.statement,
+            positions=tuple(state.positiontup or ()),
+            bind_processors={**prepared.bind_processors, **state.processors},
+            expands=False,
+        )
+        return finished, finished.values(state.parameters)
 
     def _compile(
         self,
@@ -116,30 +140,19 @@ class StatementCompiler:
         parameters: Mapping[str, Any] | None,
         cache_key: CacheKey | None,
     ) -> Prepared:
-        # With its cache key, the compiled form takes the values of later statements of the
-        # same shape (``construct_params(extracted_parameters=...)``), as SQLAlchemy's own
-        # compiled cache does.
-        options: dict[str, Any] = {"cache_key": cache_key} if cache_key is not None else {}
-        compile_: Any = statement.compile  # typed without the compiler's keyword arguments
-        compiled = compile_(
-            dialect=self.dialect, column_keys=list(parameters) if parameters else None, **options
-        )
-        assert isinstance(compiled, SQLCompiler)
-        if compiled.literal_execute_params or compiled.post_compile_params:
-            raise NotImplementedError("expanding ('IN') parameters are not supported here")
-        dml = compiled.isinsert or compiled.isupdate or compiled.isdelete
-        columns = compiled._result_columns
+        compiled = sa_internals.compile_statement(statement, self.dialect, parameters, cache_key)
+        columns = sa_internals.result_columns(compiled, self.dialect)
+        writes, returns_rows = sa_internals.statement_kind(compiled)
         return Prepared(
             compiled=compiled,
             sql=compiled.string,
-            positions=tuple(compiled.positiontup or ()),
-            bind_processors=dict(compiled._bind_processors),  # type: ignore[arg-type]
-            keys=tuple(column.keyname for column in columns),
+            positions=sa_internals.positions(compiled),
+            bind_processors=sa_internals.bind_processors(compiled),
+            keys=tuple(name for name, _ in columns),
             converted=tuple(
-                (index, process)
-                for index, column in enumerate(columns)
-                if (process := column.type._cached_result_processor(self.dialect, None))
+                (index, process) for index, (_, process) in enumerate(columns) if process
             ),
-            returns_rows=bool(columns) or not dml or bool(compiled.effective_returning),
-            writes=bool(dml),
+            returns_rows=returns_rows,
+            writes=writes,
+            expands=sa_internals.expands(compiled),
         )

@@ -146,13 +146,14 @@ class PostgresDatabase(Database):
         *,
         pool_size: int,
         timeout: float,
+        max_idle: float = 300.0,
         settings: dict[str, str],
     ) -> None:
         super().__init__(dialect)
         self.url = url
         self.timeout = timeout
         self.server_settings = settings
-        self.pool = ConnectionPool(self._connect, pool_size * 2, timeout)
+        self.pool = ConnectionPool(self._connect, pool_size * 2, timeout, max_idle=max_idle)
         self.together = StatementGroups(self._execute_group, wait_timeout=timeout)
 
     async def _connect(self) -> asyncpg.Connection:

@@ -18,6 +18,17 @@ from buena_server.driver.base import Connection, Database, translated
 from buena_server.driver.compiler import Prepared, StatementCompiler
 from buena_server.driver.results import Result
 
+# What every connection to a database file runs with, requests' (here) and migrations'
+# (db.create_engine): WAL keeps reads going beside the one writer; NORMAL syncs at WAL
+# checkpoints, which WAL keeps safe against corruption; SQLite leaves foreign keys off
+# unless asked.
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
+
+
+def pragmas(*, busy_timeout_ms: int) -> tuple[str, ...]:
+    """``PRAGMAS``, and how long a statement waits for another connection's lock."""
+    return (*PRAGMAS, f"PRAGMA busy_timeout={busy_timeout_ms}")
+
 
 class SqliteConnection(Connection):
     def __init__(self, compiler: StatementCompiler, raw: sqlite3.Connection) -> None:
@@ -70,12 +81,10 @@ class SqliteDatabase(Database):
     def _connect(self) -> sqlite3.Connection:
         try:
             raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            raw.execute("PRAGMA journal_mode=WAL")
-            raw.execute("PRAGMA synchronous=NORMAL")
-            raw.execute("PRAGMA foreign_keys=ON")
             # Never wait inside the driver (that would stall the event loop): a busy database
             # raises at once and the waiting happens in ``_begin_immediate``.
-            raw.execute("PRAGMA busy_timeout=0")
+            for pragma in pragmas(busy_timeout_ms=0):
+                raw.execute(pragma)
         except sqlite3.Error as exc:
             raise sa_exc.OperationalError("connect", None, exc) from exc
         return raw

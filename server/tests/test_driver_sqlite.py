@@ -1,0 +1,126 @@
+"""driver.sqlite: connections, reads and writes on a real SQLite file (the write lock's waits
+are in test_sqlite_writers.py, the search plans in test_sqlite_search.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from buena_server.db import create_engine, open_database
+from buena_server.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
+from buena_server.driver.sqlite import PRAGMAS
+
+from backends import ON_POSTGRES
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own driver")
+
+# What each pragma of driver.sqlite.PRAGMAS reads back as once set.
+READ_BACK = {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1}
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    opened = open_database(f"sqlite:///{tmp_path / 'driver.db'}", timeout=2.5)
+    assert isinstance(opened, SqliteDatabase)
+    yield opened
+    await opened.close()
+
+
+class TestPragmas:
+    """One list of pragmas (driver.sqlite.PRAGMAS) for every connection: the requests'
+    and the migrations' engine's."""
+
+    def test_every_pragma_is_known(self) -> None:
+        assert {pragma.split()[1].split("=")[0] for pragma in PRAGMAS} == set(READ_BACK)
+
+    async def test_the_request_connections_get_them(self, database: SqliteDatabase) -> None:
+        async with database.transaction(write=False) as conn:
+            for name, expected in READ_BACK.items():
+                assert (await conn.execute(text(f"PRAGMA {name}"))).scalar() == expected, name
+            # Never waits inside the driver, in the event loop (see SqliteDatabase).
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 0
+        async with database.transaction(write=True) as conn:
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+
+    async def test_the_migration_engine_gets_them(self, tmp_path: Path) -> None:
+        engine = create_engine(f"sqlite:///{tmp_path / 'engine.db'}", timeout=2.5)
+        try:
+            async with engine.connect() as conn:
+                for name, expected in READ_BACK.items():
+                    value = (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                    assert value == expected, name
+                # Migrations may wait for a writer: up to the database timeout.
+                assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 2500
+        finally:
+            await engine.dispose()
+
+
+class TestStatements:
+    async def test_reads_run_outside_a_transaction_and_writes_inside_one(
+        self, database: SqliteDatabase
+    ) -> None:
+        async with database.transaction(write=False) as conn:
+            assert isinstance(conn, SqliteConnection)
+            await conn.execute(text("SELECT 1"))
+            assert not conn.raw.in_transaction
+        async with database.transaction(write=True) as conn:
+            assert isinstance(conn, SqliteConnection)
+            assert conn.raw.in_transaction  # BEGIN IMMEDIATE: the write lock taken up front
+
+    async def test_heavy_statements_run_in_a_worker_thread(self, database: SqliteDatabase) -> None:
+        async with database.transaction(write=False) as conn:
+            assert isinstance(conn, SqliteConnection)
+            conn.raw.create_function("thread_id", 0, threading.get_ident)
+            light = select(func.thread_id())
+            heavy = light.execution_options(**{HEAVY_OPTION: True})
+            assert (await conn.execute(light)).scalar() == threading.get_ident()
+            assert (await conn.execute(heavy)).scalar() != threading.get_ident()
+
+    async def test_connections_are_reused_up_to_the_pool_size(self, tmp_path: Path) -> None:
+        database = open_database(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=2)
+        try:
+            blocks = [database.transaction(write=False) for _ in range(4)]
+            connections = [await block.__aenter__() for block in blocks]
+            assert database.pool_usage() == (4, 0)
+            for block in blocks:
+                await block.__aexit__(None, None, None)
+            assert database.pool_usage() == (0, 0)
+            raws = [conn.raw for conn in connections if isinstance(conn, SqliteConnection)]
+            assert [is_open(raw) for raw in raws] == [True, True, False, False]
+            async with database.transaction(write=False) as conn:
+                assert isinstance(conn, SqliteConnection)
+                assert conn.raw in raws[:2]
+        finally:
+            await database.close()
+
+
+def is_open(raw: sqlite3.Connection) -> bool:
+    try:
+        raw.execute("SELECT 1")
+    except sqlite3.ProgrammingError:  # closed
+        return False
+    return True
+
+
+class TestChangeMarker:
+    async def test_it_changes_when_another_connection_commits(
+        self, database: SqliteDatabase, tmp_path: Path
+    ) -> None:
+        before = database.change_marker()
+        assert before is not None
+        await asyncio.sleep(0)  # the next pass of the event loop reads it again
+        assert database.change_marker() == before
+        other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+        try:
+            other.execute("CREATE TABLE t (x)")
+        finally:
+            other.close()
+        assert database.change_marker() == before  # read once per pass of the loop
+        await asyncio.sleep(0)
+        assert database.change_marker() != before
