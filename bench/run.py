@@ -32,7 +32,7 @@ from bench import datagen, peers
 from bench.load import Probe, free_port, measure, measure_interleaved, process
 from buena_sdk.api.default_api import DefaultApi
 from buena_server.accounts.service import create_account
-from buena_server.db import create_engine, open_database
+from buena_server.kit.db import create_engine, open_database
 from buena_server.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]

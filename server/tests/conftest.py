@@ -17,7 +17,7 @@ from sqlalchemy import text
 from buena_server.accounts.service import create_account
 from buena_server.app import create_app
 from buena_server.config import Settings
-from buena_server.db import create_engine
+from buena_server.kit.db import create_engine
 from buena_server.migrate import migrate
 
 from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from buena_server.db import open_database
-from buena_server.driver import Database
+from buena_server.kit.db import open_database
+from buena_server.kit.driver import Database
 from buena_server.tables import accounts
 
 START = datetime(2030, 1, 1, tzinfo=UTC)

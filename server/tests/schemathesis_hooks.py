@@ -17,7 +17,7 @@ import phonenumbers
 import schemathesis
 from hypothesis import strategies as st
 
-from buena_server.validation import FUTURE_DATE_TIME
+from buena_server.kit.validation import FUTURE_DATE_TIME
 
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 

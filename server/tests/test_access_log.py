@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from buena_server.access_log import LOGGER_NAME, JsonFormatter, redact_query
 from buena_server.auth.tokens import generate_key
+from buena_server.kit.access_log import LOGGER_NAME, JsonFormatter, redact_query
 
 from backends import fresh_database
 from live_server import live_server

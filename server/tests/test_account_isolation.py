@@ -19,8 +19,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from buena_server.ids import new_id
-from buena_server.openapi_docs import BASE_PATH
+from buena_server.kit.ids import new_id
+from buena_server.kit.openapi_docs import BASE_PATH
 
 from server_testing import API, PUBLIC_PATHS, Account, InProcessClient, assert_error, served_routes
 

@@ -17,9 +17,9 @@ from sqlalchemy import update
 from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
 from buena_server.auth.tokens import generate_key
-from buena_server.clock import utcnow
 from buena_server.config import Settings
-from buena_server.driver import Connection, Database
+from buena_server.kit.clock import utcnow
+from buena_server.kit.driver import Connection, Database
 from buena_server.tables import api_keys
 
 from backends import REDIS_URL

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from buena_server.app import create_app
 from buena_server.config import Settings
-from buena_server.driver import ConnectionPool
+from buena_server.kit.driver import ConnectionPool
 
 from backends import ON_POSTGRES, POSTGRES_ADMIN_URL
 from server_testing import ManualClockLoop, run_with_manual_clock

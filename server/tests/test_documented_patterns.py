@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buena_server.validation import HTTP_URL, NOT_BLANK, Context, HttpUrl, Text
+from buena_server.kit.validation import HTTP_URL, NOT_BLANK, Context, HttpUrl, Text
 
 CONTEXT = Context(default_phone_region=None)
 

@@ -11,7 +11,7 @@ from driver_testing import NAMES, START, seeded_database
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
-from buena_server.driver import Connection, Database, is_transaction_conflict
+from buena_server.kit.driver import Connection, Database, is_transaction_conflict
 from buena_server.tables import accounts
 
 from backends import ON_POSTGRES

@@ -11,7 +11,7 @@ from driver_testing import NAMES, START, seeded_database
 from sqlalchemy import Float, bindparam, func, insert, literal, select, tuple_
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
-from buena_server.driver import Database
+from buena_server.kit.driver import Database
 from buena_server.tables import accounts
 
 from backends import ON_POSTGRES

@@ -13,7 +13,7 @@ from driver_testing import START, seeded_database
 from sqlalchemy import JSON, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from buena_server.driver import Connection, PostgresConnection, PostgresDatabase
+from buena_server.kit.driver import Connection, PostgresConnection, PostgresDatabase
 from buena_server.tables import accounts
 
 from backends import ON_POSTGRES

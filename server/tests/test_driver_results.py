@@ -11,7 +11,7 @@ from driver_testing import NAMES, seeded_database
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 
-from buena_server.driver import Database, Result
+from buena_server.kit.driver import Database, Result
 from buena_server.tables import accounts
 
 

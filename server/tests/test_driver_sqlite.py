@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from buena_server.db import create_engine, open_database
-from buena_server.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
-from buena_server.driver.sqlite import PRAGMAS
+from buena_server.kit.db import create_engine, open_database
+from buena_server.kit.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
+from buena_server.kit.driver.sqlite import PRAGMAS
 
 from backends import ON_POSTGRES
 

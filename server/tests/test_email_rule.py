@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buena_server.validation import (
+from buena_server.kit.validation import (
     Context,
     Email,
     Invalid,

@@ -30,10 +30,10 @@ from buena_server.accounts.service import create_account
 from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
-from buena_server.db import create_engine
-from buena_server.driver import Database
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.kit.db import create_engine
+from buena_server.kit.driver import Database
 from buena_server.leads.service import LeadService
 from buena_server.migrate import migrate
 

@@ -16,13 +16,13 @@ import pytest
 import redis
 from sqlalchemy import func, select, text
 
-from buena_server import clock
 from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
 from buena_server.errors import InvalidIdempotencyKey
 from buena_server.idempotency import Claim, Idempotency
 from buena_server.idempotency.model import StoredResponse, check_key, fingerprint, new_claim
+from buena_server.kit import clock
 from buena_server.tables import idempotency_keys
 
 from backends import REDIS_URL

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.permissions import ALL_PERMISSIONS, Permission
-from buena_server.clock import utcnow
+from buena_server.kit.clock import utcnow
 from buena_server.tables import api_keys
 
 from backends import ON_POSTGRES

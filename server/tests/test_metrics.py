@@ -13,11 +13,11 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from buena_server.access_log import AccessLog
 from buena_server.app import create_app
 from buena_server.config import Settings
-from buena_server.front import FrontDoor
-from buena_server.http_limits import HeaderLimits
+from buena_server.kit.access_log import AccessLog
+from buena_server.kit.front import FrontDoor
+from buena_server.kit.http_limits import HeaderLimits
 
 from backends import ON_POSTGRES
 from live_server import free_port

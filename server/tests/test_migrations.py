@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from buena_server.db import create_engine
+from buena_server.kit.db import create_engine
 from buena_server.leads.repository import LeadQuery, LeadRepository
 from buena_server.migrate import alembic_config, migrate
 

@@ -22,7 +22,7 @@ from litestar import Litestar
 from buena_server.app import BuenaApp
 from buena_server.auth.guards import declared_permissions
 from buena_server.auth.permissions import Permission
-from buena_server.openapi_docs import BASE_PATH
+from buena_server.kit.openapi_docs import BASE_PATH
 
 from server_testing import (
     ANY_METHOD,

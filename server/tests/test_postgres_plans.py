@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from buena_server.db import open_database
-from buena_server.driver import PostgresConnection
+from buena_server.kit.db import open_database
+from buena_server.kit.driver import PostgresConnection
 from buena_server.leads.repository import LeadQuery, LeadRepository
 
 from backends import ON_POSTGRES

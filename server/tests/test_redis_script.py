@@ -10,7 +10,7 @@ import secrets
 import pytest
 import redis
 
-from buena_server.redis_script import (
+from buena_server.kit.redis_script import (
     IncompleteReply,
     ReplyError,
     ScriptClient,

@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from buena_server.auth.tokens import generate_key
-from buena_server.db import create_engine
+from buena_server.kit.db import create_engine
 from buena_server.tables import api_keys
 
 from backends import fresh_database

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Dialect, make_url
 
-from buena_server.db import async_database_url, encode_json_text
-from buena_server.driver import sqlalchemy_internals as sa_internals
+from buena_server.kit.db import async_database_url, encode_json_text
+from buena_server.kit.driver import sqlalchemy_internals as sa_internals
 from buena_server.tables import accounts, api_keys
 
 URLS = {"sqlite": "sqlite:///unused.db", "postgresql": "postgresql://unused@localhost/unused"}

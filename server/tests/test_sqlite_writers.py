@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from buena_server.driver import SqliteDatabase
+from buena_server.kit.driver import SqliteDatabase
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error

@@ -22,8 +22,8 @@ import pytest
 from buena_server.accounts.service import create_account
 from buena_server.auth.tokens import generate_key
 from buena_server.config import Settings
-from buena_server.db import open_database
-from buena_server.startup import Startup, backoff_delays
+from buena_server.kit.db import open_database
+from buena_server.kit.startup import Startup, backoff_delays
 
 from backends import ON_POSTGRES
 from live_server import free_port, live_server

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from buena_server.db import open_database
-from buena_server.driver import Database, PostgresDatabase, StatementGroups
+from buena_server.kit.db import open_database
+from buena_server.kit.driver import Database, PostgresDatabase, StatementGroups
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error

@@ -15,8 +15,6 @@ from litestar.middleware import DefineMiddleware
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
-from buena_server.access_log import AccessLog
-from buena_server.asgi import ASGIHandler, Receive, Scope, Send
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.failures import auth_failure_guard
 from buena_server.auth.middleware import (
@@ -27,34 +25,40 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import RateLimitStrategy, Settings, get_settings
-from buena_server.cors import cors_policy
-from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
-from buena_server.front import FrontDoor
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
-from buena_server.hot_paths import HotPaths
-from buena_server.http_hooks import add_response_headers, allowed_methods_by_path, check_api_request
-from buena_server.http_limits import HeaderLimits
 from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
 from buena_server.idempotency.openapi import document_idempotency
 from buena_server.idempotency.setup import build_idempotency, purge_forever
 from buena_server.idempotency.setup import stop as stop_idempotency
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
-from buena_server.leads.controller import LeadController
-from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
-from buena_server.metrics import Metrics, MetricsListener, metrics_endpoint
-from buena_server.openapi_docs import (
+from buena_server.kit.access_log import AccessLog
+from buena_server.kit.asgi import ASGIHandler, Receive, Scope, Send
+from buena_server.kit.cors import cors_policy
+from buena_server.kit.db import open_database, provide_connection
+from buena_server.kit.front import FrontDoor
+from buena_server.kit.hot_paths import HotPaths
+from buena_server.kit.http_hooks import (
+    add_response_headers,
+    allowed_methods_by_path,
+    check_api_request,
+)
+from buena_server.kit.http_limits import HeaderLimits
+from buena_server.kit.metrics import Metrics, MetricsListener, metrics_endpoint
+from buena_server.kit.openapi_docs import (
     BASE_PATH,
     close_request_schemas,
     openapi_config,
     openapi_json,
 )
-from buena_server.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
-from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
-from buena_server.redis_script import ScriptClient
-from buena_server.startup import Startup
+from buena_server.kit.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
+from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
+from buena_server.kit.redis_script import ScriptClient
+from buena_server.kit.startup import Startup
+from buena_server.leads.controller import LeadController
+from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 
 
 def _redis_pool(settings: Settings) -> ConnectionPool | None:

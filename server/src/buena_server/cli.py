@@ -17,25 +17,25 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from buena_server import __version__
-from buena_server.access_log import logging_config
 from buena_server.accounts.repository import AccountRepository
 from buena_server.accounts.service import NewAccount, create_account
 from buena_server.auth.permissions import ALL_PERMISSIONS
-from buena_server.clock import utcnow
 from buena_server.config import Settings
-from buena_server.db import open_database
-from buena_server.driver import Connection
 from buena_server.errors import is_database_outage
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
-from buena_server.migrate import hold_setup_lock
-from buena_server.startup import (
+from buena_server.kit.access_log import logging_config
+from buena_server.kit.clock import utcnow
+from buena_server.kit.db import open_database
+from buena_server.kit.driver import Connection
+from buena_server.kit.startup import (
     Startup,
     database_location,
     migrate_database,
     one_line,
     print_admin_key,
 )
+from buena_server.migrate import hold_setup_lock
 from buena_server.tables import accounts
 
 T = TypeVar("T")
@@ -83,8 +83,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from buena_server.app import BASE_PATH, create_app
-    from buena_server.http_limits import HeaderLimits
-    from buena_server.http_protocol import limited_http_protocol
+    from buena_server.kit.http_limits import HeaderLimits
+    from buena_server.kit.http_protocol import limited_http_protocol
 
     settings = _load_settings()
     logging.config.dictConfig(logging_config(settings.log_format, access_log=not args.quiet))

@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     @field_validator("rate_limits")
     @classmethod
     def _parse_rate_limits(cls, value: str) -> str:
-        from buena_server.ratelimit import parse_rate_limits
+        from buena_server.kit.ratelimit import parse_rate_limits
 
         parse_rate_limits(value)  # raises ValueError with a readable message
         return value
@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     @field_validator("auth_failure_limit")
     @classmethod
     def _parse_auth_failure_limit(cls, value: str) -> str:
-        from buena_server.ratelimit import parse_rate_limits
+        from buena_server.kit.ratelimit import parse_rate_limits
 
         parse_rate_limits(value)
         return value
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins")
     @classmethod
     def _check_cors_origins(cls, value: str) -> str:
-        from buena_server.cors import parse_origins
+        from buena_server.kit.cors import parse_origins
 
         parse_origins(value)  # raises ValueError with a readable message
         return value
@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        from buena_server.db import async_database_url
+        from buena_server.kit.db import async_database_url
 
         async_database_url(value)  # raises ValueError for an unsupported scheme
         return value

@@ -24,9 +24,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy import exc as sa_exc
 
 from buena_server import API_VERSION
-from buena_server.body_errors import body_errors_of
-from buena_server.clock import utcnow
-from buena_server.request_id import request_id_of
+from buena_server.kit.body_errors import body_errors_of
+from buena_server.kit.clock import utcnow
+from buena_server.kit.request_id import request_id_of
 
 logger = logging.getLogger("buena_server")
 

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from buena_server.db import write_transaction
-from buena_server.driver import Connection as DriverConnection
+from buena_server.kit.db import write_transaction
+from buena_server.kit.driver import Connection as DriverConnection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant shared by every Buena process: the key of the PostgreSQL advisory lock.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from buena_server.driver import Connection
+from buena_server.kit.driver import Connection
 from buena_server.tables import accounts
 
 

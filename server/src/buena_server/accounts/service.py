@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.permissions import ALL_PERMISSIONS
 from buena_server.auth.tokens import key_digest
-from buena_server.clock import utcnow
-from buena_server.driver import Connection
-from buena_server.ids import new_id
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.kit.clock import utcnow
+from buena_server.kit.driver import Connection
+from buena_server.kit.ids import new_id
 from buena_server.leads.repository import LeadRepository
 
 

@@ -25,7 +25,7 @@ from redis.asyncio import ConnectionPool
 
 from buena_server.config import RateLimitStrategy, Settings
 from buena_server.errors import RateLimitExceeded
-from buena_server.ratelimit import Decision, RateLimitService, parse_rate_limits
+from buena_server.kit.ratelimit import Decision, RateLimitService, parse_rate_limits
 
 
 def client_address(scope: dict[str, Any] | Any) -> str:

@@ -20,11 +20,11 @@ from buena_server.auth.failures import AuthFailureGuard
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import is_well_formed_key, key_digest
 from buena_server.auth.usage import KeyUsageTracker
-from buena_server.clock import utcnow
-from buena_server.driver import Database
 from buena_server.errors import RateLimitExceeded, Unauthorized
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
-from buena_server.ratelimit import DECISION_STATE_KEY, RateLimitService
+from buena_server.kit.clock import utcnow
+from buena_server.kit.driver import Database
+from buena_server.kit.ratelimit import DECISION_STATE_KEY, RateLimitService
 
 EXCLUDE_OPT_KEY = "exclude_from_auth"
 # What a request has been found to be before the Litestar app sees it: the caller (a

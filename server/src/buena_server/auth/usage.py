@@ -12,8 +12,8 @@ import contextlib
 import logging
 from datetime import datetime
 
-from buena_server.driver import Database
 from buena_server.keys.repository import ApiKeyRepository
+from buena_server.kit.driver import Database
 
 logger = logging.getLogger("buena_server.auth")
 

@@ -14,8 +14,8 @@ from buena_server.health.service import (
     HealthService,
     HealthUnavailable,
 )
-from buena_server.openapi_docs import error_responses
-from buena_server.request_id import request_id_of
+from buena_server.kit.openapi_docs import error_responses
+from buena_server.kit.request_id import request_id_of
 
 
 @get(

@@ -12,8 +12,8 @@ from typing import Any, Literal
 import msgspec
 
 from buena_server import API_VERSION
-from buena_server.clock import utcnow
-from buena_server.driver import Database
+from buena_server.kit.clock import utcnow
+from buena_server.kit.driver import Database
 
 logger = logging.getLogger("buena_server.health")
 

@@ -30,8 +30,6 @@ from litestar.types import Receive as AnyReceive
 from litestar.types import Scope as AnyScope
 from litestar.types import Send as AnySend
 
-from buena_server.asgi import Message, Receive, Scope, Send, read_body, replaying
-from buena_server.driver import Connection
 from buena_server.errors import IdempotencyKeyInUse
 from buena_server.idempotency.model import (
     HEADER,
@@ -48,6 +46,8 @@ from buena_server.idempotency.model import (
     replay_or_refuse,
 )
 from buena_server.idempotency.store import IdempotencyStore
+from buena_server.kit.asgi import Message, Receive, Scope, Send, read_body, replaying
+from buena_server.kit.driver import Connection
 
 logger = logging.getLogger("buena_server.idempotency")
 

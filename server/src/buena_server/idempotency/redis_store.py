@@ -17,7 +17,7 @@ import msgspec
 from buena_server.errors import ServiceUnavailable
 from buena_server.idempotency.model import Claim, Held, StoredResponse
 from buena_server.idempotency.store import _GONE, IdempotencyStore
-from buena_server.redis_script import Call, ReplyError, ScriptClient, pack
+from buena_server.kit.redis_script import Call, ReplyError, ScriptClient, pack
 
 # KEYS[1]: the key's hash. ARGV[1]: operation; then its arguments.
 # claim   now_ms fingerprint token lease_ms ttl_ms

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from buena_server.driver import Connection
 from buena_server.idempotency.model import Claim, Held, StoredResponse
+from buena_server.kit.driver import Connection
 from buena_server.tables import idempotency_keys as table
 
 _KEY = and_(table.c.account_id == bindparam("of_account"), table.c.key == bindparam("of_key"))

@@ -7,10 +7,10 @@ import contextlib
 import logging
 
 from buena_server.config import IdempotencyStoreKind, Settings
-from buena_server.driver import Database
 from buena_server.idempotency.layer import Idempotency
 from buena_server.idempotency.redis_store import RedisStore
 from buena_server.idempotency.store import DatabaseStore, IdempotencyStore
+from buena_server.kit.driver import Database
 
 logger = logging.getLogger("buena_server.idempotency")
 

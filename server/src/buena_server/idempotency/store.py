@@ -13,10 +13,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 
-from buena_server import clock
-from buena_server.driver import Connection, Database
 from buena_server.idempotency.model import Claim, Held, StoredResponse, new_claim
 from buena_server.idempotency.repository import IdempotencyRepository
+from buena_server.kit import clock
+from buena_server.kit.driver import Connection, Database
 
 
 class IdempotencyStore(ABC):

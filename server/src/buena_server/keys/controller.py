@@ -13,8 +13,6 @@ from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
-from buena_server.dependencies import AuthenticatedRequest, validation_context
-from buena_server.driver import Connection
 from buena_server.idempotency.model import NO_KEPT_ANSWERS
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.schemas import (
@@ -24,8 +22,10 @@ from buena_server.keys.schemas import (
     RevokeApiKeyResponse,
 )
 from buena_server.keys.service import ApiKeyService
-from buena_server.openapi_docs import error_responses
-from buena_server.paging import Limit, Offset, page
+from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
+from buena_server.kit.driver import Connection
+from buena_server.kit.openapi_docs import error_responses
+from buena_server.kit.paging import Limit, Offset, page
 
 
 def provide_key_service(conn: NamedDependency[Connection], state: State) -> ApiKeyService:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from buena_server.driver import Connection
+from buena_server.kit.driver import Connection
 from buena_server.tables import api_keys
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from buena_server.auth.permissions import ALL_PERMISSIONS
-from buena_server.validation import (
+from buena_server.kit.validation import (
     FUTURE_DATE_TIME,
     FutureTimestamp,
     StringList,

@@ -20,7 +20,6 @@ from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.principal import Principal
 from buena_server.auth.tokens import generate_key, key_digest, key_preview
 from buena_server.auth.usage import KeyUsageTracker
-from buena_server.clock import utcnow
 from buena_server.errors import (
     ApiKeyLimitReached,
     ApiKeyNotFound,
@@ -28,7 +27,6 @@ from buena_server.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
-from buena_server.ids import is_plausible_id, new_id
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.keys.schemas import (
     ApiKey,
@@ -37,7 +35,9 @@ from buena_server.keys.schemas import (
     ListApiKeysResponse,
     RevokeApiKeyResponse,
 )
-from buena_server.validation import Context, validate
+from buena_server.kit.clock import utcnow
+from buena_server.kit.ids import is_plausible_id, new_id
+from buena_server.kit.validation import Context, validate
 
 
 def _public(record: ApiKeyRecord) -> ApiKey:

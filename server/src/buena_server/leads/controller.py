@@ -12,9 +12,12 @@ from litestar.params import JSONBody, Parameter
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.dependencies import AuthenticatedRequest, validation_context
-from buena_server.driver import Connection
 from buena_server.errors import ValidationFailed
+from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
+from buena_server.kit.driver import Connection
+from buena_server.kit.openapi_docs import error_responses, query_schema
+from buena_server.kit.paging import Limit, Offset, page, page_errors
+from buena_server.kit.validation import NO_NUL
 from buena_server.leads.repository import LeadQuery, LeadRepository
 from buena_server.leads.schemas import (
     LEAD_STATUSES,
@@ -28,9 +31,6 @@ from buena_server.leads.schemas import (
 )
 from buena_server.leads.service import LeadService
 from buena_server.leads.urls import lead_location
-from buena_server.openapi_docs import error_responses, query_schema
-from buena_server.paging import Limit, Offset, page, page_errors
-from buena_server.validation import NO_NUL
 
 MAX_FILTER_LENGTH = 200
 

@@ -28,8 +28,8 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlalchemy.types import SmallInteger
 
-from buena_server.db import encode_json_text
-from buena_server.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
+from buena_server.kit.db import encode_json_text
+from buena_server.kit.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
 from buena_server.tables import COUNTER_SLOTS, UTCDateTime, lead_counts, leads
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from buena_server.validation import (
+from buena_server.kit.validation import (
     HTTP_URL,
     NOT_BLANK,
     Email,

@@ -6,9 +6,10 @@ from typing import Any
 
 import msgspec
 
-from buena_server.clock import utcnow
 from buena_server.errors import LeadEmailExists, LeadNotFound
-from buena_server.ids import is_plausible_id, new_id
+from buena_server.kit.clock import utcnow
+from buena_server.kit.ids import is_plausible_id, new_id
+from buena_server.kit.validation import Context, Invalid, raise_invalid, validate
 from buena_server.leads.repository import DuplicateEmail, LeadQuery, LeadRepository
 from buena_server.leads.schemas import (
     CUSTOM_FIELDS_RULE,
@@ -18,7 +19,6 @@ from buena_server.leads.schemas import (
     ListLeads200Response,
     UpdateLeadRequest,
 )
-from buena_server.validation import Context, Invalid, raise_invalid, validate
 
 # Fields PATCH may change but never clear.
 _NOT_NULLABLE = frozenset({"first_name", "last_name", "email", "status"})

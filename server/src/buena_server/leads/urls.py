@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from buena_server.openapi_docs import BASE_PATH
+from buena_server.kit.openapi_docs import BASE_PATH
 
 LEADS_PATH = f"{BASE_PATH}/leads"
 

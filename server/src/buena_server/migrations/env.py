@@ -44,7 +44,7 @@ def _run(connection: Connection) -> None:
 
 async def _run_from_settings() -> None:
     from buena_server.config import get_settings
-    from buena_server.db import create_engine
+    from buena_server.kit.db import create_engine
 
     engine = create_engine(get_settings().database_url)
     async with engine.connect() as conn:

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from buena_server.driver import sqlalchemy_internals as sa_internals
-from buena_server.driver.sqlalchemy_internals import CacheKey, LRUCache, Processor
+from buena_server.kit.driver import sqlalchemy_internals as sa_internals
+from buena_server.kit.driver.sqlalchemy_internals import CacheKey, LRUCache, Processor
 
 # Execution option for statements that may read many rows (lists, searches, counts): SQLite
 # runs them in a worker thread so that a long scan never stalls the event loop.

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 
-from buena_server.driver.base import Connection, Database, translated
-from buena_server.driver.compiler import Prepared, StatementCompiler
-from buena_server.driver.results import Result
+from buena_server.kit.driver.base import Connection, Database, translated
+from buena_server.kit.driver.compiler import Prepared, StatementCompiler
+from buena_server.kit.driver.results import Result
 
 # What every connection to a database file runs with, requests' (here) and migrations'
 # (db.create_engine): WAL keeps reads going beside the one writer; NORMAL syncs at WAL

@@ -23,18 +23,18 @@ caller sees, driver errors as SQLAlchemy's), ``postgres`` with its ``pool`` and 
 ``groups``, and ``sqlite``.
 """
 
-from buena_server.driver.base import Connection, Database, is_transaction_conflict
-from buena_server.driver.compiler import (
+from buena_server.kit.driver.base import Connection, Database, is_transaction_conflict
+from buena_server.kit.driver.compiler import (
     HEAVY_OPTION,
     PLAN_PER_VALUE_OPTION,
     Prepared,
     StatementCompiler,
 )
-from buena_server.driver.groups import StatementGroups
-from buena_server.driver.pool import ConnectionPool
-from buena_server.driver.postgres import PostgresConnection, PostgresDatabase
-from buena_server.driver.results import Mappings, Result, Scalars
-from buena_server.driver.sqlite import SqliteConnection, SqliteDatabase
+from buena_server.kit.driver.groups import StatementGroups
+from buena_server.kit.driver.pool import ConnectionPool
+from buena_server.kit.driver.postgres import PostgresConnection, PostgresDatabase
+from buena_server.kit.driver.results import Mappings, Result, Scalars
+from buena_server.kit.driver.sqlite import SqliteConnection, SqliteDatabase
 
 __all__ = [
     "HEAVY_OPTION",

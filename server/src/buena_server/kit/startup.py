@@ -24,12 +24,12 @@ from sqlalchemy.engine import make_url
 
 from buena_server.accounts.service import NewAccount, bootstrap
 from buena_server.config import Environment, Settings
-from buena_server.db import create_engine
-from buena_server.driver import Database
 from buena_server.errors import ServiceUnavailable, is_database_outage
+from buena_server.kit.db import create_engine
+from buena_server.kit.driver import Database
 from buena_server.migrate import hold_setup_lock, migrate
 
-logger = logging.getLogger("buena_server.startup")
+logger = logging.getLogger("buena_server.kit.startup")
 
 Sleep = Callable[[float], Awaitable[None]]
 

@@ -34,11 +34,11 @@ from redis.exceptions import RedisError
 
 from buena_server.auth.cache import version_key
 from buena_server.config import RateLimitStrategy
-from buena_server.redis_script import Call, ReplyError, ScriptClient
+from buena_server.kit.redis_script import Call, ReplyError, ScriptClient
 
 # Where a request's rate-limit Decision is kept (scope state), for its response headers.
 DECISION_STATE_KEY = "buena_rate_limit_decision"
-logger = logging.getLogger("buena_server.ratelimit")
+logger = logging.getLogger("buena_server.kit.ratelimit")
 
 _STRATEGIES: dict[RateLimitStrategy, type[RateLimiter]] = {
     RateLimitStrategy.FIXED_WINDOW: FixedWindowRateLimiter,

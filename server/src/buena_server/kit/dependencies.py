@@ -14,7 +14,7 @@ from litestar.datastructures import State
 
 from buena_server.auth.principal import Principal
 from buena_server.config import Settings
-from buena_server.validation import Context
+from buena_server.kit.validation import Context
 
 AuthenticatedRequest = Request[Principal, Principal, State]
 

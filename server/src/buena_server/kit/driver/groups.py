@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.sql import ClauseElement
 
-from buena_server.driver.results import Result
+from buena_server.kit.driver.results import Result
 
 
 class StatementGroups:

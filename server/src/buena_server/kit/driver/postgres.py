@@ -13,11 +13,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.sql import ClauseElement
 
-from buena_server.driver.base import Connection, Database, translated
-from buena_server.driver.compiler import Prepared, StatementCompiler
-from buena_server.driver.groups import StatementGroups
-from buena_server.driver.pool import ConnectionPool
-from buena_server.driver.results import Result
+from buena_server.kit.driver.base import Connection, Database, translated
+from buena_server.kit.driver.compiler import Prepared, StatementCompiler
+from buena_server.kit.driver.groups import StatementGroups
+from buena_server.kit.driver.pool import ConnectionPool
+from buena_server.kit.driver.results import Result
 
 # What asyncpg raises when a statement fails or the connection is lost.
 # InternalClientError: asyncpg's own state machine refused a call on a connection left

@@ -10,12 +10,12 @@ from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-from buena_server.cors import CORS_STATE_KEY
 from buena_server.errors import InvalidJson, UnsupportedMediaType
-from buena_server.query_rules import check_query
-from buena_server.ratelimit import DECISION_STATE_KEY
-from buena_server.request_id import HEADER as REQUEST_ID_HEADER
-from buena_server.request_id import request_id_of
+from buena_server.kit.cors import CORS_STATE_KEY
+from buena_server.kit.query_rules import check_query
+from buena_server.kit.ratelimit import DECISION_STATE_KEY
+from buena_server.kit.request_id import HEADER as REQUEST_ID_HEADER
+from buena_server.kit.request_id import request_id_of
 
 _REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 

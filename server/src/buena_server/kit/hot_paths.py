@@ -26,7 +26,6 @@ import logging
 import msgspec
 from litestar.datastructures import State
 
-from buena_server.asgi import ASGIHandler, Receive, Scope, Send, read_body, replaying
 from buena_server.auth.middleware import (
     AUTH_OUTCOME_STATE_KEY,
     AuthServices,
@@ -36,21 +35,22 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.permissions import Permission
 from buena_server.auth.principal import Principal
-from buena_server.dependencies import validation_context
-from buena_server.driver import Database, is_transaction_conflict
 from buena_server.errors import is_database_outage
-from buena_server.http_hooks import is_json_media_type, json_head, media_type_of
 from buena_server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from buena_server.idempotency import Idempotency
 from buena_server.idempotency.layer import HotClaim, created_answer
-from buena_server.ids import is_plausible_id
+from buena_server.kit.asgi import ASGIHandler, Receive, Scope, Send, read_body, replaying
+from buena_server.kit.dependencies import validation_context
+from buena_server.kit.driver import Database, is_transaction_conflict
+from buena_server.kit.http_hooks import is_json_media_type, json_head, media_type_of
+from buena_server.kit.ids import is_plausible_id
+from buena_server.kit.openapi_docs import BASE_PATH
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
 from buena_server.leads.service import LeadService
 from buena_server.leads.urls import lead_location
-from buena_server.openapi_docs import BASE_PATH
 
-logger = logging.getLogger("buena_server.hot_paths")
+logger = logging.getLogger("buena_server.kit.hot_paths")
 
 
 LEADS_PATH = f"{BASE_PATH}/leads"

@@ -19,7 +19,7 @@ import msgspec
 from buena_server.auth.middleware import AUTH_OUTCOME_STATE_KEY
 from buena_server.auth.principal import Principal
 from buena_server.config import LogFormat
-from buena_server.request_id import request_id_of
+from buena_server.kit.request_id import request_id_of
 
 LOGGER_NAME = "buena_server.access"
 REDACTED = "REDACTED"

@@ -21,8 +21,8 @@ import email_validator
 import msgspec
 import phonenumbers
 
-from buena_server.clock import utcnow
 from buena_server.errors import ValidationFailed, summary_of
+from buena_server.kit.clock import utcnow
 
 _RULE_KEY = "buena_rule"
 

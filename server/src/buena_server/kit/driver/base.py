@@ -18,13 +18,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.base import Executable
 
-from buena_server.driver.compiler import (
+from buena_server.kit.driver.compiler import (
     HEAVY_OPTION,
     PLAN_PER_VALUE_OPTION,
     Prepared,
     StatementCompiler,
 )
-from buena_server.driver.results import Result
+from buena_server.kit.driver.results import Result
 
 
 class Connection(ABC):

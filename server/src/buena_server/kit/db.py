@@ -1,4 +1,4 @@
-"""The database: the runtime :class:`~buena_server.driver.Database`, the SQLAlchemy engine
+"""The database: the runtime :class:`~buena_server.kit.driver.Database`, the SQLAlchemy engine
 that migrations run on, and the one-transaction-per-request dependency.
 
 Settings carry plain URLs (``sqlite:///var/buena.db``, ``postgresql://user@host/db``); the
@@ -19,10 +19,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from buena_server.driver import Connection, Database, PostgresDatabase, SqliteDatabase
-from buena_server.driver.sqlalchemy_internals import dialect_for
-from buena_server.driver.sqlite import pragmas as sqlite_pragmas
 from buena_server.idempotency.layer import keep_answer_before_commit
+from buena_server.kit.driver import Connection, Database, PostgresDatabase, SqliteDatabase
+from buena_server.kit.driver.sqlalchemy_internals import dialect_for
+from buena_server.kit.driver.sqlite import pragmas as sqlite_pragmas
 
 msgspec_encoder = msgspec.json.Encoder()
 

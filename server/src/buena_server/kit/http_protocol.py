@@ -22,8 +22,8 @@ from typing import Any, ClassVar, cast
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from buena_server.errors import RequestHeadersTooLarge
-from buena_server.escaped import error_response
-from buena_server.http_limits import HeaderLimits
+from buena_server.kit.escaped import error_response
+from buena_server.kit.http_limits import HeaderLimits
 
 LINGER_SECONDS = 1.0
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 from time import perf_counter
 from typing import cast
 
-from buena_server.access_log import AccessLog
-from buena_server.asgi import ASGIHandler, Message, Receive, Scope, Send
-from buena_server.cors import CORS_STATE_KEY, CorsPolicy
-from buena_server.escaped import answer_escaped, error_response
-from buena_server.http_limits import HeaderLimits
-from buena_server.metrics import UNMATCHED, Metrics
+from buena_server.kit.access_log import AccessLog
+from buena_server.kit.asgi import ASGIHandler, Message, Receive, Scope, Send
+from buena_server.kit.cors import CORS_STATE_KEY, CorsPolicy
+from buena_server.kit.escaped import answer_escaped, error_response
+from buena_server.kit.http_limits import HeaderLimits
+from buena_server.kit.metrics import UNMATCHED, Metrics
 
 
 class FrontDoor:

@@ -11,8 +11,8 @@ from typing import Any
 import msgspec
 
 from buena_server.errors import ApiError, error_body, to_api_error
-from buena_server.http_hooks import json_head
-from buena_server.request_id import request_id_of
+from buena_server.kit.http_hooks import json_head
+from buena_server.kit.request_id import request_id_of
 
 _ENCODER = msgspec.json.Encoder()
 

@@ -31,8 +31,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from buena_server.driver import Database
-from buena_server.ratelimit import RateLimitService
+from buena_server.kit.driver import Database
+from buena_server.kit.ratelimit import RateLimitService
 
 UNMATCHED = "unmatched"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -9,7 +9,7 @@ from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
 from buena_server.errors import ValidationFailed
-from buena_server.openapi_docs import query_schema
+from buena_server.kit.openapi_docs import query_schema
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
