@@ -25,7 +25,7 @@ from buena_server.auth.middleware import (
     end_with,
 )
 from buena_server.auth.usage import KeyUsageTracker
-from buena_server.config import RateLimitStrategy, Settings, get_settings
+from buena_server.config import Settings, get_settings
 from buena_server.cors import cors_policy
 from buena_server.db import open_database, provide_connection
 from buena_server.errors import handle_exception
@@ -53,7 +53,8 @@ from buena_server.openapi_docs import (
     openapi_json,
 )
 from buena_server.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
-from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
+from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService
+from buena_server.ratelimit_rules import RateLimitStrategy, parse_rate_limits
 from buena_server.redis_script import ScriptClient
 from buena_server.startup import Startup
 

@@ -11,6 +11,8 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from buena_server.ratelimit_rules import RateLimitStrategy, parse_rate_limits
+
 DEFAULT_DATABASE_URL = "sqlite:///var/buena.db"
 DEFAULT_RATE_LIMITS = "60/minute;1000/hour;10000/day"
 
@@ -19,12 +21,6 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
-
-
-class RateLimitStrategy(StrEnum):
-    FIXED_WINDOW = "fixed-window"
-    MOVING_WINDOW = "moving-window"
-    SLIDING_WINDOW_COUNTER = "sliding-window-counter"
 
 
 class LogFormat(StrEnum):
@@ -100,16 +96,12 @@ class Settings(BaseSettings):
     @field_validator("rate_limits")
     @classmethod
     def _parse_rate_limits(cls, value: str) -> str:
-        from buena_server.ratelimit import parse_rate_limits
-
         parse_rate_limits(value)  # raises ValueError with a readable message
         return value
 
     @field_validator("auth_failure_limit")
     @classmethod
     def _parse_auth_failure_limit(cls, value: str) -> str:
-        from buena_server.ratelimit import parse_rate_limits
-
         parse_rate_limits(value)
         return value
 
