@@ -55,30 +55,20 @@ from buena_server.openapi_docs import (
 from buena_server.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
 from buena_server.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService
 from buena_server.ratelimit_rules import RateLimitStrategy, parse_rate_limits
+from buena_server.redis_connection import RedisEndpoint
 from buena_server.redis_script import ScriptClient
 from buena_server.startup import Startup
 
 
-def _redis_pool(settings: Settings) -> ConnectionPool | None:
-    if settings.redis_url is None:
-        return None
-    timeout = settings.redis_timeout_seconds
-    return ConnectionPool.from_url(
-        settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
-    )
-
-
 def _rate_limiter(
-    settings: Settings, redis_pool: ConnectionPool | None
+    settings: Settings, redis: RedisEndpoint | None, redis_pool: ConnectionPool | None
 ) -> tuple[RateLimitService | None, ScriptClient | None]:
     items = parse_rate_limits(settings.rate_limits)
     if not items:
         return None, None
     script = None
-    if settings.redis_url and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
-        script = ScriptClient(
-            settings.redis_url, FIXED_WINDOWS_SCRIPT, timeout=settings.redis_timeout_seconds
-        )
+    if redis is not None and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
+        script = ScriptClient(redis, FIXED_WINDOWS_SCRIPT)
     service = RateLimitService(
         items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix, script
     )
@@ -135,8 +125,14 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         timeout=settings.database_timeout_seconds,
     )
     key_usage = KeyUsageTracker()
-    redis_pool = _redis_pool(settings)
-    rate_limiter, limit_script = _rate_limiter(settings, redis_pool)
+    # BUENA_REDIS_URL read once, for every Redis user (redis_connection.py).
+    redis = (
+        RedisEndpoint.from_url(settings.redis_url, settings.redis_timeout_seconds)
+        if settings.redis_url is not None
+        else None
+    )
+    redis_pool = redis.pool() if redis is not None else None
+    rate_limiter, limit_script = _rate_limiter(settings, redis, redis_pool)
     redis_check = None
     if redis_pool is not None:
         pool = redis_pool
@@ -153,7 +149,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         if metrics is not None and settings.metrics_port is not None
         else None
     )
-    idempotency = build_idempotency(settings, database)
+    idempotency = build_idempotency(settings, database, redis)
     state = State(
         {
             "settings": settings,

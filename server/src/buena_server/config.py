@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from buena_server.ratelimit_rules import RateLimitStrategy, parse_rate_limits
+from buena_server.redis_connection import connection_options
 
 DEFAULT_DATABASE_URL = "sqlite:///var/buena.db"
 DEFAULT_RATE_LIMITS = "60/minute;1000/hour;10000/day"
@@ -43,7 +44,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=500)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
-    # redis://[:password@]host:port/db or rediss:// (TLS); unset = limits kept per process.
+    # redis://[[user]:password@]host:port/db, or rediss:// (TLS) with redis-py's ssl_* query
+    # parameters (e.g. ?ssl_ca_certs=/path/ca.pem); unset = limits kept per process.
     redis_url: str | None = None
     # Prefix of every Redis key Buena writes, so one Redis can serve several deployments.
     redis_key_prefix: str = Field(default="buena", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -138,8 +140,8 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://")):
-            raise ValueError("BUENA_REDIS_URL must start with redis:// or rediss://")
+        if value:
+            connection_options(value)  # raises ValueError with a readable message
         return value or None
 
     @field_validator("database_url")
