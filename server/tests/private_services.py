@@ -222,9 +222,11 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @contextlib.contextmanager
-def private_redis() -> Iterator[PrivateRedis]:
+def private_redis(tls: RedisTls | None = None) -> Iterator[PrivateRedis]:
+    """A started redis-server of our own, stopped afterwards (the test may stop and start it
+    meanwhile)."""
     require(REDIS_SERVER, "redis-server")
-    server = PrivateRedis()
+    server = PrivateRedis(tls)
     try:
         server.start()
         yield server

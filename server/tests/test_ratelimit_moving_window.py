@@ -5,9 +5,7 @@ Redis is down. Each test runs a redis-server of its own (private_services.py).
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,27 +14,14 @@ from buena_server.app import create_app
 from buena_server.config import Settings
 from buena_server.ratelimit import KeyRateLimiter
 
-from private_services import REDIS_SERVER, PrivateRedis
+from private_services import PrivateRedis
 from server_testing import API, Account, InProcessClient, assert_error, running
 
-pytestmark = pytest.mark.skipif(
-    REDIS_SERVER is None and not os.environ.get("CI"),
-    reason="redis-server is not installed (CI requires it)",
-)
-
 
 @pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings_overrides(private_redis: PrivateRedis) -> dict[str, Any]:
+def settings_overrides(fresh_redis: PrivateRedis) -> dict[str, Any]:
     return {
-        "redis_url": private_redis.url,
+        "redis_url": fresh_redis.url,
         "rate_limits": "3/minute;10/hour",
         "rate_limit_strategy": "moving-window",
     }
@@ -47,7 +32,7 @@ async def leads(client: InProcessClient, account: Account) -> Any:
 
 
 async def test_verdicts_and_headers_come_from_redis(
-    client: InProcessClient, account: Account, private_redis: PrivateRedis
+    client: InProcessClient, account: Account, fresh_redis: PrivateRedis
 ) -> None:
     limiter = client.app.state.rate_limiter
     assert isinstance(limiter.shared, KeyRateLimiter)
@@ -64,7 +49,7 @@ async def test_verdicts_and_headers_come_from_redis(
     assert refused.headers["x-ratelimit-remaining"] == "0"
     assert limiter.active is limiter.shared
     assert limiter.fallbacks == 0
-    assert any(b":ratelimit" in key for key in private_redis.stored_keys())
+    assert any(b":ratelimit" in key for key in fresh_redis.stored_keys())
 
 
 async def test_refused_requests_do_not_use_longer_windows(
@@ -92,14 +77,14 @@ async def test_every_process_counts_in_the_same_windows(
 
 
 async def test_limited_per_process_while_redis_is_down(
-    client: InProcessClient, account: Account, private_redis: PrivateRedis
+    client: InProcessClient, account: Account, fresh_redis: PrivateRedis
 ) -> None:
     assert (await leads(client, account)).status_code == 200
     limiter = client.app.state.rate_limiter
     # Redis is tried again after retry_seconds or a health check that reaches it: only the
     # health check here, however slowly the machine runs this test.
     limiter.retry_seconds = 3600
-    private_redis.stop()
+    fresh_redis.stop()
     # This process counts on its own meanwhile, from zero: 3 more, then refused.
     statuses = [(await leads(client, account)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
@@ -108,11 +93,11 @@ async def test_limited_per_process_while_redis_is_down(
     report = (await client.get(f"{API}/health")).json()
     assert (report["status"], report["services"]["redis"]) == ("degraded", "down")
 
-    private_redis.start()  # empty: it kept nothing on disk
+    fresh_redis.start()  # empty: it kept nothing on disk
     report = (await client.get(f"{API}/health")).json()
     assert report["services"]["redis"] == "healthy"
     assert not limiter.falling_back
     back = await leads(client, account)
     assert back.status_code == 200
     assert back.headers["x-ratelimit-remaining"] == "2"  # counted in Redis again
-    assert any(b":ratelimit" in key for key in private_redis.stored_keys())
+    assert any(b":ratelimit" in key for key in fresh_redis.stored_keys())

@@ -6,7 +6,6 @@ the URL is refused when the settings load.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,8 @@ from pydantic import ValidationError
 from buena_server.config import Settings
 from buena_server.redis_connection import RedisEndpoint
 
-from private_services import REDIS_SERVER, PrivateRedis, RedisTls
+from private_services import PrivateRedis, RedisTls, private_redis
 from server_testing import API, Account, InProcessClient
-
-needs_redis_server = pytest.mark.skipif(
-    REDIS_SERVER is None and not os.environ.get("CI"),
-    reason="redis-server is not installed (CI requires it)",
-)
 
 
 @pytest.mark.parametrize(
@@ -72,10 +66,8 @@ def test_both_clients_take_their_connection_from_one_reading() -> None:
 
 @pytest.fixture
 def tls_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(RedisTls.issue(tmp_path))
-    server.start()
-    yield server
-    server.stop()
+    with private_redis(RedisTls.issue(tmp_path)) as server:
+        yield server
 
 
 async def _served_and_stored(
@@ -95,7 +87,6 @@ async def _served_and_stored(
     return report
 
 
-@needs_redis_server
 class TestPrivateCertificateAuthority:
     """A Redis whose certificate a private CA signed, named by ``ssl_ca_certs``: the script
     client once ignored the parameter, so health said Redis was up while the rate limits
@@ -118,7 +109,6 @@ class TestPrivateCertificateAuthority:
         assert any(b":idempotency:" in key for key in stored)
 
 
-@needs_redis_server
 class TestCertificateNotTrusted:
     """The same Redis without ``ssl_ca_certs``: every client refuses its certificate alike."""
 
@@ -137,33 +127,25 @@ class TestCertificateNotTrusted:
         assert tls_redis.stored_keys() == []
 
 
-@needs_redis_server
 class TestDatabaseAsQueryParameter:
     """``?db=3`` (redis-py's spelling): the script client once read the database from the
     path only, so the rate-limit counters and the key versions landed in different
     databases."""
 
     @pytest.fixture
-    def private_redis(self) -> Iterator[PrivateRedis]:
-        server = PrivateRedis()
-        server.start()
-        yield server
-        server.stop()
-
-    @pytest.fixture
-    def settings_overrides(self, private_redis: PrivateRedis) -> dict[str, Any]:
-        url = private_redis.url.removesuffix("/0") + "/?db=3"
+    def settings_overrides(self, fresh_redis: PrivateRedis) -> dict[str, Any]:
+        url = fresh_redis.url.removesuffix("/0") + "/?db=3"
         return {"redis_url": url, "rate_limits": "100/minute"}
 
     async def test_every_key_lands_in_that_database(
-        self, client: InProcessClient, account: Account, private_redis: PrivateRedis
+        self, client: InProcessClient, account: Account, fresh_redis: PrivateRedis
     ) -> None:
-        report = await _served_and_stored(client, account, private_redis)
+        report = await _served_and_stored(client, account, fresh_redis)
         assert report["services"]["redis"] == "healthy"
         revoked = await client.delete(f"{API}/keys/{account.key_id}", headers=account.headers())
         assert revoked.status_code == 200  # bumps the key's version through redis-py
-        stored = private_redis.stored_keys(db=3)
+        stored = fresh_redis.stored_keys(db=3)
         assert any(b":ratelimit:" in key for key in stored)
         assert any(b":idempotency:" in key for key in stored)
         assert any(b":keyversion:" in key for key in stored)
-        assert private_redis.stored_keys(db=0) == []
+        assert fresh_redis.stored_keys(db=0) == []
