@@ -127,3 +127,10 @@ def own_postgres() -> Iterator[PrivatePostgres]:
 def own_redis() -> Iterator[PrivateRedis]:
     with private_redis() as server:
         yield server
+
+
+@pytest.fixture
+def fresh_redis() -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own, which it may stop and start."""
+    with private_redis() as server:
+        yield server

@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import redis
@@ -47,30 +47,49 @@ def require(binary: object, what: str) -> None:
         pytest.skip(f"{what} is not installed (CI requires it)")
 
 
+class RedisTls(NamedTuple):
+    """PEM files for a Redis that speaks only TLS: its certificate and key, and the private
+    CA that signed them (which no client trusts unless told to)."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    @classmethod
+    def issue(cls, directory: Path) -> RedisTls:
+        import trustme
+
+        authority = trustme.CA()
+        issued = authority.issue_cert("127.0.0.1")
+        files = cls(directory / "ca.pem", directory / "redis.pem", directory / "redis.key")
+        authority.cert_pem.write_to_path(str(files.ca))
+        issued.cert_chain_pems[0].write_to_path(str(files.cert))
+        issued.private_key_pem.write_to_path(str(files.key))
+        return files
+
+
 class PrivateRedis:
-    def __init__(self) -> None:
+    """A redis-server of the test's own; with ``tls``, it speaks only TLS (``rediss://``)."""
+
+    def __init__(self, tls: RedisTls | None = None) -> None:
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tls = tls
+        self.url = f"{'rediss' if tls else 'redis'}://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         assert REDIS_SERVER is not None, "redis-server must be installed"
+        listen = ["--port", str(self.port)]
+        if self.tls is not None:
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no"]
+            listen += ["--tls-cert-file", str(self.tls.cert), "--tls-key-file", str(self.tls.key)]
+            listen += ["--tls-ca-cert-file", str(self.tls.ca)]
         self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
+            [REDIS_SERVER, *listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        client = self.client(socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -78,6 +97,7 @@ class PrivateRedis:
                 break
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
+                    self.stop()
                     raise
                 time.sleep(0.05)
         client.close()
@@ -92,8 +112,13 @@ class PrivateRedis:
     def running(self) -> bool:
         return self.process is not None
 
-    def stored_keys(self) -> list[bytes]:
-        client = redis.Redis(port=self.port)
+    def client(self, db: int = 0, **options: Any) -> redis.Redis:
+        if self.tls is not None:
+            options.update(ssl=True, ssl_ca_certs=str(self.tls.ca))
+        return redis.Redis(host="127.0.0.1", port=self.port, db=db, **options)
+
+    def stored_keys(self, db: int = 0) -> list[bytes]:
+        client = self.client(db)
         try:
             return list(client.keys("*"))
         finally:
@@ -197,9 +222,11 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @contextlib.contextmanager
-def private_redis() -> Iterator[PrivateRedis]:
+def private_redis(tls: RedisTls | None = None) -> Iterator[PrivateRedis]:
+    """A started redis-server of our own, stopped afterwards (the test may stop and start it
+    meanwhile)."""
     require(REDIS_SERVER, "redis-server")
-    server = PrivateRedis()
+    server = PrivateRedis(tls)
     try:
         server.start()
         yield server

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from buena_server.auth.permissions import Permission
-from buena_server.kit.ratelimit import parse_rate_limits
+from buena_server.kit.ratelimit_rules import parse_rate_limits
 
 from server_testing import API, Account, InProcessClient, assert_error
 

@@ -5,32 +5,17 @@ Each test runs its own redis-server on a free port, so stopping it disturbs noth
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from private_services import REDIS_SERVER, PrivateRedis
+from private_services import PrivateRedis
 from server_testing import API, Account, InProcessClient
 
-pytestmark = pytest.mark.skipif(
-    REDIS_SERVER is None and not os.environ.get("CI"),
-    reason="redis-server is not installed (CI requires it)",
-)
-
 
 @pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings_overrides(private_redis: PrivateRedis) -> dict[str, Any]:
-    return {"redis_url": private_redis.url, "rate_limits": "100/minute"}
+def settings_overrides(fresh_redis: PrivateRedis) -> dict[str, Any]:
+    return {"redis_url": fresh_redis.url, "rate_limits": "100/minute"}
 
 
 async def health(client: InProcessClient) -> dict[str, Any]:
@@ -39,15 +24,15 @@ async def health(client: InProcessClient) -> dict[str, Any]:
 
 
 async def test_limits_live_in_redis_and_survive_an_outage(
-    client: InProcessClient, account: Account, private_redis: PrivateRedis
+    client: InProcessClient, account: Account, fresh_redis: PrivateRedis
 ) -> None:
     first = await client.get(f"{API}/leads", headers=account.headers())
     assert first.status_code == 200
     assert first.headers["x-ratelimit-remaining"] == "99"
-    assert any(b"ratelimit" in key for key in private_redis.stored_keys())
+    assert any(b"ratelimit" in key for key in fresh_redis.stored_keys())
     assert (await health(client))["services"]["redis"] == "healthy"
 
-    private_redis.stop()
+    fresh_redis.stop()
     during = await client.get(f"{API}/leads", headers=account.headers())
     # Still served, and still limited: by this process's own counters meanwhile.
     assert during.status_code == 200
@@ -58,11 +43,11 @@ async def test_limits_live_in_redis_and_survive_an_outage(
     assert report.json()["services"]["redis"] == "down"
     assert report.json()["services"]["database"] == "healthy"
 
-    private_redis.start()  # an empty Redis: it kept nothing on disk
+    fresh_redis.start()  # an empty Redis: it kept nothing on disk
     assert (await health(client))["status"] == "healthy"
     after = await client.get(f"{API}/leads", headers=account.headers())
     assert after.status_code == 200
-    assert any(b"ratelimit" in key for key in private_redis.stored_keys())
+    assert any(b"ratelimit" in key for key in fresh_redis.stored_keys())
 
 
 class TestRedisUnreachableFromTheStart:

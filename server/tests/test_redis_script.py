@@ -10,6 +10,7 @@ import secrets
 import pytest
 import redis
 
+from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import (
     IncompleteReply,
     ReplyError,
@@ -115,7 +116,9 @@ def test_a_silent_server_times_out_and_the_next_call_reconnects() -> None:
 
         server = await asyncio.start_server(swallow, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        client = ScriptClient(f"redis://127.0.0.1:{port}/0", "return 1", timeout=2.0)
+        client = ScriptClient(
+            RedisEndpoint.from_url(f"redis://127.0.0.1:{port}/0", 2.0), "return 1"
+        )
         connections = []
         try:
             protocols = []
@@ -141,7 +144,7 @@ def test_a_silent_server_times_out_and_the_next_call_reconnects() -> None:
 
 
 async def test_an_unreachable_server_is_a_connection_error() -> None:
-    client = ScriptClient("redis://127.0.0.1:1/0", "return 1", timeout=0.5)
+    client = ScriptClient(RedisEndpoint.from_url("redis://127.0.0.1:1/0", 0.5), "return 1")
     with pytest.raises(ConnectionRefusedError):
         await client.run(["k"], [])
 
@@ -153,13 +156,14 @@ async def test_runs_on_redis_loading_the_script_once() -> None:
         pytest.skip("Redis is not running here (CI runs it)")
     script = f"-- {secrets.token_hex(8)}\nreturn {{KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}}"
     key = f"buena-test:{secrets.token_hex(6)}"
-    client = ScriptClient(REDIS_URL, script, timeout=1)
+    endpoint = RedisEndpoint.from_url(REDIS_URL, 1)
+    client = ScriptClient(endpoint, script)
     try:
         # Concurrent calls share the connection and get their own answers.
         replies = await asyncio.gather(*(client.run([key], [n]) for n in range(20)))
         assert [reply[1] for reply in replies] == [str(n).encode() for n in range(20)]
         assert sorted(reply[2] for reply in replies) == list(range(1, 21))
-        failing = ScriptClient(REDIS_URL, "return redis.call('NOPE')", timeout=1)
+        failing = ScriptClient(endpoint, "return redis.call('NOPE')")
         with pytest.raises(ReplyError):
             await failing.run([], [])
         await failing.close()

@@ -24,7 +24,7 @@ from buena_server.auth.middleware import (
     end_with,
 )
 from buena_server.auth.usage import KeyUsageTracker
-from buena_server.config import RateLimitStrategy, Settings, get_settings
+from buena_server.config import Settings, get_settings
 from buena_server.errors import handle_exception
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
@@ -54,33 +54,24 @@ from buena_server.kit.openapi_docs import (
     openapi_json,
 )
 from buena_server.kit.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
-from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService, parse_rate_limits
+from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService
+from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
+from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 
 
-def _redis_pool(settings: Settings) -> ConnectionPool | None:
-    if settings.redis_url is None:
-        return None
-    timeout = settings.redis_timeout_seconds
-    return ConnectionPool.from_url(
-        settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
-    )
-
-
 def _rate_limiter(
-    settings: Settings, redis_pool: ConnectionPool | None
+    settings: Settings, redis: RedisEndpoint | None, redis_pool: ConnectionPool | None
 ) -> tuple[RateLimitService | None, ScriptClient | None]:
     items = parse_rate_limits(settings.rate_limits)
     if not items:
         return None, None
     script = None
-    if settings.redis_url and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
-        script = ScriptClient(
-            settings.redis_url, FIXED_WINDOWS_SCRIPT, timeout=settings.redis_timeout_seconds
-        )
+    if redis is not None and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
+        script = ScriptClient(redis, FIXED_WINDOWS_SCRIPT)
     service = RateLimitService(
         items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix, script
     )
@@ -119,8 +110,14 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         max_idle=settings.database_max_idle_seconds,
     )
     key_usage = KeyUsageTracker()
-    redis_pool = _redis_pool(settings)
-    rate_limiter, limit_script = _rate_limiter(settings, redis_pool)
+    # BUENA_REDIS_URL read once, for every Redis user (redis_connection.py).
+    redis = (
+        RedisEndpoint.from_url(settings.redis_url, settings.redis_timeout_seconds)
+        if settings.redis_url is not None
+        else None
+    )
+    redis_pool = redis.pool() if redis is not None else None
+    rate_limiter, limit_script = _rate_limiter(settings, redis, redis_pool)
     redis_check = None
     if redis_pool is not None:
         pool = redis_pool
@@ -137,7 +134,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         if metrics is not None and settings.metrics_port is not None
         else None
     )
-    idempotency = build_idempotency(settings, database)
+    idempotency = build_idempotency(settings, database, redis)
     state = State(
         {
             "settings": settings,

@@ -11,6 +11,9 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
+from buena_server.kit.redis_connection import connection_options
+
 DEFAULT_DATABASE_URL = "sqlite:///var/buena.db"
 DEFAULT_RATE_LIMITS = "60/minute;1000/hour;10000/day"
 
@@ -19,12 +22,6 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
-
-
-class RateLimitStrategy(StrEnum):
-    FIXED_WINDOW = "fixed-window"
-    MOVING_WINDOW = "moving-window"
-    SLIDING_WINDOW_COUNTER = "sliding-window-counter"
 
 
 class LogFormat(StrEnum):
@@ -49,7 +46,8 @@ class Settings(BaseSettings):
     database_timeout_seconds: float = Field(default=5.0, gt=0)
     # PostgreSQL connections unused this long are closed (driver/pool.py).
     database_max_idle_seconds: float = Field(default=300.0, gt=0)
-    # redis://[:password@]host:port/db or rediss:// (TLS); unset = limits kept per process.
+    # redis://[[user]:password@]host:port/db, or rediss:// (TLS) with redis-py's ssl_* query
+    # parameters (e.g. ?ssl_ca_certs=/path/ca.pem); unset = limits kept per process.
     redis_url: str | None = None
     # Prefix of every Redis key Buena writes, so one Redis can serve several deployments.
     redis_key_prefix: str = Field(default="buena", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -102,16 +100,12 @@ class Settings(BaseSettings):
     @field_validator("rate_limits")
     @classmethod
     def _parse_rate_limits(cls, value: str) -> str:
-        from buena_server.kit.ratelimit import parse_rate_limits
-
         parse_rate_limits(value)  # raises ValueError with a readable message
         return value
 
     @field_validator("auth_failure_limit")
     @classmethod
     def _parse_auth_failure_limit(cls, value: str) -> str:
-        from buena_server.kit.ratelimit import parse_rate_limits
-
         parse_rate_limits(value)
         return value
 
@@ -148,8 +142,8 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://")):
-            raise ValueError("BUENA_REDIS_URL must start with redis:// or rediss://")
+        if value:
+            connection_options(value)  # raises ValueError with a readable message
         return value or None
 
     @field_validator("database_url")

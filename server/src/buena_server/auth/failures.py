@@ -23,9 +23,10 @@ from typing import Any
 
 from redis.asyncio import ConnectionPool
 
-from buena_server.config import RateLimitStrategy, Settings
+from buena_server.config import Settings
 from buena_server.errors import RateLimitExceeded
-from buena_server.kit.ratelimit import Decision, RateLimitService, parse_rate_limits
+from buena_server.kit.ratelimit import Decision, RateLimitService
+from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
 
 
 def client_address(scope: dict[str, Any] | Any) -> str:

@@ -17,6 +17,7 @@ import msgspec
 from buena_server.errors import ServiceUnavailable
 from buena_server.idempotency.model import Claim, Held, StoredResponse
 from buena_server.idempotency.store import _GONE, IdempotencyStore
+from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import Call, ReplyError, ScriptClient, pack
 
 # KEYS[1]: the key's hash. ARGV[1]: operation; then its arguments.
@@ -79,10 +80,10 @@ class _PackedCall(Call):
 
 class RedisStore(IdempotencyStore):
     def __init__(
-        self, url: str, prefix: str, *, timeout: float, ttl_seconds: float, lease_seconds: float
+        self, redis: RedisEndpoint, prefix: str, *, ttl_seconds: float, lease_seconds: float
     ) -> None:
         super().__init__(ttl_seconds=ttl_seconds, lease_seconds=lease_seconds)
-        self.client = ScriptClient(url, SCRIPT, timeout=timeout)
+        self.client = ScriptClient(redis, SCRIPT)
         self.prefix = f"{prefix}:idempotency:"
         self._lease_ms = b"%d" % (lease_seconds * 1000)
         self._ttl_ms = b"%d" % (ttl_seconds * 1000)

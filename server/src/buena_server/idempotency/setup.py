@@ -11,6 +11,7 @@ from buena_server.idempotency.layer import Idempotency
 from buena_server.idempotency.redis_store import RedisStore
 from buena_server.idempotency.store import DatabaseStore, IdempotencyStore
 from buena_server.kit.driver import Database
+from buena_server.kit.redis_connection import RedisEndpoint
 
 logger = logging.getLogger("buena_server.idempotency")
 
@@ -18,20 +19,17 @@ logger = logging.getLogger("buena_server.idempotency")
 PURGE_EVERY_SECONDS = 600.0
 
 
-def build_idempotency(settings: Settings, database: Database) -> Idempotency:
+def build_idempotency(
+    settings: Settings, database: Database, redis: RedisEndpoint | None
+) -> Idempotency:
     kind = settings.idempotency_store
     store: IdempotencyStore
     times = {
         "ttl_seconds": settings.idempotency_ttl_seconds,
         "lease_seconds": settings.idempotency_lease_seconds,
     }
-    if settings.redis_url is not None and kind is not IdempotencyStoreKind.DATABASE:
-        store = RedisStore(
-            settings.redis_url,
-            settings.redis_key_prefix,
-            timeout=settings.redis_timeout_seconds,
-            **times,
-        )
+    if redis is not None and kind is not IdempotencyStoreKind.DATABASE:
+        store = RedisStore(redis, settings.redis_key_prefix, **times)
     else:
         store = DatabaseStore(database, **times)
     return Idempotency(store, max_body_bytes=settings.max_body_bytes)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from limits import RateLimitItem, WindowStats, parse_many
+from limits import RateLimitItem, WindowStats
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import (
     FixedWindowRateLimiter,
@@ -33,7 +33,7 @@ from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from buena_server.auth.cache import version_key
-from buena_server.config import RateLimitStrategy
+from buena_server.kit.ratelimit_rules import RateLimitStrategy
 from buena_server.kit.redis_script import Call, ReplyError, ScriptClient
 
 # Where a request's rate-limit Decision is kept (scope state), for its response headers.
@@ -45,19 +45,6 @@ _STRATEGIES: dict[RateLimitStrategy, type[RateLimiter]] = {
     RateLimitStrategy.MOVING_WINDOW: MovingWindowRateLimiter,
     RateLimitStrategy.SLIDING_WINDOW_COUNTER: SlidingWindowCounterRateLimiter,
 }
-
-
-def parse_rate_limits(value: str) -> list[RateLimitItem]:
-    """``"60/minute;1000/hour"`` → items sorted by window length; ``"off"`` → []."""
-    if value.strip().lower() == "off":
-        return []
-    try:
-        items = parse_many(value)
-    except ValueError as exc:
-        raise ValueError(
-            f"invalid rate limits {value!r}: use e.g. '60/minute;1000/hour;10000/day' or 'off'"
-        ) from exc
-    return sorted(items, key=lambda item: item.get_expiry())
 
 
 class Decision(NamedTuple):

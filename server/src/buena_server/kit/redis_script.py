@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ssl
 from collections import deque
 from typing import Any
-from urllib.parse import unquote, urlsplit
+
+from buena_server.kit.redis_connection import RedisEndpoint
 
 _CRLF = b"\r\n"
 
@@ -182,20 +182,12 @@ class Call:
 
 
 class ScriptClient:
-    """Runs one Lua script on the Redis at ``url`` (redis:// or rediss://)."""
+    """Runs one Lua script on the Redis at ``endpoint`` (address, credentials, database and
+    TLS context as redis-py reads the URL: redis_connection.py)."""
 
-    def __init__(self, url: str, script: str, *, timeout: float) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in {"redis", "rediss"}:
-            raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 6379
-        self.username = unquote(parts.username) if parts.username else None
-        self.password = unquote(parts.password) if parts.password else None
-        path = parts.path.strip("/")
-        self.db = int(path) if path else 0
-        self.tls = parts.scheme == "rediss"
-        self.timeout = timeout
+    def __init__(self, endpoint: RedisEndpoint, script: str) -> None:
+        self.endpoint = endpoint
+        self.timeout = endpoint.timeout
         self.script = script.encode()
         self.sha = hashlib.sha1(self.script).hexdigest()  # noqa: S324 (Redis's script id)
         self._protocol: _Protocol | None = None
@@ -234,18 +226,19 @@ class ScriptClient:
 
     async def _connect(self) -> _Protocol:
         loop = asyncio.get_running_loop()
+        endpoint = self.endpoint
         _transport, protocol = await loop.create_connection(
             lambda: _Protocol(self.timeout),
-            self.host,
-            self.port,
-            ssl=ssl.create_default_context() if self.tls else None,
+            endpoint.host,
+            endpoint.port,
+            ssl=endpoint.ssl_context(),
         )
         setup: list[bytes] = []
-        if self.password is not None:
-            auth = (self.username, self.password) if self.username else (self.password,)
-            setup.append(pack(b"AUTH", *auth))
-        if self.db:
-            setup.append(pack(b"SELECT", self.db))
+        if endpoint.password is not None:
+            user = (endpoint.username,) if endpoint.username else ()
+            setup.append(pack(b"AUTH", *user, endpoint.password))
+        if endpoint.db:
+            setup.append(pack(b"SELECT", endpoint.db))
         for command in setup:
             reply = await protocol.send(command)
             if isinstance(reply, ReplyError):
