@@ -79,9 +79,9 @@ def _rate_limiter(
 
 
 class BuenaApp(Litestar):
-    """The Litestar app, with HTTP requests entering through its front door (front.py:
+    """The Litestar app, with HTTP requests entering through its front door (kit/front.py:
     metrics and access log, the last error guard, header caps, CORS, HEAD), which
-    ``create_app`` opens onto the hot paths (hot_paths.py) in front of Litestar's router, or
+    ``create_app`` opens onto the hot paths (kit/hot_paths.py) in front of Litestar's router, or
     onto the router itself when they are off."""
 
     front: FrontDoor | None = None

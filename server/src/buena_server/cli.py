@@ -94,7 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     base_url = f"http://{host}:{port}{BASE_PATH}"
-    # Migrations and the first account happen once the server listens (startup.py).
+    # Migrations and the first account happen once the server listens (kit/startup.py).
     startup = Startup(settings, base_url)
     print(f"Buena API {__version__} serving at {base_url} (docs: {base_url}/docs)", flush=True)
     app = create_app(settings, startup=startup)
@@ -109,7 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             host=host,
             port=port,
             log_level="warning" if args.quiet else "info",
-            log_config=None,  # configured above; the access log is ours (access_log.py)
+            log_config=None,  # configured above; the access log is ours (kit/access_log.py)
             access_log=False,
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
             # X-Forwarded-For is believed only from BUENA_TRUSTED_PROXIES (uvicorn's own
@@ -117,7 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             proxy_headers=bool(settings.trusted_proxy_list),
             forwarded_allow_ips=settings.trusted_proxy_list or None,
             server_header=False,
-            # httptools with the header caps applied while the head is read (http_protocol.py).
+            # httptools with the header caps applied while the head is read (kit/http_protocol.py).
             http=limited_http_protocol(
                 HeaderLimits(settings.max_header_bytes, settings.max_header_count)
             ),

@@ -39,12 +39,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUENA_", extra="ignore")
 
     env: Environment = Environment.DEVELOPMENT
-    # Plain URLs (sqlite:///path, postgresql://user@host/db); the async driver is chosen in db.py.
+    # Plain URLs (sqlite:///path, postgresql://user@host/db); the async driver is chosen in
+    # kit/db.py.
     # A relative SQLite path is relative to the working directory (`make run` uses the repo root).
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=500)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
-    # PostgreSQL connections unused this long are closed (driver/pool.py).
+    # PostgreSQL connections unused this long are closed (kit/driver/pool.py).
     database_max_idle_seconds: float = Field(default=300.0, gt=0)
     # redis://[[user]:password@]host:port/db, or rediss:// (TLS) with redis-py's ssl_* query
     # parameters (e.g. ?ssl_ca_certs=/path/ca.pem); unset = limits kept per process.
@@ -64,13 +65,13 @@ class Settings(BaseSettings):
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # The request line and header fields together (as Node's default), and how many fields:
-    # beyond either, 431 (http_limits.py).
+    # beyond either, 431 (kit/http_limits.py).
     max_header_bytes: int = Field(default=16_384, ge=1024)
     max_header_count: int = Field(default=100, ge=10)
     # Origins (comma-separated, e.g. "https://app.example.com") whose pages may call the API
-    # from a browser; "*" for any; empty = no CORS headers at all (cors.py).
+    # from a browser; "*" for any; empty = no CORS headers at all (kit/cors.py).
     cors_origins: str = ""
-    # Answer GET /leads/{id} and POST /leads without Litestar's routing (hot_paths.py).
+    # Answer GET /leads/{id} and POST /leads without Litestar's routing (kit/hot_paths.py).
     hot_paths: bool = True
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     # How often the in-memory "last used" times of API keys are written to the database.

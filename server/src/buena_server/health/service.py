@@ -55,7 +55,7 @@ class HealthService:
         self.database = database
         self.timeout = timeout
         self.redis_check = redis_check
-        # False while `serve` is still migrating (startup.py): the database is not usable yet.
+        # False while `serve` is still migrating (kit/startup.py): the database is not usable yet.
         self.database_ready = database_ready
 
     async def _probe(self, name: str, check: Callable[[], Awaitable[None]]) -> ServiceStatus:

@@ -4,7 +4,7 @@ script, so that each step is atomic across every process sharing the Redis.
 Times come from the server's clock (passed in, as milliseconds) rather than Redis's, so that
 leases and expiry follow the same clock as everything else; Redis's own expiry (``PEXPIRE``,
 the TTL) only removes what is past its time. The script runs on the pipelined client the rate
-limiter uses (redis_script.py): a claim and an answer cost one round trip each.
+limiter uses (kit/redis_script.py): a claim and an answer cost one round trip each.
 """
 
 from __future__ import annotations

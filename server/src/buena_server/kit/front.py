@@ -33,8 +33,9 @@ from buena_server.kit.metrics import UNMATCHED, Metrics
 
 
 class FrontDoor:
-    """``app`` is what answers past the door: the hot paths, or Litestar (``create_app``,
-    ``startup``'s gate while ``serve`` prepares the database)."""
+    """``app`` is what answers past the door: the hot paths, or Litestar (``create_app``),
+    or the gate that answers the API's 503 while ``serve`` prepares the database
+    (``app._serve_when_ready``)."""
 
     __slots__ = ("access_log", "app", "cors", "limits", "metrics")
 

@@ -53,7 +53,7 @@ _SECURITY_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options"
 def common_headers(scope: Scope | dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """The headers every response carries, whoever answers it (a Litestar route, the hot
     paths, the header limits): X-Request-ID, Cache-Control and X-Content-Type-Options; the
-    X-RateLimit-* headers once the key's limits were checked; the CORS headers the HTTP edge
+    X-RateLimit-* headers once the key's limits were checked; the CORS headers the front door
     chose for the request's origin (cors.py)."""
     state = scope.setdefault("state", {})
     headers = [(_REQUEST_ID_HEADER, request_id_of(scope).encode()), *_SECURITY_HEADERS]
