@@ -43,6 +43,7 @@ from buena_server.kit.db import open_database
 from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT
 from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import Call, ScriptClient
+from buena_server.services import services_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 DATABASE = "buena_bench_redis"
@@ -186,7 +187,7 @@ async def requests(client: str, rounds: int) -> None:
 
     async with app.lifespan():
         await _rounds(one, rounds)
-        limiter = app.state.rate_limiter
+        limiter = services_of(app).rate_limiter
         assert limiter.fallbacks == 0, "Redis failed: the figure would be the fallback's"
     assert set(statuses) == {200}, set(statuses)
 

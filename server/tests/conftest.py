@@ -19,6 +19,7 @@ from buena_server.app import create_app
 from buena_server.config import Settings
 from buena_server.kit.db import create_engine
 from buena_server.migrate import migrate
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database
 from private_services import PrivatePostgres, PrivateRedis, private_postgres, private_redis
@@ -98,7 +99,7 @@ async def client(app: Litestar) -> AsyncIterator[InProcessClient]:
 @pytest.fixture
 def make_account(client: InProcessClient) -> AccountFactory:
     async def make(name: str = "Test account") -> Account:
-        async with client.app.state.database.transaction(write=True) as conn:
+        async with services_of(client.app).database.transaction(write=True) as conn:
             created = await create_account(conn, name)
         return Account(client, created.account_id, created.key, created.key_id)
 

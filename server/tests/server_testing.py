@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.services import services_of
 
 API = "/api/v2"
 
@@ -73,7 +74,7 @@ class Account:
         return {"x-api-key": key or self.key}
 
     async def key_with(self, *permissions: str, **kwargs: Any) -> str:
-        async with self.client.app.state.database.transaction(write=True) as conn:
+        async with services_of(self.client.app).database.transaction(write=True) as conn:
             _record, secret = await issue_key(
                 ApiKeyRepository(conn),
                 account_id=self.id,

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from buena_server.auth.permissions import Permission
 from buena_server.auth.tokens import generate_key
+from buena_server.services import services_of
 from buena_server.tables import api_keys
 
 from server_testing import API, Account, InProcessClient, assert_error
@@ -39,7 +40,7 @@ async def test_expired_key(client: InProcessClient, account: Account) -> None:
         Permission.LEADS_READ, expires_at=datetime.now(UTC) + timedelta(seconds=60)
     )
     assert (await client.get(f"{API}/leads", headers={"x-api-key": key})).status_code == 200
-    async with client.app.state.database.transaction(write=True) as conn:
+    async with services_of(client.app).database.transaction(write=True) as conn:
         await conn.execute(
             update(api_keys)
             .where(api_keys.c.key_preview == key[:8] + "...")
@@ -52,14 +53,14 @@ async def test_expired_key(client: InProcessClient, account: Account) -> None:
 
 
 async def test_keys_are_stored_only_as_digests(client: InProcessClient, account: Account) -> None:
-    async with client.app.state.database.transaction(write=False) as conn:
+    async with services_of(client.app).database.transaction(write=False) as conn:
         rows = (await conn.execute(select(api_keys))).mappings().all()
     for row in rows:
         assert account.key not in {str(value) for value in row.values()}
 
 
 async def test_last_used_is_written_in_batches(client: InProcessClient, account: Account) -> None:
-    database = client.app.state.database
+    database = services_of(client.app).database
 
     async def stored_last_used() -> datetime | None:
         async with database.transaction(write=False) as conn:
@@ -72,7 +73,7 @@ async def test_last_used_is_written_in_batches(client: InProcessClient, account:
     # Not written on the request path...
     assert await stored_last_used() is None
     # ...but by the flush, which the server runs periodically and at shutdown.
-    await client.app.state.key_usage.flush(database)
+    await services_of(client.app).key_usage.flush(database)
     stored = await stored_last_used()
     assert stored is not None
     assert stored >= before

@@ -20,6 +20,7 @@ from buena_server.auth.tokens import generate_key
 from buena_server.config import Settings
 from buena_server.kit.clock import utcnow
 from buena_server.kit.driver import Connection, Database
+from buena_server.services import services_of
 from buena_server.tables import api_keys
 
 from backends import REDIS_URL
@@ -72,7 +73,7 @@ def assert_limited(response: httpx.Response) -> None:
 
 @pytest.mark.parametrize("key", ["not-a-key", "bna_" + "g" * 64, "bna_" + "0" * 63, "x" * 10_000])
 async def test_malformed_keys_cost_no_database_lookup(client: InProcessClient, key: str) -> None:
-    transactions = Transactions(client.app.state.database)
+    transactions = Transactions(services_of(client.app).database)
     response = await client.get(f"{API}/leads", headers={"x-api-key": key})
     assert_error(response, 401, "UNAUTHORIZED")
     assert transactions.count == 0
@@ -85,7 +86,7 @@ async def test_failures_past_the_limit_are_refused_without_a_lookup(
     client: InProcessClient, account: Account
 ) -> None:
     await use_up_failures(client)
-    transactions = Transactions(client.app.state.database)
+    transactions = Transactions(services_of(client.app).database)
     for _ in range(3):
         assert_limited(await client.get(f"{API}/leads", headers={"x-api-key": generate_key()}))
     assert transactions.count == 0
@@ -107,7 +108,7 @@ async def test_missing_and_malformed_keys_count(
 async def test_revoked_and_expired_keys_count(client: InProcessClient, account: Account) -> None:
     revoked = await account.key_with(Permission.LEADS_READ)
     expired = await account.key_with(Permission.LEADS_READ, expires_at=utcnow() + timedelta(1))
-    async with client.app.state.database.transaction(write=True) as conn:
+    async with services_of(client.app).database.transaction(write=True) as conn:
         await conn.execute(
             update(api_keys)
             .where(api_keys.c.key_preview == expired[:8] + "...")
@@ -133,7 +134,7 @@ async def test_a_verified_key_keeps_working_while_its_address_is_limited(
     unseen = await account.key_with(Permission.LEADS_READ)
     await use_up_failures(client)
     # Even once this process no longer remembers the key itself (auth/cache.py).
-    client.app.state.key_cache.forget(account.key_id)
+    services_of(client.app).key_cache.forget(account.key_id)
     assert (await client.get(f"{API}/leads", headers=account.headers())).status_code == 200
     # A key this process has not verified lately waits like a guess (docs/api.md).
     assert_limited(await client.get(f"{API}/leads", headers={"x-api-key": unseen}))

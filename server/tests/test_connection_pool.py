@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from buena_server.app import create_app
 from buena_server.config import Settings
 from buena_server.kit.driver import ConnectionPool
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES, POSTGRES_ADMIN_URL
 from server_testing import ManualClockLoop, run_with_manual_clock
@@ -244,7 +245,7 @@ async def test_an_expired_connection_coming_back_frees_its_place_for_a_waiter() 
 
 def test_the_setting_reaches_the_pool(database_url: str) -> None:
     settings = Settings(database_url=database_url, env="test", database_max_idle_seconds=42)
-    database = create_app(settings).state.database
+    database = services_of(create_app(settings)).database
     if ON_POSTGRES:
         assert database.pool.max_idle == 42
     assert Settings(database_url=database_url).database_max_idle_seconds == 300

@@ -36,6 +36,7 @@ from buena_server.kit.db import create_engine
 from buena_server.kit.driver import Database
 from buena_server.leads.service import LeadService
 from buena_server.migrate import migrate
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES
 from private_services import PrivatePostgres, PrivateRedis
@@ -103,7 +104,7 @@ class Pair:
 
     @property
     def database(self) -> Database:
-        database: Database = self.hot.app.state.database
+        database: Database = services_of(self.hot.app).database
         return database
 
 
@@ -132,7 +133,7 @@ async def pair(
 
 
 async def _seed(hot: InProcessClient, plain: InProcessClient) -> Pair:
-    database: Database = hot.app.state.database
+    database: Database = services_of(hot.app).database
     async with database.transaction(write=True) as conn:
         created = await create_account(conn, "Faults")
         _record, fresh_key = await issue_key(
@@ -280,7 +281,7 @@ async def test_shutting_down_while_the_database_is_hung(
             await _seed(client, client)  # pooled connections, and key usage left to flush
             own_postgres.freeze()
         # Closing gave up on the idle connections' goodbyes and on the last usage flush.
-        assert app.state.database.pool.size == 0
+        assert services_of(app).database.pool.size == 0
     finally:
         own_postgres.resume()
 

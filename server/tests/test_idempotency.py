@@ -23,6 +23,7 @@ from buena_server.errors import InvalidIdempotencyKey
 from buena_server.idempotency import Claim, Idempotency
 from buena_server.idempotency.model import StoredResponse, check_key, fingerprint, new_claim
 from buena_server.kit import clock
+from buena_server.services import services_of
 from buena_server.tables import idempotency_keys
 
 from backends import REDIS_URL
@@ -90,7 +91,7 @@ async def lead_total(account: Account) -> int:
 
 
 def service(client: InProcessClient) -> Idempotency:
-    idempotency: Idempotency = client.app.state.idempotency
+    idempotency: Idempotency = services_of(client.app).idempotency
     return idempotency
 
 
@@ -203,7 +204,7 @@ async def test_expired_answers_are_purged(
         f"{API}/leads", json={**LEAD, "email": "p9@example.com"}, headers=keyed(account, "p-9")
     )
     assert await service(client).store.purge() == 3
-    async with client.app.state.database.transaction(write=False) as conn:
+    async with services_of(client.app).database.transaction(write=False) as conn:
         left = (await conn.execute(select(func.count()).select_from(idempotency_keys))).scalar()
     assert left == 1
 
@@ -413,7 +414,7 @@ async def test_the_answer_commits_with_the_change_it_reports(
 ) -> None:
     # Make keeping an answer fail inside the database: the create it reports rolls back
     # with it, the claim is let go, and the same request runs again once the store works.
-    database = client.app.state.database
+    database = services_of(client.app).database
     sqlite = database.dialect.name == "sqlite"
     async with database.transaction(write=True) as conn:
         if sqlite:
@@ -514,7 +515,7 @@ async def test_a_store_that_fails_answers_the_error_body_on_both_paths(
 ) -> None:
     # The claim's statement fails (its table is gone): the JSON 500, never a bare one, and
     # nothing created, whether the hot path or Litestar met the failure.
-    database = client.app.state.database
+    database = services_of(client.app).database
     async with database.transaction(write=True) as conn:
         await conn.execute(text("ALTER TABLE idempotency_keys RENAME TO idempotency_keys_away"))
     try:

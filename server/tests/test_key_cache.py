@@ -13,6 +13,7 @@ from buena_server.app import create_app
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
 from buena_server.keys.repository import ApiKeyRepository
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error, running
@@ -135,7 +136,7 @@ async def test_on_sqlite_the_change_counter_is_read_once_per_pass_of_the_loop(
 ) -> None:
     """Requests run in one pass of the event loop share one data_version read (they all
     arrived before it); the next pass reads again, so a commit made meanwhile shows."""
-    database = client.app.state.database
+    database = services_of(client.app).database
     before = database.change_marker()
     assert before is not None
     other = sqlite3.connect(database.path)

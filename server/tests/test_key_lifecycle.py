@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.permissions import ALL_PERMISSIONS, Permission
 from buena_server.kit.clock import utcnow
+from buena_server.services import services_of
 from buena_server.tables import api_keys
 
 from backends import ON_POSTGRES
@@ -174,7 +175,7 @@ class TestActiveKeyCap:
         responses = await asyncio.gather(*(create_key(client, account) for _ in range(16)))
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [201, 201] + [422] * 14, [r.text for r in responses]
-        async with client.app.state.database.transaction(write=False) as conn:
+        async with services_of(client.app).database.transaction(write=False) as conn:
             active = await conn.execute(
                 select(func.count())
                 .select_from(api_keys)
@@ -188,7 +189,7 @@ class TestActiveKeyCap:
     ) -> None:
         # FOR UPDATE would make the lead's foreign-key check wait for this transaction (and,
         # bounded by BUENA_DATABASE_TIMEOUT_SECONDS, answer 503); FOR NO KEY UPDATE does not.
-        async with client.app.state.database.transaction(write=True) as conn:
+        async with services_of(client.app).database.transaction(write=True) as conn:
             await AccountRepository(conn).lock(account.id)
             lead = await account.create_lead()
         assert lead["id"].startswith("lead_")

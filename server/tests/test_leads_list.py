@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from buena_server.auth.permissions import Permission
+from buena_server.services import services_of
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -84,7 +85,7 @@ async def test_totals_stay_exact_through_writes(
 ) -> None:
     """Unfiltered and status-only totals come from counters kept with every write; they must
     always equal a real count."""
-    database = client.app.state.database
+    database = services_of(client.app).database
 
     async def check() -> None:
         async with database.transaction(write=False) as conn:

@@ -18,6 +18,7 @@ from buena_server.config import Settings
 from buena_server.kit.access_log import AccessLog
 from buena_server.kit.front import FrontDoor
 from buena_server.kit.http_limits import HeaderLimits
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES
 from live_server import free_port
@@ -181,7 +182,7 @@ class TestDatabasePool:
         return {"database_pool_size": 1}
 
     async def test_connections_in_use_and_waiting(self, client: InProcessClient) -> None:
-        database = client.app.state.database
+        database = services_of(client.app).database
         holding = 2 if ON_POSTGRES else 1
         release = asyncio.Event()
 
@@ -219,7 +220,7 @@ async def test_an_error_escaping_the_app_counts_as_the_500_it_answers(settings: 
     500) and counted as that 500; if even that answer cannot be sent, the ASGI server
     answers 500, and the request is counted as 500 all the same."""
     app = create_app(settings)
-    metrics = app.state.metrics
+    metrics = services_of(app).metrics
 
     async def failing(scope: Any, receive: Any, send: Any) -> None:
         raise RuntimeError("escaped")

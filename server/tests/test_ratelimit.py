@@ -9,6 +9,7 @@ import pytest
 
 from buena_server.auth.permissions import Permission
 from buena_server.kit.ratelimit_rules import parse_rate_limits
+from buena_server.services import services_of
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -56,7 +57,7 @@ async def test_refused_requests_do_not_use_longer_windows(
 ) -> None:
     for _ in range(8):
         await client.get(f"{API}/leads", headers=account.headers())
-    limiter = client.app.state.rate_limiter
+    limiter = services_of(client.app).rate_limiter
     keys = (await client.get(f"{API}/keys", headers=account.headers())).json()
     # (the /keys call above was itself refused: the minute window is exhausted)
     assert keys["code"] == "RATE_LIMIT_EXCEEDED"

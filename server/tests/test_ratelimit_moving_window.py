@@ -13,6 +13,7 @@ import pytest
 from buena_server.app import create_app
 from buena_server.config import Settings
 from buena_server.kit.ratelimit import KeyRateLimiter
+from buena_server.services import services_of
 
 from private_services import PrivateRedis
 from server_testing import API, Account, InProcessClient, assert_error, running
@@ -34,7 +35,7 @@ async def leads(client: InProcessClient, account: Account) -> Any:
 async def test_verdicts_and_headers_come_from_redis(
     client: InProcessClient, account: Account, fresh_redis: PrivateRedis
 ) -> None:
-    limiter = client.app.state.rate_limiter
+    limiter = services_of(client.app).rate_limiter
     assert isinstance(limiter.shared, KeyRateLimiter)
     for remaining in (2, 1, 0):
         response = await leads(client, account)
@@ -57,7 +58,7 @@ async def test_refused_requests_do_not_use_longer_windows(
 ) -> None:
     for _ in range(5):
         await leads(client, account)
-    limiter = client.app.state.rate_limiter
+    limiter = services_of(client.app).rate_limiter
     (_minute, in_minute), (_hour, in_hour) = await limiter.shared.window_stats(account.key_id)
     assert in_minute.remaining == 0
     assert in_hour.remaining == 7
@@ -80,7 +81,7 @@ async def test_limited_per_process_while_redis_is_down(
     client: InProcessClient, account: Account, fresh_redis: PrivateRedis
 ) -> None:
     assert (await leads(client, account)).status_code == 200
-    limiter = client.app.state.rate_limiter
+    limiter = services_of(client.app).rate_limiter
     # Redis is tried again after retry_seconds or a health check that reaches it: only the
     # health check here, however slowly the machine runs this test.
     limiter.retry_seconds = 3600

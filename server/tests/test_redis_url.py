@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from buena_server.config import Settings
 from buena_server.kit.redis_connection import RedisEndpoint
+from buena_server.services import services_of
 
 from private_services import PrivateRedis, RedisTls, private_redis
 from server_testing import API, Account, InProcessClient
@@ -103,7 +104,7 @@ class TestPrivateCertificateAuthority:
     ) -> None:
         report = await _served_and_stored(client, account, tls_redis)
         assert report["services"]["redis"] == "healthy"
-        assert client.app.state.rate_limiter.fallbacks == 0
+        assert services_of(client.app).rate_limiter.fallbacks == 0
         stored = tls_redis.stored_keys()
         assert any(b":ratelimit:" in key for key in stored)
         assert any(b":idempotency:" in key for key in stored)
@@ -121,7 +122,7 @@ class TestCertificateNotTrusted:
     ) -> None:
         response = await client.get(f"{API}/leads", headers=account.headers())
         assert response.status_code == 200  # limited by this process meanwhile
-        assert client.app.state.rate_limiter.fallbacks == 1
+        assert services_of(client.app).rate_limiter.fallbacks == 1
         report = (await client.get(f"{API}/health")).json()
         assert report["services"]["redis"] == "down"
         assert tls_redis.stored_keys() == []

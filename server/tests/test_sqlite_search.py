@@ -12,6 +12,7 @@ from buena_server.leads.repository import (
     _shape,
     _total,
 )
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES
 from server_testing import Account, InProcessClient
@@ -24,7 +25,7 @@ async def test_a_filtered_count_reads_only_the_covering_index(
     client: InProcessClient, account: Account, query: LeadQuery
 ) -> None:
     await account.create_lead(first_name="John", email="john@example.com", company="Acme")
-    async with client.app.state.database.transaction(write=False) as conn:
+    async with services_of(client.app).database.transaction(write=False) as conn:
         repository = LeadRepository(conn)
         count = _total(*_shape(query)).params(_list_values(account.id, query))
         compiled = count.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})

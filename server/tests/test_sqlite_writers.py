@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from buena_server.kit.driver import SqliteDatabase
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error
@@ -29,7 +30,7 @@ def _hold_write_lock(database_url: str) -> sqlite3.Connection:
 async def test_a_writer_waits_for_another_process_without_stalling_reads(
     client: InProcessClient, account: Account, database_url: str
 ) -> None:
-    database: SqliteDatabase = client.app.state.database
+    database: SqliteDatabase = services_of(client.app).database
     waiting = asyncio.Event()
     begin_immediate = database._begin_immediate
 

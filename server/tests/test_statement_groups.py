@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from buena_server.kit.db import open_database
 from buena_server.kit.driver import Database, PostgresDatabase, StatementGroups
+from buena_server.services import services_of
 
 from backends import ON_POSTGRES
 from server_testing import API, Account, InProcessClient, assert_error
@@ -226,7 +227,7 @@ async def test_a_group_whose_answer_is_lost_after_its_commit_answers_created(
 ) -> None:
     """The connection drops after PostgreSQL committed the group: each create finds its own
     lead behind its email and answers 201 (not a 409 against itself from the fallback)."""
-    database: PostgresDatabase = client.app.state.database
+    database: PostgresDatabase = services_of(client.app).database
     run = database.together._execute
 
     async def commits_then_loses_the_answer(statement: Any, parameters: Any) -> Any:
@@ -254,7 +255,7 @@ async def test_a_group_waiting_for_a_row_holds_up_only_its_own_creates(
 ) -> None:
     """Another transaction holds an uncommitted lead with an email a create asks for: that
     create's group waits for it, and creates after it run in groups of their own."""
-    database: PostgresDatabase = client.app.state.database
+    database: PostgresDatabase = services_of(client.app).database
     run = database.together._execute
     groups: list[list[str]] = []  # each group's emails, as it starts
     held_group_running = asyncio.Event()

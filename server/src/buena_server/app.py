@@ -9,9 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from litestar import Litestar, Router
-from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
@@ -37,13 +35,15 @@ from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.kit.access_log import AccessLog
 from buena_server.kit.asgi import ASGIHandler, Receive, Scope, Send
 from buena_server.kit.cors import cors_policy
-from buena_server.kit.db import open_database, provide_connection
+from buena_server.kit.db import open_database
+from buena_server.kit.dependencies import provide_connection
 from buena_server.kit.front import FrontDoor
 from buena_server.kit.hot_paths import HotPaths
 from buena_server.kit.http_hooks import (
     add_response_headers,
     allowed_methods_by_path,
     check_api_request,
+    check_query,
 )
 from buena_server.kit.http_limits import HeaderLimits
 from buena_server.kit.metrics import Metrics, MetricsListener, metrics_endpoint
@@ -53,7 +53,7 @@ from buena_server.kit.openapi_docs import (
     openapi_config,
     openapi_json,
 )
-from buena_server.kit.query_rules import QUERY_RULES_STATE_KEY, QueryRules, check_query
+from buena_server.kit.query_rules import QueryRules
 from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService
 from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
 from buena_server.kit.redis_connection import RedisEndpoint
@@ -61,6 +61,7 @@ from buena_server.kit.redis_script import ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
 
 
 def _rate_limiter(
@@ -135,33 +136,15 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         else None
     )
     idempotency = build_idempotency(settings, database, redis)
-    state = State(
-        {
-            "settings": settings,
-            "database": database,
-            "key_usage": key_usage,
-            "rate_limiter": rate_limiter,
-            "key_cache": key_cache,
-            "auth": AuthServices(
-                database,
-                key_cache,
-                rate_limiter,
-                key_usage,
-                auth_failure_guard(settings, redis_pool),
-            ),
-            "key_versions": (
-                KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
-            ),
-            "health": HealthService(
-                database,
-                settings.health_timeout_seconds,
-                redis_check,
-                database_ready=(lambda: startup.ready) if startup is not None else None,
-            ),
-            "metrics": metrics,
-            "metrics_listener": metrics_listener,
-            "idempotency": idempotency,
-        }
+    auth = AuthServices(
+        database, key_cache, rate_limiter, key_usage, auth_failure_guard(settings, redis_pool)
+    )
+    key_versions = KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
+    health = HealthService(
+        database,
+        settings.health_timeout_seconds,
+        redis_check,
+        database_ready=(lambda: startup.ready) if startup is not None else None,
     )
 
     @asynccontextmanager
@@ -193,13 +176,17 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         path=BASE_PATH, route_handlers=[health_check, openapi_json], before_request=check_query
     )
     # /metrics beside the API, unless it has a listener of its own (or is off).
-    operator = [metrics_endpoint] if metrics is not None and metrics_listener is None else []
+    operator = (
+        [metrics_endpoint(metrics)] if metrics is not None and metrics_listener is None else []
+    )
     api = Router(
         path=BASE_PATH,
         route_handlers=[LeadController, ApiKeyController],
         middleware=[
-            DefineMiddleware(ApiKeyAuthenticationMiddleware, exclude_from_auth_key=EXCLUDE_OPT_KEY),
-            IdempotencyMiddleware,
+            SharedMiddleware(
+                ApiKeyAuthenticationMiddleware, auth=auth, exclude_from_auth_key=EXCLUDE_OPT_KEY
+            ),
+            SharedMiddleware(IdempotencyMiddleware, service=idempotency),
         ],
         security=[{"ApiKeyAuth": []}],
         before_request=check_api_request,
@@ -215,19 +202,33 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),
         lifespan=[lifespan],
-        state=state,
         debug=False,
         logging_config=None,  # `serve` configures logging (access_log.logging_config)
     )
-    app.state.allowed_methods = allowed_methods_by_path(
-        [(route.path, route.methods) for route in app.routes]
+    services = Services(
+        settings=settings,
+        database=database,
+        key_usage=key_usage,
+        rate_limiter=rate_limiter,
+        key_cache=key_cache,
+        auth=auth,
+        key_versions=key_versions,
+        health=health,
+        metrics=metrics,
+        metrics_listener=metrics_listener,
+        idempotency=idempotency,
+        allowed_methods=allowed_methods_by_path(
+            [(route.path, route.methods) for route in app.routes]
+        ),
+        query_rules=QueryRules.of_routes(app.routes),
+        openapi_json=OpenApiJson(),
     )
-    app.state[QUERY_RULES_STATE_KEY] = QueryRules.of_routes(app.routes)
+    app.state[SERVICES_KEY] = services
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
     document_idempotency(app)
     inner: ASGIHandler = app.router_call
     if settings.hot_paths:
-        inner = app.hot_paths = HotPaths(app.state, inner, max_body_bytes=settings.max_body_bytes)
+        inner = app.hot_paths = HotPaths(services, inner, max_body_bytes=settings.max_body_bytes)
     app.front = FrontDoor(
         inner,
         limits=HeaderLimits(settings.max_header_bytes, settings.max_header_count),

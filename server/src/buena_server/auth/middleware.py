@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import Scope
+from litestar.types import ASGIApp, Scope
 
 from buena_server.auth.cache import KeyCache
 from buena_server.auth.failures import AuthFailureGuard
@@ -83,7 +83,7 @@ def _check_loaded(record: ApiKeyRecord, digest: str, failures: AuthFailureGuard 
 
 @dataclass(frozen=True, slots=True)
 class AuthServices:
-    """What authenticating a request uses, gathered once (the app state's ``auth``): each
+    """What authenticating a request uses, gathered once (``Services.auth``): each
     attribute read from Litestar's State is a failed lookup and then a Python call, and
     reading four of them cost ~4% of a cached read on SQLite."""
 
@@ -155,6 +155,12 @@ async def authenticate(
 
 
 class ApiKeyAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    """Given the app's ``AuthServices`` by ``create_app`` (``services.SharedMiddleware``)."""
+
+    def __init__(self, app: ASGIApp, *, auth: AuthServices, exclude_from_auth_key: str) -> None:
+        super().__init__(app, exclude_from_auth_key=exclude_from_auth_key)
+        self.auth = auth
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
@@ -165,5 +171,5 @@ class ApiKeyAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise outcome
         if not isinstance(outcome, Principal):
             key = presented_key(connection.headers.get)
-            outcome = await authenticate(connection.app.state.auth, connection.scope, key)
+            outcome = await authenticate(self.auth, connection.scope, key)
         return AuthenticationResult(user=outcome, auth=outcome)

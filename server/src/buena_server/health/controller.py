@@ -11,11 +11,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from buena_server import API_VERSION
 from buena_server.health.service import (
     HealthCheck200Response,
-    HealthService,
     HealthUnavailable,
 )
 from buena_server.kit.openapi_docs import error_responses
 from buena_server.kit.request_id import request_id_of
+from buena_server.services import services_of
 
 
 @get(
@@ -38,7 +38,7 @@ from buena_server.kit.request_id import request_id_of
 async def health_check(
     state: State, request: Request[Any, Any, Any]
 ) -> Response[HealthCheck200Response | HealthUnavailable]:
-    health: HealthService = state.health
+    health = services_of(state).health
     report = await health.check()
     if report.status != "down":
         return Response(report, status_code=200)

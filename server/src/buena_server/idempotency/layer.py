@@ -210,10 +210,12 @@ async def keep_rendered_answer(response: Response[Any]) -> Response[Any]:
 
 
 class IdempotencyMiddleware(MiddlewareProtocol):
-    """Honours Idempotency-Key on POST, PATCH and DELETE (placed after authentication)."""
+    """Honours Idempotency-Key on POST, PATCH and DELETE (placed after authentication), with
+    the app's ``Idempotency`` given by ``create_app`` (``services.SharedMiddleware``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, service: Idempotency) -> None:
         self.next = cast(Callable[[Scope, Receive, Send], Awaitable[None]], app)
+        self.service = service
 
     async def __call__(self, scope: AnyScope, receive: AnyReceive, send: AnySend) -> None:
         await self.handle(cast(Scope, scope), cast(Receive, receive), cast(Send, send))
@@ -232,7 +234,7 @@ class IdempotencyMiddleware(MiddlewareProtocol):
         if outcome is None and key is None:
             await self.next(scope, receive, send)
             return
-        service: Idempotency = scope["litestar_app"].state.idempotency
+        service = self.service
         if outcome is None:
             assert key is not None
             body, complete = await read_body(receive, service.max_body_bytes)

@@ -12,7 +12,6 @@ from litestar.params import JSONBody, Parameter
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.config import Settings
 from buena_server.idempotency.model import NO_KEPT_ANSWERS
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.schemas import (
@@ -26,18 +25,19 @@ from buena_server.kit.dependencies import AuthenticatedRequest, validation_conte
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses
 from buena_server.kit.paging import Limit, Offset, page
+from buena_server.services import services_of
 
 
 def provide_key_service(conn: NamedDependency[Connection], state: State) -> ApiKeyService:
-    settings: Settings = state.settings
+    services = services_of(state)
     return ApiKeyService(
         ApiKeyRepository(conn),
-        state.key_usage,
-        validation_context(state),
+        services.key_usage,
+        validation_context(services.settings),
         accounts=AccountRepository(conn),
-        max_active=settings.max_active_keys_per_account,
-        cache=state.key_cache,
-        versions=state.key_versions,
+        max_active=services.settings.max_active_keys_per_account,
+        cache=services.key_cache,
+        versions=services.key_versions,
         after_commit=conn.after_commit.append,
     )
 

@@ -8,19 +8,16 @@ driver is chosen here so that nothing else in the code knows which database it t
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from litestar import Request
-from litestar.datastructures import State
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from buena_server.idempotency.layer import keep_answer_before_commit
-from buena_server.kit.driver import Connection, Database, PostgresDatabase, SqliteDatabase
+from buena_server.kit.driver import Database, PostgresDatabase, SqliteDatabase
 from buena_server.kit.driver.sqlalchemy_internals import dialect_for
 from buena_server.kit.driver.sqlite import pragmas as sqlite_pragmas
 
@@ -34,7 +31,6 @@ def encode_json_text(value: Any) -> str:
 
 # Execution option asking for a write transaction (BEGIN IMMEDIATE on SQLite).
 WRITE_OPTION = "buena_write"
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -134,22 +130,6 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-async def provide_connection(
-    state: State, request: Request[Any, Any, Any]
-) -> AsyncGenerator[Connection, None]:
-    """One transaction per request: committed when the handler succeeds, rolled back otherwise.
-
-    Litestar runs this cleanup after the handler has produced its response object but before
-    anything is sent, so a failed commit becomes an error response, never a lie. Requests
-    with a safe method promise to read only (see ``Database.transaction``).
-    """
-    database: Database = state.database
-    async with database.transaction(write=request.method not in _SAFE_METHODS) as conn:
-        yield conn
-        # An Idempotency-Key's answer commits with the change it reports.
-        await keep_answer_before_commit(conn)
 
 
 @asynccontextmanager

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 
 import msgspec
-from litestar.datastructures import State
 
 from buena_server.auth.middleware import (
     AUTH_OUTCOME_STATE_KEY,
@@ -49,6 +48,7 @@ from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, Lead
 from buena_server.leads.service import LeadService
 from buena_server.leads.urls import lead_location
+from buena_server.services import Services
 
 logger = logging.getLogger("buena_server.kit.hot_paths")
 
@@ -60,13 +60,12 @@ _JSON_ENCODER = msgspec.json.Encoder()
 
 
 class HotPaths:
-    def __init__(self, state: State, fallback: ASGIHandler, *, max_body_bytes: int) -> None:
-        self.state = state
-        # Read from the state once: a State attribute costs a failed lookup and a call.
-        self.auth: AuthServices = state.auth
-        self.database: Database = state.database
-        self.validation = validation_context(state)
-        self.idempotency: Idempotency = state.idempotency
+    def __init__(self, services: Services, fallback: ASGIHandler, *, max_body_bytes: int) -> None:
+        # Read once: each request then reads its own attributes only.
+        self.auth: AuthServices = services.auth
+        self.database: Database = services.database
+        self.validation = validation_context(services.settings)
+        self.idempotency: Idempotency = services.idempotency
         self.fallback = fallback
         self.max_body_bytes = max_body_bytes
 

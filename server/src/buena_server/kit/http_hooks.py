@@ -12,10 +12,11 @@ from litestar.types import Message, Scope
 
 from buena_server.errors import InvalidJson, UnsupportedMediaType
 from buena_server.kit.cors import CORS_STATE_KEY
-from buena_server.kit.query_rules import check_query
+from buena_server.kit.query_rules import parse_query
 from buena_server.kit.ratelimit import DECISION_STATE_KEY
 from buena_server.kit.request_id import HEADER as REQUEST_ID_HEADER
 from buena_server.kit.request_id import request_id_of
+from buena_server.services import services_of
 
 _REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 
@@ -72,6 +73,16 @@ async def check_api_request(request: Request[Any, Any, Any]) -> None:
     await require_json_body(request)
 
 
+async def check_query(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook: the request's query string against its handler's rules."""
+    query_string: bytes = request.scope["query_string"]
+    if not query_string:
+        return
+    handler_rules = services_of(request.app).query_rules.get(request.route_handler)
+    if handler_rules is not None:
+        handler_rules.check(parse_query(query_string))
+
+
 def json_head(
     scope: Scope | dict[str, Any], body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()
 ) -> list[tuple[bytes, bytes]]:
@@ -101,7 +112,7 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
             # Litestar's automatic OPTIONS handler can list only the methods of the first
             # handler registered on a path; answer with every method the path really has.
             template = _untyped(str(scope.get("path_template", "")))
-            allowed = scope["litestar_app"].state.allowed_methods.get(template)
+            allowed = services_of(scope["litestar_app"]).allowed_methods.get(template)
         else:
             allowed = _with_head(headers.get("allow", "").split(","))
         if allowed:

@@ -19,7 +19,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from litestar import MediaType, Request, Response, get
-from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from prometheus_client import (
     CollectorRegistry,
     Histogram,
@@ -117,16 +117,23 @@ class _ServerState(Collector):
             )
 
 
-@get("/metrics", include_in_schema=False, sync_to_thread=False)
-def metrics_endpoint(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
-    """The Prometheus text format, or OpenMetrics when the scraper asks for it (not part of
-    the API: no key, not in the OpenAPI document)."""
-    metrics: Metrics = state.metrics
-    encode, content_type = choose_encoder(request.headers.get("accept", ""))
-    # The content type given as a header: as media_type, Litestar would add a second charset.
-    return Response(
-        encode(metrics.registry), media_type=MediaType.TEXT, headers={"content-type": content_type}
-    )
+def metrics_endpoint(metrics: Metrics) -> HTTPRouteHandler:
+    """GET /metrics for ``metrics``."""
+
+    @get("/metrics", include_in_schema=False, sync_to_thread=False)
+    def metrics_text(request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The Prometheus text format, or OpenMetrics when the scraper asks for it (not part
+        of the API: no key, not in the OpenAPI document)."""
+        encode, content_type = choose_encoder(request.headers.get("accept", ""))
+        # The content type given as a header: as media_type, Litestar would add a second
+        # charset.
+        return Response(
+            encode(metrics.registry),
+            media_type=MediaType.TEXT,
+            headers={"content-type": content_type},
+        )
+
+    return metrics_text
 
 
 class MetricsListener:

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, OpenAPIType, SecurityScheme, Tag
 
 from buena_server import API_VERSION
 from buena_server.errors import ErrorBody, NotFound
+from buena_server.services import services_of
 
 BASE_PATH = "/api/v2"
 DOCS_PATH = f"{BASE_PATH}/docs"
@@ -80,10 +81,8 @@ def close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> None
 def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The OpenAPI document (also at /api/v2/docs/openapi.json, where Swagger UI reads it),
     encoded once per process: the schema cannot change while the process runs."""
-    state = request.app.state
-    if state.get("openapi_json") is None:
-        state.openapi_json = msgspec.json.encode(request.app.openapi_schema.to_schema())
-    return Response(state.openapi_json, media_type=MediaType.JSON)
+    document = services_of(request.app).openapi_json.of(request.app)
+    return Response(document, media_type=MediaType.JSON)
 
 
 def _json_not_found(response: Response[Any]) -> Response[Any]:

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
-from litestar import Request
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import BaseRoute, HTTPRoute
 
@@ -29,7 +28,6 @@ from buena_server.errors import (
     summary_of,
 )
 
-QUERY_RULES_STATE_KEY = "query_rules"
 # What a JSON Schema integer looks like in a query string; anything else ("1.0", "1e3",
 # "+1", " 1", "") is refused rather than guessed at.
 _INTEGER = re.compile(r"-?[0-9]+\Z")
@@ -131,19 +129,8 @@ def _is_integer(annotation: Any) -> bool:
     )
 
 
-async def check_query(request: Request[Any, Any, Any]) -> None:
-    """A ``before_request`` hook: the request's query string against its handler's rules."""
-    query_string: bytes = request.scope["query_string"]
-    if not query_string:
-        return
-    rules: dict[BaseRouteHandler, QueryRules] = request.app.state[QUERY_RULES_STATE_KEY]
-    handler_rules = rules.get(request.route_handler)
-    if handler_rules is not None:
-        handler_rules.check(_parse(query_string))
-
-
 @lru_cache(1024)
-def _parse(query_string: bytes) -> tuple[tuple[str, str], ...]:
+def parse_query(query_string: bytes) -> tuple[tuple[str, str], ...]:
     """The pairs in the order sent, blank ones kept (``?tag`` is a parameter too): Litestar's
     own parse drops those, and its query_params group repeated names together. Cached as
     Litestar caches its own: clients repeat their query strings, and parse_qsl costs

@@ -31,6 +31,7 @@ from buena_server.leads.schemas import (
 )
 from buena_server.leads.service import LeadService
 from buena_server.leads.urls import lead_location
+from buena_server.services import services_of
 
 MAX_FILTER_LENGTH = 200
 
@@ -38,7 +39,7 @@ LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
 
 
 def provide_lead_service(conn: NamedDependency[Connection], state: State) -> LeadService:
-    return LeadService(LeadRepository(conn), validation_context(state))
+    return LeadService(LeadRepository(conn), validation_context(services_of(state).settings))
 
 
 def lead_query(
