@@ -74,7 +74,7 @@ _pending: ContextVar[Pending | None] = ContextVar("buena_idempotency_pending", d
 
 
 class Idempotency:
-    """The app's idempotency service (app state ``idempotency``)."""
+    """The app's idempotency service (``Services.idempotency``)."""
 
     def __init__(self, store: IdempotencyStore, *, max_body_bytes: int) -> None:
         self.store = store
