@@ -14,7 +14,7 @@ import pytest
 from buena_server.auth.tokens import generate_key
 
 from backends import fresh_database
-from live_server import live_server
+from live_server import clean_environment, live_server
 
 KEY_PATTERN = re.compile(r"bna_[0-9a-f]{64}")
 
@@ -58,7 +58,7 @@ def test_bootstrap_key_is_used_and_not_printed(tmp_path: Path) -> None:
 def test_invalid_configuration_is_refused_readably(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "buena_server.cli", "serve"],
-        env={"BUENA_BOOTSTRAP_KEY": "secret", "PATH": "/usr/bin:/bin"},
+        env=clean_environment(BUENA_BOOTSTRAP_KEY="secret"),
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -75,7 +75,7 @@ def test_cli_creates_accounts_and_keys(tmp_path: Path) -> None:
 
 
 def _check_cli(url: str) -> None:
-    env = {"BUENA_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    env = clean_environment(BUENA_DATABASE_URL=url)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
