@@ -146,7 +146,8 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://")):
+        # Empty (``BUENA_REDIS_URL=`` in a compose file, say) is the same as unset.
+        if value and not value.startswith(("redis://", "rediss://")):
             raise ValueError("BUENA_REDIS_URL must start with redis:// or rediss://")
         return value or None
 
