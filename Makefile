@@ -28,9 +28,11 @@ $(DEV): $(INSTALLED) requirements-dev.txt
 	touch $@
 
 test: $(DEV) ## Every test on SQLite, the SDK's on Python 3.9, then server + e2e on PostgreSQL + Redis
-	$(BIN)/python -m pytest
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest
 	scripts/test-sdk-oldest-python
 	scripts/test-production-backends $(BIN)/python
+	scripts/coverage-check $(BIN)/coverage
 
 services: ## Start PostgreSQL and Redis if they are down (this machine's commands)
 	scripts/ensure-services

@@ -8,9 +8,11 @@ operation in its sync or async form, so one test body covers both.
 
 import json
 import socket
+import ssl
 import threading
 from collections import deque
 from collections.abc import Awaitable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional, Union
@@ -245,10 +247,11 @@ class LiveServer:
         self.release = threading.Event()  # lets held replies go at teardown
         self.lock = threading.Lock()
         self.port = 0
+        self.scheme = "http"
 
     @property
     def host(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v2"
+        return f"{self.scheme}://127.0.0.1:{self.port}/api/v2"
 
     def script(
         self,
@@ -306,11 +309,18 @@ class _QuietServer(ThreadingHTTPServer):
         pass
 
 
-@pytest.fixture
-def live_server() -> Iterator[LiveServer]:
+@contextmanager
+def serving(tls: Optional[ssl.SSLContext] = None) -> Iterator[LiveServer]:
+    """A LiveServer on a free port, over TLS with ``tls`` (a server-side context)."""
     state = LiveServer()
     httpd = _QuietServer(("127.0.0.1", 0), _handler_for(state))
     state.port = httpd.server_address[1]
+    if tls is not None:
+        # The handshake happens in the request's thread, not in the accepting one.
+        httpd.socket = tls.wrap_socket(
+            httpd.socket, server_side=True, do_handshake_on_connect=False
+        )
+        state.scheme = "https"
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
@@ -322,6 +332,18 @@ def live_server() -> Iterator[LiveServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+@pytest.fixture
+def live_server() -> Iterator[LiveServer]:
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture
+def serve() -> Callable[..., AbstractContextManager[LiveServer]]:
+    """``with serve(tls_context) as server:`` a LiveServer of the test's own (HTTPS)."""
+    return serving
 
 
 @pytest.fixture

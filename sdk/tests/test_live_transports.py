@@ -6,6 +6,7 @@ Also proves that replacing ``api_client.rest_client.pool_manager`` with your own
 
 import asyncio
 import json
+import time
 from typing import Any, Callable
 
 import pytest
@@ -239,3 +240,63 @@ def test_an_async_session_belongs_to_one_event_loop(
         first.close()
         second.close()
     assert len(live_server.requests) == 2
+
+
+async def test_a_changed_timeout_applies_to_the_next_request(
+    invoke: Any, live_server: Any, lead_json: Callable[..., Any]
+) -> None:
+    live_server.script(200, lead_json())
+    live_server.script(200, lead_json(), held=True)
+    async with _client(live_server.host, retries=0, timeout=60) as client:
+        api = DefaultApi(client)
+        assert (await invoke(api, "get_lead", "lead_abc")).id == "lead_abc"
+        client.configuration.timeout = 0.2
+        started = time.monotonic()
+        with pytest.raises(ApiTimeoutError):
+            await invoke(api, "get_lead", "lead_abc")
+        # Far below the 60 s the first request was allowed (a loaded machine included).
+        assert time.monotonic() - started < 20
+
+
+async def test_an_unreachable_proxy_is_a_connection_error_before_sending(
+    invoke: Any, live_server: Any, refused_host: str
+) -> None:
+    """Nothing reached the server, so even a POST is retried."""
+    proxy = refused_host.removesuffix("/api/v2")
+    async with _client(live_server.host, proxy=proxy, retries=1) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            await invoke(DefaultApi(client), "create_lead", NEW_LEAD)
+    assert caught.value.request_sent is False
+    assert live_server.requests == []
+
+
+def test_a_custom_retry_that_gives_up_names_the_last_failure(refused_host: str) -> None:
+    """urllib3 wraps the failure in MaxRetryError once the user's Retry is spent: the SDK's
+    error says what failed (here, nothing was sent)."""
+    with _client(refused_host, retries=0) as client:
+        client.rest_client.pool_manager = PoolManager(retries=Retry(total=1, backoff_factor=0))
+        with pytest.raises(ApiConnectionError) as caught:
+            DefaultApi(client).create_lead(NEW_LEAD)
+    assert caught.value.request_sent is False
+    assert "NewConnectionError" in str(caught.value)
+
+
+def test_only_the_sdks_own_pool_manager_is_cleared_when_replaced(
+    live_server: Any, lead_json: Callable[..., Any]
+) -> None:
+    live_server.script(200, lead_json())
+    with _client(live_server.host) as client:
+        rest = client.rest_client
+        rest.pool_manager = rest.pool_manager  # the same one: nothing changes
+        assert not rest.uses_custom_pool_manager
+        ours = rest.pool_manager
+        DefaultApi(client).get_lead("lead_abc")
+        assert len(ours.pools) == 1
+        first = PoolManager()
+        rest.pool_manager = first
+        assert len(ours.pools) == 0  # ours: its idle connections released at once
+        DefaultApi(client).get_lead("lead_abc")
+        assert len(first.pools) == 1
+        rest.pool_manager = PoolManager()
+        assert len(first.pools) == 1  # the user's: left as it is
+        first.clear()

@@ -24,6 +24,16 @@ def free_port() -> int:
         return port
 
 
+def clean_environment(**settings: str) -> dict[str, str]:
+    """This process's environment without the developer's own BUENA_* settings, plus
+    ``settings``: what a server or CLI process under test runs with. (What else it inherits
+    matters: coverage measures the subprocess through it.)"""
+    return {
+        **{name: value for name, value in os.environ.items() if not name.startswith("BUENA_")},
+        **settings,
+    }
+
+
 @dataclass
 class LiveServer:
     base_url: str
@@ -47,9 +57,7 @@ def live_server(
     answers at all)."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
-    environment = {
-        # Nothing from the developer's own BUENA_* settings leaks into the server under test.
-        **{name: value for name, value in os.environ.items() if not name.startswith("BUENA_")},
+    settings = {
         "BUENA_DATABASE_URL": database_url,
         "BUENA_RATE_LIMITS": "off",
         **(
@@ -59,6 +67,7 @@ def live_server(
         ),
         **(env or {}),
     }
+    environment = clean_environment(**settings)
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [

@@ -196,3 +196,21 @@ async def test_redis_down_limits_per_process(settings: Settings) -> None:
     async with running(create_app(unreachable)) as client:
         await use_up_failures(client)
         assert_limited(await client.get(f"{API}/leads"))
+
+
+async def test_only_the_latest_verified_keys_are_remembered(
+    client: InProcessClient, account: Account
+) -> None:
+    """The memory of verified keys is bounded: past ``max_remembered`` the key verified
+    longest ago is forgotten, and waits like a guess while its address is limited."""
+    services_of(client.app).auth.failures.max_remembered = 1
+    other = await account.key_with(Permission.LEADS_READ)
+    listing = await client.get(f"{API}/keys", headers=account.headers())
+    key_ids = [k["id"] for k in listing.json()["data"]]
+    for key in (account.key, other):  # the admin key verified first, so forgotten first
+        assert (await client.get(f"{API}/leads", headers={"x-api-key": key})).status_code == 200
+    await use_up_failures(client)
+    for key_id in key_ids:  # what the key cache remembers is let through anyway
+        services_of(client.app).key_cache.forget(key_id)
+    assert (await client.get(f"{API}/leads", headers={"x-api-key": other})).status_code == 200
+    assert_limited(await client.get(f"{API}/leads", headers=account.headers()))

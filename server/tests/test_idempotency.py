@@ -261,6 +261,18 @@ async def test_refusals_before_running_are_not_kept(
     assert "idempotent-replayed" not in runs.headers
 
 
+async def test_a_body_too_large_is_refused_and_not_kept(
+    client: InProcessClient, account: Account, settings: Settings
+) -> None:
+    too_large = {**LEAD, "notes": "x" * settings.max_body_bytes}
+    refused = await client.post(f"{API}/leads", json=too_large, headers=keyed(account, "k-big"))
+    assert_error(refused, 413, "PAYLOAD_TOO_LARGE")
+    # Nothing ran, nothing was kept: the key is free for a request that fits.
+    runs = await client.post(f"{API}/leads", json=LEAD, headers=keyed(account, "k-big"))
+    assert runs.status_code == 201, runs.text
+    assert "idempotent-replayed" not in runs.headers
+
+
 async def test_update_and_delete_replay(client: InProcessClient, account: Account) -> None:
     lead = await account.create_lead()
     path = f"{API}/leads/{lead['id']}"

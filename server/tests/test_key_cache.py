@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from buena_server.app import create_app
+from buena_server.auth.cache import KeyCache
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
-from buena_server.keys.repository import ApiKeyRepository
+from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
+from buena_server.kit.clock import utcnow
 from buena_server.services import services_of
 
 from backends import ON_POSTGRES
@@ -148,3 +150,58 @@ async def test_on_sqlite_the_change_counter_is_read_once_per_pass_of_the_loop(
         assert database.change_marker() != before
     finally:
         other.close()
+
+
+def _record(key_id: str) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        id=key_id,
+        account_id="acct_1",
+        name=key_id,
+        description=None,
+        key_preview="bna_0000...",
+        permissions=[Permission.LEADS_READ],
+        is_active=True,
+        created_at=utcnow(),
+        expires_at=None,
+        last_used=None,
+    )
+
+
+def _fill(cache: KeyCache, *key_ids: str) -> None:
+    for key_id in key_ids:
+        cache.put(f"digest-{key_id}", _record(key_id), version="1")
+
+
+def _cached(cache: KeyCache, *key_ids: str) -> list[str]:
+    return [key_id for key_id in key_ids if cache.get(f"digest-{key_id}") is not None]
+
+
+def test_a_full_cache_forgets_its_oldest_key() -> None:
+    cache = KeyCache(max_entries=3)
+    _fill(cache, "a", "b", "c", "d")
+    assert _cached(cache, "a", "b", "c", "d") == ["b", "c", "d"]
+    _fill(cache, "e", "f")
+    assert _cached(cache, "a", "b", "c", "d", "e", "f") == ["d", "e", "f"]
+
+
+def test_a_key_read_again_from_the_database_is_the_newest() -> None:
+    """Age is counted from the last read from the database (``put``), not from the last use:
+    a key reloaded (its version changed, say) outlives the keys put before it."""
+    cache = KeyCache(max_entries=3)
+    _fill(cache, "a", "b", "c", "b")
+    assert _cached(cache, "a", "b", "c") == ["a", "b", "c"]  # a key put again takes no room
+    _fill(cache, "d", "e")
+    assert _cached(cache, "a", "b", "c", "d", "e") == ["b", "d", "e"]
+    entry = cache.get("digest-b")
+    assert entry is not None
+    assert entry.principal.key_id == "b"
+    assert entry.principal.permissions == frozenset({Permission.LEADS_READ})
+
+
+def test_forget_drops_every_entry_of_the_key() -> None:
+    cache = KeyCache(max_entries=3)
+    _fill(cache, "a", "b")
+    cache.put("another-digest-of-a", _record("a"), version="1")
+    cache.forget("a")
+    assert _cached(cache, "a", "b") == ["b"]
+    assert cache.get("another-digest-of-a") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from buena_server.auth.tokens import generate_key
 
 from backends import fresh_database
-from live_server import live_server
+from live_server import clean_environment, live_server
 
 KEY_PATTERN = re.compile(r"bna_[0-9a-f]{64}")
 
@@ -58,7 +59,7 @@ def test_bootstrap_key_is_used_and_not_printed(tmp_path: Path) -> None:
 def test_invalid_configuration_is_refused_readably(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "buena_server.cli", "serve"],
-        env={"BUENA_BOOTSTRAP_KEY": "secret", "PATH": "/usr/bin:/bin"},
+        env=clean_environment(BUENA_BOOTSTRAP_KEY="secret"),
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -69,13 +70,31 @@ def test_invalid_configuration_is_refused_readably(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_port_in_use_is_refused_readably(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "buena_server.cli", "serve", "--port", str(port), "--quiet"],
+            env=clean_environment(BUENA_DATABASE_URL=f"sqlite:///{tmp_path / 'taken.db'}"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 3, result.stderr
+    assert "address already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_cli_creates_accounts_and_keys(tmp_path: Path) -> None:
     with fresh_database(str(tmp_path / "cli.db")) as url:
         _check_cli(url)
 
 
 def _check_cli(url: str) -> None:
-    env = {"BUENA_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    env = clean_environment(BUENA_DATABASE_URL=url)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -118,10 +137,28 @@ def _check_cli(url: str) -> None:
         )
         assert never.returncode == 2
         assert "at least 1 day" in never.stderr
-    assert cli("accounts", "create", "--name", "Second").returncode == 0
+    not_a_number = cli(
+        "keys", "create", "--name", "x", "--permissions", "leads:read", "--expires-in-days", "a"
+    )
+    assert not_a_number.returncode == 2
+    assert "not a whole number of days: 'a'" in not_a_number.stderr
+    second = cli("accounts", "create", "--name", "Second")
+    assert second.returncode == 0
     ambiguous = cli("keys", "create", "--name", "x", "--permissions", "leads:read")
     assert ambiguous.returncode == 2
     assert "--account" in ambiguous.stderr
+    match = re.search(r"Created account (acct_\w+)", second.stdout)
+    assert match, second.stdout
+    named = cli(
+        "keys", "create", "--name", "x", "--permissions", "leads:read", "--account", match[1]
+    )
+    assert named.returncode == 0, named.stderr
+    assert KEY_PATTERN.fullmatch(named.stdout.strip())
+    unknown = cli(
+        "keys", "create", "--name", "x", "--permissions", "leads:read", "--account", "acct_0"
+    )
+    assert unknown.returncode == 2
+    assert "no account acct_0" in unknown.stderr
 
 
 def test_concurrent_creates_of_one_email_give_one_lead(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ backwards and forwards, and carries existing rows through."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,15 +11,17 @@ from typing import Any
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from buena_server.config import get_settings
 from buena_server.kit.db import create_engine
 from buena_server.leads.repository import LeadQuery, LeadRepository
 from buena_server.migrate import alembic_config, migrate
 
-from backends import ON_POSTGRES, fresh_database_async
+from backends import ON_POSTGRES, fresh_database, fresh_database_async
 
 
 @pytest.fixture
@@ -47,6 +50,32 @@ async def test_downgrade_and_upgrade_again(empty_engine: AsyncEngine) -> None:
     await alembic(empty_engine, "downgrade", "base")
     await alembic(empty_engine, "upgrade", "head")
     await alembic(empty_engine, "check")
+
+
+def test_alembics_own_command_line_migrates_buena_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alembic run on its own (``revision --autogenerate`` for a new migration), with no
+    connection handed over: env.py works on the database BUENA_DATABASE_URL names."""
+    with fresh_database(str(tmp_path / "alembic.db")) as url:
+        monkeypatch.setenv("BUENA_DATABASE_URL", url)
+        get_settings.cache_clear()
+        try:
+            command.upgrade(alembic_config(), "head")
+            command.check(alembic_config())  # raises unless that database has the models
+        finally:
+            get_settings.cache_clear()
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert asyncio.run(stored_revision(url)) == head
+
+
+async def stored_revision(url: str) -> Any:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    finally:
+        await engine.dispose()
 
 
 async def test_existing_leads_get_their_search_columns(empty_engine: AsyncEngine) -> None:

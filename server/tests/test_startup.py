@@ -26,7 +26,7 @@ from buena_server.kit.db import open_database
 from buena_server.kit.startup import Startup, backoff_delays
 
 from backends import ON_POSTGRES
-from live_server import free_port, live_server
+from live_server import clean_environment, free_port, live_server
 from private_services import PrivatePostgres
 from server_testing import assert_error
 
@@ -209,11 +209,10 @@ def test_an_admin_key_that_cannot_be_delivered_stops_the_server(tmp_path: Path) 
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     database = tmp_path / "prod.db"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "BUENA_DATABASE_URL": f"sqlite:///{database}",
+    env = clean_environment(
+        BUENA_DATABASE_URL=f"sqlite:///{database}",
         **_production_env(tmp_path, BUENA_BOOTSTRAP_KEY_FILE=str(blocker / "admin-key")),
-    }
+    )
     result = subprocess.run(
         [sys.executable, "-m", "buena_server.cli", "serve", "--port", str(free_port())],
         env=env,

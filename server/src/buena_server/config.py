@@ -143,6 +143,7 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
+        # Empty (``BUENA_REDIS_URL=`` in a compose file, say) is the same as unset.
         if value:
             connection_options(value)  # raises ValueError with a readable message
         return value or None

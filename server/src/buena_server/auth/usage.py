@@ -35,7 +35,7 @@ class KeyUsageTracker:
         try:
             async with database.transaction(write=True) as conn:
                 await ApiKeyRepository(conn).record_last_used(batch)
-        except Exception:
+        except BaseException:  # a cancellation too: shutdown stops a flush mid-way
             # Put the batch back (newer touches win) so the next flush retries it.
             for key_id, when in batch.items():
                 current = self._pending.get(key_id)
