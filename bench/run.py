@@ -135,11 +135,14 @@ def _pg_url(database: str) -> str:
 
 
 async def prepare_postgres(profile: Profile) -> tuple[str, str, str, str]:
-    """Databases buena_bench (with indexes) and buena_bench_noindex (no trigram indexes)."""
-    for name in ("buena_bench", "buena_bench_noindex"):
-        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await _admin("CREATE DATABASE buena_bench")
-    url = _pg_url("buena_bench")
+    """Databases buena_bench_<profile> (with indexes) and buena_bench_<profile>_noindex (no
+    trigram indexes): one pair per profile, so that the quick run `make test` ends with never
+    drops the databases of a full run going on beside it."""
+    name = f"buena_bench_{profile.name}"
+    for database in (name, f"{name}_noindex"):
+        await _admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    await _admin(f"CREATE DATABASE {name}")
+    url = _pg_url(name)
     await _migrate(url)
     database = open_database(url)
     async with database.transaction(write=True) as conn:
@@ -159,8 +162,8 @@ async def prepare_postgres(profile: Profile) -> tuple[str, str, str, str]:
         )
     finally:
         await conn.close()
-    await _admin("CREATE DATABASE buena_bench_noindex TEMPLATE buena_bench")
-    noindex = _pg_url("buena_bench_noindex")
+    await _admin(f"CREATE DATABASE {name}_noindex TEMPLATE {name}")
+    noindex = _pg_url(f"{name}_noindex")
     conn = await asyncpg.connect(noindex)
     try:
         for column in ("full_name_lower", "email_lower", "company_lower"):
