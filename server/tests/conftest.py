@@ -54,7 +54,10 @@ async def _empty_tables(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(
-            text("TRUNCATE idempotency_keys, lead_counts, leads, api_keys, accounts")
+            text(
+                "TRUNCATE webhook_deliveries, webhooks, idempotency_keys, lead_counts, leads, "
+                "api_keys, accounts"
+            )
         )
     await engine.dispose()
 

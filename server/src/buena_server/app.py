@@ -62,6 +62,13 @@ from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
+from buena_server.webhooks.controller import WebhookController
+from buena_server.webhooks.schemas import (
+    CreateWebhookRequest,
+    RotateWebhookSecretRequest,
+    UpdateWebhookRequest,
+)
+from buena_server.webhooks.sender import WebhookSender
 
 
 def _rate_limiter(
@@ -140,6 +147,12 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         database, key_cache, rate_limiter, key_usage, auth_failure_guard(settings, redis_pool)
     )
     key_versions = KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
+    webhook_sender = WebhookSender(
+        allow_private=settings.webhooks_allow_private,
+        connect_timeout=settings.webhooks_connect_timeout_seconds,
+        timeout=settings.webhooks_timeout_seconds,
+        user_agent=f"Buena-Webhooks/{__version__}",
+    )
     health = HealthService(
         database,
         settings.health_timeout_seconds,
@@ -166,6 +179,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
                 await metrics_listener.stop()
             await stop_idempotency(idempotency.store, purger)
             await key_usage.stop(database, flusher)
+            await webhook_sender.close()
             await database.close()
             if limit_script is not None:
                 await limit_script.close()
@@ -181,7 +195,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     api = Router(
         path=BASE_PATH,
-        route_handlers=[LeadController, ApiKeyController],
+        route_handlers=[LeadController, ApiKeyController, WebhookController],
         middleware=[
             SharedMiddleware(
                 ApiKeyAuthenticationMiddleware, auth=auth, exclude_from_auth_key=EXCLUDE_OPT_KEY
@@ -217,6 +231,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         metrics=metrics,
         metrics_listener=metrics_listener,
         idempotency=idempotency,
+        webhook_sender=webhook_sender,
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
@@ -224,7 +239,15 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         openapi_json=OpenApiJson(),
     )
     app.state[SERVICES_KEY] = services
-    close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+    close_request_schemas(
+        app,
+        CreateLeadRequest,
+        UpdateLeadRequest,
+        CreateApiKeyRequest,
+        CreateWebhookRequest,
+        UpdateWebhookRequest,
+        RotateWebhookSecretRequest,
+    )
     document_idempotency(app)
     inner: ASGIHandler = app.router_call
     if settings.hot_paths:

@@ -87,6 +87,16 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(default=86_400, ge=1)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
     idempotency_store: IdempotencyStoreKind = IdempotencyStoreKind.AUTO
+    # Webhooks (webhooks/): private, loopback and link-local receivers (and plain http) only
+    # when allowed; outbound timeouts; how long a delivery is retried, how long an endpoint may
+    # fail before it is disabled; how long a rotated secret keeps signing; webhooks per account.
+    webhooks_allow_private: bool = False
+    webhooks_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhooks_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhooks_retry_seconds: int = Field(default=259_200, ge=0)
+    webhooks_disable_after_seconds: int = Field(default=259_200, ge=0)
+    webhooks_secret_overlap_seconds: int = Field(default=86_400, ge=0, le=604_800)
+    max_webhooks_per_account: int = Field(default=20, ge=1, le=10_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.

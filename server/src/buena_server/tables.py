@@ -18,6 +18,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -205,4 +206,51 @@ idempotency_keys = Table(
     Column("headers", JSON(), nullable=True),
     Column("body", LargeBinary(), nullable=True),
     Index(None, "expires_at"),
+)
+
+
+# Webhook endpoints (webhooks/). ``secret`` signs deliveries, so it is kept as it is (not a
+# digest; docs/security.md); ``previous_secret`` keeps signing until its expiry after a
+# rotation. ``failing_since``: the first failed attempt since the last success (the disable
+# rule).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("events", JSON(), nullable=False),
+    Column("description", Text(), nullable=True),
+    Column("is_active", Boolean(), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    Column("failing_since", UTCDateTime(), nullable=True),
+    Column("disabled_reason", Text(), nullable=True),
+    Column("disabled_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at"),
+)
+
+# One row per (event, webhook): the delivery's state, its attempts counted across retries and
+# redeliveries. Deleted with its webhook. ``event_id`` is no foreign key: events are purged
+# after their retention while deliveries stay listed.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("webhook_id", String(40), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("last_status_code", Integer(), nullable=True),
+    Column("last_error", Text(), nullable=True),
+    Column("next_attempt_at", UTCDateTime(), nullable=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "webhook_id", "created_at"),
+    Index(None, "account_id", "webhook_id", "status", "created_at"),
 )

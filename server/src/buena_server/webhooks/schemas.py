@@ -1,0 +1,149 @@
+"""Request and response bodies of /webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from buena_server.kit.validation import HTTP_URL, HttpUrl, StringList, field, text
+
+# The event catalogue (docs/api.md, "Events"); "*" subscribes to every type, present and future.
+EVENT_TYPES = (
+    "lead.created",
+    "lead.updated",
+    "lead.deleted",
+    "api_key.created",
+    "api_key.revoked",
+    "webhook.disabled",
+)
+ALL_EVENTS = "*"
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+MAX_OVERLAP_SECONDS = 604_800
+
+WebhookUrl = Annotated[
+    str,
+    field(
+        HttpUrl(max_length=2048),
+        description="Where events are POSTed: an https URL (http only where the server allows "
+        "private receivers); hosts that are or resolve to loopback, private, link-local, "
+        "cloud-metadata and other non-public addresses are refused (422 WEBHOOK_URL_REFUSED)",
+        max_length=2048,
+        pattern=HTTP_URL,
+        non_null="string",
+    ),
+]
+EventTypes = Annotated[
+    list[str],
+    field(
+        StringList(
+            max_items=len(EVENT_TYPES) + 1,
+            item_max_length=64,
+            allowed=(*EVENT_TYPES, ALL_EVENTS),
+            min_items=1,
+        ),
+        description='Event types to receive: one or more of the catalogue, or ["*"] for every '
+        f"type. The catalogue: {', '.join(EVENT_TYPES)}",
+        min_items=1,
+        max_items=len(EVENT_TYPES) + 1,
+        items={"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]},
+        non_null="array",
+    ),
+]
+Description = Annotated[str, text(500, "What the endpoint is for")]
+
+
+class CreateWebhookRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    url: WebhookUrl
+    events: EventTypes
+    description: Description | None = None
+    is_active: bool = True
+
+
+class UpdateWebhookRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Absent = unchanged; ``description: null`` clears it; ``is_active: true`` re-enables a
+    disabled endpoint."""
+
+    url: WebhookUrl | UnsetType | None = UNSET
+    events: EventTypes | UnsetType | None = UNSET
+    description: Description | UnsetType | None = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class RotateWebhookSecretRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    overlap_seconds: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=0,
+                le=MAX_OVERLAP_SECONDS,
+                description="How long the previous secret keeps signing (seconds, default "
+                "BUENA_WEBHOOKS_SECRET_OVERLAP_SECONDS, 86400); 0 retires it at once",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class Webhook(msgspec.Struct, kw_only=True):
+    id: str
+    url: str
+    events: list[str]
+    description: str | None
+    is_active: bool
+    secret_preview: str
+    disabled_reason: str | None
+    disabled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreatedWebhook(Webhook, kw_only=True):
+    """The one answer carrying the signing secret: keep it, it is never shown again."""
+
+    secret: str
+
+
+class WebhookSecret(Webhook, kw_only=True):
+    """The answer to a rotation: the new secret, shown once, and when the previous one stops
+    signing."""
+
+    secret: str
+    previous_secret_expires_at: datetime | None
+
+
+class ListWebhooksResponse(msgspec.Struct, kw_only=True):
+    data: list[Webhook]
+    total: int
+    limit: int
+    offset: int
+
+
+class DeleteWebhookResponse(msgspec.Struct, kw_only=True):
+    success: bool
+    message: str
+    deleted_id: str
+
+
+class WebhookDelivery(msgspec.Struct, kw_only=True):
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class ListWebhookDeliveriesResponse(msgspec.Struct, kw_only=True):
+    data: list[WebhookDelivery]
+    total: int
+    limit: int
+    offset: int
