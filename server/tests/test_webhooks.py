@@ -15,6 +15,7 @@ from buena_server.services import services_of
 from buena_server.tables import webhooks
 
 from server_testing import API, Account, InProcessClient, assert_error
+from webhook_receivers import REFUSED_ADDRESSES, PointingResolver, url_for
 
 WEBHOOK_FIELDS = {
     "id",
@@ -29,6 +30,13 @@ WEBHOOK_FIELDS = {
     "updated_at",
 }
 URL = "https://hooks.example.com/buena"
+
+
+@pytest.fixture(autouse=True)
+def offline_names(client: InProcessClient) -> None:
+    """Names resolve without DNS: hooks.example.com to a public address."""
+    resolver = PointingResolver({"hooks.example.com": "93.184.215.14"})
+    services_of(client.app).webhook_sender.resolver.target = resolver
 
 
 async def create_webhook(
@@ -61,7 +69,8 @@ class TestCreateWebhook:
         assert hook["events"] == ["lead.created", "lead.updated"]
         assert hook["description"] == "CRM sync"
         assert hook["is_active"] is True
-        assert hook["disabled_reason"] is None and hook["disabled_at"] is None
+        assert hook["disabled_reason"] is None
+        assert hook["disabled_at"] is None
         assert hook["created_at"].endswith("Z")
 
     async def test_secret_is_never_shown_again(
@@ -137,6 +146,53 @@ class TestCreateWebhook:
         assert stored == hook["secret"]
 
 
+class TestRefusedAddresses:
+    """Every refused address class, as the URL's host and as what its name resolves to."""
+
+    @pytest.mark.parametrize("address", REFUSED_ADDRESSES.values(), ids=REFUSED_ADDRESSES.keys())
+    async def test_literal(self, client: InProcessClient, account: Account, address: str) -> None:
+        response = await create_webhook(client, account, url=url_for(address))
+        error = assert_error(response, 422, "WEBHOOK_URL_REFUSED")
+        assert error["details"]["errors"][0]["field"] == "url"
+        assert error["details"]["reason"]
+
+    @pytest.mark.parametrize("address", REFUSED_ADDRESSES.values(), ids=REFUSED_ADDRESSES.keys())
+    async def test_resolved(self, client: InProcessClient, account: Account, address: str) -> None:
+        resolver = PointingResolver({"hooks.example.com": address})
+        services_of(client.app).webhook_sender.resolver.target = resolver
+        response = await create_webhook(client, account, url="https://hooks.example.com/x")
+        error = assert_error(response, 422, "WEBHOOK_URL_REFUSED")
+        assert address in error["details"]["reason"]
+
+    @pytest.mark.parametrize("host", ["metadata.google.internal", "localhost", "app.localhost"])
+    async def test_names(self, client: InProcessClient, account: Account, host: str) -> None:
+        resolver = PointingResolver({host: "93.184.215.14"})
+        services_of(client.app).webhook_sender.resolver.target = resolver
+        response = await create_webhook(client, account, url=f"https://{host}/x")
+        assert_error(response, 422, "WEBHOOK_URL_REFUSED")
+
+    async def test_public_and_unresolvable_hosts_pass(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        resolver = PointingResolver({"hooks.example.com": "93.184.215.14"})
+        services_of(client.app).webhook_sender.resolver.target = resolver
+        await created(client, account, url="https://hooks.example.com/x")
+        # Judged again when a delivery resolves it (test_webhook_sender.py).
+        await created(client, account, url="https://not-yet.example.com/x")
+
+
+class TestPrivateAllowed:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"webhooks_allow_private": True}
+
+    async def test_loopback_and_http_accepted(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        hook = await created(client, account, url="http://127.0.0.1:9/hook")
+        assert hook["url"] == "http://127.0.0.1:9/hook"
+
+
 class TestListWebhooks:
     async def test_valid(
         self, client: InProcessClient, account: Account, other_account: Account
@@ -147,7 +203,9 @@ class TestListWebhooks:
         response = await client.get(f"{API}/webhooks?limit=1", headers=account.headers())
         assert response.status_code == 200
         body = response.json()
-        assert body["total"] == 2 and body["limit"] == 1 and body["offset"] == 0
+        assert body["total"] == 2
+        assert body["limit"] == 1
+        assert body["offset"] == 0
         assert [h["id"] for h in body["data"]] == [second["id"]]
         assert set(body["data"][0]) == WEBHOOK_FIELDS
         rest = await client.get(f"{API}/webhooks?offset=1", headers=account.headers())
@@ -174,9 +232,7 @@ class TestGetWebhook:
     ) -> None:
         theirs = await created(client, other_account)
         for webhook_id in (theirs["id"], "wh_missing", "x" * 300):
-            response = await client.get(
-                f"{API}/webhooks/{webhook_id}", headers=account.headers()
-            )
+            response = await client.get(f"{API}/webhooks/{webhook_id}", headers=account.headers())
             assert_error(response, 404, "WEBHOOK_NOT_FOUND")
 
 
@@ -252,9 +308,7 @@ class TestDeleteWebhook:
     async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         hook = await created(client, account)
         key = await account.key_with(Permission.WEBHOOKS_READ)
-        response = await client.delete(
-            f"{API}/webhooks/{hook['id']}", headers=account.headers(key)
-        )
+        response = await client.delete(f"{API}/webhooks/{hook['id']}", headers=account.headers(key))
         assert_error(response, 403, "PERMISSION_DENIED")
 
 
