@@ -54,7 +54,7 @@ async def _empty_tables(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(
-            text("TRUNCATE idempotency_keys, lead_counts, leads, api_keys, accounts")
+            text("TRUNCATE jobs, events, idempotency_keys, lead_counts, leads, api_keys, accounts")
         )
     await engine.dispose()
 
