@@ -61,7 +61,10 @@ from buena_server.kit.redis_script import ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.queue import Worker
+from buena_server.queue.setup import build_worker
 from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
+from buena_server.tasks import task_registry
 from buena_server.webhooks.controller import WebhookController
 from buena_server.webhooks.schemas import (
     CreateWebhookRequest,
@@ -94,6 +97,7 @@ class BuenaApp(Litestar):
 
     front: FrontDoor | None = None
     hot_paths: HotPaths | None = None
+    worker: Worker | None = None  # the queue's worker, when this process runs one
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.front is not None and scope["type"] == "http":
@@ -168,6 +172,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         preparing = asyncio.create_task(startup.run(database)) if startup is not None else None
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         purger = asyncio.create_task(purge_forever(idempotency.store))
+        working = asyncio.create_task(_start_worker(worker, startup))
         try:
             yield
         finally:
@@ -175,6 +180,12 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
                 preparing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await preparing
+            working.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await working
+            if worker is not None:
+                # Running jobs get the shutdown timeout to finish; the rest are released.
+                await worker.stop(grace=settings.shutdown_timeout_seconds)
             if metrics_listener is not None:
                 await metrics_listener.stop()
             await stop_idempotency(idempotency.store, purger)
@@ -239,6 +250,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         openapi_json=OpenApiJson(),
     )
     app.state[SERVICES_KEY] = services
+    # The queue's worker (queue/), unless this process serves the API only.
+    worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
+    app.worker = worker
     close_request_schemas(
         app,
         CreateLeadRequest,
@@ -262,6 +276,17 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     if startup is not None:
         _serve_when_ready(app.front, startup, app.router_call)
     return app
+
+
+async def _start_worker(worker: Worker | None, startup: Startup | None) -> None:
+    """Start the worker once the database is ready (migrated: the jobs table exists)."""
+    if worker is None:
+        return
+    if startup is not None and not startup.ready:
+        ready = asyncio.Event()
+        startup.when_ready(ready.set)
+        await ready.wait()
+    await worker.start()
 
 
 def _serve_when_ready(front: FrontDoor, startup: Startup, router: ASGIHandler) -> None:
