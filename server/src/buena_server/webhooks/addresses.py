@@ -24,6 +24,9 @@ _METADATA_ADDRESSES = frozenset(
 )
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _ULA = ipaddress.ip_network("fc00::/7")
+_RFC1918 = tuple(
+    ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 # 6to4 and NAT64 carry an IPv4 address inside: judged by it.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -60,10 +63,11 @@ def refusal_reason(address: IPAddress) -> str | None:
         return "a shared (CGNAT) address"
     if isinstance(address, ipaddress.IPv6Address) and address in _ULA:
         return "a private (unique local) address"
-    if address.is_private:
+    if isinstance(address, ipaddress.IPv4Address) and any(address in n for n in _RFC1918):
         return "a private address"
-    if address.is_reserved or not address.is_global:
-        return "a reserved address"
+    if not address.is_global:
+        # Documentation, benchmarking, reserved, broadcast and the like: never a receiver.
+        return "a reserved (non-public) address"
     return None
 
 

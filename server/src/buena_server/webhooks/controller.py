@@ -35,6 +35,7 @@ from buena_server.webhooks.schemas import (
     RotateWebhookSecretRequest,
     UpdateWebhookRequest,
     Webhook,
+    WebhookDelivery,
     WebhookSecret,
 )
 from buena_server.webhooks.service import WebhookService
@@ -52,6 +53,7 @@ def provide_webhook_service(conn: NamedDependency[Connection], state: State) -> 
         accounts=AccountRepository(conn),
         max_webhooks=settings.max_webhooks_per_account,
         default_overlap_seconds=settings.webhooks_secret_overlap_seconds,
+        conn=conn,
     )
 
 
@@ -304,3 +306,32 @@ class WebhookController(Controller):
             limit=applied.limit,
             offset=applied.offset,
         )
+
+    @post(
+        "/{webhook_id:str}/deliveries/{delivery_id:str}/redeliver",
+        operation_id="redeliver_webhook_delivery",
+        summary="Send a delivery again",
+        description="Requires `webhooks:write`. Queues a new attempt of the delivery now "
+        "(whatever its status); its `attempts` keep counting, and a retry it was waiting for "
+        "is replaced by this one. Answers 202 with the delivery, `pending`. No body.",
+        status_code=202,
+        guards=[requires(Permission.WEBHOOKS_WRITE)],
+        before_request=check_optional_body,
+        responses={
+            202: examples.answer(
+                WebhookDelivery,
+                "The delivery, with its new attempt queued",
+                "Queued again",
+                {**examples.DELIVERY, "next_attempt_at": examples.DELIVERY["created_at"]},
+            ),
+            **error_responses(403, 404),
+        },
+    )
+    async def redeliver_webhook_delivery(
+        self,
+        service: NamedDependency[WebhookService],
+        request: AuthenticatedRequest,
+        webhook_id: WebhookId,
+        delivery_id: Annotated[str, Parameter(description="Delivery identifier (whd_...)")],
+    ) -> WebhookDelivery:
+        return await service.redeliver(request.user.account_id, webhook_id, delivery_id)

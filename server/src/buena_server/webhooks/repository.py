@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from buena_server.kit.driver import Connection
-from buena_server.tables import webhook_deliveries, webhooks
+from buena_server.tables import events, webhook_deliveries, webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class DeliveryRecord:
     next_attempt_at: datetime | None
     delivered_at: datetime | None
     created_at: datetime
+    job_id: str | None
 
 
 _WEBHOOK_COLUMNS = tuple(webhooks.c[name] for name in WebhookRecord.__dataclass_fields__)
@@ -105,6 +106,12 @@ class WebhookRepository:
         )
         return int(result.scalar_one())
 
+    async def account_of_event(self, event_id: str) -> str | None:
+        """The account an event belongs to (a dispatch job names only the event)."""
+        result = await self.conn.execute(select(events.c.account_id).where(events.c.id == event_id))
+        account_id: str | None = result.scalar_one_or_none()
+        return account_id
+
     async def find_active(self, account_id: str) -> Sequence[WebhookRecord]:
         """The account's active webhooks (at most ``BUENA_MAX_WEBHOOKS_PER_ACCOUNT``)."""
         result = await self.conn.execute(
@@ -128,6 +135,18 @@ class WebhookRepository:
             .values(**values)
         )
 
+    async def clear_failing(self, account_id: str, webhook_id: str) -> None:
+        """A success ends the webhook's failing streak (written only when there is one)."""
+        await self.conn.execute(
+            update(webhooks)
+            .where(
+                webhooks.c.account_id == account_id,
+                webhooks.c.id == webhook_id,
+                webhooks.c.failing_since.is_not(None),
+            )
+            .values(failing_since=None)
+        )
+
     async def delete(self, account_id: str, webhook_id: str) -> bool:
         # Its deliveries first: SQLite enforces the cascade only where foreign keys are on.
         await self.conn.execute(
@@ -147,14 +166,23 @@ class DeliveryRepository:
         self.conn = conn
 
     async def get(
-        self, delivery_id: str, *, account_id: str | None = None, webhook_id: str | None = None
+        self,
+        account_id: str,
+        delivery_id: str,
+        *,
+        webhook_id: str | None = None,
+        for_update: bool = False,
     ) -> DeliveryRecord | None:
-        conditions = [webhook_deliveries.c.id == delivery_id]
-        if account_id is not None:
-            conditions.append(webhook_deliveries.c.account_id == account_id)
+        conditions = [
+            webhook_deliveries.c.account_id == account_id,
+            webhook_deliveries.c.id == delivery_id,
+        ]
         if webhook_id is not None:
             conditions.append(webhook_deliveries.c.webhook_id == webhook_id)
-        result = await self.conn.execute(select(*_DELIVERY_COLUMNS).where(*conditions))
+        statement = select(*_DELIVERY_COLUMNS).where(*conditions)
+        if for_update:
+            statement = statement.with_for_update()
+        result = await self.conn.execute(statement)
         row = result.mappings().first()
         return _delivery(row) if row else None
 
@@ -188,18 +216,19 @@ class DeliveryRepository:
         )
         return records, int(total.scalar_one())
 
-    async def insert_many(self, records: Sequence[DeliveryRecord]) -> None:
-        # One row per matching webhook of the account: a handful at most.
-        for record in records:
-            await self.conn.execute(
-                webhook_deliveries.insert().values(
-                    {name: getattr(record, name) for name in DeliveryRecord.__dataclass_fields__}
-                )
+    async def insert(self, record: DeliveryRecord) -> None:
+        await self.conn.execute(
+            webhook_deliveries.insert().values(
+                {name: getattr(record, name) for name in DeliveryRecord.__dataclass_fields__}
             )
+        )
 
-    async def update(self, delivery_id: str, **values: Any) -> None:
+    async def update(self, account_id: str, delivery_id: str, **values: Any) -> None:
         await self.conn.execute(
             update(webhook_deliveries)
-            .where(webhook_deliveries.c.id == delivery_id)
+            .where(
+                webhook_deliveries.c.account_id == account_id,
+                webhook_deliveries.c.id == delivery_id,
+            )
             .values(**values)
         )

@@ -15,10 +15,12 @@ from typing import Any
 import msgspec
 
 from buena_server.accounts.repository import AccountRepository
-from buena_server.errors import WebhookLimitReached, WebhookNotFound
+from buena_server.errors import WebhookDeliveryNotFound, WebhookLimitReached, WebhookNotFound
 from buena_server.kit.clock import utcnow
+from buena_server.kit.driver import Connection
 from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.validation import Context, validate
+from buena_server.webhooks.jobs import enqueue_delivery
 from buena_server.webhooks.repository import (
     DeliveryRecord,
     DeliveryRepository,
@@ -97,7 +99,9 @@ class WebhookService:
         accounts: AccountRepository,
         max_webhooks: int,
         default_overlap_seconds: int,
+        conn: Connection,
     ) -> None:
+        self.conn = conn
         self.repository = repository
         self.deliveries = deliveries
         self.context = context
@@ -222,6 +226,33 @@ class WebhookService:
         return ListWebhookDeliveriesResponse(
             data=[public_delivery(r) for r in records], total=total, limit=limit, offset=offset
         )
+
+    async def redeliver(
+        self, account_id: str, webhook_id: str, delivery_id: str
+    ) -> WebhookDelivery:
+        """A new attempt of the delivery, queued now; its attempts keep counting. The job it
+        replaces (a retry still waiting) ends without sending."""
+        await self.record(account_id, webhook_id)
+        found = (
+            await self.deliveries.get(
+                account_id, delivery_id, webhook_id=webhook_id, for_update=True
+            )
+            if is_plausible_id(delivery_id)
+            else None
+        )
+        if found is None:
+            raise WebhookDeliveryNotFound(
+                f"Delivery {delivery_id!r} of webhook {webhook_id!r} not found",
+                details={"webhook_id": webhook_id, "delivery_id": delivery_id},
+            )
+        job_id = await enqueue_delivery(self.conn, account_id, delivery_id)
+        changes: dict[str, Any] = {
+            "status": "pending",
+            "next_attempt_at": utcnow(),
+            "job_id": job_id,
+        }
+        await self.deliveries.update(account_id, delivery_id, **changes)
+        return public_delivery(dataclasses.replace(found, **changes))
 
 
 def _replaced(record: WebhookRecord, changes: dict[str, Any]) -> WebhookRecord:
