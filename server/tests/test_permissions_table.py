@@ -44,6 +44,8 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/keys"): Permission.API_KEYS_READ,
     ("POST", f"{BASE_PATH}/keys"): Permission.API_KEYS_WRITE,
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): Permission.API_KEYS_WRITE,
+    ("GET", f"{BASE_PATH}/events"): Permission.WEBHOOKS_READ,
+    ("GET", f"{BASE_PATH}/events/{{event_id}}"): Permission.WEBHOOKS_READ,
 }
 
 

@@ -101,6 +101,10 @@ class ApiKeyNotFound(NotFound):
     code = "API_KEY_NOT_FOUND"
 
 
+class EventNotFound(NotFound):
+    code = "EVENT_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"
