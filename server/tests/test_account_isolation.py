@@ -86,6 +86,20 @@ async def _webhook_of(owner: Account) -> Resource:
     return Resource(hook["id"], view)
 
 
+async def _event_of(owner: Account) -> Resource:
+    lead = await owner.create_lead(email=f"evented{next(_unique)}@example.com")
+    listed = await owner.client.get(
+        f"{API}/events", params={"type": "lead.created"}, headers=owner.headers()
+    )
+    event = next(e for e in listed.json()["data"] if e["data"]["object"]["id"] == lead["id"])
+
+    async def view() -> Any:
+        response = await owner.client.get(f"{API}/events/{event['id']}", headers=owner.headers())
+        return response.status_code, response.json()
+
+    return Resource(event["id"], view)
+
+
 @dataclass(frozen=True)
 class IdRoute:
     make: Callable[[Account], Awaitable[Resource]]
@@ -118,6 +132,7 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
             ("POST", "/deliveries/{delivery_id}/redeliver", None),
         )
     },
+    ("GET", f"{BASE_PATH}/events/{{event_id}}"): IdRoute(_event_of, "evt", "EVENT_NOT_FOUND"),
 }
 
 

@@ -55,6 +55,8 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
         "POST",
         f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries/{{delivery_id}}/redeliver",
     ): Permission.WEBHOOKS_WRITE,
+    ("GET", f"{BASE_PATH}/events"): Permission.WEBHOOKS_READ,
+    ("GET", f"{BASE_PATH}/events/{{event_id}}"): Permission.WEBHOOKS_READ,
 }
 
 

@@ -24,6 +24,8 @@ from buena_server.auth.middleware import (
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
 from buena_server.errors import handle_exception
+from buena_server.events.controller import EventController
+from buena_server.events.retention import purge_forever as purge_events_forever
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
@@ -173,6 +175,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         purger = asyncio.create_task(purge_forever(idempotency.store))
         working = asyncio.create_task(_start_worker(worker, startup))
+        events_purger = asyncio.create_task(
+            purge_events_forever(database, settings.events_retention_days)
+        )
         try:
             yield
         finally:
@@ -180,9 +185,10 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
                 preparing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await preparing
-            working.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await working
+            for task in (working, events_purger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if worker is not None:
                 # Running jobs get the shutdown timeout to finish; the rest are released.
                 await worker.stop(grace=settings.shutdown_timeout_seconds)
@@ -206,7 +212,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     api = Router(
         path=BASE_PATH,
-        route_handlers=[LeadController, ApiKeyController, WebhookController],
+        route_handlers=[LeadController, ApiKeyController, WebhookController, EventController],
         middleware=[
             SharedMiddleware(
                 ApiKeyAuthenticationMiddleware, auth=auth, exclude_from_auth_key=EXCLUDE_OPT_KEY

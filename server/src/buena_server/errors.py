@@ -109,6 +109,10 @@ class WebhookDeliveryNotFound(NotFound):
     code = "WEBHOOK_DELIVERY_NOT_FOUND"
 
 
+class EventNotFound(NotFound):
+    code = "EVENT_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"

@@ -126,6 +126,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="Leads", description="Lead management"),
             Tag(name="API Keys", description="API keys and their permissions"),
             Tag(name="Webhooks", description="Endpoints that receive the account's events"),
+            Tag(name="Events", description="What happened in the account, newest first"),
             Tag(name="System", description="Health"),
         ],
         use_handler_docstrings=False,

@@ -8,17 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from buena_server.events.catalogue import EVENT_TYPES
 from buena_server.kit.validation import HTTP_URL, HttpUrl, StringList, field, text
 
-# The event catalogue (docs/api.md, "Events"); "*" subscribes to every type, present and future.
-EVENT_TYPES = (
-    "lead.created",
-    "lead.updated",
-    "lead.deleted",
-    "api_key.created",
-    "api_key.revoked",
-    "webhook.disabled",
-)
+# "*" subscribes to every type of the catalogue (events/catalogue.py), present and future.
 ALL_EVENTS = "*"
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 DeliveryStatus = Literal["pending", "delivered", "failed"]
