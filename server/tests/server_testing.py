@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from litestar.routes import HTTPRoute
 
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.kit import clock
 from buena_server.services import services_of
 
 API = "/api/v2"
@@ -195,3 +197,21 @@ def run_with_manual_clock(scenario: Callable[[ManualClockLoop], Awaitable[None]]
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+# -- the project clock, moved by tests (the ``moved_clock`` fixture) ------------------------
+
+
+class MovedClock:
+    """The project clock (``kit.clock.utcnow``, which the queue's clock reads too), moved by
+    the test: ``advance`` instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+        self._real = clock.utcnow
+
+    def now(self) -> datetime:
+        return self._real() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)

@@ -8,14 +8,13 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from buena_server.config import Settings
-from buena_server.kit import clock
 from buena_server.kit.db import open_database
 from buena_server.kit.driver import Database
 from buena_server.queue import Job, JobContext, RetryLater, TaskRegistry, Worker, enqueue
@@ -25,30 +24,9 @@ from buena_server.services import Services, services_of
 from buena_server.tables import jobs
 
 from backends import ON_POSTGRES
-from server_testing import InProcessClient
+from server_testing import InProcessClient, MovedClock
 
 LEASE = 30.0
-
-
-class MovedClock:
-    """The project clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-        self._real = clock.utcnow
-
-    def now(self) -> datetime:
-        return self._real() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def moved_clock(monkeypatch: pytest.MonkeyPatch) -> MovedClock:
-    moved = MovedClock()
-    monkeypatch.setattr(clock, "utcnow", moved.now)
-    return moved
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from buena_server.kit import clock
 from buena_server.queue import Worker
 from buena_server.services import Services, services_of
 from buena_server.tasks import task_registry
 
-from server_testing import API, Account, InProcessClient
+from server_testing import API, Account, InProcessClient, MovedClock
 from webhook_receivers import (
     Receiver,
     as_json,
@@ -28,27 +27,6 @@ from webhook_receivers import (
     status,
     v1_values,
 )
-
-
-class MovedClock:
-    """The project clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-        self._real = clock.utcnow
-
-    def now(self) -> datetime:
-        return self._real() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def moved_clock(monkeypatch: pytest.MonkeyPatch) -> MovedClock:
-    moved = MovedClock()
-    monkeypatch.setattr(clock, "utcnow", moved.now)
-    return moved
 
 
 @pytest.fixture

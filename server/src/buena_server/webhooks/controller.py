@@ -20,8 +20,8 @@ from buena_server.kit.dependencies import AuthenticatedRequest, validation_conte
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import check_api_request, check_query, require_json_body
 from buena_server.kit.openapi_docs import error_responses, query_schema
-from buena_server.kit.paging import Limit, Offset, page, page_errors
-from buena_server.kit.validation import validate
+from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors
+from buena_server.kit.validation import raise_invalid, validate
 from buena_server.services import services_of
 from buena_server.webhooks import examples
 from buena_server.webhooks.repository import DeliveryRepository, WebhookRepository
@@ -288,16 +288,9 @@ class WebhookController(Controller):
             ),
         ] = None,
     ) -> ListWebhookDeliveriesResponse:
-        errors = page_errors(limit, offset)
-        if status is not None and status not in DELIVERY_STATUSES:
-            errors.append(
-                {
-                    "field": "status",
-                    "message": f"status must be one of: {', '.join(DELIVERY_STATUSES)}",
-                }
-            )
+        errors = page_errors(limit, offset) + choice_errors("status", status, DELIVERY_STATUSES)
         if errors:
-            raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+            raise_invalid(errors)
         applied = page(limit, offset)
         return await service.list_deliveries(
             request.user.account_id,
