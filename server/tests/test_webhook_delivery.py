@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from buena_server.queue import Worker
+from buena_server.events.tasks import DISPATCH_TASK
+from buena_server.queue import TaskRegistry, Worker
 from buena_server.services import Services, services_of
 from buena_server.tasks import task_registry
+from buena_server.webhooks.tasks import dispatch
 
 from server_testing import API, Account, InProcessClient, MovedClock
 from webhook_receivers import (
@@ -363,3 +365,26 @@ async def test_a_webhook_deleted_before_its_delivery_gets_nothing(
     assert deleted.status_code == 200
     await worker.run_pending()
     assert len(receiver.received) == 1
+
+
+async def test_a_webhook_disabled_before_its_delivery_is_sent_gets_nothing(
+    account: Account, services: Services, receiver: Receiver, moved_clock: MovedClock
+) -> None:
+    hook = await subscribe(account, receiver.url, ["lead.created"])
+    await account.create_lead()
+    # Only the dispatch runs: the delivery is written, its job waits.
+    dispatch_only = TaskRegistry()
+    dispatch_only.register(DISPATCH_TASK, dispatch)
+    await Worker(services.database, dispatch_only, services).run_pending()
+    [pending] = await deliveries(account, hook["id"])
+    assert (pending["status"], pending["attempts"]) == ("pending", 0)
+    disabled = await account.client.patch(
+        f"{API}/webhooks/{hook['id']}", json={"is_active": False}, headers=account.headers()
+    )
+    assert disabled.status_code == 200
+    moved_clock.advance(5)  # past the queue's backoff after the unknown task
+    await Worker(services.database, task_registry(), services).run_pending()
+    assert receiver.received == []
+    [failed] = await deliveries(account, hook["id"])
+    assert failed["status"] == "failed"
+    assert failed["last_error"] == "not sent: the webhook was disabled"

@@ -96,6 +96,10 @@ async def deliver(job: Job, context: JobContext) -> None:
             disable_after_seconds=settings.webhooks_disable_after_seconds,
             job_id=job.id,
         )
+        if outcome.retry_after is None:
+            # Settled: the job ends with the record of its outcome, so a crash in between
+            # cannot send it again.
+            await context.complete_in(conn)
     if outcome.retry_after is not None:
         raise RetryLater(outcome.retry_after, error=outcome.error)
 
