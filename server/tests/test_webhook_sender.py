@@ -227,3 +227,11 @@ async def test_http_needs_private_allowed(receiver: Receiver) -> None:
     await client.close()
     assert attempt.error is not None
     assert "https" in attempt.error
+
+
+async def test_a_host_that_cannot_be_encoded_is_a_failed_attempt() -> None:
+    client = sender(allow_private=False)
+    attempt = await client.send(f"https://{'0' * 300}/hook", b"{}", {})
+    await client.close()
+    assert not attempt.delivered
+    assert attempt.error is not None

@@ -119,6 +119,20 @@ class TestCreateWebhook:
         error = assert_error(response, 422, "WEBHOOK_URL_REFUSED")
         assert "https" in error["message"]
 
+    @pytest.mark.parametrize("value", [0, 1, "true", None])
+    async def test_is_active_must_be_a_boolean(
+        self, client: InProcessClient, account: Account, value: object
+    ) -> None:
+        response = await create_webhook(client, account, is_active=value)
+        error = assert_error(response, 400, "INVALID_REQUEST")
+        assert error["details"]["errors"][0]["field"] == "is_active"
+
+    async def test_a_host_no_resolver_can_encode_is_accepted_for_later(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        services_of(client.app).webhook_sender.resolver.target = None  # the real resolver
+        await created(client, account, url=f"https://{'0' * 300}/hook")
+
     async def test_structural_errors_come_before_the_url_check(
         self, client: InProcessClient, account: Account
     ) -> None:
@@ -361,8 +375,31 @@ class TestRotateSecret:
             json={"overlap_seconds": overlap},
             headers=account.headers(),
         )
-        assert response.status_code in {400, 422}
-        assert response.json()["error"] is True
+        error = assert_error(response, 422, "VALIDATION_ERROR")
+        assert error["details"]["errors"][0]["field"] == "overlap_seconds"
+
+    async def test_overlap_written_as_a_whole_float(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        hook = await created(client, account)
+        response = await client.post(
+            f"{API}/webhooks/{hook['id']}/rotate-secret",
+            json={"overlap_seconds": 60.0},
+            headers=account.headers(),
+        )
+        assert response.status_code == 200, response.text
+
+    @pytest.mark.parametrize("overlap", ["60", 1.5, True])
+    async def test_overlap_of_another_type(
+        self, client: InProcessClient, account: Account, overlap: object
+    ) -> None:
+        hook = await created(client, account)
+        response = await client.post(
+            f"{API}/webhooks/{hook['id']}/rotate-secret",
+            json={"overlap_seconds": overlap},
+            headers=account.headers(),
+        )
+        assert_error(response, 400, "INVALID_REQUEST")
 
     async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
         hook = await created(client, account)

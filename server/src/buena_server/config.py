@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     webhooks_retry_seconds: int = Field(default=259_200, ge=0)
     webhooks_disable_after_seconds: int = Field(default=259_200, ge=0)
     webhooks_secret_overlap_seconds: int = Field(default=86_400, ge=0, le=604_800)
-    max_webhooks_per_account: int = Field(default=20, ge=1, le=10_000)
+    max_webhooks_per_account: int = Field(default=20, ge=1, le=1_000_000)
     # The durable queue (queue/): a claimed job's lease (renewed while it runs; a job whose
     # worker died runs again once it ends), jobs run at once per process, how often a worker
     # looks for due jobs besides being woken, and whether `serve` runs a worker beside the

@@ -120,7 +120,9 @@ async def url_refusal(
     try:
         async with asyncio.timeout(lookup_seconds):
             results = await resolver.resolve(host, 0, socket.AF_UNSPEC)
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, ValueError):
+        # No address now (a ValueError: a name IDNA cannot encode, such as a label over 63
+        # characters): judged again, and refused or failed, at delivery.
         return None
     for result in results:
         address = parse_address(result["host"])

@@ -14,8 +14,9 @@ from litestar.params import Body, Parameter
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.errors import ValidationFailed, WebhookUrlRefused
+from buena_server.errors import InvalidRequest, ValidationFailed, WebhookUrlRefused, summary_of
 from buena_server.idempotency.model import NO_KEPT_ANSWERS
+from buena_server.kit.body_errors import structural_errors
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import check_api_request, check_query, require_json_body
@@ -57,15 +58,31 @@ def provide_webhook_service(conn: NamedDependency[Connection], state: State) -> 
     )
 
 
+def _refuse_lax_types(body: bytes, kind: type[msgspec.Struct]) -> None:
+    """400 for values Litestar's lax decoding would convert (``"is_active": 0``), with every
+    structural error of the body; a body that is not a JSON object is left to Litestar."""
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return
+    if not isinstance(raw, dict):
+        return
+    # JSON Schema's integers include 2055.0; msgspec's strict mode does not.
+    raw = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in raw.items()}
+    if errors := structural_errors(kind, raw, strict=True):
+        raise InvalidRequest(summary_of(errors), details={"errors": errors})
+
+
 async def check_webhook_url(request: Request[Any, Any, Any]) -> None:
-    """``before_request`` of create and update: the API's checks, then the URL's host
-    resolved and judged (``addresses``) before the request's transaction begins, so that a
-    slow lookup never holds the database's write lock. A body that fails to decode or to
-    validate is left to the handler, which answers it with every error."""
+    """``before_request`` of create and update: the API's checks and strict JSON types, then
+    the URL's host resolved and judged (``addresses``) before the request's transaction
+    begins, so that a slow lookup never holds the database's write lock. A body whose values
+    fail their rules is left to the handler, which answers it with every error."""
     await check_api_request(request)
     kind: type[CreateWebhookRequest | UpdateWebhookRequest] = (
         CreateWebhookRequest if request.method == "POST" else UpdateWebhookRequest
     )
+    _refuse_lax_types(await request.body(), kind)
     services = services_of(request.app)
     try:
         body = msgspec.json.decode(await request.body(), type=kind)
@@ -80,6 +97,14 @@ async def check_webhook_url(request: Request[Any, Any, Any]) -> None:
         raise WebhookUrlRefused(
             message, details={"errors": [{"field": "url", "message": message}], "reason": reason}
         )
+
+
+async def check_rotate_body(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of rotate-secret, whose body may be left out: one given must be
+    JSON, with strict types."""
+    await check_optional_body(request)
+    if (body := await request.body()).strip():
+        _refuse_lax_types(body, RotateWebhookSecretRequest)
 
 
 async def check_optional_body(request: Request[Any, Any, Any]) -> None:
@@ -227,7 +252,7 @@ class WebhookController(Controller):
         "until `previous_secret_expires_at`. The body may be left out.",
         status_code=200,
         guards=[requires(Permission.WEBHOOKS_WRITE)],
-        before_request=check_optional_body,
+        before_request=check_rotate_body,
         responses={
             200: examples.answer(
                 WebhookSecret,
@@ -253,8 +278,7 @@ class WebhookController(Controller):
             Body(examples=examples.example("One day of overlap", examples.ROTATE)),
         ] = None,
     ) -> WebhookSecret:
-        overlap = data.overlap_seconds if data is not None else None
-        return await service.rotate_secret(request.user.account_id, webhook_id, overlap)
+        return await service.rotate_secret(request.user.account_id, webhook_id, data)
 
     @get(
         "/{webhook_id:str}/deliveries",

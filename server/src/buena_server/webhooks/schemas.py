@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -9,13 +10,39 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from buena_server.events.catalogue import EVENT_TYPES
-from buena_server.kit.validation import HTTP_URL, HttpUrl, StringList, field, text
+from buena_server.kit.validation import (
+    HTTP_URL,
+    Context,
+    HttpUrl,
+    Invalid,
+    StringList,
+    field,
+    text,
+)
 
 # "*" subscribes to every type of the catalogue (events/catalogue.py), present and future.
 ALL_EVENTS = "*"
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 MAX_OVERLAP_SECONDS = 604_800
+# The custom OpenAPI format of a webhook URL: JSON Schema cannot say where a host resolves.
+WEBHOOK_URL_FORMAT = "webhook-url"
+# An https URL that HttpUrl accepts as it is (HTTP_URL with the scheme narrowed): the schema
+# documents the production rule; BUENA_WEBHOOKS_ALLOW_PRIVATE accepts http besides.
+HTTPS_URL = HTTP_URL.replace("[Hh][Tt][Tt][Pp][Ss]?", "[Hh][Tt][Tt][Pp][Ss]", 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Seconds:
+    """A whole number of seconds from 0 to ``maximum`` (422 outside)."""
+
+    maximum: int
+
+    def apply(self, value: int, context: Context) -> int:
+        if not 0 <= value <= self.maximum:
+            raise Invalid(f"must be 0 to {self.maximum}")
+        return value
+
 
 WebhookUrl = Annotated[
     str,
@@ -25,7 +52,8 @@ WebhookUrl = Annotated[
         "private receivers); hosts that are or resolve to loopback, private, link-local, "
         "cloud-metadata and other non-public addresses are refused (422 WEBHOOK_URL_REFUSED)",
         max_length=2048,
-        pattern=HTTP_URL,
+        pattern=HTTPS_URL,
+        format=WEBHOOK_URL_FORMAT,
         non_null="string",
     ),
 ]
@@ -66,19 +94,20 @@ class UpdateWebhookRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
     is_active: bool | UnsetType = UNSET
 
 
+OverlapSeconds = Annotated[
+    int,
+    field(
+        Seconds(MAX_OVERLAP_SECONDS),
+        description="How long the previous secret keeps signing (seconds, default "
+        "BUENA_WEBHOOKS_SECRET_OVERLAP_SECONDS, 86400); 0 retires it at once",
+        minimum=0,
+        maximum=MAX_OVERLAP_SECONDS,
+    ),
+]
+
+
 class RotateWebhookSecretRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    overlap_seconds: (
-        Annotated[
-            int,
-            msgspec.Meta(
-                ge=0,
-                le=MAX_OVERLAP_SECONDS,
-                description="How long the previous secret keeps signing (seconds, default "
-                "BUENA_WEBHOOKS_SECRET_OVERLAP_SECONDS, 86400); 0 retires it at once",
-            ),
-        ]
-        | None
-    ) = None
+    overlap_seconds: OverlapSeconds | None = None
 
 
 class Webhook(msgspec.Struct, kw_only=True):

@@ -133,7 +133,8 @@ class WebhookSender:
             return Attempt(None, f"connection failed: {exc}")
         except AddressRefused as exc:
             return Attempt(None, str(exc))
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, ValueError) as exc:
+            # ValueError: a host the resolver cannot encode (IDNA), among others.
             return Attempt(None, f"request failed: {type(exc).__name__}: {exc}")
         if 200 <= status < 300:
             return Attempt(status, None)

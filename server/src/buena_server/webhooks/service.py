@@ -33,6 +33,7 @@ from buena_server.webhooks.schemas import (
     DeleteWebhookResponse,
     ListWebhookDeliveriesResponse,
     ListWebhooksResponse,
+    RotateWebhookSecretRequest,
     UpdateWebhookRequest,
     Webhook,
     WebhookDelivery,
@@ -196,10 +197,11 @@ class WebhookService:
         )
 
     async def rotate_secret(
-        self, account_id: str, webhook_id: str, overlap_seconds: int | None
+        self, account_id: str, webhook_id: str, request: RotateWebhookSecretRequest | None
     ) -> WebhookSecret:
+        asked = validate(request, self.context).overlap_seconds if request is not None else None
         current = await self.record(account_id, webhook_id, for_update=True)
-        overlap = self.default_overlap_seconds if overlap_seconds is None else overlap_seconds
+        overlap = self.default_overlap_seconds if asked is None else asked
         now = utcnow()
         secret = generate_secret()
         changes: dict[str, Any] = {
