@@ -400,3 +400,50 @@ async def test_counts_by_status(services: Services) -> None:
         total = (await conn.execute(select(func.count()).select_from(jobs))).scalar_one()
     assert counts == {"queued": 1, "dead": 1}
     assert total == 2
+
+
+async def test_completions_in_a_batch_skip_jobs_whose_lease_was_lost(
+    services: Services, moved_clock: MovedClock
+) -> None:
+    for n in range(3):
+        await enqueue_committed(services.database, "test.record", {"n": n})
+    now = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        first = await JobRepository(conn).claim(
+            now=now, lease_until=now + timedelta(seconds=LEASE), token="wkr_slow", batch=3
+        )
+    moved_clock.advance(LEASE + 1)
+    later = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        [retaken] = await JobRepository(conn).claim(
+            now=later, lease_until=later + timedelta(seconds=LEASE), token="wkr_other", batch=1
+        )
+        # The slow worker renews what it still holds: not the retaken job.
+        renewed = await JobRepository(conn).extend(
+            "wkr_slow", lease_until=later + timedelta(seconds=LEASE)
+        )
+    assert renewed == 2
+    async with services.database.transaction(write=True) as conn:
+        assert await JobRepository(conn).complete_many(first, "wkr_slow") == 2
+    [row] = await job_rows(services.database)
+    assert (row["id"], row["locked_by"], row["attempts"]) == (retaken.id, "wkr_other", 2)
+
+
+async def test_a_running_job_keeps_its_lease_while_renewed(
+    services: Services, moved_clock: MovedClock
+) -> None:
+    await enqueue_committed(services.database, "test.record", {})
+    now = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        await JobRepository(conn).claim(
+            now=now, lease_until=now + timedelta(seconds=LEASE), token="wkr_busy", batch=1
+        )
+    for _ in range(5):  # renewed every third of a lease, for well past one lease
+        moved_clock.advance(LEASE / 3)
+        async with services.database.transaction(write=True) as conn:
+            renewed = await JobRepository(conn).extend(
+                "wkr_busy", lease_until=moved_clock.now() + timedelta(seconds=LEASE)
+            )
+        assert renewed == 1
+        recorder = Recorder()
+        assert await worker_for(services, registry_with("test.record", recorder)).run_pending() == 0

@@ -71,6 +71,9 @@ class Worker:
         self._loop_task: asyncio.Task[None] | None = None
         self._listening: Listening | None = None
         self._outage_reported = False
+        # Jobs whose handlers returned, deleted together (one statement on PostgreSQL).
+        self._to_complete: list[Job] = []
+        self._completing: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -89,6 +92,7 @@ class Worker:
         if self._running:
             _done, unfinished = await asyncio.wait(set(self._running), timeout=grace)
             await self._release(unfinished)
+        await self._completions_written()
         if self._listening is not None:
             await self._listening.close()
             self._listening = None
@@ -112,6 +116,7 @@ class Worker:
                 return ran
             ran += len(started)
             await asyncio.gather(*started)
+            await self._completions_written()
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -220,7 +225,32 @@ class Worker:
                 await self._record(job, "later", failed=True, error=error, after=delay)
         else:
             if not context.completed:
-                await self._record(job, "complete")
+                self._complete_soon(job)
+
+    def _complete_soon(self, job: Job) -> None:
+        """Delete the job with the others that finish meanwhile: under load, one statement
+        completes many jobs. Until then its lease holds it (a crash: it runs again)."""
+        self._to_complete.append(job)
+        if self._completing is None or self._completing.done():
+            self._completing = asyncio.create_task(self._complete_pending())
+
+    async def _complete_pending(self) -> None:
+        while self._to_complete:
+            done, self._to_complete = self._to_complete, []
+            try:
+                async with self.database.transaction(write=True, single_write=True) as conn:
+                    completed = await JobRepository(conn).complete_many(done, self.token)
+            except Exception as exc:
+                logger.warning("could not record %d completed jobs: %r", len(done), exc)
+                continue
+            if completed < len(done):
+                logger.warning(
+                    "%d jobs ran past their lease; other runs took them", len(done) - completed
+                )
+
+    async def _completions_written(self) -> None:
+        while self._completing is not None and not self._completing.done():
+            await asyncio.shield(self._completing)
 
     async def _record(
         self,
@@ -236,9 +266,7 @@ class Worker:
         try:
             async with self.database.transaction(write=True, single_write=True) as conn:
                 jobs = JobRepository(conn)
-                if outcome == "complete":
-                    held = await jobs.complete(job, self.token)
-                elif outcome == "bury":
+                if outcome == "bury":
                     held = await jobs.bury(job, self.token, failed=failed, error=error)
                 else:
                     again_at = self.clock.now() + timedelta(seconds=after)
