@@ -71,6 +71,8 @@ class Worker:
         self._loop_task: asyncio.Task[None] | None = None
         self._listening: Listening | None = None
         self._outage_reported = False
+        # Runs by outcome since start (completed, retried, dead), for the metrics.
+        self.outcomes: dict[str, int] = {"completed": 0, "retried": 0, "dead": 0}
         # Jobs whose handlers returned, deleted together (one statement on PostgreSQL).
         self._to_complete: list[Job] = []
         self._completing: asyncio.Task[None] | None = None
@@ -196,6 +198,8 @@ class Worker:
 
     async def _run(self, job: Job) -> None:
         if job.failures >= job.max_attempts:  # its last allowed run lost its lease
+            logger.error("job %s (%s) lost its lease on its last attempt, dead", job.id, job.task)
+            self.outcomes["dead"] += 1
             await self._record(job, "bury", failed=False, error="lease lost on the last attempt")
             return
         context = JobContext(self.database, self.services, self.clock, job, self.token)
@@ -203,6 +207,7 @@ class Worker:
             handler = self.registry.handler(job.task)
             await handler(job, context)
         except RetryLater as later:
+            self.outcomes["retried"] += 1
             await self._record(
                 job, "later", failed=False, error=later.error, after=later.after_seconds
             )
@@ -216,14 +221,17 @@ class Worker:
                     job.failures + 1,
                     error,
                 )
+                self.outcomes["dead"] += 1
                 await self._record(job, "bury", failed=True, error=error)
             else:
+                self.outcomes["retried"] += 1
                 delay = default_backoff(job.failures + 1, rng=self.rng)
                 logger.warning(
                     "job %s (%s) failed (%s); retrying in %.1f s", job.id, job.task, error, delay
                 )
                 await self._record(job, "later", failed=True, error=error, after=delay)
         else:
+            self.outcomes["completed"] += 1
             if not context.completed:
                 self._complete_soon(job)
 
