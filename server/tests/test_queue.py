@@ -8,7 +8,8 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,23 +26,9 @@ from buena_server.services import Services, services_of
 from buena_server.tables import jobs
 
 from backends import ON_POSTGRES
-from server_testing import InProcessClient
+from server_testing import InProcessClient, MovedClock
 
 LEASE = 30.0
-
-
-class MovedClock:
-    """The project clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-        self._real = clock.utcnow
-
-    def now(self) -> datetime:
-        return self._real() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -297,21 +284,28 @@ async def test_two_workers_run_each_job_exactly_once(
         assert all(ran), "both workers claimed jobs side by side (SKIP LOCKED)"
 
 
-async def test_a_commit_wakes_the_local_worker_at_once(services: Services) -> None:
+@asynccontextmanager
+async def woken_only(services: Services, task: str) -> AsyncIterator[asyncio.Event]:
+    """A worker polling once an hour, past its first look (so only a wake-up can start a
+    job in time); the event is set when it runs a job of ``task``."""
     done = asyncio.Event()
 
     async def handler(job: Job, context: JobContext) -> None:
         done.set()
 
-    # Polling once an hour: only the wake-up after the commit can start the job in time.
-    worker = worker_for(services, registry_with("test.wake", handler), poll_seconds=3600)
+    worker = worker_for(services, registry_with(task, handler), poll_seconds=3600)
     await worker.start()
     try:
-        await asyncio.sleep(0)  # the worker's first look (nothing due) happens
-        await enqueue_committed(services.database, "test.wake", {})
+        await asyncio.wait_for(worker.looked.wait(), 5)
+        yield done
         await asyncio.wait_for(done.wait(), 5)
     finally:
         await worker.stop(grace=5)
+
+
+async def test_a_commit_wakes_the_local_worker_at_once(services: Services) -> None:
+    async with woken_only(services, "test.wake"):
+        await enqueue_committed(services.database, "test.wake", {})
     assert await job_rows(services.database) == []
 
 
@@ -319,23 +313,9 @@ async def test_a_commit_wakes_the_local_worker_at_once(services: Services) -> No
 async def test_a_job_enqueued_by_another_process_wakes_the_worker(
     services: Services, second_database: Database
 ) -> None:
-    done = asyncio.Event()
-
-    async def handler(job: Job, context: JobContext) -> None:
-        done.set()
-
-    worker = worker_for(services, registry_with("test.wake", handler), poll_seconds=3600)
-    await worker.start()
-    try:
-        for _ in range(100):  # until the worker is listening (its first pass)
-            if worker._listening is not None:
-                break
-            await asyncio.sleep(0.01)
+    async with woken_only(services, "test.wake"):
         # Enqueued on the other pool: no local wake-up, only PostgreSQL's notification.
         await enqueue_committed(second_database, "test.wake", {})
-        await asyncio.wait_for(done.wait(), 5)
-    finally:
-        await worker.stop(grace=5)
 
 
 async def test_stopping_lets_running_jobs_finish(services: Services) -> None:

@@ -71,6 +71,7 @@ class Worker:
         self._loop_task: asyncio.Task[None] | None = None
         self._listening: Listening | None = None
         self._outage_reported = False
+        self.looked = asyncio.Event()  # set once the loop has looked for jobs (and listens)
         # Runs by outcome since start (completed, retried, dead), for the metrics.
         self.outcomes: dict[str, int] = {"completed": 0, "retried": 0, "dead": 0}
         # Jobs whose handlers returned, deleted together (one statement on PostgreSQL).
@@ -147,6 +148,7 @@ class Worker:
                 self._outage_reported = False
             except Exception as exc:
                 self._report(exc)
+            self.looked.set()
 
     def _stopped(self) -> bool:
         return self._stopping
