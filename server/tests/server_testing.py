@@ -164,6 +164,21 @@ def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
 # -- time the test moves ------------------------------------------------------------------
 
 
+class MovedClock:
+    """The project clock (``kit.clock.utcnow``) moved by the test: install ``now`` with
+    ``monkeypatch.setattr(clock, "utcnow", moved.now)``."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+        self._real = clock.utcnow
+
+    def now(self) -> datetime:
+        return self._real() + self.offset
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> None:
+        self.offset += timedelta(seconds=seconds, **delta)
+
+
 class ManualClockLoop(asyncio.SelectorEventLoop):
     """An event loop whose time moves only when the test moves it (``advance``): timers
     (``call_at``, ``call_later``, sleeps, ``wait_for``) then fire at exact points, however
@@ -197,21 +212,3 @@ def run_with_manual_clock(scenario: Callable[[ManualClockLoop], Awaitable[None]]
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
-
-
-# -- the project clock, moved by tests (the ``moved_clock`` fixture) ------------------------
-
-
-class MovedClock:
-    """The project clock (``kit.clock.utcnow``, which the queue's clock reads too), moved by
-    the test: ``advance`` instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-        self._real = clock.utcnow
-
-    def now(self) -> datetime:
-        return self._real() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)

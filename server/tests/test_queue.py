@@ -8,6 +8,7 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -275,21 +276,28 @@ async def test_two_workers_run_each_job_exactly_once(
         assert all(ran), "both workers claimed jobs side by side (SKIP LOCKED)"
 
 
-async def test_a_commit_wakes_the_local_worker_at_once(services: Services) -> None:
+@asynccontextmanager
+async def woken_only(services: Services, task: str) -> AsyncIterator[asyncio.Event]:
+    """A worker polling once an hour, past its first look (so only a wake-up can start a
+    job in time); the event is set when it runs a job of ``task``."""
     done = asyncio.Event()
 
     async def handler(job: Job, context: JobContext) -> None:
         done.set()
 
-    # Polling once an hour: only the wake-up after the commit can start the job in time.
-    worker = worker_for(services, registry_with("test.wake", handler), poll_seconds=3600)
+    worker = worker_for(services, registry_with(task, handler), poll_seconds=3600)
     await worker.start()
     try:
-        await asyncio.sleep(0)  # the worker's first look (nothing due) happens
-        await enqueue_committed(services.database, "test.wake", {})
+        await asyncio.wait_for(worker.looked.wait(), 5)
+        yield done
         await asyncio.wait_for(done.wait(), 5)
     finally:
         await worker.stop(grace=5)
+
+
+async def test_a_commit_wakes_the_local_worker_at_once(services: Services) -> None:
+    async with woken_only(services, "test.wake"):
+        await enqueue_committed(services.database, "test.wake", {})
     assert await job_rows(services.database) == []
 
 
@@ -297,23 +305,9 @@ async def test_a_commit_wakes_the_local_worker_at_once(services: Services) -> No
 async def test_a_job_enqueued_by_another_process_wakes_the_worker(
     services: Services, second_database: Database
 ) -> None:
-    done = asyncio.Event()
-
-    async def handler(job: Job, context: JobContext) -> None:
-        done.set()
-
-    worker = worker_for(services, registry_with("test.wake", handler), poll_seconds=3600)
-    await worker.start()
-    try:
-        for _ in range(100):  # until the worker is listening (its first pass)
-            if worker._listening is not None:
-                break
-            await asyncio.sleep(0.01)
+    async with woken_only(services, "test.wake"):
         # Enqueued on the other pool: no local wake-up, only PostgreSQL's notification.
         await enqueue_committed(second_database, "test.wake", {})
-        await asyncio.wait_for(done.wait(), 5)
-    finally:
-        await worker.stop(grace=5)
 
 
 async def test_stopping_lets_running_jobs_finish(services: Services) -> None:
@@ -378,3 +372,50 @@ async def test_counts_by_status(services: Services) -> None:
         total = (await conn.execute(select(func.count()).select_from(jobs))).scalar_one()
     assert counts == {"queued": 1, "dead": 1}
     assert total == 2
+
+
+async def test_completions_in_a_batch_skip_jobs_whose_lease_was_lost(
+    services: Services, moved_clock: MovedClock
+) -> None:
+    for n in range(3):
+        await enqueue_committed(services.database, "test.record", {"n": n})
+    now = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        first = await JobRepository(conn).claim(
+            now=now, lease_until=now + timedelta(seconds=LEASE), token="wkr_slow", batch=3
+        )
+    moved_clock.advance(LEASE + 1)
+    later = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        [retaken] = await JobRepository(conn).claim(
+            now=later, lease_until=later + timedelta(seconds=LEASE), token="wkr_other", batch=1
+        )
+        # The slow worker renews what it still holds: not the retaken job.
+        renewed = await JobRepository(conn).extend(
+            "wkr_slow", lease_until=later + timedelta(seconds=LEASE)
+        )
+    assert renewed == 2
+    async with services.database.transaction(write=True) as conn:
+        assert await JobRepository(conn).complete_many(first, "wkr_slow") == 2
+    [row] = await job_rows(services.database)
+    assert (row["id"], row["locked_by"], row["attempts"]) == (retaken.id, "wkr_other", 2)
+
+
+async def test_a_running_job_keeps_its_lease_while_renewed(
+    services: Services, moved_clock: MovedClock
+) -> None:
+    await enqueue_committed(services.database, "test.record", {})
+    now = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        await JobRepository(conn).claim(
+            now=now, lease_until=now + timedelta(seconds=LEASE), token="wkr_busy", batch=1
+        )
+    for _ in range(5):  # renewed every third of a lease, for well past one lease
+        moved_clock.advance(LEASE / 3)
+        async with services.database.transaction(write=True) as conn:
+            renewed = await JobRepository(conn).extend(
+                "wkr_busy", lease_until=moved_clock.now() + timedelta(seconds=LEASE)
+            )
+        assert renewed == 1
+        recorder = Recorder()
+        assert await worker_for(services, registry_with("test.record", recorder)).run_pending() == 0

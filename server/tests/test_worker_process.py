@@ -129,3 +129,23 @@ def test_the_worker_command_runs_jobs_and_stops_on_sigterm(tmp_path: Path) -> No
                 process.wait()
         assert process.returncode == 0, output
         assert "worker running" in output
+
+
+async def test_the_metrics_count_job_runs_by_outcome(app: Litestar) -> None:
+    assert isinstance(app, BuenaApp)
+    assert app.worker is not None
+    finished = asyncio.Event()
+
+    async def handler(job: Job, context: JobContext) -> None:
+        finished.set()
+
+    app.worker.registry.register("test.metrics", handler)
+    async with running(app) as client:
+        async with services_of(app).database.transaction(write=True) as conn:
+            await enqueue(conn, "test.metrics", {})
+        await asyncio.wait_for(finished.wait(), 5)
+        await until_no_jobs(services_of(app).database)
+        text = (await client.get("/metrics")).text
+    assert 'buena_queue_job_runs_total{outcome="completed"} 1.0' in text
+    assert 'buena_queue_job_runs_total{outcome="dead"} 0.0' in text
+    assert "buena_queue_jobs_running 0.0" in text

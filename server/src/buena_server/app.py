@@ -259,6 +259,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     # The queue's worker (queue/), unless this process serves the API only.
     worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
     app.worker = worker
+    if metrics is not None:
+        metrics.worker = worker
     close_request_schemas(
         app,
         CreateLeadRequest,

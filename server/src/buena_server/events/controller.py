@@ -55,6 +55,16 @@ _EXAMPLE_EVENT: dict[str, Any] = {
 }
 
 
+def _answer(container: type[Any], description: str, example: dict[str, Any]) -> ResponseSpec:
+    """A 200 answer documented with one example (a lead created)."""
+    return ResponseSpec(
+        data_container=container,
+        description=description,
+        generate_examples=False,
+        examples=[Example(summary="A lead created", value=example)],
+    )
+
+
 def _timestamp(name: str, value: str | None, errors: list[dict[str, str]]) -> datetime | None:
     if value is None:
         return None
@@ -113,16 +123,10 @@ class EventController(Controller):
         "here. Each event is exactly the body POSTed to webhooks.",
         guards=[requires(Permission.WEBHOOKS_READ)],
         responses={
-            200: ResponseSpec(
-                data_container=ListEventsResponse,
-                description="A page of events",
-                generate_examples=False,
-                examples=[
-                    Example(
-                        summary="One lead created",
-                        value={"data": [_EXAMPLE_EVENT], "total": 1, "limit": 50, "offset": 0},
-                    )
-                ],
+            200: _answer(
+                ListEventsResponse,
+                "A page of events",
+                {"data": [_EXAMPLE_EVENT], "total": 1, "limit": 50, "offset": 0},
             ),
             **error_responses(400, 403, 422),
         },
@@ -165,15 +169,7 @@ class EventController(Controller):
         description="Requires `webhooks:read`. 404 `EVENT_NOT_FOUND` for an unknown event, "
         "another account's, or one past its retention.",
         guards=[requires(Permission.WEBHOOKS_READ)],
-        responses={
-            200: ResponseSpec(
-                data_container=Event,
-                description="The event",
-                generate_examples=False,
-                examples=[Example(summary="A lead created", value=_EXAMPLE_EVENT)],
-            ),
-            **error_responses(403, 404),
-        },
+        responses={200: _answer(Event, "The event", _EXAMPLE_EVENT), **error_responses(403, 404)},
     )
     async def get_event(
         self,

@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 from buena_server.events.repository import EventRepository
-from buena_server.kit.clock import utcnow
+from buena_server.kit import clock
 from buena_server.kit.driver import Database
 
 logger = logging.getLogger("buena_server.events")
@@ -19,7 +19,7 @@ PURGE_BATCH = 1000
 
 async def purge_expired(database: Database, retention_days: int) -> int:
     """Delete the events older than the retention; how many."""
-    cutoff = utcnow() - timedelta(days=retention_days)
+    cutoff = clock.utcnow() - timedelta(days=retention_days)
     purged = 0
     while True:
         async with database.transaction(write=True, single_write=True) as conn:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    TextClause,
     and_,
     bindparam,
     case,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     update,
 )
 
@@ -90,6 +92,13 @@ _HELD = and_(
     jobs.c.attempts == bindparam("attempt"),
 )
 _COMPLETE = delete(jobs).where(_HELD)
+# PostgreSQL: many completions in one statement, each row still matched to its lease.
+_COMPLETE_MANY: TextClause = text(
+    """DELETE FROM jobs
+USING unnest(CAST(:job_ids AS TEXT[]), CAST(:attempts AS INTEGER[])) AS done(id, attempt)
+WHERE jobs.id = done.id AND jobs.attempts = done.attempt AND jobs.locked_by = :token
+RETURNING jobs.id"""
+)
 _RESCHEDULE = (
     update(jobs)
     .where(_HELD)
@@ -179,6 +188,21 @@ class JobRepository:
     async def complete(self, job: Job, token: str) -> bool:
         """Delete the job; False when its lease is no longer ``token``'s."""
         return (await self.conn.execute(_COMPLETE, _held(job, token))).rowcount == 1
+
+    async def complete_many(self, done: list[Job], token: str) -> int:
+        """Delete every job of ``done`` whose lease is still ``token``'s; how many."""
+        if self.conn.dialect.name == "postgresql":
+            values = {
+                "job_ids": [job.id for job in done],
+                "attempts": [job.attempts for job in done],
+                "token": token,
+            }
+            # A text statement's rows are what it returns (its row count is not read).
+            return len((await self.conn.execute(_COMPLETE_MANY, values)).all())
+        completed = 0
+        for job in done:
+            completed += (await self.conn.execute(_COMPLETE, _held(job, token))).rowcount
+        return completed
 
     async def reschedule(
         self, job: Job, token: str, *, again_at: datetime, failed: bool, error: str | None

@@ -71,6 +71,12 @@ class Worker:
         self._loop_task: asyncio.Task[None] | None = None
         self._listening: Listening | None = None
         self._outage_reported = False
+        self.looked = asyncio.Event()  # set once the loop has looked for jobs (and listens)
+        # Runs by outcome since start (completed, retried, dead), for the metrics.
+        self.outcomes: dict[str, int] = {"completed": 0, "retried": 0, "dead": 0}
+        # Jobs whose handlers returned, deleted together (one statement on PostgreSQL).
+        self._to_complete: list[Job] = []
+        self._completing: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -89,6 +95,7 @@ class Worker:
         if self._running:
             _done, unfinished = await asyncio.wait(set(self._running), timeout=grace)
             await self._release(unfinished)
+        await self._completions_written()
         if self._listening is not None:
             await self._listening.close()
             self._listening = None
@@ -112,6 +119,7 @@ class Worker:
                 return ran
             ran += len(started)
             await asyncio.gather(*started)
+            await self._completions_written()
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -140,6 +148,7 @@ class Worker:
                 self._outage_reported = False
             except Exception as exc:
                 self._report(exc)
+            self.looked.set()
 
     def _stopped(self) -> bool:
         return self._stopping
@@ -191,6 +200,8 @@ class Worker:
 
     async def _run(self, job: Job) -> None:
         if job.failures >= job.max_attempts:  # its last allowed run lost its lease
+            logger.error("job %s (%s) lost its lease on its last attempt, dead", job.id, job.task)
+            self.outcomes["dead"] += 1
             await self._record(job, "bury", failed=False, error="lease lost on the last attempt")
             return
         context = JobContext(self.database, self.services, self.clock, job, self.token)
@@ -198,6 +209,7 @@ class Worker:
             handler = self.registry.handler(job.task)
             await handler(job, context)
         except RetryLater as later:
+            self.outcomes["retried"] += 1
             await self._record(
                 job, "later", failed=False, error=later.error, after=later.after_seconds
             )
@@ -211,16 +223,44 @@ class Worker:
                     job.failures + 1,
                     error,
                 )
+                self.outcomes["dead"] += 1
                 await self._record(job, "bury", failed=True, error=error)
             else:
+                self.outcomes["retried"] += 1
                 delay = default_backoff(job.failures + 1, rng=self.rng)
                 logger.warning(
                     "job %s (%s) failed (%s); retrying in %.1f s", job.id, job.task, error, delay
                 )
                 await self._record(job, "later", failed=True, error=error, after=delay)
         else:
+            self.outcomes["completed"] += 1
             if not context.completed:
-                await self._record(job, "complete")
+                self._complete_soon(job)
+
+    def _complete_soon(self, job: Job) -> None:
+        """Delete the job with the others that finish meanwhile: under load, one statement
+        completes many jobs. Until then its lease holds it (a crash: it runs again)."""
+        self._to_complete.append(job)
+        if self._completing is None or self._completing.done():
+            self._completing = asyncio.create_task(self._complete_pending())
+
+    async def _complete_pending(self) -> None:
+        while self._to_complete:
+            done, self._to_complete = self._to_complete, []
+            try:
+                async with self.database.transaction(write=True, single_write=True) as conn:
+                    completed = await JobRepository(conn).complete_many(done, self.token)
+            except Exception as exc:
+                logger.warning("could not record %d completed jobs: %r", len(done), exc)
+                continue
+            if completed < len(done):
+                logger.warning(
+                    "%d jobs ran past their lease; other runs took them", len(done) - completed
+                )
+
+    async def _completions_written(self) -> None:
+        while self._completing is not None and not self._completing.done():
+            await asyncio.shield(self._completing)
 
     async def _record(
         self,
@@ -236,9 +276,7 @@ class Worker:
         try:
             async with self.database.transaction(write=True, single_write=True) as conn:
                 jobs = JobRepository(conn)
-                if outcome == "complete":
-                    held = await jobs.complete(job, self.token)
-                elif outcome == "bury":
+                if outcome == "bury":
                     held = await jobs.bury(job, self.token, failed=failed, error=error)
                 else:
                     again_at = self.clock.now() + timedelta(seconds=after)
