@@ -57,7 +57,7 @@ from buena_server.kit.query_rules import QueryRules
 from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService
 from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
 from buena_server.kit.redis_connection import RedisEndpoint
-from buena_server.kit.redis_script import ScriptClient
+from buena_server.kit.redis_script import RedisLink, ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
@@ -65,18 +65,17 @@ from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMid
 
 
 def _rate_limiter(
-    settings: Settings, redis: RedisEndpoint | None, redis_pool: ConnectionPool | None
-) -> tuple[RateLimitService | None, ScriptClient | None]:
+    settings: Settings, redis: RedisLink | None, redis_pool: ConnectionPool | None
+) -> RateLimitService | None:
     items = parse_rate_limits(settings.rate_limits)
     if not items:
-        return None, None
+        return None
     script = None
     if redis is not None and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
         script = ScriptClient(redis, FIXED_WINDOWS_SCRIPT)
-    service = RateLimitService(
+    return RateLimitService(
         items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix, script
     )
-    return service, script
 
 
 class BuenaApp(Litestar):
@@ -118,7 +117,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         else None
     )
     redis_pool = redis.pool() if redis is not None else None
-    rate_limiter, limit_script = _rate_limiter(settings, redis, redis_pool)
+    # The per-request scripts (rate limits, idempotency claims) share one pipelined connection.
+    redis_link = RedisLink(redis) if redis is not None else None
+    rate_limiter = _rate_limiter(settings, redis_link, redis_pool)
     redis_check = None
     if redis_pool is not None:
         pool = redis_pool
@@ -135,7 +136,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         if metrics is not None and settings.metrics_port is not None
         else None
     )
-    idempotency = build_idempotency(settings, database, redis)
+    idempotency = build_idempotency(settings, database, redis_link)
     auth = AuthServices(
         database, key_cache, rate_limiter, key_usage, auth_failure_guard(settings, redis_pool)
     )
@@ -167,8 +168,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             await stop_idempotency(idempotency.store, purger)
             await key_usage.stop(database, flusher)
             await database.close()
-            if limit_script is not None:
-                await limit_script.close()
+            if redis_link is not None:
+                await redis_link.close()
             if redis_pool is not None:
                 await redis_pool.aclose()
 
