@@ -203,8 +203,10 @@ async def test_scripts_on_one_link_share_its_connection_and_its_writes() -> None
         )
         assert replies == [1] * 6
         assert connections == 1
-        assert len(writes) == 1 and writes[0].count(b"EVALSHA") == 6
-        assert claims.sha.encode() in writes[0] and limits.sha.encode() in writes[0]
+        assert len(writes) == 1
+        assert writes[0].count(b"EVALSHA") == 6
+        assert claims.sha.encode() in writes[0]
+        assert limits.sha.encode() in writes[0]
     finally:
         await link.close()
         server.close()
@@ -223,6 +225,7 @@ def test_the_app_runs_its_per_request_scripts_on_one_link() -> None:
     )
     store = services.idempotency.store
     limiter = services.rate_limiter
-    assert isinstance(store, RedisStore) and limiter is not None
+    assert isinstance(store, RedisStore)
+    assert limiter is not None
     assert limiter.shared is not None
     assert store.client.link is limiter.shared.script.link

@@ -40,7 +40,6 @@ from buena_server.kit.dependencies import provide_connection
 from buena_server.kit.front import FrontDoor
 from buena_server.kit.hot_paths import HotPaths
 from buena_server.kit.http_hooks import (
-    add_response_headers,
     allowed_methods_by_path,
     check_api_request,
     check_query,
@@ -78,25 +77,17 @@ def _rate_limiter(
     )
 
 
-class BuenaApp(Litestar):
-    """The Litestar app, with HTTP requests entering through its front door (kit/front.py:
-    metrics and access log, the last error guard, header caps, CORS, HEAD), which
-    ``create_app`` opens onto the hot paths (kit/hot_paths.py) in front of Litestar's router, or
-    onto the router itself when they are off."""
+def front_door(app: Litestar) -> FrontDoor:
+    """The app's front door: every HTTP request enters through it (``create_app``)."""
+    handler = app.asgi_handler
+    assert isinstance(handler, FrontDoor), handler
+    return handler
 
-    front: FrontDoor | None = None
-    hot_paths: HotPaths | None = None
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.front is not None and scope["type"] == "http":
-            await self.front(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
-
-    @property
-    def router_call(self) -> ASGIHandler:
-        """Litestar's own entry: its router, middleware and exception handling."""
-        return cast(ASGIHandler, Litestar.__call__.__get__(self))
+def hot_paths_of(app: Litestar) -> HotPaths | None:
+    """The hot paths behind the front door, or None when they are off."""
+    behind = front_door(app).app
+    return behind if isinstance(behind, HotPaths) else None
 
 
 def create_app(settings: Settings | None = None, *, startup: Startup | None = None) -> Litestar:
@@ -193,13 +184,12 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         before_request=check_api_request,
         after_request=keep_rendered_answer,
     )
-    app = BuenaApp(
+    app = Litestar(
         route_handlers=[public, api, *operator],
         dependencies={
             "conn": Provide(provide_connection),
         },
         exception_handlers={Exception: handle_exception},
-        before_send=[add_response_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),
         lifespan=[lifespan],
@@ -227,18 +217,24 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     app.state[SERVICES_KEY] = services
     close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
     document_idempotency(app)
-    inner: ASGIHandler = app.router_call
+    # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
+    # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
+    # everything but their successful cases to Litestar's router and exception handling.
+    router = cast(ASGIHandler, app.asgi_handler)
+    inner: ASGIHandler = router
     if settings.hot_paths:
-        inner = app.hot_paths = HotPaths(services, inner, max_body_bytes=settings.max_body_bytes)
-    app.front = FrontDoor(
+        inner = HotPaths(services, router, max_body_bytes=settings.max_body_bytes)
+    front = FrontDoor(
         inner,
+        others=router,
         limits=HeaderLimits(settings.max_header_bytes, settings.max_header_count),
         cors=cors_policy(settings.cors_origins),
         metrics=metrics,
         access_log=AccessLog(),
     )
     if startup is not None:
-        _serve_when_ready(app.front, startup, app.router_call)
+        _serve_when_ready(front, startup, router)
+    app.asgi_handler = cast(Any, front)
     return app
 
 
