@@ -94,6 +94,52 @@ def _api_key_json(**overrides: Any) -> dict[str, Any]:
     return key
 
 
+def _webhook_json(**overrides: Any) -> dict[str, Any]:
+    webhook = {
+        "id": "wh_1",
+        "url": "https://hooks.example.com/buena",
+        "events": ["lead.created", "lead.updated"],
+        "description": None,
+        "is_active": True,
+        "secret_preview": "whsec_AbCd...",
+        "disabled_reason": None,
+        "disabled_at": None,
+        "created_at": "2026-12-05T03:00:00Z",
+        "updated_at": "2026-12-05T03:00:00Z",
+    }
+    webhook.update(overrides)
+    return webhook
+
+
+def _delivery_json(**overrides: Any) -> dict[str, Any]:
+    delivery = {
+        "id": "whd_1",
+        "webhook_id": "wh_1",
+        "event_id": "evt_1",
+        "event_type": "lead.created",
+        "status": "pending",
+        "attempts": 1,
+        "last_status_code": 500,
+        "last_error": "HTTP 500",
+        "next_attempt_at": "2026-12-05T03:00:20Z",
+        "delivered_at": None,
+        "created_at": "2026-12-05T03:00:00Z",
+    }
+    delivery.update(overrides)
+    return delivery
+
+
+def _event_json(**overrides: Any) -> dict[str, Any]:
+    event = {
+        "id": "evt_1",
+        "type": "lead.created",
+        "created_at": "2026-12-05T03:00:00.123456Z",
+        "data": {"object": _lead_json()},
+    }
+    event.update(overrides)
+    return event
+
+
 class FakeTransport:
     """A sync and async transport that answers from a script and records each request."""
 
@@ -176,6 +222,24 @@ def lead_json() -> Callable[..., dict[str, Any]]:
 def api_key_json() -> Callable[..., dict[str, Any]]:
     """An ApiKey as the server sends it; keyword arguments override fields."""
     return _api_key_json
+
+
+@pytest.fixture
+def webhook_json() -> Callable[..., dict[str, Any]]:
+    """A Webhook as the server sends it; keyword arguments override fields."""
+    return _webhook_json
+
+
+@pytest.fixture
+def delivery_json() -> Callable[..., dict[str, Any]]:
+    """A WebhookDelivery as the server sends it; keyword arguments override fields."""
+    return _delivery_json
+
+
+@pytest.fixture
+def event_json() -> Callable[..., dict[str, Any]]:
+    """An Event as the server sends it (and POSTs to receivers); keywords override fields."""
+    return _event_json
 
 
 @pytest.fixture
