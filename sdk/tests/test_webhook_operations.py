@@ -1,7 +1,6 @@
 """The webhook and event operations send the contract's requests and return its models,
 sync and async, over the scripted transport (no sockets)."""
 
-import inspect
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
@@ -347,34 +346,10 @@ def test_the_operation_classes_work_on_their_own(
     assert issubclass(buena_sdk.DefaultApi, buena_sdk.EventsApi)
 
 
-OPERATIONS = [
-    ("WebhooksApi", "list_webhooks"),
-    ("WebhooksApi", "create_webhook"),
-    ("WebhooksApi", "get_webhook"),
-    ("WebhooksApi", "update_webhook"),
-    ("WebhooksApi", "delete_webhook"),
-    ("WebhooksApi", "rotate_webhook_secret"),
-    ("WebhooksApi", "list_webhook_deliveries"),
-    ("WebhooksApi", "redeliver_webhook_delivery"),
-    ("EventsApi", "list_events"),
-    ("EventsApi", "get_event"),
-]
-
-
-@pytest.mark.parametrize(("owner", "operation"), OPERATIONS)
-def test_every_operation_has_four_forms_with_one_signature_on_default_api(
-    owner: str, operation: str
-) -> None:
-    forms = [
-        operation,
-        f"{operation}_with_http_info",
-        f"{operation}_async",
-        f"{operation}_with_http_info_async",
-    ]
-    for api in (buena_sdk.DefaultApi, getattr(buena_sdk, owner)):
-        signatures = {str(inspect.signature(getattr(api, form)).parameters) for form in forms}
-        assert len(signatures) == 1
-        assert not inspect.iscoroutinefunction(getattr(api, forms[0]))
-        assert not inspect.iscoroutinefunction(getattr(api, forms[1]))
-        assert inspect.iscoroutinefunction(getattr(api, forms[2]))
-        assert inspect.iscoroutinefunction(getattr(api, forms[3]))
+@pytest.mark.parametrize("owner", [buena_sdk.WebhooksApi, buena_sdk.EventsApi])
+def test_default_api_has_every_operation_of(owner: type) -> None:
+    # The four forms and their signatures are checked on DefaultApi in test_operations.
+    names = [name for name in vars(owner) if not name.startswith("_")]
+    assert len(names) == 4 * (8 if owner is buena_sdk.WebhooksApi else 2)
+    for name in names:
+        assert getattr(buena_sdk.DefaultApi, name) is getattr(owner, name), name
