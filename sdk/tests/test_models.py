@@ -22,7 +22,7 @@ MODEL_NAMES = [
     "HealthCheck200Response",
     "Webhook",
     "CreatedWebhook",
-    "RotatedWebhookSecret",
+    "WebhookSecret",
     "WebhookDelivery",
     "Event",
     "ListWebhooksResponse",

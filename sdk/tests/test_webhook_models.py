@@ -24,7 +24,7 @@ def test_webhook_fields_are_the_contracts() -> None:
         "updated_at",
     ]
     assert set(models.CreatedWebhook.model_fields) - set(models.Webhook.model_fields) == {"secret"}
-    assert set(models.RotatedWebhookSecret.model_fields) - set(models.Webhook.model_fields) == {
+    assert set(models.WebhookSecret.model_fields) - set(models.Webhook.model_fields) == {
         "secret",
         "previous_secret_expires_at",
     }

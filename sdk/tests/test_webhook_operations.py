@@ -16,11 +16,11 @@ from buena_sdk.models import (
     ListEventsResponse,
     ListWebhookDeliveriesResponse,
     ListWebhooksResponse,
-    RotatedWebhookSecret,
     RotateWebhookSecretRequest,
     UpdateWebhookRequest,
     Webhook,
     WebhookDelivery,
+    WebhookSecret,
 )
 
 HOST = "http://sdk.test/api/v2"
@@ -143,7 +143,7 @@ async def test_rotate_webhook_secret(
     fake_api.transport.reply(200, answer)
     request = RotateWebhookSecretRequest(overlap_seconds=3600)
     rotated = await invoke(fake_api.api, "rotate_webhook_secret", "wh_1", request)
-    assert isinstance(rotated, RotatedWebhookSecret)
+    assert isinstance(rotated, WebhookSecret)
     assert rotated.secret == SECRET
     assert rotated.previous_secret_expires_at == datetime(2026, 12, 5, 4, tzinfo=timezone.utc)
     assert _target(fake_api) == ("POST", "/webhooks/wh_1/rotate-secret", {})
@@ -159,6 +159,16 @@ async def test_rotate_webhook_secret_without_a_request_sends_an_empty_object(
     await invoke(fake_api.api, "rotate_webhook_secret", "wh_1")
     assert fake_api.last.headers["Content-Type"] == "application/json"
     assert fake_api.last_json() == {}
+
+
+async def test_a_rotation_without_overlap_has_no_previous_expiry(
+    fake_api: Any, invoke: Any, webhook_json: Callable[..., Any]
+) -> None:
+    fake_api.transport.reply(200, webhook_json(secret=SECRET, previous_secret_expires_at=None))
+    request = RotateWebhookSecretRequest(overlap_seconds=0)
+    rotated = await invoke(fake_api.api, "rotate_webhook_secret", "wh_1", request)
+    assert rotated.previous_secret_expires_at is None
+    assert fake_api.last_json() == {"overlap_seconds": 0}
 
 
 async def test_list_webhook_deliveries(

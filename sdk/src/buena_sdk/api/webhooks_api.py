@@ -14,11 +14,11 @@ from buena_sdk.models import (
     CreateWebhookRequest,
     ListWebhookDeliveriesResponse,
     ListWebhooksResponse,
-    RotatedWebhookSecret,
     RotateWebhookSecretRequest,
     UpdateWebhookRequest,
     Webhook,
     WebhookDelivery,
+    WebhookSecret,
 )
 
 
@@ -140,7 +140,7 @@ class WebhooksApi(ApiBase):
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
-    ) -> RotatedWebhookSecret:
+    ) -> WebhookSecret:
         """A new signing secret, shown this once. The previous one stays valid until the
         answer's ``previous_secret_expires_at``; meanwhile deliveries carry both signatures."""
         return self.rotate_webhook_secret_with_http_info(
@@ -151,15 +151,15 @@ class WebhooksApi(ApiBase):
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
-    ) -> ApiResponse[RotatedWebhookSecret]:
+    ) -> ApiResponse[WebhookSecret]:
         options = _rotate_webhook_secret(webhook_id, rotate_webhook_secret_request)
-        return self.api_client.call_api(options, RotatedWebhookSecret)
+        return self.api_client.call_api(options, WebhookSecret)
 
     async def rotate_webhook_secret_async(
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
-    ) -> RotatedWebhookSecret:
+    ) -> WebhookSecret:
         answer = await self.rotate_webhook_secret_with_http_info_async(
             webhook_id, rotate_webhook_secret_request
         )
@@ -169,9 +169,9 @@ class WebhooksApi(ApiBase):
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
-    ) -> ApiResponse[RotatedWebhookSecret]:
+    ) -> ApiResponse[WebhookSecret]:
         options = _rotate_webhook_secret(webhook_id, rotate_webhook_secret_request)
-        return await self.api_client.call_api_async(options, RotatedWebhookSecret)
+        return await self.api_client.call_api_async(options, WebhookSecret)
 
     # -- list_webhook_deliveries --------------------------------------------------------
 

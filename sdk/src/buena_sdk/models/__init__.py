@@ -14,11 +14,11 @@ from buena_sdk.models.list_leads200_response import ListLeads200Response
 from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
 from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
-from buena_sdk.models.rotated_webhook_secret import RotatedWebhookSecret
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
 from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
 from buena_sdk.models.webhook import Webhook
 from buena_sdk.models.webhook_delivery import WebhookDelivery
+from buena_sdk.models.webhook_secret import WebhookSecret
 
 __all__ = [
     "EVENT_TYPES",
@@ -37,9 +37,9 @@ __all__ = [
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",
     "RotateWebhookSecretRequest",
-    "RotatedWebhookSecret",
     "UpdateLeadRequest",
     "UpdateWebhookRequest",
     "Webhook",
     "WebhookDelivery",
+    "WebhookSecret",
 ]
