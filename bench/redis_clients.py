@@ -42,7 +42,7 @@ from buena_server.accounts.service import create_account
 from buena_server.kit.db import open_database
 from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT
 from buena_server.kit.redis_connection import RedisEndpoint
-from buena_server.kit.redis_script import Call, ScriptClient
+from buena_server.kit.redis_script import Call, RedisLink, ScriptClient
 from buena_server.services import services_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -55,9 +55,9 @@ CLIENTS = ("ours", "redis-py")
 class RedisPyScript(ScriptClient):
     """The script through redis-py's asyncio client, in place of ours."""
 
-    def __init__(self, endpoint: RedisEndpoint, script: str) -> None:
-        super().__init__(endpoint, script)
-        self.pool = endpoint.pool()
+    def __init__(self, link: RedisLink | RedisEndpoint, script: str) -> None:
+        super().__init__(link, script)
+        self.pool = self.link.endpoint.pool()
         self.lua = Redis(connection_pool=self.pool).register_script(script)
 
     async def send(self, call: Call) -> Any:

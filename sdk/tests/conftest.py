@@ -6,6 +6,7 @@ tests that must prove the urllib3 and aiohttp transports themselves. ``invoke`` 
 operation in its sync or async form, so one test body covers both.
 """
 
+import copy
 import json
 import socket
 import ssl
@@ -44,6 +45,16 @@ def _make_response(
     return HttpResponse(status, reason, all_headers, body)
 
 
+def _factory(defaults: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+    """A maker of JSON objects as the server sends them: ``defaults``, with the keyword
+    arguments overriding fields (each call gets its own copy)."""
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        return {**copy.deepcopy(defaults), **overrides}
+
+    return make
+
+
 def _error_body(status: int, code: str, message: str, **details: Any) -> dict[str, Any]:
     return {
         "error": True,
@@ -56,8 +67,8 @@ def _error_body(status: int, code: str, message: str, **details: Any) -> dict[st
     }
 
 
-def _lead_json(**overrides: Any) -> dict[str, Any]:
-    lead = {
+_lead_json = _factory(
+    {
         "id": "lead_abc",
         "first_name": "John",
         "last_name": "Doe",
@@ -74,12 +85,11 @@ def _lead_json(**overrides: Any) -> dict[str, Any]:
         "created_at": "2026-11-28T20:40:01.123456Z",
         "updated_at": "2026-11-28T20:40:01.123456+00:00",
     }
-    lead.update(overrides)
-    return lead
+)
 
 
-def _api_key_json(**overrides: Any) -> dict[str, Any]:
-    key = {
+_api_key_json = _factory(
+    {
         "id": "key_1",
         "name": "Integration API Key",
         "key_preview": "bna_abcd...",
@@ -90,8 +100,50 @@ def _api_key_json(**overrides: Any) -> dict[str, Any]:
         "expires_at": None,
         "description": None,
     }
-    key.update(overrides)
-    return key
+)
+
+
+_webhook_json = _factory(
+    {
+        "id": "wh_1",
+        "url": "https://hooks.example.com/buena",
+        "events": ["lead.created", "lead.updated"],
+        "description": None,
+        "is_active": True,
+        "secret_preview": "whsec_AbCd...",
+        "disabled_reason": None,
+        "disabled_at": None,
+        "created_at": "2026-12-05T03:00:00Z",
+        "updated_at": "2026-12-05T03:00:00Z",
+    }
+)
+
+
+_delivery_json = _factory(
+    {
+        "id": "whd_1",
+        "webhook_id": "wh_1",
+        "event_id": "evt_1",
+        "event_type": "lead.created",
+        "status": "pending",
+        "attempts": 1,
+        "last_status_code": 500,
+        "last_error": "HTTP 500",
+        "next_attempt_at": "2026-12-05T03:00:20Z",
+        "delivered_at": None,
+        "created_at": "2026-12-05T03:00:00Z",
+    }
+)
+
+
+_event_json = _factory(
+    {
+        "id": "evt_1",
+        "type": "lead.created",
+        "created_at": "2026-12-05T03:00:00.123456Z",
+        "data": {"object": _lead_json()},
+    }
+)
 
 
 class FakeTransport:
@@ -176,6 +228,24 @@ def lead_json() -> Callable[..., dict[str, Any]]:
 def api_key_json() -> Callable[..., dict[str, Any]]:
     """An ApiKey as the server sends it; keyword arguments override fields."""
     return _api_key_json
+
+
+@pytest.fixture
+def webhook_json() -> Callable[..., dict[str, Any]]:
+    """A Webhook as the server sends it; keyword arguments override fields."""
+    return _webhook_json
+
+
+@pytest.fixture
+def delivery_json() -> Callable[..., dict[str, Any]]:
+    """A WebhookDelivery as the server sends it; keyword arguments override fields."""
+    return _delivery_json
+
+
+@pytest.fixture
+def event_json() -> Callable[..., dict[str, Any]]:
+    """An Event as the server sends it (and POSTs to receivers); keywords override fields."""
+    return _event_json
 
 
 @pytest.fixture

@@ -20,6 +20,18 @@ MODEL_NAMES = [
     "CreateApiKeyRequest",
     "ListApiKeysResponse",
     "HealthCheck200Response",
+    "Webhook",
+    "CreatedWebhook",
+    "WebhookSecret",
+    "WebhookDelivery",
+    "Event",
+    "ListWebhooksResponse",
+    "ListWebhookDeliveriesResponse",
+    "ListEventsResponse",
+    "CreateWebhookRequest",
+    "UpdateWebhookRequest",
+    "RotateWebhookSecretRequest",
+    "EVENT_TYPES",
 ]
 
 

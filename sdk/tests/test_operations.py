@@ -286,6 +286,17 @@ OPERATIONS = [
     "create_api_key",
     "revoke_api_key",
     "health_check",
+    # WebhooksApi's and EventsApi's, which DefaultApi inherits
+    "list_webhooks",
+    "create_webhook",
+    "get_webhook",
+    "update_webhook",
+    "delete_webhook",
+    "rotate_webhook_secret",
+    "list_webhook_deliveries",
+    "redeliver_webhook_delivery",
+    "list_events",
+    "get_event",
 ]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from litestar.types import Message, Scope
 
-from buena_server.app import BuenaApp
+from buena_server import errors
+from buena_server.app import hot_paths_of
+from buena_server.errors import ApiError
 from buena_server.leads.service import LeadService
 
 from server_testing import API, Account, InProcessClient, assert_error
@@ -68,34 +69,33 @@ async def test_database_unavailable_is_503(
 
 
 class TestNothingEscapesAsPlainText:
-    """The app's last guard (BuenaApp): an exception that escapes Litestar's own handler, or
-    the hot paths, still gets the one JSON error shape and the request id."""
+    """The app's last guard (the front door): an exception that escapes Litestar's own
+    handler, or the hot paths, still gets the one JSON error shape and the request id."""
 
     async def test_escaping_the_hot_paths(self, client: InProcessClient, account: Account) -> None:
-        app = client.app
-        assert isinstance(app, BuenaApp)
-        assert app.hot_paths is not None
+        hot_paths = hot_paths_of(client.app)
+        assert hot_paths is not None
 
         async def broken(*_args: object) -> None:
             raise RuntimeError("secret internals")
 
-        app.hot_paths.fallback = broken  # handing over GET of an unknown lead fails
+        hot_paths.fallback = broken  # handing over GET of an unknown lead fails
         response = await client.get(f"{API}/leads/lead_unknown", headers=account.headers())
         assert_error(response, 500, "INTERNAL_ERROR")
         assert "secret" not in response.text
 
     @pytest.mark.parametrize("settings_overrides", [{"hot_paths": False}])
-    async def test_escaping_litestar(self, client: InProcessClient, account: Account) -> None:
-        app = client.app
-        assert isinstance(app, BuenaApp)
-        assert app.hot_paths is None
+    async def test_escaping_litestar(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert hot_paths_of(client.app) is None
 
-        async def broken(message: Message, _scope: Scope) -> None:
-            if message["type"] == "http.response.start":
-                raise RuntimeError("secret internals")
+        def broken(_exc: Exception) -> ApiError:
+            raise RuntimeError("secret internals")
 
-        # A response hook that fails: it fails again for Litestar's error answer.
-        app.before_send.append(broken)
-        response = await client.get(f"{API}/leads", headers=account.headers())
+        # Litestar's exception handler fails (on the 404 of an unknown lead): the exception
+        # leaves Litestar, and the front door answers it.
+        monkeypatch.setattr(errors, "to_api_error", broken)
+        response = await client.get(f"{API}/leads/lead_unknown", headers=account.headers())
         assert_error(response, 500, "INTERNAL_ERROR")
         assert "secret" not in response.text

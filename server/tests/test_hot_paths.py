@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 
-from buena_server.app import BuenaApp, create_app
+from buena_server.app import create_app, hot_paths_of
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
 
@@ -48,16 +49,17 @@ async def litestar_only(settings: Settings) -> AsyncIterator[InProcessClient]:
 class Spy:
     """Counts the requests the hot paths hand over to Litestar."""
 
-    def __init__(self, app: BuenaApp) -> None:
-        assert app.hot_paths is not None
+    def __init__(self, app: Litestar) -> None:
+        hot_paths = hot_paths_of(app)
+        assert hot_paths is not None
         self.handed_over = 0
-        inner = app.hot_paths.fallback
+        inner = hot_paths.fallback
 
         async def fallback(scope: Any, receive: Any, send: Any) -> None:
             self.handed_over += 1
             await inner(scope, receive, send)
 
-        app.hot_paths.fallback = fallback
+        hot_paths.fallback = fallback
 
 
 def _comparable(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:

@@ -50,3 +50,23 @@ async def test_every_response_carries_the_common_headers(
             assert response.headers.get(name) == value, (method, path, name)
         assert response.headers["x-request-id"], (method, path)
         assert "server" not in response.headers
+        _assert_no_name_twice(response.headers.multi_items(), method, path)
+
+
+def _assert_no_name_twice(headers: list[tuple[str, str]], *where: str) -> None:
+    names = [name.lower() for name, _ in headers]
+    assert len(names) == len(set(names)), (where, headers)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"rate_limits": "2/minute"}])
+async def test_a_refusal_for_the_rate_limit_carries_each_header_once(
+    client: InProcessClient, account: Account
+) -> None:
+    lead = await account.create_lead()
+    for _ in range(2):
+        await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
+    response = await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())
+    assert response.status_code == 429
+    assert response.headers["x-ratelimit-remaining"] == "0"
+    assert response.headers["retry-after"]
+    _assert_no_name_twice(response.headers.multi_items(), "429")

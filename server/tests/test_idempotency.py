@@ -15,7 +15,7 @@ import pytest
 import redis
 from sqlalchemy import func, select, text
 
-from buena_server.app import create_app
+from buena_server.app import create_app, hot_paths_of
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
 from buena_server.errors import InvalidIdempotencyKey
@@ -356,16 +356,17 @@ async def test_the_hot_path_answers_keyed_creates_as_litestar_does(
     client: InProcessClient, settings: Settings, account: Account
 ) -> None:
     app = client.app
-    assert app.hot_paths is not None  # type: ignore[attr-defined]
+    hot_paths = hot_paths_of(app)
+    assert hot_paths is not None
     handed_over = 0
-    inner = app.hot_paths.fallback  # type: ignore[attr-defined]
+    inner = hot_paths.fallback
 
     async def fallback(scope: Any, receive: Any, send: Any) -> None:
         nonlocal handed_over
         handed_over += 1
         await inner(scope, receive, send)
 
-    app.hot_paths.fallback = fallback  # type: ignore[attr-defined]
+    hot_paths.fallback = fallback
     litestar_app = create_app(settings.model_copy(update={"hot_paths": False}))
     async with running(litestar_app) as litestar:
         views = []

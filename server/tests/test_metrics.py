@@ -237,7 +237,12 @@ async def test_an_error_escaping_the_app_counts_as_the_500_it_answers(settings: 
         raise OSError("connection lost")
 
     front = FrontDoor(
-        failing, limits=HeaderLimits(16384, 100), cors=None, metrics=metrics, access_log=AccessLog()
+        failing,
+        others=failing,
+        limits=HeaderLimits(16384, 100),
+        cors=None,
+        metrics=metrics,
+        access_log=AccessLog(),
     )
     scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "state": {}}
     await front({**scope, "path_template": f"{API}/leads"}, nothing, collect)

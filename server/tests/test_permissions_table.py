@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from buena_server.app import BuenaApp
+from buena_server.app import hot_paths_of
 from buena_server.auth.guards import declared_permissions
 from buena_server.auth.permissions import Permission
 from buena_server.kit.openapi_docs import BASE_PATH
@@ -212,17 +212,18 @@ async def _request_for(method: str, path: str, account: Account) -> tuple[str, A
 class HandOverCounter:
     """Counts the requests the hot paths hand over to Litestar (none when they are off)."""
 
-    def __init__(self, app: BuenaApp) -> None:
+    def __init__(self, app: Litestar) -> None:
         self.handed_over = 0
-        if app.hot_paths is None:
+        hot_paths = hot_paths_of(app)
+        if hot_paths is None:
             return
-        inner = app.hot_paths.fallback
+        inner = hot_paths.fallback
 
         async def fallback(scope: Any, receive: Any, send: Any) -> None:
             self.handed_over += 1
             await inner(scope, receive, send)
 
-        app.hot_paths.fallback = fallback
+        hot_paths.fallback = fallback
 
 
 @pytest.fixture(params=[True, False], ids=["hot-paths", "litestar-only"])
@@ -234,7 +235,7 @@ def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
 async def test_exactly_the_keys_holding_the_permission_pass(
     client: InProcessClient, account: Account
 ) -> None:
-    hot_paths_on = client.app.hot_paths is not None  # type: ignore[attr-defined]
+    hot_paths_on = hot_paths_of(client.app) is not None
     counter = HandOverCounter(client.app)  # type: ignore[arg-type]
     single = {permission: await account.key_with(permission) for permission in Permission}
     all_but: dict[Permission, str] = {}

@@ -13,6 +13,7 @@ import redis
 from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import (
     IncompleteReply,
+    RedisLink,
     ReplyError,
     ScriptClient,
     _Protocol,
@@ -131,7 +132,7 @@ def test_a_silent_server_times_out_and_the_next_call_reconnects() -> None:
                 assert call.done()
                 with pytest.raises(TimeoutError):
                     call.result()
-                protocols.append(client._protocol)
+                protocols.append(client.link._protocol)
             assert protocols[1] is not protocols[0]  # a fresh connection
         finally:
             await client.close()
@@ -170,3 +171,61 @@ async def test_runs_on_redis_loading_the_script_once() -> None:
     finally:
         await client.close()
         redis.Redis.from_url(REDIS_URL).delete(key)
+
+
+async def test_scripts_on_one_link_share_its_connection_and_its_writes() -> None:
+    """The rate-limit and idempotency scripts share the process's link: one connection, and
+    the calls both make in one pass of the event loop go out in one write."""
+    writes: list[bytes] = []
+    connections = 0
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            while data := await reader.read(65536):
+                writes.append(data)
+                writer.write(b":1\r\n" * data.count(b"EVALSHA"))
+                await writer.drain()
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    link = RedisLink(RedisEndpoint.from_url(f"redis://127.0.0.1:{port}/0", 2.0))
+    limits, claims = ScriptClient(link, "return 1"), ScriptClient(link, "return 2")
+    try:
+        await limits.run(["warm-up"], [])  # connected
+        writes.clear()
+        replies = await asyncio.gather(
+            *(client.run([f"k{n}"], []) for n in range(3) for client in (limits, claims))
+        )
+        assert replies == [1] * 6
+        assert connections == 1
+        assert len(writes) == 1
+        assert writes[0].count(b"EVALSHA") == 6
+        assert claims.sha.encode() in writes[0]
+        assert limits.sha.encode() in writes[0]
+    finally:
+        await link.close()
+        server.close()
+        await server.wait_closed()
+        await asyncio.sleep(0)  # the handler sees the connection closed and closes its end
+
+
+def test_the_app_runs_its_per_request_scripts_on_one_link() -> None:
+    from buena_server.app import create_app
+    from buena_server.config import Settings
+    from buena_server.idempotency.redis_store import RedisStore
+    from buena_server.services import services_of
+
+    services = services_of(
+        create_app(Settings(database_url="sqlite:///:memory:", redis_url=REDIS_URL))
+    )
+    store = services.idempotency.store
+    limiter = services.rate_limiter
+    assert isinstance(store, RedisStore)
+    assert limiter is not None
+    assert limiter.shared is not None
+    assert store.client.link is limiter.shared.script.link

@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from buena_server.app import BuenaApp
+from buena_server.app import worker_of
 from buena_server.config import Settings
 from buena_server.kit.db import open_database
 from buena_server.kit.driver import Database
@@ -42,15 +42,15 @@ async def until_no_jobs(database: Database, within: float = 10.0) -> None:
 
 
 async def test_the_app_runs_a_worker_in_its_lifespan(app: Litestar) -> None:
-    assert isinstance(app, BuenaApp)
-    assert app.worker is not None
+    worker = worker_of(app)
+    assert worker is not None
     ran = asyncio.Event()
 
     async def handler(job: Job, context: JobContext) -> None:
         assert context.services is services_of(app)
         ran.set()
 
-    app.worker.registry.register("test.in_app", handler)
+    worker.registry.register("test.in_app", handler)
     async with running(app):
         async with services_of(app).database.transaction(write=True) as conn:
             await enqueue(conn, "test.in_app", {})
@@ -60,8 +60,7 @@ async def test_the_app_runs_a_worker_in_its_lifespan(app: Litestar) -> None:
 
 @pytest.mark.parametrize("settings_overrides", [{"worker_in_serve": False}])
 async def test_no_worker_when_worker_in_serve_is_off(app: Litestar) -> None:
-    assert isinstance(app, BuenaApp)
-    assert app.worker is None
+    assert worker_of(app) is None
     async with running(app):
         async with services_of(app).database.transaction(write=True) as conn:
             await enqueue(conn, "events.dispatch", {"event_id": "evt_1"})
@@ -69,9 +68,9 @@ async def test_no_worker_when_worker_in_serve_is_off(app: Litestar) -> None:
 
 
 def test_the_registry_has_a_default_for_events_dispatch(app: Litestar) -> None:
-    assert isinstance(app, BuenaApp)
-    assert app.worker is not None
-    assert "events.dispatch" in app.worker.registry
+    worker = worker_of(app)
+    assert worker is not None
+    assert "events.dispatch" in worker.registry
 
 
 async def test_run_worker_runs_jobs_until_stopped(settings: Settings) -> None:
@@ -132,14 +131,14 @@ def test_the_worker_command_runs_jobs_and_stops_on_sigterm(tmp_path: Path) -> No
 
 
 async def test_the_metrics_count_job_runs_by_outcome(app: Litestar) -> None:
-    assert isinstance(app, BuenaApp)
-    assert app.worker is not None
+    worker = worker_of(app)
+    assert worker is not None
     finished = asyncio.Event()
 
     async def handler(job: Job, context: JobContext) -> None:
         finished.set()
 
-    app.worker.registry.register("test.metrics", handler)
+    worker.registry.register("test.metrics", handler)
     async with running(app) as client:
         async with services_of(app).database.transaction(write=True) as conn:
             await enqueue(conn, "test.metrics", {})

@@ -9,10 +9,15 @@ Usage::
     configuration.api_key["ApiKeyAuth"] = "bna_..."
     with buena_sdk.ApiClient(configuration) as api_client:
         leads = DefaultApi(api_client).list_leads(limit=25)
+
+A webhook receiver verifies each request with ``buena_sdk.webhooks.construct_event``.
 """
 
+from buena_sdk import webhooks
 from buena_sdk._version import __version__
 from buena_sdk.api.default_api import DefaultApi
+from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_client import ApiClient
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.configuration import Configuration
@@ -28,28 +33,48 @@ from buena_sdk.exceptions import (
     NotFoundException,
     RateLimitException,
     ServiceException,
+    SignatureVerificationError,
     UnauthorizedException,
     UnprocessableEntityException,
 )
 from buena_sdk.models import (
+    EVENT_TYPES,
     PERMISSIONS,
     ApiKey,
     CreateApiKeyRequest,
+    CreatedWebhook,
     CreateLeadRequest,
+    CreateWebhookRequest,
+    Event,
     HealthCheck200Response,
     Lead,
     ListApiKeysResponse,
+    ListEventsResponse,
     ListLeads200Response,
+    ListWebhookDeliveriesResponse,
+    ListWebhooksResponse,
+    RotateWebhookSecretRequest,
     UpdateLeadRequest,
+    UpdateWebhookRequest,
+    Webhook,
+    WebhookDelivery,
+    WebhookSecret,
 )
 from buena_sdk.pagination import (
     apaginate_api_keys,
+    apaginate_events,
     apaginate_leads,
+    apaginate_webhook_deliveries,
+    apaginate_webhooks,
     paginate_api_keys,
+    paginate_events,
     paginate_leads,
+    paginate_webhook_deliveries,
+    paginate_webhooks,
 )
 
 __all__ = [
+    "EVENT_TYPES",
     "PERMISSIONS",
     "ApiClient",
     "ApiConnectionError",
@@ -64,21 +89,42 @@ __all__ = [
     "ConflictException",
     "CreateApiKeyRequest",
     "CreateLeadRequest",
+    "CreateWebhookRequest",
+    "CreatedWebhook",
     "DefaultApi",
+    "Event",
+    "EventsApi",
     "ForbiddenException",
     "HealthCheck200Response",
     "Lead",
     "ListApiKeysResponse",
+    "ListEventsResponse",
     "ListLeads200Response",
+    "ListWebhookDeliveriesResponse",
+    "ListWebhooksResponse",
     "NotFoundException",
     "RateLimitException",
+    "RotateWebhookSecretRequest",
     "ServiceException",
+    "SignatureVerificationError",
     "UnauthorizedException",
     "UnprocessableEntityException",
     "UpdateLeadRequest",
+    "UpdateWebhookRequest",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookSecret",
+    "WebhooksApi",
     "__version__",
     "apaginate_api_keys",
+    "apaginate_events",
     "apaginate_leads",
+    "apaginate_webhook_deliveries",
+    "apaginate_webhooks",
     "paginate_api_keys",
+    "paginate_events",
     "paginate_leads",
+    "paginate_webhook_deliveries",
+    "paginate_webhooks",
+    "webhooks",
 ]

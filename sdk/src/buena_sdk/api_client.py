@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Callable, Optional, TypeVar, Union
 from urllib.parse import urlencode
@@ -329,4 +330,8 @@ def _query_value(value: Any) -> Optional[str]:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        # RFC 3339, as the server wants it; a naive datetime is local time, as in the models.
+        aware = value if value.tzinfo is not None else value.astimezone()
+        return aware.isoformat()
     return str(value)

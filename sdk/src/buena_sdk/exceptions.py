@@ -16,6 +16,7 @@ Exception hierarchy::
         ├── UnprocessableEntityException 422  VALIDATION_ERROR (details["errors"])
         ├── RateLimitException         429  .retry_after seconds
         └── ServiceException           5xx
+└── SignatureVerificationError     a webhook delivery failed verification (.reason)
 
 Any other status (408, 413, 415, ...) raises ``ApiException`` itself. Connection failures
 are ``ApiException`` subclasses on purpose: the reference's examples wrap calls in
@@ -43,6 +44,7 @@ __all__ = [
     "NotFoundException",
     "RateLimitException",
     "ServiceException",
+    "SignatureVerificationError",
     "UnauthorizedException",
     "UnprocessableEntityException",
     "exception_from_response",
@@ -162,6 +164,17 @@ class RateLimitException(ApiException):
 
 class ServiceException(ApiException):
     """5xx: the server failed (500) or is unavailable (503, e.g. database down)."""
+
+
+class SignatureVerificationError(BuenaError):
+    """A webhook request failed ``buena_sdk.webhooks.construct_event``'s checks: answer it
+    with a 4xx and do not act on it. ``reason`` is one of the ``REASON_*`` codes of
+    ``buena_sdk.webhooks`` (e.g. ``"no_matching_signature"``); ``str(e)`` explains it."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(message)
 
 
 _BY_STATUS: dict[int, type[ApiException]] = {

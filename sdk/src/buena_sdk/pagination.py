@@ -1,8 +1,9 @@
-"""Iterate over every lead (or API key) without handling offsets.
+"""Iterate over every lead (or API key, webhook, delivery, event) without handling offsets.
 
 ``for lead in paginate_leads(api, company="Example Corp"): ...`` fetches pages of
 ``page_size`` as it goes; ``async for lead in apaginate_leads(api): ...`` is the async form;
-``paginate_api_keys`` / ``apaginate_api_keys`` do the same for ``list_api_keys``.
+``paginate_api_keys``, ``paginate_webhooks``, ``paginate_webhook_deliveries`` and
+``paginate_events`` (each with its ``a...`` twin) do the same for the other lists.
 
 Pages advance by the ``limit`` the server applied (it caps page_size at 100) and stop at the
 first short or empty page, or once ``offset`` reaches ``total``. Each lead is yielded at most
@@ -11,12 +12,26 @@ deleted meanwhile can shift another past the page boundary, as with any offset p
 """
 
 from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from datetime import datetime
 from typing import Callable, Optional, Protocol, TypeVar
 
 from buena_sdk.api.default_api import DefaultApi
-from buena_sdk.models import ApiKey, Lead
+from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.webhooks_api import WebhooksApi
+from buena_sdk.models import ApiKey, Event, Lead, Webhook, WebhookDelivery
 
-__all__ = ["apaginate_api_keys", "apaginate_leads", "paginate_api_keys", "paginate_leads"]
+__all__ = [
+    "apaginate_api_keys",
+    "apaginate_events",
+    "apaginate_leads",
+    "apaginate_webhook_deliveries",
+    "apaginate_webhooks",
+    "paginate_api_keys",
+    "paginate_events",
+    "paginate_leads",
+    "paginate_webhook_deliveries",
+    "paginate_webhooks",
+]
 
 
 class _Item(Protocol):
@@ -83,6 +98,69 @@ def paginate_api_keys(api: DefaultApi, page_size: int = 50) -> Iterator[ApiKey]:
 def apaginate_api_keys(api: DefaultApi, page_size: int = 50) -> AsyncIterator[ApiKey]:
     """The async form of :func:`paginate_api_keys`, for ``async for``."""
     return _aevery(lambda offset: api.list_api_keys_async(page_size, offset), page_size)
+
+
+def paginate_webhooks(api: WebhooksApi, page_size: int = 50) -> Iterator[Webhook]:
+    """Every webhook of the account, newest first, page by page."""
+    return _every(lambda offset: api.list_webhooks(page_size, offset), page_size)
+
+
+def apaginate_webhooks(api: WebhooksApi, page_size: int = 50) -> AsyncIterator[Webhook]:
+    """The async form of :func:`paginate_webhooks`, for ``async for``."""
+    return _aevery(lambda offset: api.list_webhooks_async(page_size, offset), page_size)
+
+
+def paginate_webhook_deliveries(
+    api: WebhooksApi, webhook_id: str, page_size: int = 50, *, status: Optional[str] = None
+) -> Iterator[WebhookDelivery]:
+    """Every delivery of a webhook (of one ``status`` if given), newest first."""
+    return _every(
+        lambda offset: api.list_webhook_deliveries(webhook_id, page_size, offset, status),
+        page_size,
+    )
+
+
+def apaginate_webhook_deliveries(
+    api: WebhooksApi, webhook_id: str, page_size: int = 50, *, status: Optional[str] = None
+) -> AsyncIterator[WebhookDelivery]:
+    """The async form of :func:`paginate_webhook_deliveries`, for ``async for``."""
+    return _aevery(
+        lambda offset: api.list_webhook_deliveries_async(webhook_id, page_size, offset, status),
+        page_size,
+    )
+
+
+def paginate_events(
+    api: EventsApi,
+    page_size: int = 50,
+    *,
+    type: Optional[str] = None,
+    created_after: Optional[datetime] = None,
+    created_before: Optional[datetime] = None,
+) -> Iterator[Event]:
+    """Every event matching the filters (those of ``list_events``), newest first. To catch
+    up after downtime, pass ``created_after`` = the time of the last event handled."""
+    return _every(
+        lambda offset: api.list_events(page_size, offset, type, created_after, created_before),
+        page_size,
+    )
+
+
+def apaginate_events(
+    api: EventsApi,
+    page_size: int = 50,
+    *,
+    type: Optional[str] = None,
+    created_after: Optional[datetime] = None,
+    created_before: Optional[datetime] = None,
+) -> AsyncIterator[Event]:
+    """The async form of :func:`paginate_events`, for ``async for``."""
+    return _aevery(
+        lambda offset: api.list_events_async(
+            page_size, offset, type, created_after, created_before
+        ),
+        page_size,
+    )
 
 
 def _every(fetch: Callable[[int], _Page[_T]], page_size: int) -> Iterator[_T]:

@@ -32,6 +32,7 @@ from buena_sdk.exceptions import (
     NotFoundException,
     RateLimitException,
     ServiceException,
+    SignatureVerificationError,
     UnauthorizedException,
     UnprocessableEntityException,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "RESTClientObject",
     "RateLimitException",
     "ServiceException",
+    "SignatureVerificationError",
     "UnauthorizedException",
     "UnprocessableEntityException",
 ]

@@ -42,7 +42,6 @@ from buena_server.kit.dependencies import provide_connection
 from buena_server.kit.front import FrontDoor
 from buena_server.kit.hot_paths import HotPaths
 from buena_server.kit.http_hooks import (
-    add_response_headers,
     allowed_methods_by_path,
     check_api_request,
     check_query,
@@ -59,7 +58,7 @@ from buena_server.kit.query_rules import QueryRules
 from buena_server.kit.ratelimit import FIXED_WINDOWS_SCRIPT, RateLimitService
 from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
 from buena_server.kit.redis_connection import RedisEndpoint
-from buena_server.kit.redis_script import ScriptClient
+from buena_server.kit.redis_script import RedisLink, ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
@@ -77,40 +76,40 @@ from buena_server.webhooks.sender import WebhookSender
 
 
 def _rate_limiter(
-    settings: Settings, redis: RedisEndpoint | None, redis_pool: ConnectionPool | None
-) -> tuple[RateLimitService | None, ScriptClient | None]:
+    settings: Settings, redis: RedisLink | None, redis_pool: ConnectionPool | None
+) -> RateLimitService | None:
     items = parse_rate_limits(settings.rate_limits)
     if not items:
-        return None, None
+        return None
     script = None
     if redis is not None and settings.rate_limit_strategy is RateLimitStrategy.FIXED_WINDOW:
         script = ScriptClient(redis, FIXED_WINDOWS_SCRIPT)
-    service = RateLimitService(
+    return RateLimitService(
         items, settings.rate_limit_strategy, redis_pool, settings.redis_key_prefix, script
     )
-    return service, script
 
 
-class BuenaApp(Litestar):
-    """The Litestar app, with HTTP requests entering through its front door (kit/front.py:
-    metrics and access log, the last error guard, header caps, CORS, HEAD), which
-    ``create_app`` opens onto the hot paths (kit/hot_paths.py) in front of Litestar's router, or
-    onto the router itself when they are off."""
+def front_door(app: Litestar) -> FrontDoor:
+    """The app's front door: every HTTP request enters through it (``create_app``)."""
+    handler = app.asgi_handler
+    assert isinstance(handler, FrontDoor), handler
+    return handler
 
-    front: FrontDoor | None = None
-    hot_paths: HotPaths | None = None
-    worker: Worker | None = None  # the queue's worker, when this process runs one
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.front is not None and scope["type"] == "http":
-            await self.front(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+WORKER_KEY = "worker"
 
-    @property
-    def router_call(self) -> ASGIHandler:
-        """Litestar's own entry: its router, middleware and exception handling."""
-        return cast(ASGIHandler, Litestar.__call__.__get__(self))
+
+def worker_of(app: Litestar) -> Worker | None:
+    """The queue's worker, when this process runs one (``BUENA_WORKER_IN_SERVE``)."""
+    worker = app.state.get(WORKER_KEY)
+    assert worker is None or isinstance(worker, Worker), worker
+    return worker
+
+
+def hot_paths_of(app: Litestar) -> HotPaths | None:
+    """The hot paths behind the front door, or None when they are off."""
+    behind = front_door(app).app
+    return behind if isinstance(behind, HotPaths) else None
 
 
 def create_app(settings: Settings | None = None, *, startup: Startup | None = None) -> Litestar:
@@ -131,7 +130,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         else None
     )
     redis_pool = redis.pool() if redis is not None else None
-    rate_limiter, limit_script = _rate_limiter(settings, redis, redis_pool)
+    # The per-request scripts (rate limits, idempotency claims) share one pipelined connection.
+    redis_link = RedisLink(redis) if redis is not None else None
+    rate_limiter = _rate_limiter(settings, redis_link, redis_pool)
     redis_check = None
     if redis_pool is not None:
         pool = redis_pool
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         if metrics is not None and settings.metrics_port is not None
         else None
     )
-    idempotency = build_idempotency(settings, database, redis)
+    idempotency = build_idempotency(settings, database, redis_link)
     auth = AuthServices(
         database, key_cache, rate_limiter, key_usage, auth_failure_guard(settings, redis_pool)
     )
@@ -198,8 +199,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             await key_usage.stop(database, flusher)
             await webhook_sender.close()
             await database.close()
-            if limit_script is not None:
-                await limit_script.close()
+            if redis_link is not None:
+                await redis_link.close()
             if redis_pool is not None:
                 await redis_pool.aclose()
 
@@ -223,13 +224,12 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         before_request=check_api_request,
         after_request=keep_rendered_answer,
     )
-    app = BuenaApp(
+    app = Litestar(
         route_handlers=[public, api, *operator],
         dependencies={
             "conn": Provide(provide_connection),
         },
         exception_handlers={Exception: handle_exception},
-        before_send=[add_response_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),
         lifespan=[lifespan],
@@ -258,7 +258,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     app.state[SERVICES_KEY] = services
     # The queue's worker (queue/), unless this process serves the API only.
     worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
-    app.worker = worker
+    app.state[WORKER_KEY] = worker
     if metrics is not None:
         metrics.worker = worker
     close_request_schemas(
@@ -271,18 +271,24 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         RotateWebhookSecretRequest,
     )
     document_idempotency(app)
-    inner: ASGIHandler = app.router_call
+    # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
+    # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
+    # everything but their successful cases to Litestar's router and exception handling.
+    router = cast(ASGIHandler, app.asgi_handler)
+    inner: ASGIHandler = router
     if settings.hot_paths:
-        inner = app.hot_paths = HotPaths(services, inner, max_body_bytes=settings.max_body_bytes)
-    app.front = FrontDoor(
+        inner = HotPaths(services, router, max_body_bytes=settings.max_body_bytes)
+    front = FrontDoor(
         inner,
+        others=router,
         limits=HeaderLimits(settings.max_header_bytes, settings.max_header_count),
         cors=cors_policy(settings.cors_origins),
         metrics=metrics,
         access_log=AccessLog(),
     )
     if startup is not None:
-        _serve_when_ready(app.front, startup, app.router_call)
+        _serve_when_ready(front, startup, router)
+    app.asgi_handler = cast(Any, front)
     return app
 
 

@@ -1,3 +1,5 @@
 from buena_sdk.api.default_api import DefaultApi
+from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.webhooks_api import WebhooksApi
 
-__all__ = ["DefaultApi"]
+__all__ = ["DefaultApi", "EventsApi", "WebhooksApi"]

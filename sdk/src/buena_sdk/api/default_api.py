@@ -6,11 +6,12 @@ returns an ``ApiResponse`` (status, headers, model, raw bytes), and ``op_async``
 ``op_with_http_info_async`` are their awaitable twins.
 """
 
-import re
-from typing import Any, Optional, TypeVar, Union
-from urllib.parse import quote
+from typing import Any, Optional, Union
 
-from buena_sdk.api_client import ApiClient, RequestOptions
+from buena_sdk.api._base import as_model, path_param
+from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.webhooks_api import WebhooksApi
+from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
     ApiKey,
@@ -24,11 +25,9 @@ from buena_sdk.models import (
 )
 
 
-class DefaultApi:
-    """All operations: leads, API keys, health."""
-
-    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
-        self.api_client = api_client if api_client is not None else ApiClient()
+class DefaultApi(WebhooksApi, EventsApi):
+    """Every operation: leads, API keys and health here; webhooks and events inherited from
+    ``WebhooksApi`` and ``EventsApi`` (usable on their own too)."""
 
     # -- list_leads ---------------------------------------------------------------------
 
@@ -260,20 +259,20 @@ def _list_leads(
 
 
 def _create_lead(body: Union[CreateLeadRequest, dict[str, Any]]) -> RequestOptions:
-    return RequestOptions("POST", "/leads", body=_as_model(CreateLeadRequest, body))
+    return RequestOptions("POST", "/leads", body=as_model(CreateLeadRequest, body))
 
 
 def _get_lead(lead_id: str) -> RequestOptions:
-    return RequestOptions("GET", f"/leads/{_path_param('lead_id', lead_id)}")
+    return RequestOptions("GET", f"/leads/{path_param('lead_id', lead_id)}")
 
 
 def _update_lead(lead_id: str, body: Union[UpdateLeadRequest, dict[str, Any]]) -> RequestOptions:
-    path = f"/leads/{_path_param('lead_id', lead_id)}"
-    return RequestOptions("PATCH", path, body=_as_model(UpdateLeadRequest, body))
+    path = f"/leads/{path_param('lead_id', lead_id)}"
+    return RequestOptions("PATCH", path, body=as_model(UpdateLeadRequest, body))
 
 
 def _delete_lead(lead_id: str) -> RequestOptions:
-    return RequestOptions("DELETE", f"/leads/{_path_param('lead_id', lead_id)}")
+    return RequestOptions("DELETE", f"/leads/{path_param('lead_id', lead_id)}")
 
 
 def _list_api_keys(limit: Optional[int], offset: Optional[int]) -> RequestOptions:
@@ -283,34 +282,8 @@ def _list_api_keys(limit: Optional[int], offset: Optional[int]) -> RequestOption
 def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:
     # The server keeps no answer for a new key (its secret is never stored), so a key would
     # not make a retry safe: a retry after a lost answer could create a second key.
-    return RequestOptions("POST", "/keys", body=_as_model(CreateApiKeyRequest, body), keyed=False)
+    return RequestOptions("POST", "/keys", body=as_model(CreateApiKeyRequest, body), keyed=False)
 
 
 def _revoke_api_key(key_id: str) -> RequestOptions:
-    return RequestOptions("DELETE", f"/keys/{_path_param('key_id', key_id)}")
-
-
-# The characters quote(..., safe="") leaves as they are; ids are usually made of these only.
-_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
-
-
-def _path_param(name: str, value: str) -> str:
-    # An empty id would turn GET /leads/{id} into GET /leads/ (the list): refuse it here.
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    if _UNRESERVED.fullmatch(value):
-        return value
-    return quote(value, safe="")
-
-
-_M = TypeVar("_M", CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
-
-
-def _as_model(model: type[_M], value: Union[_M, dict[str, Any]]) -> _M:
-    # A plain dict is accepted for convenience and validated locally, exactly as if the
-    # model had been built from it (so unknown keys fail before any request).
-    if isinstance(value, model):
-        return value
-    if isinstance(value, dict):
-        return model.model_validate(value)
-    raise TypeError(f"expected {model.__name__} or dict, got {type(value).__name__}")
+    return RequestOptions("DELETE", f"/keys/{path_param('key_id', key_id)}")

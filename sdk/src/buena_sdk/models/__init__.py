@@ -3,20 +3,43 @@
 from buena_sdk.models.api_key import ApiKey
 from buena_sdk.models.create_api_key_request import PERMISSIONS, CreateApiKeyRequest
 from buena_sdk.models.create_lead_request import CreateLeadRequest
+from buena_sdk.models.create_webhook_request import CreateWebhookRequest
+from buena_sdk.models.created_webhook import CreatedWebhook
+from buena_sdk.models.event import EVENT_TYPES, Event
 from buena_sdk.models.health_check200_response import HealthCheck200Response
 from buena_sdk.models.lead import Lead
 from buena_sdk.models.list_api_keys_response import ListApiKeysResponse
+from buena_sdk.models.list_events_response import ListEventsResponse
 from buena_sdk.models.list_leads200_response import ListLeads200Response
+from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
+from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
+from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
+from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
+from buena_sdk.models.webhook import Webhook
+from buena_sdk.models.webhook_delivery import WebhookDelivery
+from buena_sdk.models.webhook_secret import WebhookSecret
 
 __all__ = [
+    "EVENT_TYPES",
     "PERMISSIONS",
     "ApiKey",
     "CreateApiKeyRequest",
     "CreateLeadRequest",
+    "CreateWebhookRequest",
+    "CreatedWebhook",
+    "Event",
     "HealthCheck200Response",
     "Lead",
     "ListApiKeysResponse",
+    "ListEventsResponse",
     "ListLeads200Response",
+    "ListWebhookDeliveriesResponse",
+    "ListWebhooksResponse",
+    "RotateWebhookSecretRequest",
     "UpdateLeadRequest",
+    "UpdateWebhookRequest",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookSecret",
 ]

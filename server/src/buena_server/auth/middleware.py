@@ -147,7 +147,8 @@ async def authenticate(
                 f"Rate limit of {decision.limit} requests exceeded; "
                 f"retry in {decision.retry_after} seconds",
                 details={"limit": decision.limit, "retry_after": decision.retry_after},
-                headers={**decision.headers(), "Retry-After": str(decision.retry_after)},
+                # The X-RateLimit-* headers come with every answer (http_hooks.common_headers).
+                headers={"Retry-After": str(decision.retry_after)},
             )
 
     services.key_usage.touch(entry.record.id, utcnow())

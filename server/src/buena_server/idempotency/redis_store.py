@@ -3,8 +3,8 @@ script, so that each step is atomic across every process sharing the Redis.
 
 Times come from the server's clock (passed in, as milliseconds) rather than Redis's, so that
 leases and expiry follow the same clock as everything else; Redis's own expiry (``PEXPIRE``,
-the TTL) only removes what is past its time. The script runs on the pipelined client the rate
-limiter uses (kit/redis_script.py): a claim and an answer cost one round trip each.
+the TTL) only removes what is past its time. The script runs on the pipelined connection the rate
+limiter uses (kit/redis_script.py's RedisLink): a claim and an answer cost one round trip each.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import msgspec
 from buena_server.errors import ServiceUnavailable
 from buena_server.idempotency.model import Claim, Held, StoredResponse
 from buena_server.idempotency.store import _GONE, IdempotencyStore
-from buena_server.kit.redis_connection import RedisEndpoint
-from buena_server.kit.redis_script import Call, ReplyError, ScriptClient, pack
+from buena_server.kit.redis_script import Call, RedisLink, ReplyError, ScriptClient, pack
 
 # KEYS[1]: the key's hash. ARGV[1]: operation; then its arguments.
 # claim   now_ms fingerprint token lease_ms ttl_ms
@@ -80,7 +79,7 @@ class _PackedCall(Call):
 
 class RedisStore(IdempotencyStore):
     def __init__(
-        self, redis: RedisEndpoint, prefix: str, *, ttl_seconds: float, lease_seconds: float
+        self, redis: RedisLink, prefix: str, *, ttl_seconds: float, lease_seconds: float
     ) -> None:
         super().__init__(ttl_seconds=ttl_seconds, lease_seconds=lease_seconds)
         self.client = ScriptClient(redis, SCRIPT)
@@ -145,6 +144,3 @@ class RedisStore(IdempotencyStore):
 
     async def release(self, claim: Claim) -> None:
         await self._run("release", self._key(claim.account_id, claim.key), claim.token.encode())
-
-    async def close(self) -> None:
-        await self.client.close()

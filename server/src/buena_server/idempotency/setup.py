@@ -11,7 +11,7 @@ from buena_server.idempotency.layer import Idempotency
 from buena_server.idempotency.redis_store import RedisStore
 from buena_server.idempotency.store import DatabaseStore, IdempotencyStore
 from buena_server.kit.driver import Database
-from buena_server.kit.redis_connection import RedisEndpoint
+from buena_server.kit.redis_script import RedisLink
 
 logger = logging.getLogger("buena_server.idempotency")
 
@@ -20,7 +20,7 @@ PURGE_EVERY_SECONDS = 600.0
 
 
 def build_idempotency(
-    settings: Settings, database: Database, redis: RedisEndpoint | None
+    settings: Settings, database: Database, redis: RedisLink | None
 ) -> Idempotency:
     kind = settings.idempotency_store
     store: IdempotencyStore

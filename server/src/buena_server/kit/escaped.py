@@ -1,7 +1,7 @@
-"""Errors answered outside Litestar, in the one JSON shape with the headers every response
-carries: the header caps' 431 (front.py, http_protocol.py), and the last answer to an
-exception that escaped both the hot paths and Litestar's own handler (a failing response
-hook, a fault in the hand-over), never the ASGI server's plain-text 500."""
+"""Errors answered outside Litestar, in the one JSON shape (the front door adds the headers
+every response carries): the header caps' 431 (front.py, http_protocol.py), and the last
+answer to an exception that escaped both the hot paths and Litestar's own handler (a fault
+in the exception handler or in the hand-over), never the ASGI server's plain-text 500."""
 
 from __future__ import annotations
 
@@ -21,10 +21,9 @@ def error_response(
     scope: dict[str, Any], error: ApiError
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, headers and body of an error answered outside Litestar: the same body as
-    errors.handle_exception gives, with the common headers."""
+    errors.handle_exception gives (the front door adds the common headers)."""
     body = _ENCODER.encode(error_body(error, request_id_of(scope)))
     headers = json_head(
-        scope,
         body,
         ((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
     )

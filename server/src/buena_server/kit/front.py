@@ -10,6 +10,8 @@ hot paths or Litestar's router), as one ASGI middleware that ``create_app`` wrap
 - **The header caps** (http_limits.py; ``serve`` also applies them while the head arrives,
   http_protocol.py), and the **CORS** headers for the request's origin (cors.py), kept in the
   scope for ``http_hooks.common_headers``.
+- **The common headers** on every answer, whoever gave it (``http_hooks.finish_head``):
+  X-Request-ID, the security headers, X-RateLimit-*, CORS, and the ``Allow`` fixes.
 - **HEAD** is GET without the body (RFC 9110, 9.3.2): the request goes on as a GET, through
   the same routing, authentication, rate limits and hot paths, and only the body of the
   answer is dropped. Status and headers are the GET's, Content-Length included (RFC 9110,
@@ -28,33 +30,39 @@ from buena_server.kit.access_log import AccessLog
 from buena_server.kit.asgi import ASGIHandler, Message, Receive, Scope, Send
 from buena_server.kit.cors import CORS_STATE_KEY, CorsPolicy
 from buena_server.kit.escaped import answer_escaped, error_response
+from buena_server.kit.http_hooks import finish_head
 from buena_server.kit.http_limits import HeaderLimits
 from buena_server.kit.metrics import UNMATCHED, Metrics
 
 
 class FrontDoor:
-    """``app`` is what answers past the door: the hot paths, or Litestar (``create_app``),
-    or the gate that answers the API's 503 while ``serve`` prepares the database
-    (``app._serve_when_ready``)."""
+    """``app`` is what answers HTTP requests past the door: the hot paths, or Litestar
+    (``create_app``), or the gate that answers the API's 503 while ``serve`` prepares the
+    database (``app._serve_when_ready``); ``others`` answers any other connection."""
 
-    __slots__ = ("access_log", "app", "cors", "limits", "metrics")
+    __slots__ = ("access_log", "app", "cors", "limits", "metrics", "others")
 
     def __init__(
         self,
         app: ASGIHandler,
         *,
+        others: ASGIHandler,
         limits: HeaderLimits,
         cors: CorsPolicy | None,
         metrics: Metrics | None,
         access_log: AccessLog,
     ) -> None:
         self.app = app
+        self.others = others
         self.limits = limits
         self.cors = cors
         self.metrics = metrics
         self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a WebSocket: Litestar's router refuses it
+            await self.others(scope, receive, send)
+            return
         start = perf_counter()
         status = 0
 
@@ -62,6 +70,7 @@ class FrontDoor:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                finish_head(message, scope)  # the GET's scope for a HEAD (below)
             await send(message)
 
         metrics = self.metrics

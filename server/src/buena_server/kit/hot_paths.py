@@ -172,7 +172,7 @@ class HotPaths:
         self, scope: Scope, send: Send, status: int, body: bytes, location: str | None = None
     ) -> None:
         extra = ((b"location", location.encode()),) if location is not None else ()
-        headers = json_head(scope, body, extra)
+        headers = json_head(body, extra)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

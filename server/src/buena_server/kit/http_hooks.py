@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.types import HTTPResponseStartEvent, Scope
 
 from buena_server.errors import InvalidJson, UnsupportedMediaType
 from buena_server.kit.cors import CORS_STATE_KEY
@@ -52,10 +52,11 @@ _SECURITY_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options"
 
 
 def common_headers(scope: Scope | dict[str, Any]) -> list[tuple[bytes, bytes]]:
-    """The headers every response carries, whoever answers it (a Litestar route, the hot
-    paths, the header limits): X-Request-ID, Cache-Control and X-Content-Type-Options; the
-    X-RateLimit-* headers once the key's limits were checked; the CORS headers the front door
-    chose for the request's origin (cors.py)."""
+    """The headers every response carries, whoever answers it (added by the front door's
+    ``finish_head``, and by the protocol's 431, sent before the app sees the request):
+    X-Request-ID, Cache-Control and X-Content-Type-Options; the X-RateLimit-* headers once
+    the key's limits were checked; the CORS headers the front door chose for the request's
+    origin (cors.py)."""
     state = scope.setdefault("state", {})
     headers = [(_REQUEST_ID_HEADER, request_id_of(scope).encode()), *_SECURITY_HEADERS]
     decision = state.get(DECISION_STATE_KEY)
@@ -83,31 +84,23 @@ async def check_query(request: Request[Any, Any, Any]) -> None:
         handler_rules.check(parse_query(query_string))
 
 
-def json_head(
-    scope: Scope | dict[str, Any], body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()
-) -> list[tuple[bytes, bytes]]:
-    """The headers of a JSON answer sent outside Litestar (the hot paths, the raw error
-    answers): its type and length, ``extra``, and the common headers."""
-    return [
-        (b"content-type", b"application/json"),
-        (b"content-length", b"%d" % len(body)),
-        *extra,
-        *common_headers(scope),
-    ]
+def json_head(body: bytes, extra: Iterable[tuple[bytes, bytes]] = ()) -> list[tuple[bytes, bytes]]:
+    """The head of a JSON answer sent outside Litestar (the hot paths, the raw error answers):
+    its type and length, and ``extra``; the front door adds the common headers."""
+    return [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body)), *extra]
 
 
-async def add_response_headers(message: Message, scope: Scope) -> None:
-    """Litestar's responses: the common headers, and an ``Allow`` that lists every method."""
-    if message["type"] != "http.response.start":
-        return
+def finish_head(message: dict[str, Any], scope: Scope | dict[str, Any]) -> None:
+    """Every answer's head, whoever answered (a Litestar route, the hot paths, the front
+    door's own refusals), as the front door sends it: the common headers, and an ``Allow``
+    that lists every method."""
     common = common_headers(scope)
-    names = {name for name, _ in common}
-    message["headers"] = [
-        (name, value) for name, value in message.get("headers", ()) if name.lower() not in names
-    ] + common
+    # No answer sets these itself (test_http_headers: no name twice), so they are appended.
+    headers = message.get("headers")
+    message["headers"] = [*headers, *common] if headers else common
     status = message["status"]
     if status == 405 or (scope.get("method") == "OPTIONS" and status == 204):
-        headers = MutableScopeHeaders.from_message(message)
+        headers = MutableScopeHeaders.from_message(cast(HTTPResponseStartEvent, message))
         if status == 204:
             # Litestar's automatic OPTIONS handler can list only the methods of the first
             # handler registered on a path; answer with every method the path really has.
@@ -135,5 +128,5 @@ def _untyped(path: str) -> str:
 def allowed_methods_by_path(
     paths_and_methods: Iterable[tuple[str, Iterable[str]]],
 ) -> dict[str, str]:
-    """The ``Allow`` value of each route path, for the OPTIONS fix in ``add_response_headers``."""
+    """The ``Allow`` value of each route path, for the OPTIONS fix in ``finish_head``."""
     return {_untyped(path): _with_head(methods) for path, methods in paths_and_methods}

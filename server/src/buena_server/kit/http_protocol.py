@@ -23,6 +23,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from buena_server.errors import RequestHeadersTooLarge
 from buena_server.kit.escaped import error_response
+from buena_server.kit.http_hooks import common_headers
 from buena_server.kit.http_limits import HeaderLimits
 
 LINGER_SECONDS = 1.0
@@ -66,6 +67,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._refused = True
         scope = {"headers": self.headers or [], "state": {}}
         status, headers, body = error_response(scope, refusal)
+        headers += common_headers(scope)  # sent before the app, so past the front door
         reason = http.HTTPStatus(status).phrase.encode()
         head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
         head += [name + b": " + value + b"\r\n" for name, value in headers]

@@ -3,8 +3,8 @@ that every server process shares them.
 
 Limits are checked shortest window first and the check stops at the first exhausted window,
 so a refused request never uses up quota of a longer window. The X-RateLimit-* headers
-describe the window closest to running out; they are attached by the app's ``before_send``
-hook so that error responses (403, 404, 422, ...) carry them too.
+describe the window closest to running out; they are attached to every answer by the front door
+(``http_hooks.finish_head``) so that error responses (403, 404, 422, ...) carry them too.
 
 Fixed windows in Redis (the default strategy) run as one Lua script per request: every
 window's count and expiry, and the key's version (see auth/cache.py), in one round trip
@@ -58,12 +58,6 @@ class Decision(NamedTuple):
     retry_after: int  # seconds, meaningful when refused
     # The key's version in Redis, read in the same round trip (None: not read).
     key_version: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        return {
-            name: value.decode()
-            for name, (_, value) in zip(_HEADER_NAMES, self.raw_headers(), strict=True)
-        }
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """The same headers as ASGI sends them (lower-case names, bytes)."""

@@ -1,4 +1,4 @@
-"""One Lua script run on Redis per request, over one pipelined connection per process.
+"""Lua scripts run on Redis per request, over one pipelined connection per process.
 
 Every authenticated request runs the rate-limit script (ratelimit.py). Through redis-py's
 asyncio client, even with hiredis, a call costs ~362k instructions against this client's
@@ -182,34 +182,24 @@ class Call:
         return self._eval
 
 
-class ScriptClient:
-    """Runs one Lua script on the Redis at ``endpoint`` (address, credentials, database and
-    TLS context as redis-py reads the URL: redis_connection.py)."""
+class RedisLink:
+    """The one pipelined connection to the Redis at ``endpoint`` (address, credentials,
+    database and TLS context as redis-py reads the URL: redis_connection.py) that every
+    script client of a process shares, so that the calls of one pass of the event loop, rate
+    limits and idempotency claims alike, go out in one write and come back in one read."""
 
-    def __init__(self, endpoint: RedisEndpoint, script: str) -> None:
+    def __init__(self, endpoint: RedisEndpoint) -> None:
         self.endpoint = endpoint
         self.timeout = endpoint.timeout
-        self.script = script.encode()
-        self.sha = hashlib.sha1(self.script).hexdigest()  # noqa: S324 (Redis's script id)
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
 
-    def call(self, keys: list[str], args: list[Any]) -> Call:
-        return Call(self.script, self.sha, keys, args)
-
-    async def run(self, keys: list[str], args: list[Any]) -> Any:
-        return await self.send(self.call(keys, args))
-
-    async def send(self, call: Call) -> Any:
+    async def send(self, command: bytes) -> Any:
+        """The reply to ``command`` (a ``ReplyError`` is returned, not raised)."""
         protocol = self._protocol
         if protocol is None or protocol.lost is not None:
             protocol = await self._connection()
-        reply = await protocol.send(call.evalsha)
-        if isinstance(reply, ReplyError) and str(reply).startswith("NOSCRIPT"):
-            reply = await protocol.send(call.eval)
-        if isinstance(reply, ReplyError):
-            raise reply
-        return reply
+        return await protocol.send(command)
 
     async def close(self) -> None:
         if self._protocol is not None:
@@ -246,3 +236,31 @@ class ScriptClient:
                 protocol.fail(ConnectionError(str(reply)))
                 raise ConnectionError(f"Redis refused the connection: {reply}")
         return protocol
+
+
+class ScriptClient:
+    """Runs one Lua script over a :class:`RedisLink`: the process's shared one, or, given an
+    endpoint, a connection of its own."""
+
+    def __init__(self, link: RedisLink | RedisEndpoint, script: str) -> None:
+        self.link = link if isinstance(link, RedisLink) else RedisLink(link)
+        self.script = script.encode()
+        self.sha = hashlib.sha1(self.script).hexdigest()  # noqa: S324 (Redis's script id)
+
+    def call(self, keys: list[str], args: list[Any]) -> Call:
+        return Call(self.script, self.sha, keys, args)
+
+    async def run(self, keys: list[str], args: list[Any]) -> Any:
+        return await self.send(self.call(keys, args))
+
+    async def send(self, call: Call) -> Any:
+        reply = await self.link.send(call.evalsha)
+        if isinstance(reply, ReplyError) and str(reply).startswith("NOSCRIPT"):
+            reply = await self.link.send(call.eval)
+        if isinstance(reply, ReplyError):
+            raise reply
+        return reply
+
+    async def close(self) -> None:
+        """Close the connection (the shared one too: its owner's shutdown does this)."""
+        await self.link.close()

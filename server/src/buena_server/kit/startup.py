@@ -3,9 +3,10 @@ empty one, create the first account with its admin key.
 
 The server listens from the start, so that replicas can start before their database: until
 that work has succeeded, ``/health`` answers 503 ``down`` and every API request the JSON 503
-(``BuenaApp``), while the work is retried with a capped exponential backoff and each failed
-attempt is reported in one line. An error that waiting will not cure (a bootstrap key that
-belongs nowhere, a key file that cannot be written) stops the server instead.
+(``app._serve_when_ready``), while the work is retried with a capped exponential backoff
+and each failed attempt is reported in one line. An error that waiting will not cure (a
+bootstrap key that belongs nowhere, a key file that cannot be written) stops the server
+instead.
 
 The first account's admin key is a secret: in development it is printed once; in production
 it is never printed, but taken from ``BUENA_BOOTSTRAP_KEY`` or written to
