@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # unset means a phone number must be international.
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Leads an export reads per query (GET /leads/export streams chunk by chunk).
+    export_chunk_size: int = Field(default=1000, ge=1, le=100_000)
     # The request line and header fields together (as Node's default), and how many fields:
     # beyond either, 431 (kit/http_limits.py).
     max_header_bytes: int = Field(default=16_384, ge=1024)

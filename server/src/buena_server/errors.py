@@ -170,6 +170,12 @@ class WebhookLimitReached(ValidationFailed):
     code = "WEBHOOK_LIMIT_REACHED"
 
 
+class InvalidCursor(ValidationFailed):
+    """A ``cursor`` that is malformed, or was made for another list (sort, order, filters)."""
+
+    code = "INVALID_CURSOR"
+
+
 class IdempotencyKeyMismatch(ValidationFailed):
     """The Idempotency-Key was first used with another method, path or body."""
 

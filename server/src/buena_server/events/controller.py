@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, get
@@ -22,7 +21,7 @@ from buena_server.events.service import EventService
 from buena_server.kit.dependencies import AuthenticatedRequest
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses, query_schema
-from buena_server.kit.paging import Limit, Offset, page, page_errors
+from buena_server.kit.paging import Limit, Offset, page, page_errors, timestamp_param
 
 
 def provide_event_service(conn: NamedDependency[Connection], state: State) -> EventService:
@@ -65,21 +64,6 @@ def _answer(container: type[Any], description: str, example: dict[str, Any]) -> 
     )
 
 
-def _timestamp(name: str, value: str | None, errors: list[dict[str, str]]) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        errors.append(
-            {"field": name, "message": f"{name} must be an RFC 3339 date-time with an offset"}
-        )
-        return None
-    return parsed.astimezone(UTC)
-
-
 def event_query(
     limit: int | None,
     offset: int | None,
@@ -93,8 +77,8 @@ def event_query(
         errors.append(
             {"field": "type", "message": f"type must be one of: {', '.join(EVENT_TYPES)}"}
         )
-    after = _timestamp("created_after", created_after, errors)
-    before = _timestamp("created_before", created_before, errors)
+    after = timestamp_param("created_after", created_after, errors)
+    before = timestamp_param("created_before", created_before, errors)
     if errors:
         raise ValidationFailed(errors[0]["message"], details={"errors": errors})
     applied = page(limit, offset)

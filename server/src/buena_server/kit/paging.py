@@ -4,6 +4,7 @@ below 1 refused (422); ``offset`` from 0. The response says what was applied."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, NamedTuple
 
 from litestar.openapi.spec import OpenAPIType
@@ -60,3 +61,20 @@ def page(limit: int | None, offset: int | None) -> Page:
     if errors:
         raise ValidationFailed(errors[0]["message"], details={"errors": errors})
     return Page(min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE), offset or 0)
+
+
+def timestamp_param(name: str, value: str | None, errors: list[dict[str, str]]) -> datetime | None:
+    """A query parameter's RFC 3339 date-time (with an offset) in UTC; a 422 error in
+    ``errors`` otherwise."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        errors.append(
+            {"field": name, "message": f"{name} must be an RFC 3339 date-time with an offset"}
+        )
+        return None
+    return parsed.astimezone(UTC)
