@@ -161,7 +161,8 @@ class TestExport:
         text, _, _ = await export(account)
         assert text == ""
         text, _, _ = await export(account, format="csv")
-        assert text.startswith("id,first_name") and text.count("\n") == 1
+        assert text.startswith("id,first_name")
+        assert text.count("\n") == 1
 
     async def test_only_own_account(
         self, account: Account, other_account: Account, people: list[dict[str, Any]]
