@@ -61,6 +61,7 @@ from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import RedisLink, ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
+from buena_server.leads.examples import document_batch_and_export
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
@@ -270,6 +271,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         UpdateWebhookRequest,
         RotateWebhookSecretRequest,
     )
+    document_batch_and_export(app)
     document_idempotency(app)
     # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
     # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
