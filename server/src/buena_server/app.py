@@ -62,7 +62,7 @@ from buena_server.kit.redis_script import RedisLink, ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.examples import document_batch_and_export
-from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.leads.schemas import BatchLeadsRequest, CreateLeadRequest, UpdateLeadRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
 from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
@@ -266,6 +266,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         app,
         CreateLeadRequest,
         UpdateLeadRequest,
+        BatchLeadsRequest,
         CreateApiKeyRequest,
         CreateWebhookRequest,
         UpdateWebhookRequest,

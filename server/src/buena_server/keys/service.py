@@ -50,7 +50,7 @@ from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.validation import Context, validate
 
 # Keys have one order (newest first) and no filters: a cursor is bound to the resource.
-_CURSOR_BINDING = binding("keys", {})
+KEYS_CURSOR_BINDING = binding("keys", {})
 
 
 def _public(record: ApiKeyRecord) -> ApiKey:
@@ -131,7 +131,7 @@ class ApiKeyService:
     ) -> ListApiKeysResponse:
         after = None
         if cursor is not None:
-            after = decode_cursor(cursor, _CURSOR_BINDING)
+            after = decode_cursor(cursor, KEYS_CURSOR_BINDING)
             if not isinstance(after.value, datetime):
                 raise malformed_cursor()
         records, total, more = await self.repository.find_page(
@@ -147,7 +147,7 @@ class ApiKeyService:
         following = None
         if more and records:
             last = records[-1]
-            following = encode_cursor(_CURSOR_BINDING, Position(last.created_at, last.id))
+            following = encode_cursor(KEYS_CURSOR_BINDING, Position(last.created_at, last.id))
         return ListApiKeysResponse(
             data=keys, total=total, limit=limit, offset=offset, next_cursor=following
         )

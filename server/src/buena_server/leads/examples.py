@@ -91,15 +91,20 @@ def batch_answers() -> dict[int, ResponseSpec]:
 
 
 def document_batch_and_export(app: Litestar) -> None:
-    """The batch's items are leads as for POST /leads (decoded one by one, so their type
-    is not the body's); the export answers NDJSON or CSV."""
+    """The batch's items are leads as for POST /leads, decoded one by one (so an item that
+    is not one is that item's error, not the body's); the export answers NDJSON or CSV."""
     document = app.openapi_schema
     schemas = (document.components.schemas or {}) if document.components else {}
     batch = schemas.get("BatchLeadsRequest")
     if batch is not None and batch.properties is not None:
         leads = batch.properties["leads"]
         if isinstance(leads, Schema):
-            leads.items = Reference(ref="#/components/schemas/CreateLeadRequest")
+            # Any value is accepted: one that is not a lead is that item's error (207).
+            leads.items = Schema(
+                any_of=[Reference(ref="#/components/schemas/CreateLeadRequest"), Schema()],
+                description="A lead as for POST /leads (CreateLeadRequest); an item that is "
+                "not one is reported as that item's error",
+            )
     paths = document.paths or {}
     export = paths.get(f"{BASE_PATH}/leads/export")
     if export is None or export.get is None or export.get.responses is None:
