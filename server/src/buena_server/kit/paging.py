@@ -3,6 +3,7 @@ below 1 refused (422); ``offset`` from 0. The response says what was applied."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, NamedTuple
 
 from litestar.openapi.spec import OpenAPIType
@@ -44,6 +45,13 @@ def page_errors(limit: int | None, offset: int | None) -> list[dict[str, str]]:
     if offset is not None and not 0 <= offset <= MAX_OFFSET:
         errors.append({"field": "offset", "message": f"offset must be 0 to {MAX_OFFSET}"})
     return errors
+
+
+def choice_errors(name: str, value: str | None, allowed: Sequence[str]) -> list[dict[str, str]]:
+    """The 422 error of a query parameter whose value must be one of ``allowed``, if any."""
+    if value is None or value in allowed:
+        return []
+    return [{"field": name, "message": f"{name} must be one of: {', '.join(allowed)}"}]
 
 
 def page(limit: int | None, offset: int | None) -> Page:

@@ -28,9 +28,16 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlalchemy.types import SmallInteger
 
+from buena_server.events.repository import (
+    GROUPED_CTES,
+    EventRepository,
+    NewEvent,
+    grouped_values,
+)
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
+from buena_server.queue import wake_after_commit
 from buena_server.tables import COUNTER_SLOTS, UTCDateTime, lead_counts, leads
 
 
@@ -60,6 +67,11 @@ _GET = select(*_LEAD_COLUMNS).where(
     leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id")
 )
 _GET_FOR_UPDATE = _GET.with_for_update()
+_DELETE = (
+    delete(leads)
+    .where(leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id"))
+    .returning(*_LEAD_COLUMNS)
+)
 # INSERT ... ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id: a duplicate email
 # inserts nothing and returns no row, without a savepoint around the insert.
 _INSERT: ReturningInsert[Any] = (
@@ -115,7 +127,9 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 # any counter is touched (the GROUP BY reads every inserted row first). A second create of
 # an email in the same group, like one of an email already taken, inserts nothing and
 # returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
-# does (encode_json_text).
+# does (encode_json_text). Each inserted lead's lead.created event and its dispatch job are
+# written by the same statement (events/repository.py, GROUPED_CTES): none for a lead not
+# inserted.
 _JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
 
 
@@ -135,7 +149,7 @@ def _insert_together() -> TextClause:
     FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
     ORDER BY given.account_id, given.email_lower
     ON CONFLICT (account_id, email_lower) DO NOTHING
-    RETURNING id, account_id, status
+    RETURNING id, account_id, status, created_at
 ), counted AS (
     INSERT INTO lead_counts (account_id, status, slot, count)
     SELECT account_id, status, CAST(floor(random() * {COUNTER_SLOTS}) AS SMALLINT), count(*)
@@ -143,7 +157,7 @@ def _insert_together() -> TextClause:
     GROUP BY account_id, status
     ORDER BY account_id, status
     ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
-)
+), {GROUPED_CTES("inserted")}
 SELECT id FROM inserted"""  # noqa: S608
     )
 
@@ -294,10 +308,11 @@ class LeadRepository:
                     },
                 )
 
-    async def insert(self, account_id: str, lead: Lead) -> None:
+    async def insert(self, account_id: str, lead: Lead, event: NewEvent) -> None:
+        """Insert and count the lead, and write ``event`` (its lead.created) with it."""
         values = {**_values(lead), "id": lead.id, "account_id": account_id}
         for _attempt in range(3):
-            if await self._insert_counted(values):
+            if await self._insert_counted(values, event):
                 return
             existing = await self.find_id_by_email(account_id, values["email_lower"])
             if existing is not None:
@@ -305,11 +320,17 @@ class LeadRepository:
             # The conflicting lead was deleted since: insert again.
         raise IntegrityError("INSERT INTO leads", None, Exception("email conflict kept moving"))
 
-    async def _insert_counted(self, values: dict[str, Any]) -> bool:
-        """Insert the lead and count it, unless its email is taken; whether it was."""
+    async def _insert_counted(self, values: dict[str, Any], event: NewEvent) -> bool:
+        """Insert the lead and count it, and write its event, unless its email is taken;
+        whether it was."""
         if self.conn.runs_together:
-            given = {**values, **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS}}
+            given = {
+                **values,
+                **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS},
+                **grouped_values(event, subject=values["id"]),
+            }
             lead_id = values["id"]
+            wake_after_commit(self.conn)
             try:
                 result = await self.conn.execute_together(_INSERT_TOGETHER, given)
             except OperationalError as exc:
@@ -326,10 +347,13 @@ class LeadRepository:
         if self.conn.dialect.name == "postgresql":
             parameters = {f"new_{name}": value for name, value in values.items()}
             parameters["counted_slot"] = random.randrange(COUNTER_SLOTS)
-            return (await self.conn.execute(_INSERT_COUNTED, parameters)).first() is not None
-        if (await self.conn.execute(_INSERT, values)).first() is None:
-            return False
-        await self._count(values["account_id"], {values["status"]: 1})
+            if (await self.conn.execute(_INSERT_COUNTED, parameters)).first() is None:
+                return False
+        else:
+            if (await self.conn.execute(_INSERT, values)).first() is None:
+                return False
+            await self._count(values["account_id"], {values["status"]: 1})
+        await EventRepository(self.conn).insert(event)
         return True
 
     async def update(self, account_id: str, lead: Lead, previous_status: str) -> None:
@@ -353,17 +377,16 @@ class LeadRepository:
                 raise
             raise DuplicateEmail(existing) from None
 
-    async def delete(self, account_id: str, lead_id: str) -> bool:
-        result = await self.conn.execute(
-            delete(leads)
-            .where(leads.c.account_id == account_id, leads.c.id == lead_id)
-            .returning(leads.c.status)
-        )
-        status = result.scalar_one_or_none()
-        if status is None:
-            return False
-        await self._count(account_id, {status: -1})
-        return True
+    async def delete(self, account_id: str, lead_id: str) -> Lead | None:
+        """Delete the lead; the lead as it was (read by the delete itself), or None."""
+        row = (
+            await self.conn.execute(_DELETE, {"account_id": account_id, "lead_id": lead_id})
+        ).first()
+        if row is None:
+            return None
+        lead = _lead(row)
+        await self._count(account_id, {lead.status: -1})
+        return lead
 
 
 def derived_values(

@@ -7,6 +7,8 @@ from typing import Any
 import msgspec
 
 from buena_server.errors import LeadEmailExists, LeadNotFound
+from buena_server.events.catalogue import LEAD_CREATED, LEAD_DELETED, LEAD_UPDATED
+from buena_server.events.service import new_event, record_event
 from buena_server.kit.clock import utcnow
 from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.validation import Context, Invalid, raise_invalid, validate
@@ -76,8 +78,10 @@ class LeadService:
             created_at=now,
             updated_at=now,
         )
+        # Written with the lead, by the same statement where it runs as one (repository).
+        event = new_event(account_id, LEAD_CREATED, {"object": _plain(lead)}, at=now)
         try:
-            await self.repository.insert(account_id, lead)
+            await self.repository.insert(account_id, lead, event)
         except DuplicateEmail as exc:
             raise _email_exists(lead.email, exc.existing_id) from None
         return lead
@@ -102,6 +106,16 @@ class LeadService:
             await self.repository.update(account_id, updated, previous_status=current.status)
         except DuplicateEmail as exc:
             raise _email_exists(updated.email, exc.existing_id) from None
+        previous = _plain(current)
+        await record_event(
+            self.repository.conn,
+            account_id,
+            LEAD_UPDATED,
+            {
+                "object": _plain(updated),
+                "previous_attributes": {name: previous[name] for name in (*changes, "updated_at")},
+            },
+        )
         return updated
 
     def _changes(self, current: Lead, request: UpdateLeadRequest) -> dict[str, Any]:
@@ -127,11 +141,23 @@ class LeadService:
         return changes
 
     async def delete(self, account_id: str, lead_id: str) -> DeleteLeadResponse:
-        if not is_plausible_id(lead_id) or not await self.repository.delete(account_id, lead_id):
+        deleted = (
+            await self.repository.delete(account_id, lead_id) if is_plausible_id(lead_id) else None
+        )
+        if deleted is None:
             raise _not_found(lead_id)
+        await record_event(
+            self.repository.conn, account_id, LEAD_DELETED, {"object": _plain(deleted)}
+        )
         return DeleteLeadResponse(
             success=True, message=f"Lead {lead_id} deleted", deleted_id=lead_id
         )
+
+
+def _plain(lead: Lead) -> dict[str, Any]:
+    """The lead as its JSON answer holds it (timestamps as RFC 3339 strings)."""
+    plain: dict[str, Any] = msgspec.to_builtins(lead)
+    return plain
 
 
 def _not_found(lead_id: str) -> LeadNotFound:
