@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -64,7 +65,13 @@ from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
-from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
+from buena_server.services import (
+    SERVICES_KEY,
+    OpenApiJson,
+    Services,
+    SharedMiddleware,
+    services_of,
+)
 from buena_server.tasks import task_registry
 from buena_server.webhooks.controller import WebhookController
 from buena_server.webhooks.schemas import (
@@ -96,12 +103,9 @@ def front_door(app: Litestar) -> FrontDoor:
     return handler
 
 
-WORKER_KEY = "worker"
-
-
 def worker_of(app: Litestar) -> Worker | None:
     """The queue's worker, when this process runs one (``BUENA_WORKER_IN_SERVE``)."""
-    worker = app.state.get(WORKER_KEY)
+    worker = services_of(app).worker
     assert worker is None or isinstance(worker, Worker), worker
     return worker
 
@@ -255,10 +259,10 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         query_rules=QueryRules.of_routes(app.routes),
         openapi_json=OpenApiJson(),
     )
-    app.state[SERVICES_KEY] = services
     # The queue's worker (queue/), unless this process serves the API only.
     worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
-    app.state[WORKER_KEY] = worker
+    services = dataclasses.replace(services, worker=worker)
+    app.state[SERVICES_KEY] = services
     if metrics is not None:
         metrics.worker = worker
     close_request_schemas(
