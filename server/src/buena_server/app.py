@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -181,7 +181,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         purger = asyncio.create_task(purge_forever(idempotency.store))
         working = asyncio.create_task(_start_worker(worker, startup))
         events_purger = asyncio.create_task(
-            purge_events_forever(database, settings.events_retention_days)
+            _when_ready(startup, purge_events_forever(database, settings.events_retention_days))
         )
         try:
             yield
@@ -296,15 +296,23 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     return app
 
 
+async def _when_ready(startup: Startup | None, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` once the database is ready (migrated: its tables exist)."""
+    try:
+        if startup is not None and not startup.ready:
+            ready = asyncio.Event()
+            startup.when_ready(ready.set)
+            await ready.wait()
+    except BaseException:
+        work.close()  # never started
+        raise
+    await work
+
+
 async def _start_worker(worker: Worker | None, startup: Startup | None) -> None:
-    """Start the worker once the database is ready (migrated: the jobs table exists)."""
-    if worker is None:
-        return
-    if startup is not None and not startup.ready:
-        ready = asyncio.Event()
-        startup.when_ready(ready.set)
-        await ready.wait()
-    await worker.start()
+    """Start the worker once the database is ready (the jobs table exists)."""
+    if worker is not None:
+        await _when_ready(startup, worker.start())
 
 
 def _serve_when_ready(front: FrontDoor, startup: Startup, router: ASGIHandler) -> None:
