@@ -17,13 +17,14 @@ from sqlalchemy import text
 from buena_server.accounts.service import create_account
 from buena_server.app import create_app
 from buena_server.config import Settings
+from buena_server.kit import clock
 from buena_server.kit.db import create_engine
 from buena_server.migrate import migrate
 from buena_server.services import services_of
 
 from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database
 from private_services import PrivatePostgres, PrivateRedis, private_postgres, private_redis
-from server_testing import Account, AccountFactory, InProcessClient, running
+from server_testing import Account, AccountFactory, InProcessClient, MovedClock, running
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +55,10 @@ async def _empty_tables(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(
-            text("TRUNCATE idempotency_keys, lead_counts, leads, api_keys, accounts")
+            text(
+                "TRUNCATE webhook_deliveries, webhooks, jobs, events, idempotency_keys, "
+                "lead_counts, leads, api_keys, accounts"
+            )
         )
     await engine.dispose()
 
@@ -114,6 +118,14 @@ async def account(make_account: AccountFactory) -> Account:
 @pytest.fixture
 async def other_account(make_account: AccountFactory) -> Account:
     return await make_account("Other account")
+
+
+@pytest.fixture
+def moved_clock(monkeypatch: pytest.MonkeyPatch) -> MovedClock:
+    """The project clock, moved only by the test."""
+    moved = MovedClock()
+    monkeypatch.setattr(clock, "utcnow", moved.now)
+    return moved
 
 
 @pytest.fixture(scope="session")

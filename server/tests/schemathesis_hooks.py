@@ -1,9 +1,10 @@
 """Schemathesis hooks for the API fuzz test (loaded through SCHEMATHESIS_HOOKS).
 
-Two rules cannot be written in JSON Schema: a phone number must be *possible* (per
-libphonenumber), and an API key's expiry must be in the future. The document names them as
-custom formats (``phone``, ``future-date-time``); these hooks teach the generator both, so
-that the positive-data checks test everything else.
+Three rules cannot be written in JSON Schema: a phone number must be *possible* (per
+libphonenumber), an API key's expiry must be in the future, and a webhook's URL must not
+reach a non-public address. The document names them as custom formats (``phone``,
+``future-date-time``, ``webhook-url``); these hooks teach the generator each, so that the
+positive-data checks test everything else.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import schemathesis
 from hypothesis import strategies as st
 
 from buena_server.kit.validation import FUTURE_DATE_TIME
+from buena_server.webhooks.schemas import WEBHOOK_URL_FORMAT
 
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 
@@ -53,6 +55,18 @@ schemathesis.openapi.format(
         st.integers(86_400, 30 * 365 * 86_400),
         st.integers(-14 * 60, 14 * 60),
         st.booleans(),
+    ),
+)
+
+
+# A webhook URL must not name or resolve to a non-public address, which JSON Schema cannot
+# say: https URLs under .invalid, which never resolves (and so is judged again at delivery).
+schemathesis.openapi.format(
+    WEBHOOK_URL_FORMAT,
+    st.builds(
+        "https://{}.hooks.invalid/{}".format,
+        st.from_regex(r"[a-z0-9]{1,20}", fullmatch=True),
+        st.from_regex(r"[A-Za-z0-9._~-]{0,30}", fullmatch=True),
     ),
 )
 

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from litestar.routes import HTTPRoute
 
 from buena_server.keys.repository import ApiKeyRepository
 from buena_server.keys.service import issue_key
+from buena_server.kit import clock
 from buena_server.services import services_of
 
 API = "/api/v2"
@@ -160,6 +162,21 @@ def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
 
 
 # -- time the test moves ------------------------------------------------------------------
+
+
+class MovedClock:
+    """The project clock (``kit.clock.utcnow``) moved by the test: install ``now`` with
+    ``monkeypatch.setattr(clock, "utcnow", moved.now)``."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+        self._real = clock.utcnow
+
+    def now(self) -> datetime:
+        return self._real() + self.offset
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> None:
+        self.offset += timedelta(seconds=seconds, **delta)
 
 
 class ManualClockLoop(asyncio.SelectorEventLoop):

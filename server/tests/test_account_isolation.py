@@ -70,6 +70,36 @@ async def _key_of(owner: Account) -> Resource:
     return Resource(key["id"], view)
 
 
+async def _webhook_of(owner: Account) -> Resource:
+    created = await owner.client.post(
+        f"{API}/webhooks",
+        json={"url": "https://hooks.invalid/owned", "events": ["lead.created"]},
+        headers=owner.headers(),
+    )
+    assert created.status_code == 201, created.text
+    hook = created.json()
+
+    async def view() -> Any:
+        response = await owner.client.get(f"{API}/webhooks/{hook['id']}", headers=owner.headers())
+        return response.status_code, response.json()
+
+    return Resource(hook["id"], view)
+
+
+async def _event_of(owner: Account) -> Resource:
+    lead = await owner.create_lead(email=f"evented{next(_unique)}@example.com")
+    listed = await owner.client.get(
+        f"{API}/events", params={"type": "lead.created"}, headers=owner.headers()
+    )
+    event = next(e for e in listed.json()["data"] if e["data"]["object"]["id"] == lead["id"])
+
+    async def view() -> Any:
+        response = await owner.client.get(f"{API}/events/{event['id']}", headers=owner.headers())
+        return response.status_code, response.json()
+
+    return Resource(event["id"], view)
+
+
 @dataclass(frozen=True)
 class IdRoute:
     make: Callable[[Account], Awaitable[Resource]]
@@ -89,6 +119,20 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
     ),
     ("DELETE", f"{BASE_PATH}/leads/{{lead_id}}"): IdRoute(_lead_of, "lead", "LEAD_NOT_FOUND"),
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): IdRoute(_key_of, "key", "API_KEY_NOT_FOUND"),
+    **{
+        (method, f"{BASE_PATH}/webhooks/{{webhook_id}}{below}"): IdRoute(
+            _webhook_of, "wh", "WEBHOOK_NOT_FOUND", body
+        )
+        for method, below, body in (
+            ("GET", "", None),
+            ("PATCH", "", {"description": "Taken over", "events": ["*"]}),
+            ("DELETE", "", None),
+            ("POST", "/rotate-secret", None),
+            ("GET", "/deliveries", None),
+            ("POST", "/deliveries/{delivery_id}/redeliver", None),
+        )
+    },
+    ("GET", f"{BASE_PATH}/events/{{event_id}}"): IdRoute(_event_of, "evt", "EVENT_NOT_FOUND"),
 }
 
 

@@ -43,7 +43,7 @@ class TestListLeads:
         self, client: InProcessClient, account: Account, people: list[dict[str, object]]
     ) -> None:
         body = await list_leads(client, account)
-        assert set(body) == {"data", "total", "limit", "offset"}
+        assert set(body) == {"data", "total", "limit", "offset", "next_cursor"}
         assert body["total"] == len(PEOPLE)
         assert body["limit"] == 50
         assert body["offset"] == 0

@@ -20,6 +20,23 @@ OPERATIONS = {
     ("get", "/api/v2/keys"): ("list_api_keys", "api_keys:read"),
     ("post", "/api/v2/keys"): ("create_api_key", "api_keys:write"),
     ("delete", "/api/v2/keys/{key_id}"): ("revoke_api_key", "api_keys:write"),
+    ("get", "/api/v2/webhooks"): ("list_webhooks", "webhooks:read"),
+    ("post", "/api/v2/webhooks"): ("create_webhook", "webhooks:write"),
+    ("get", "/api/v2/webhooks/{webhook_id}"): ("get_webhook", "webhooks:read"),
+    ("patch", "/api/v2/webhooks/{webhook_id}"): ("update_webhook", "webhooks:write"),
+    ("delete", "/api/v2/webhooks/{webhook_id}"): ("delete_webhook", "webhooks:write"),
+    ("post", "/api/v2/webhooks/{webhook_id}/rotate-secret"): (
+        "rotate_webhook_secret",
+        "webhooks:write",
+    ),
+    ("get", "/api/v2/webhooks/{webhook_id}/deliveries"): (
+        "list_webhook_deliveries",
+        "webhooks:read",
+    ),
+    ("post", "/api/v2/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (
+        "redeliver_webhook_delivery",
+        "webhooks:write",
+    ),
 }
 
 

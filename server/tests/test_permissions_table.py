@@ -44,6 +44,19 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/keys"): Permission.API_KEYS_READ,
     ("POST", f"{BASE_PATH}/keys"): Permission.API_KEYS_WRITE,
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): Permission.API_KEYS_WRITE,
+    ("GET", f"{BASE_PATH}/webhooks"): Permission.WEBHOOKS_READ,
+    ("POST", f"{BASE_PATH}/webhooks"): Permission.WEBHOOKS_WRITE,
+    ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}"): Permission.WEBHOOKS_READ,
+    ("PATCH", f"{BASE_PATH}/webhooks/{{webhook_id}}"): Permission.WEBHOOKS_WRITE,
+    ("DELETE", f"{BASE_PATH}/webhooks/{{webhook_id}}"): Permission.WEBHOOKS_WRITE,
+    ("POST", f"{BASE_PATH}/webhooks/{{webhook_id}}/rotate-secret"): Permission.WEBHOOKS_WRITE,
+    ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries"): Permission.WEBHOOKS_READ,
+    (
+        "POST",
+        f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries/{{delivery_id}}/redeliver",
+    ): Permission.WEBHOOKS_WRITE,
+    ("GET", f"{BASE_PATH}/events"): Permission.WEBHOOKS_READ,
+    ("GET", f"{BASE_PATH}/events/{{event_id}}"): Permission.WEBHOOKS_READ,
 }
 
 
@@ -132,6 +145,41 @@ async def _revoke_key(account: Account) -> tuple[str, Any]:
     return f"/keys/{await _new_key(account)}", None
 
 
+async def _new_webhook(account: Account) -> str:
+    response = await account.client.post(
+        f"{API}/webhooks",
+        json={"url": "https://hooks.invalid/hook", "events": ["*"]},
+        headers=account.headers(),
+    )
+    assert response.status_code == 201, response.text
+    webhook_id: str = response.json()["id"]
+    return webhook_id
+
+
+async def _list_webhooks(_account: Account) -> tuple[str, Any]:
+    return "/webhooks", None
+
+
+async def _create_webhook(_account: Account) -> tuple[str, Any]:
+    return "/webhooks", {"url": "https://hooks.invalid/hook", "events": ["lead.created"]}
+
+
+async def _webhook(account: Account) -> tuple[str, Any]:
+    return f"/webhooks/{await _new_webhook(account)}", None
+
+
+async def _update_webhook(account: Account) -> tuple[str, Any]:
+    return f"/webhooks/{await _new_webhook(account)}", {"description": "Patched"}
+
+
+async def _rotate_webhook_secret(account: Account) -> tuple[str, Any]:
+    return f"/webhooks/{await _new_webhook(account)}/rotate-secret", None
+
+
+async def _webhook_deliveries(account: Account) -> tuple[str, Any]:
+    return f"/webhooks/{await _new_webhook(account)}/deliveries", None
+
+
 BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("GET", f"{BASE_PATH}/leads"): _list_leads,
     ("POST", f"{BASE_PATH}/leads"): _create_lead,
@@ -141,6 +189,13 @@ BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("GET", f"{BASE_PATH}/keys"): _list_keys,
     ("POST", f"{BASE_PATH}/keys"): _create_key,
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): _revoke_key,
+    ("GET", f"{BASE_PATH}/webhooks"): _list_webhooks,
+    ("POST", f"{BASE_PATH}/webhooks"): _create_webhook,
+    ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}"): _webhook,
+    ("PATCH", f"{BASE_PATH}/webhooks/{{webhook_id}}"): _update_webhook,
+    ("DELETE", f"{BASE_PATH}/webhooks/{{webhook_id}}"): _webhook,
+    ("POST", f"{BASE_PATH}/webhooks/{{webhook_id}}/rotate-secret"): _rotate_webhook_secret,
+    ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries"): _webhook_deliveries,
 }
 # What the hot paths answer themselves when on (the rest they hand to Litestar).
 HOT_ROUTES = {("GET", f"{BASE_PATH}/leads/{{lead_id}}"), ("POST", f"{BASE_PATH}/leads")}
@@ -173,7 +228,8 @@ class HandOverCounter:
 
 @pytest.fixture(params=[True, False], ids=["hot-paths", "litestar-only"])
 def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return {"hot_paths": request.param}
+    # Every key of the table creates webhooks.
+    return {"hot_paths": request.param, "max_webhooks_per_account": 1000}
 
 
 async def test_exactly_the_keys_holding_the_permission_pass(

@@ -35,6 +35,16 @@ def test_openapi_contract_holds_under_fuzzing(tmp_path: Path) -> None:
                 # tests cover (test_key_lifecycle.py, test_auth_failures.py).
                 "BUENA_MAX_ACTIVE_KEYS_PER_ACCOUNT": "100000",
                 "BUENA_AUTH_FAILURE_LIMIT": "off",
+                # Likewise the cap on webhooks; and every one of them would get the events of
+                # every lead the fuzzer writes, a delivery each, all failing (their hosts do
+                # not resolve) and retried: no worker, so the fuzzed API alone is measured.
+                "BUENA_MAX_WEBHOOKS_PER_ACCOUNT": "100000",
+                "BUENA_WORKER_IN_SERVE": "false",
+                # A webhook URL's host must not resolve to a non-public address, a rule the
+                # schema can only name (the custom format `webhook-url`); its coverage phase
+                # builds hosts from the pattern alone ("https://0"). The refusal has its own
+                # tests (test_webhooks.py::TestRefusedAddresses).
+                "BUENA_WEBHOOKS_ALLOW_PRIVATE": "true",
             },
         ) as server,
     ):

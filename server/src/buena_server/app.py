@@ -24,6 +24,8 @@ from buena_server.auth.middleware import (
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
 from buena_server.errors import handle_exception
+from buena_server.events.controller import EventController
+from buena_server.events.retention import purge_forever as purge_events_forever
 from buena_server.health.controller import health_check
 from buena_server.health.service import HealthService
 from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
@@ -60,7 +62,17 @@ from buena_server.kit.redis_script import RedisLink, ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.queue import Worker
+from buena_server.queue.setup import build_worker
 from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
+from buena_server.tasks import task_registry
+from buena_server.webhooks.controller import WebhookController
+from buena_server.webhooks.schemas import (
+    CreateWebhookRequest,
+    RotateWebhookSecretRequest,
+    UpdateWebhookRequest,
+)
+from buena_server.webhooks.sender import WebhookSender
 
 
 def _rate_limiter(
@@ -82,6 +94,16 @@ def front_door(app: Litestar) -> FrontDoor:
     handler = app.asgi_handler
     assert isinstance(handler, FrontDoor), handler
     return handler
+
+
+WORKER_KEY = "worker"
+
+
+def worker_of(app: Litestar) -> Worker | None:
+    """The queue's worker, when this process runs one (``BUENA_WORKER_IN_SERVE``)."""
+    worker = app.state.get(WORKER_KEY)
+    assert worker is None or isinstance(worker, Worker), worker
+    return worker
 
 
 def hot_paths_of(app: Litestar) -> HotPaths | None:
@@ -132,6 +154,12 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         database, key_cache, rate_limiter, key_usage, auth_failure_guard(settings, redis_pool)
     )
     key_versions = KeyVersions(redis_pool, settings.redis_key_prefix) if redis_pool else None
+    webhook_sender = WebhookSender(
+        allow_private=settings.webhooks_allow_private,
+        connect_timeout=settings.webhooks_connect_timeout_seconds,
+        timeout=settings.webhooks_timeout_seconds,
+        user_agent=f"Buena-Webhooks/{__version__}",
+    )
     health = HealthService(
         database,
         settings.health_timeout_seconds,
@@ -147,6 +175,10 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         preparing = asyncio.create_task(startup.run(database)) if startup is not None else None
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
         purger = asyncio.create_task(purge_forever(idempotency.store))
+        working = asyncio.create_task(_start_worker(worker, startup))
+        events_purger = asyncio.create_task(
+            purge_events_forever(database, settings.events_retention_days)
+        )
         try:
             yield
         finally:
@@ -154,10 +186,18 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
                 preparing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await preparing
+            for task in (working, events_purger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if worker is not None:
+                # Running jobs get the shutdown timeout to finish; the rest are released.
+                await worker.stop(grace=settings.shutdown_timeout_seconds)
             if metrics_listener is not None:
                 await metrics_listener.stop()
             await stop_idempotency(idempotency.store, purger)
             await key_usage.stop(database, flusher)
+            await webhook_sender.close()
             await database.close()
             if redis_link is not None:
                 await redis_link.close()
@@ -173,7 +213,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     api = Router(
         path=BASE_PATH,
-        route_handlers=[LeadController, ApiKeyController],
+        route_handlers=[LeadController, ApiKeyController, WebhookController, EventController],
         middleware=[
             SharedMiddleware(
                 ApiKeyAuthenticationMiddleware, auth=auth, exclude_from_auth_key=EXCLUDE_OPT_KEY
@@ -208,6 +248,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         metrics=metrics,
         metrics_listener=metrics_listener,
         idempotency=idempotency,
+        webhook_sender=webhook_sender,
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
@@ -215,7 +256,20 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         openapi_json=OpenApiJson(),
     )
     app.state[SERVICES_KEY] = services
-    close_request_schemas(app, CreateLeadRequest, UpdateLeadRequest, CreateApiKeyRequest)
+    # The queue's worker (queue/), unless this process serves the API only.
+    worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
+    app.state[WORKER_KEY] = worker
+    if metrics is not None:
+        metrics.worker = worker
+    close_request_schemas(
+        app,
+        CreateLeadRequest,
+        UpdateLeadRequest,
+        CreateApiKeyRequest,
+        CreateWebhookRequest,
+        UpdateWebhookRequest,
+        RotateWebhookSecretRequest,
+    )
     document_idempotency(app)
     # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
     # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
@@ -236,6 +290,17 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         _serve_when_ready(front, startup, router)
     app.asgi_handler = cast(Any, front)
     return app
+
+
+async def _start_worker(worker: Worker | None, startup: Startup | None) -> None:
+    """Start the worker once the database is ready (migrated: the jobs table exists)."""
+    if worker is None:
+        return
+    if startup is not None and not startup.ready:
+        ready = asyncio.Event()
+        startup.when_ready(ready.set)
+        await ready.wait()
+    await worker.start()
 
 
 def _serve_when_ready(front: FrontDoor, startup: Startup, router: ASGIHandler) -> None:

@@ -1,4 +1,4 @@
-"""The ``buena-server`` command: serve, migrate, create accounts and keys."""
+"""The ``buena-server`` command: serve, run a worker, migrate, create accounts and keys."""
 
 from __future__ import annotations
 
@@ -142,6 +142,15 @@ def _freeze_what_lives() -> None:
     gc.freeze()
 
 
+def cmd_worker(_args: argparse.Namespace) -> None:
+    """The queue's worker alone, for deployments that run workers apart from the API."""
+    from buena_server.kit.worker_process import run_worker
+
+    settings = _load_settings()
+    logging.config.dictConfig(logging_config(settings.log_format, access_log=False))
+    asyncio.run(run_worker(settings))
+
+
 def cmd_migrate(_args: argparse.Namespace) -> None:
     settings = _load_settings()
 
@@ -221,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default BUENA_PORT or 8000)")
     serve.add_argument("--quiet", action="store_true", help="no access log")
     serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser(
+        "worker", help="run the queue's worker only (webhook deliveries...), no API"
+    ).set_defaults(func=cmd_worker)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 

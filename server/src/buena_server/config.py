@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # unset means a phone number must be international.
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Leads an export reads per query (GET /leads/export streams chunk by chunk).
+    export_chunk_size: int = Field(default=1000, ge=1, le=100_000)
     # The request line and header fields together (as Node's default), and how many fields:
     # beyond either, 431 (kit/http_limits.py).
     max_header_bytes: int = Field(default=16_384, ge=1024)
@@ -87,6 +89,26 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(default=86_400, ge=1)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
     idempotency_store: IdempotencyStoreKind = IdempotencyStoreKind.AUTO
+    # Webhooks (webhooks/): private, loopback and link-local receivers (and plain http) only
+    # when allowed; outbound timeouts; how long a delivery is retried, how long an endpoint may
+    # fail before it is disabled; how long a rotated secret keeps signing; webhooks per account.
+    webhooks_allow_private: bool = False
+    webhooks_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhooks_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhooks_retry_seconds: int = Field(default=259_200, ge=0)
+    webhooks_disable_after_seconds: int = Field(default=259_200, ge=0)
+    webhooks_secret_overlap_seconds: int = Field(default=86_400, ge=0, le=604_800)
+    max_webhooks_per_account: int = Field(default=20, ge=1, le=1_000_000)
+    # The durable queue (queue/): a claimed job's lease (renewed while it runs; a job whose
+    # worker died runs again once it ends), jobs run at once per process, how often a worker
+    # looks for due jobs besides being woken, and whether `serve` runs a worker beside the
+    # API (`buena-server worker` runs one alone).
+    queue_lease_seconds: float = Field(default=30.0, gt=0)
+    queue_concurrency: int = Field(default=8, ge=1, le=1000)
+    queue_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_in_serve: bool = True
+    # Events (GET /events, webhooks) are kept this many days.
+    events_retention_days: int = Field(default=30, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.

@@ -101,6 +101,18 @@ class ApiKeyNotFound(NotFound):
     code = "API_KEY_NOT_FOUND"
 
 
+class WebhookNotFound(NotFound):
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+
+
+class EventNotFound(NotFound):
+    code = "EVENT_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"
@@ -146,6 +158,22 @@ class ApiKeyOutlivesCaller(ValidationFailed):
 
 class ApiKeyLimitReached(ValidationFailed):
     code = "API_KEY_LIMIT_REACHED"
+
+
+class WebhookUrlRefused(ValidationFailed):
+    """A webhook URL whose host is, or resolves to, an address Buena never calls."""
+
+    code = "WEBHOOK_URL_REFUSED"
+
+
+class WebhookLimitReached(ValidationFailed):
+    code = "WEBHOOK_LIMIT_REACHED"
+
+
+class InvalidCursor(ValidationFailed):
+    """A ``cursor`` that is malformed, or was made for another list (sort, order, filters)."""
+
+    code = "INVALID_CURSOR"
 
 
 class IdempotencyKeyMismatch(ValidationFailed):

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from buena_server.kit.metrics import Metrics, MetricsListener
     from buena_server.kit.query_rules import QueryRules
     from buena_server.kit.ratelimit import RateLimitService
+    from buena_server.webhooks.sender import WebhookSender
 
 SERVICES_KEY = "services"
 
@@ -60,6 +61,7 @@ class Services:
     metrics: Metrics | None
     metrics_listener: MetricsListener | None
     idempotency: Idempotency
+    webhook_sender: WebhookSender
     # Built from the app's routes, once the app exists.
     allowed_methods: dict[str, str]
     query_rules: dict[BaseRouteHandler, QueryRules]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -205,4 +206,91 @@ idempotency_keys = Table(
     Column("headers", JSON(), nullable=True),
     Column("body", LargeBinary(), nullable=True),
     Index(None, "expires_at"),
+)
+
+
+# The durable queue (queue/): work written in the same transaction as the change that
+# caused it. ``run_at`` is when a job may next be claimed: for a queued job its due time,
+# for a running one the end of its lease (so a job whose worker died is due again once the
+# lease runs out), NULL for a dead one (kept for inspection, never claimed). One index on
+# it serves every claim. Jobs are infrastructure, not customer data: no ``account_id``
+# (a job's payload names what it works on). A finished job is deleted.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("task", String(100), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("status", String(10), nullable=False),  # queued, running, dead
+    Column("run_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer(), nullable=False),  # runs started
+    Column("failures", Integer(), nullable=False),  # runs that raised or lost their lease
+    Column("max_attempts", Integer(), nullable=False),
+    Column("locked_by", String(40), nullable=True),
+    Column("last_error", Text(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "run_at"),
+)
+
+# What happened in an account (events/): the catalogue's events, listed newest first by
+# GET /events and delivered to webhooks. Kept BUENA_EVENTS_RETENTION_DAYS.
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("data", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at", "id"),
+    Index(None, "account_id", "type", "created_at", "id"),
+)
+
+# Webhook endpoints (webhooks/). ``secret`` signs deliveries, so it is kept as it is (not a
+# digest; docs/security.md); ``previous_secret`` keeps signing until its expiry after a
+# rotation. ``failing_since``: the first failed attempt since the last success (the disable
+# rule).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("events", JSON(), nullable=False),
+    Column("description", Text(), nullable=True),
+    Column("is_active", Boolean(), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    Column("failing_since", UTCDateTime(), nullable=True),
+    Column("disabled_reason", Text(), nullable=True),
+    Column("disabled_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at"),
+)
+
+# One row per (event, webhook): the delivery's state, its attempts counted across retries and
+# redeliveries. Deleted with its webhook. ``event_id`` is no foreign key: events are purged
+# after their retention while deliveries stay listed.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("webhook_id", String(40), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("last_status_code", Integer(), nullable=True),
+    Column("last_error", Text(), nullable=True),
+    Column("next_attempt_at", UTCDateTime(), nullable=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # The queue job that may attempt it now: a job that finds another id here (a redelivery
+    # replaced it) ends without sending.
+    Column("job_id", String(40), nullable=True),
+    Index(None, "account_id", "webhook_id", "created_at"),
+    Index(None, "account_id", "webhook_id", "status", "created_at"),
 )

@@ -4,6 +4,7 @@ answers it adds (400, 409, 422) and the replay header on successes."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from litestar import Litestar
 from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Parameter, Schema
@@ -43,7 +44,8 @@ def document_idempotency(app: Litestar) -> None:
     """Add the header and what it answers to every POST, PATCH and DELETE of the API,
     except the routes that turn it off (``NO_KEPT_ANSWERS``)."""
     off = {
-        (route.path, method.lower())
+        # The document's path template: "/x/{id}" for the route's "/x/{id:str}".
+        (re.sub(r"\{(\w+):[^}]*\}", r"{\1}", route.path), method.lower())
         for route in app.routes
         for handler in getattr(route, "route_handlers", ())
         if handler.opt.get(OPT) is False

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
+import msgspec
 from redis.exceptions import RedisError
 
 from buena_server.accounts.repository import AccountRepository
@@ -27,6 +28,8 @@ from buena_server.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
+from buena_server.events.catalogue import API_KEY_CREATED, API_KEY_REVOKED
+from buena_server.events.service import record_event
 from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.keys.schemas import (
     ApiKey,
@@ -54,6 +57,12 @@ def _public(record: ApiKeyRecord) -> ApiKey:
     )
 
 
+def _event_object(record: ApiKeyRecord) -> dict[str, Any]:
+    """The key's public fields, as GET /keys shows them (never its secret or digest)."""
+    plain: dict[str, Any] = msgspec.to_builtins(_public(record))
+    return plain
+
+
 async def issue_key(
     repository: ApiKeyRepository,
     *,
@@ -79,6 +88,9 @@ async def issue_key(
         last_used=None,
     )
     await repository.insert(record, digest=key_digest(secret))
+    await record_event(
+        repository.conn, account_id, API_KEY_CREATED, {"object": _event_object(record)}
+    )
     return record, secret
 
 
@@ -171,6 +183,14 @@ class ApiKeyService:
             )
         # Permissions never change, so the key read above is the key revoked here.
         await self.repository.revoke(principal.account_id, key_id, utcnow())
+        if target.is_active:  # revoking a revoked key again changes nothing: no event
+            revoked = dataclasses.replace(target, is_active=False)
+            await record_event(
+                self.repository.conn,
+                principal.account_id,
+                API_KEY_REVOKED,
+                {"object": _event_object(revoked)},
+            )
         self.cache.forget(key_id)
         versions = self.versions
         if versions is not None:

@@ -34,8 +34,10 @@ def body_errors_of(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
 
 
 def structural_errors(
-    struct_type: type[msgspec.Struct], body: dict[str, Any]
+    struct_type: type[msgspec.Struct], body: dict[str, Any], *, strict: bool = False
 ) -> list[dict[str, str]]:
+    """The body's unknown, mistyped and missing fields; ``strict`` refuses what msgspec's lax
+    mode would convert (``0`` for a boolean, ``"5"`` for an integer)."""
     fields = {field.encode_name: field for field in msgspec.structs.fields(struct_type)}
     forbid_unknown = struct_type.__struct_config__.forbid_unknown_fields
     errors: list[dict[str, str]] = []
@@ -45,7 +47,7 @@ def structural_errors(
                 errors.append(_error(name, f"Object contains unknown field `{name}`"))
             continue
         try:
-            msgspec.convert({name: value}, _single_field(struct_type, name), strict=False)
+            msgspec.convert({name: value}, _single_field(struct_type, name), strict=strict)
         except msgspec.ValidationError as exc:
             errors.append(_type_error(name, str(exc)))
     for name, field in fields.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 from wsgiref.simple_server import WSGIServer
 
 from litestar import MediaType, Request, Response, get
@@ -54,6 +54,8 @@ class Metrics:
             registry=self.registry,
         )
         self.in_progress = 0
+        # The process's queue worker, when it runs one (set by create_app).
+        self.worker: QueueWorkerState | None = None
         # Each label set's child: labels() costs more than the observation.
         self._children: dict[tuple[str, str, int], Histogram] = {}
         self.registry.register(_ServerState(self, database, rate_limiter))
@@ -67,6 +69,16 @@ class Metrics:
         if child is None:
             child = self._children[key] = self.requests.labels(key[0], route, str(status))
         child.observe(seconds)
+
+
+class QueueWorkerState(Protocol):
+    """What the metrics read of a queue worker (queue.Worker)."""
+
+    @property
+    def running(self) -> int: ...
+
+    @property
+    def outcomes(self) -> dict[str, int]: ...
 
 
 class _ServerState(Collector):
@@ -96,6 +108,22 @@ class _ServerState(Collector):
             "Transactions waiting for a connection (PostgreSQL) or the write lock (SQLite)",
             value=waiting,
         )
+        worker = self.metrics.worker
+        if worker is not None:
+            yield GaugeMetricFamily(
+                "buena_queue_jobs_running",
+                "Jobs this process's worker is running",
+                value=worker.running,
+            )
+            runs = CounterMetricFamily(
+                "buena_queue_job_runs",
+                "Job runs of this process's worker by outcome: completed, retried (a failure "
+                "or RetryLater), dead (failed its last attempt)",
+                labels=["outcome"],
+            )
+            for outcome, count in sorted(worker.outcomes.items()):
+                runs.add_metric([outcome], count)
+            yield runs
         limiter = self.rate_limiter
         if limiter is None:
             return

@@ -97,8 +97,8 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Buena API",
         version=API_VERSION,
-        description="Leads, API keys with permission scopes, and health. The `webhooks:read` "
-        "and `webhooks:write` permissions are reserved: no webhook routes exist yet. Every "
+        description="Leads, API keys with permission scopes, webhooks (signed deliveries of "
+        "the account's events, retried for days) and health. Every "
         "error has the same JSON shape (`error`, `code`, `message`, `version`, `timestamp`, "
         "`request_id`, `details`).",
         # Litestar's schema router also catches every unknown single-segment path below its
@@ -125,6 +125,8 @@ def openapi_config() -> OpenAPIConfig:
         tags=[
             Tag(name="Leads", description="Lead management"),
             Tag(name="API Keys", description="API keys and their permissions"),
+            Tag(name="Webhooks", description="Endpoints that receive the account's events"),
+            Tag(name="Events", description="What happened in the account, newest first"),
             Tag(name="System", description="Health"),
         ],
         use_handler_docstrings=False,

@@ -3,6 +3,8 @@ below 1 refused (422); ``offset`` from 0. The response says what was applied."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, NamedTuple
 
 from litestar.openapi.spec import OpenAPIType
@@ -46,9 +48,33 @@ def page_errors(limit: int | None, offset: int | None) -> list[dict[str, str]]:
     return errors
 
 
+def choice_errors(name: str, value: str | None, allowed: Sequence[str]) -> list[dict[str, str]]:
+    """The 422 error of a query parameter whose value must be one of ``allowed``, if any."""
+    if value is None or value in allowed:
+        return []
+    return [{"field": name, "message": f"{name} must be one of: {', '.join(allowed)}"}]
+
+
 def page(limit: int | None, offset: int | None) -> Page:
     """The page to apply; raises ValidationFailed (422) for values out of range."""
     errors = page_errors(limit, offset)
     if errors:
         raise ValidationFailed(errors[0]["message"], details={"errors": errors})
     return Page(min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE), offset or 0)
+
+
+def timestamp_param(name: str, value: str | None, errors: list[dict[str, str]]) -> datetime | None:
+    """A query parameter's RFC 3339 date-time (with an offset) in UTC; a 422 error in
+    ``errors`` otherwise."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        errors.append(
+            {"field": name, "message": f"{name} must be an RFC 3339 date-time with an offset"}
+        )
+        return None
+    return parsed.astimezone(UTC)

@@ -9,20 +9,46 @@ from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.errors import ValidationFailed
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses, query_schema
-from buena_server.kit.paging import Limit, Offset, page, page_errors
-from buena_server.kit.validation import NO_NUL
-from buena_server.leads.repository import LeadQuery, LeadRepository
+from buena_server.kit.paging import Limit, Offset
+from buena_server.leads.batch import LeadBatch
+from buena_server.leads.export import (
+    EXPORT_FORMATS,
+    MEDIA_TYPES,
+    csv_rows,
+    custom_field_keys,
+    exported_leads,
+    ndjson_lines,
+)
+from buena_server.leads.listing import LeadQuery
+from buena_server.leads.parameters import (
+    Company,
+    CreatedAfter,
+    CreatedBefore,
+    Cursor,
+    HasEmail,
+    Order,
+    Search,
+    Sort,
+    Status,
+    Tags,
+    UpdatedAfter,
+    UpdatedBefore,
+    lead_filters,
+    lead_query,
+    raise_errors,
+    sort_errors,
+)
+from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import (
-    LEAD_STATUSES,
-    SORT_FIELDS,
-    SORT_ORDERS,
+    BatchLeadsRequest,
+    BatchLeadsResponse,
     CreateLeadRequest,
     DeleteLeadResponse,
     Lead,
@@ -33,54 +59,11 @@ from buena_server.leads.service import LeadService
 from buena_server.leads.urls import lead_location
 from buena_server.services import services_of
 
-MAX_FILTER_LENGTH = 200
-
 LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
 
 
 def provide_lead_service(conn: NamedDependency[Connection], state: State) -> LeadService:
     return LeadService(LeadRepository(conn), validation_context(services_of(state).settings))
-
-
-def lead_query(
-    limit: int | None,
-    offset: int | None,
-    sort: str | None,
-    order: str | None,
-    search: str | None,
-    company: str | None,
-    status: str | None,
-) -> LeadQuery:
-    """Check list parameters' values (422) and apply defaults; limit above 100 becomes 100."""
-    errors = page_errors(limit, offset)
-    for name, value, allowed in (
-        ("sort", sort, SORT_FIELDS),
-        ("order", order, SORT_ORDERS),
-        ("status", status, LEAD_STATUSES),
-    ):
-        if value is not None and value not in allowed:
-            errors.append(
-                {"field": name, "message": f"{name} must be one of: {', '.join(allowed)}"}
-            )
-    for name, value in (("search", search), ("company", company)):
-        if value is not None and len(value) > MAX_FILTER_LENGTH:
-            errors.append(
-                {"field": name, "message": f"{name} must be at most {MAX_FILTER_LENGTH} characters"}
-            )
-        elif value is not None and "\x00" in value:
-            errors.append({"field": name, "message": f"{name} must not contain NUL characters"})
-    if errors:
-        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
-    applied = page(limit, offset)
-    return LeadQuery(
-        search=search.strip() or None if search else None,
-        company=company.strip() or None if company else None,
-        status=status,
-        sort=sort or "created_at",
-        order=order or "desc",
-        limit=applied.limit,
-        offset=applied.offset,
-    )
 
 
 class LeadController(Controller):
@@ -91,7 +74,10 @@ class LeadController(Controller):
     @get(
         operation_id="list_leads",
         summary="List leads",
-        description="Requires `leads:read`. Pages are stable: ties in the sort are broken by id.",
+        description="Requires `leads:read`. Pages are stable: ties in the sort are broken by "
+        "id. Page with `cursor` (the previous answer's `next_cursor`, null on the last page): "
+        "stable under concurrent inserts and deletes, the same cost at any depth; `offset` "
+        "works too.",
         guards=[requires(Permission.LEADS_READ)],
         responses=error_responses(400, 403, 422),
     )
@@ -101,52 +87,33 @@ class LeadController(Controller):
         request: AuthenticatedRequest,
         limit: Limit = None,
         offset: Offset = None,
-        sort: Annotated[
-            str | None,
-            Parameter(
-                description="Sort field (default created_at)",
-                schema_extra=query_schema(
-                    OpenAPIType.STRING, enum=list(SORT_FIELDS), default="created_at"
-                ),
-            ),
-        ] = None,
-        order: Annotated[
-            str | None,
-            Parameter(
-                description="Sort order (default desc)",
-                schema_extra=query_schema(
-                    OpenAPIType.STRING, enum=list(SORT_ORDERS), default="desc"
-                ),
-            ),
-        ] = None,
-        search: Annotated[
-            str | None,
-            Parameter(
-                description="Case-insensitive substring of first name, last name, "
-                "'first last' or email",
-                schema_extra=query_schema(
-                    OpenAPIType.STRING, max_length=MAX_FILTER_LENGTH, pattern=NO_NUL
-                ),
-            ),
-        ] = None,
-        company: Annotated[
-            str | None,
-            Parameter(
-                description="Case-insensitive substring of the company name",
-                schema_extra=query_schema(
-                    OpenAPIType.STRING, max_length=MAX_FILTER_LENGTH, pattern=NO_NUL
-                ),
-            ),
-        ] = None,
-        status: Annotated[
-            str | None,
-            Parameter(
-                description="Only leads with this status (default: every status)",
-                schema_extra=query_schema(OpenAPIType.STRING, enum=list(LEAD_STATUSES)),
-            ),
-        ] = None,
+        cursor: Cursor = None,
+        sort: Sort = None,
+        order: Order = None,
+        search: Search = None,
+        company: Company = None,
+        status: Status = None,
+        tags: Tags = None,
+        created_after: CreatedAfter = None,
+        created_before: CreatedBefore = None,
+        updated_after: UpdatedAfter = None,
+        updated_before: UpdatedBefore = None,
+        has_email: HasEmail = None,
     ) -> ListLeads200Response:
-        query = lead_query(limit, offset, sort, order, search, company, status)
+        errors: list[dict[str, str]] = []
+        filters = lead_filters(
+            errors,
+            search,
+            company,
+            status,
+            tags,
+            created_after,
+            created_before,
+            updated_after,
+            updated_before,
+            has_email,
+        )
+        query = lead_query(limit, offset, cursor, sort, order, filters, errors)
         return await service.list(request.user.account_id, query)
 
     @post(
@@ -175,6 +142,110 @@ class LeadController(Controller):
     ) -> Response[Lead]:
         lead = await service.create(request.user.account_id, data)
         return Response(lead, status_code=201, headers={"location": lead_location(lead.id)})
+
+    @post(
+        "/batch",
+        operation_id="batch_leads",
+        summary="Create or upsert leads in a batch",
+        description="Requires `leads:write`. 1 to 1000 leads, each validated as for `POST "
+        "/leads`, with one outcome per item in input order: `created`, `updated`, "
+        "`unchanged` or `error` (status, code, message and field). One bad item never fails "
+        "the others: 200 when every item succeeded, 207 when any is an error. `mode` "
+        "`create` (default) reports an email that exists, or that an earlier item of the "
+        "batch has, as that item's 409 `LEAD_EMAIL_EXISTS`; `upsert` matches on email "
+        "(case-insensitive, atomically: concurrent upserts of one email never make two "
+        "leads) and updates an existing lead as PATCH would with the fields the item "
+        "gives. Events as for single writes, one per lead created or updated.",
+        guards=[requires(Permission.LEADS_WRITE)],
+        status_code=200,
+        responses=error_responses(403, 422, body=True),
+    )
+    async def batch_leads(
+        self,
+        service: NamedDependency[LeadService],
+        request: AuthenticatedRequest,
+        data: JSONBody[BatchLeadsRequest],
+    ) -> Response[BatchLeadsResponse]:
+        answer = await LeadBatch(service, request.user.account_id).run(data)
+        return Response(answer, status_code=207 if answer.errors else 200)
+
+    @get(
+        "/export",
+        operation_id="export_leads",
+        summary="Export leads",
+        description="Requires `leads:read`. Every lead the list filters select, in the list's "
+        "sort order, streamed: NDJSON (one lead per line, as `GET /leads/{id}` answers it) "
+        "or CSV (a header row, then one row per lead; tags joined by `|`; one "
+        "`custom_fields.<key>` column per custom field key present, values that are not "
+        "strings JSON-encoded). A lead present throughout the export is sent exactly once.",
+        guards=[requires(Permission.LEADS_READ)],
+        responses=error_responses(400, 403, 422),
+        media_type="application/x-ndjson",
+        response_description="The leads, as NDJSON or CSV (`format`)",
+    )
+    async def export_leads(
+        self,
+        state: State,
+        request: AuthenticatedRequest,
+        format: Annotated[
+            str | None,
+            Parameter(
+                description="ndjson (default) or csv",
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, enum=list(EXPORT_FORMATS), default="ndjson"
+                ),
+            ),
+        ] = None,
+        sort: Sort = None,
+        order: Order = None,
+        search: Search = None,
+        company: Company = None,
+        status: Status = None,
+        tags: Tags = None,
+        created_after: CreatedAfter = None,
+        created_before: CreatedBefore = None,
+        updated_after: UpdatedAfter = None,
+        updated_before: UpdatedBefore = None,
+        has_email: HasEmail = None,
+    ) -> Stream:
+        errors = sort_errors(sort, order)
+        if format is not None and format not in EXPORT_FORMATS:
+            errors.append(
+                {
+                    "field": "format",
+                    "message": f"format must be one of: {', '.join(EXPORT_FORMATS)}",
+                }
+            )
+        filters = lead_filters(
+            errors,
+            search,
+            company,
+            status,
+            tags,
+            created_after,
+            created_before,
+            updated_after,
+            updated_before,
+            has_email,
+        )
+        raise_errors(errors)
+        services = services_of(state)
+        account_id = request.user.account_id
+        query = LeadQuery(filters, sort or "created_at", order or "desc")
+        chunks = exported_leads(
+            services.database, account_id, query, services.settings.export_chunk_size
+        )
+        kind = format or "ndjson"
+        if kind == "csv":
+            keys = await custom_field_keys(services.database, account_id, filters)
+            content = csv_rows(chunks, keys)
+        else:
+            content = ndjson_lines(chunks)
+        return Stream(
+            content,
+            media_type=MEDIA_TYPES[kind],
+            headers={"content-disposition": f'attachment; filename="leads.{kind}"'},
+        )
 
     @get(
         "/{lead_id:str}",

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    ColumnElement,
-    Select,
     bindparam,
     delete,
-    func,
     literal_column,
-    or_,
     select,
     text,
     update,
@@ -25,12 +19,29 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.elements import BindParameter, TextClause
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import SmallInteger
 
+from buena_server.events.repository import (
+    GROUPED_CTES,
+    EventRepository,
+    NewEvent,
+    grouped_values,
+)
 from buena_server.kit.db import encode_json_text
-from buena_server.kit.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION, Connection
+from buena_server.kit.driver import Connection
+from buena_server.leads.listing import (
+    LEAD_COLUMNS,
+    LeadFilters,
+    LeadQuery,
+    custom_keys_statement,
+    list_values,
+    page_statement,
+    shape_of,
+    total_statement,
+)
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
+from buena_server.queue import wake_after_commit
 from buena_server.tables import COUNTER_SLOTS, UTCDateTime, lead_counts, leads
 
 
@@ -40,19 +51,7 @@ class DuplicateEmail(Exception):
         self.existing_id = existing_id
 
 
-@dataclass(frozen=True, slots=True)
-class LeadQuery:
-    search: str | None = None
-    company: str | None = None
-    status: str | None = None
-    sort: str = "created_at"
-    order: str = "desc"
-    limit: int = 50
-    offset: int = 0
-
-
-_LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
-_SORT_COLUMNS = {"first_name": "first_name_lower", "last_name": "last_name_lower"}
+_LEAD_COLUMNS = LEAD_COLUMNS
 
 # The statements every create and read runs, built once with named parameters: building a
 # statement and computing its cache key costs more than running it on an indexed row.
@@ -60,6 +59,11 @@ _GET = select(*_LEAD_COLUMNS).where(
     leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id")
 )
 _GET_FOR_UPDATE = _GET.with_for_update()
+_DELETE = (
+    delete(leads)
+    .where(leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id"))
+    .returning(*_LEAD_COLUMNS)
+)
 # INSERT ... ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id: a duplicate email
 # inserts nothing and returns no row, without a savepoint around the insert.
 _INSERT: ReturningInsert[Any] = (
@@ -115,7 +119,9 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 # any counter is touched (the GROUP BY reads every inserted row first). A second create of
 # an email in the same group, like one of an email already taken, inserts nothing and
 # returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
-# does (encode_json_text).
+# does (encode_json_text). Each inserted lead's lead.created event and its dispatch job are
+# written by the same statement (events/repository.py, GROUPED_CTES): none for a lead not
+# inserted.
 _JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
 
 
@@ -135,7 +141,7 @@ def _insert_together() -> TextClause:
     FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
     ORDER BY given.account_id, given.email_lower
     ON CONFLICT (account_id, email_lower) DO NOTHING
-    RETURNING id, account_id, status
+    RETURNING id, account_id, status, created_at
 ), counted AS (
     INSERT INTO lead_counts (account_id, status, slot, count)
     SELECT account_id, status, CAST(floor(random() * {COUNTER_SLOTS}) AS SMALLINT), count(*)
@@ -143,98 +149,12 @@ def _insert_together() -> TextClause:
     GROUP BY account_id, status
     ORDER BY account_id, status
     ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
-)
+), {GROUPED_CTES("inserted")}
 SELECT id FROM inserted"""  # noqa: S608
     )
 
 
 _INSERT_TOGETHER = _insert_together()
-
-
-def _contains(term: str) -> str:
-    """A LIKE pattern matching ``term`` anywhere, case-folded, wildcards escaped."""
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-# -- lists: one statement per shape ------------------------------------------------------
-# A list's statements depend on which filters it has and how it sorts (a few dozen shapes),
-# never on the values, which travel as named parameters: each shape is built once, and a
-# request only binds its values (building the statement and its cache key cost more than
-# the query on a page of 50).
-
-
-@cache
-def _conditions(status: bool, company: bool, search: bool) -> tuple[ColumnElement[bool], ...]:
-    conditions: list[ColumnElement[bool]] = [leads.c.account_id == bindparam("account_id")]
-    if status:
-        conditions.append(leads.c.status == bindparam("status"))
-    if company:
-        conditions.append(leads.c.company_lower.like(bindparam("company_pattern"), "\\"))
-    if search:
-        # "first last" contains the first name and the last name, so one column serves all
-        # three; the email has its own.
-        pattern: BindParameter[str] = bindparam("search_pattern")
-        conditions.append(
-            or_(
-                leads.c.full_name_lower.like(pattern, "\\"), leads.c.email_lower.like(pattern, "\\")
-            )
-        )
-    return tuple(conditions)
-
-
-def _list_options(pattern: bool) -> dict[str, bool]:
-    """A page or count may read many rows; with a pattern, its plan depends on the pattern."""
-    return {HEAVY_OPTION: True, PLAN_PER_VALUE_OPTION: pattern}
-
-
-@cache
-def _page(status: bool, company: bool, search: bool, sort: str, ascending: bool) -> Select[Any]:
-    # Names sort case-insensitively, through their lower-cased copies.
-    column: ColumnElement[Any] = leads.c[_SORT_COLUMNS.get(sort, sort)]
-    # The id breaks ties so that consecutive pages never overlap or skip a lead.
-    ordering = (column.asc(), leads.c.id.asc()) if ascending else (column.desc(), leads.c.id.desc())
-    return (
-        select(*_LEAD_COLUMNS)
-        .where(*_conditions(status, company, search))
-        .order_by(*ordering)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-        .execution_options(**_list_options(company or search))
-    )
-
-
-@cache
-def _total(status: bool, company: bool, search: bool) -> Select[Any]:
-    if company or search:
-        return (
-            select(func.count())
-            .select_from(leads)
-            .where(*_conditions(status, company, search))
-            .execution_options(**_list_options(True))
-        )
-    # Unfiltered or status-only: the maintained counters are exact.
-    return select(func.coalesce(func.sum(lead_counts.c.count), 0)).where(
-        lead_counts.c.account_id == bindparam("account_id"),
-        *([lead_counts.c.status == bindparam("status")] if status else []),
-    )
-
-
-def _shape(query: LeadQuery) -> tuple[bool, bool, bool]:
-    """Which filters a list has: (status, company, search)."""
-    return bool(query.status), bool(query.company), bool(query.search)
-
-
-def _list_values(account_id: str, query: LeadQuery) -> dict[str, Any]:
-    """The values of a list's conditions (its page adds ``limit`` and ``offset``)."""
-    values: dict[str, Any] = {"account_id": account_id}
-    if query.status:
-        values["status"] = query.status
-    if query.company:
-        values["company_pattern"] = _contains(query.company)
-    if query.search:
-        values["search_pattern"] = _contains(query.search)
-    return values
 
 
 def _lead(row: Sequence[Any]) -> Lead:
@@ -261,15 +181,43 @@ class LeadRepository:
         found: str | None = result.scalar_one_or_none()
         return found
 
-    async def find_page(self, account_id: str, query: LeadQuery) -> tuple[Sequence[Lead], int]:
-        shape = _shape(query)
-        values = _list_values(account_id, query)
-        page = _page(*shape, query.sort, query.order == "asc")
-        rows = (
-            await self.conn.execute(page, {**values, "limit": query.limit, "offset": query.offset})
-        ).all()
-        total = (await self.conn.execute(_total(*shape), values)).scalar_one()
-        return [_lead(row) for row in rows], int(total)
+    async def find_page(
+        self, account_id: str, query: LeadQuery, *, total: bool = True
+    ) -> tuple[Sequence[Lead], int | None, bool]:
+        """A page of leads, how many leads the list holds in all (unless ``total`` is
+        false), and whether more follow the page."""
+        dialect = self.conn.dialect.name
+        shape = shape_of(query.filters)
+        values = list_values(account_id, query.filters)
+        page = page_statement(
+            shape,
+            dialect,
+            query.sort,
+            query.order == "asc",
+            query.after is not None,
+            bool(query.offset),
+        )
+        # One row beyond the page says whether another page follows.
+        given = {**values, "limit": query.limit + 1}
+        if query.offset:
+            given["offset"] = query.offset
+        if query.after is not None:
+            given["after_value"], given["after_id"] = query.after
+        rows = (await self.conn.execute(page, given)).all()
+        more = len(rows) > query.limit
+        counted = None
+        if total:
+            counted = int(
+                (await self.conn.execute(total_statement(shape, dialect), values)).scalar_one()
+            )
+        return [_lead(row) for row in rows[: query.limit]], counted, more
+
+    async def custom_field_keys(self, account_id: str, filters: LeadFilters) -> list[str]:
+        """Every custom field key among the leads ``filters`` select, sorted."""
+        dialect = self.conn.dialect.name
+        statement = custom_keys_statement(shape_of(filters), dialect)
+        result = await self.conn.execute(statement, list_values(account_id, filters))
+        return [str(key) for key in result.scalars()]
 
     async def create_counters(self, account_id: str) -> None:
         """Zero counters for a new account, one per status."""
@@ -294,10 +242,11 @@ class LeadRepository:
                     },
                 )
 
-    async def insert(self, account_id: str, lead: Lead) -> None:
+    async def insert(self, account_id: str, lead: Lead, event: NewEvent) -> None:
+        """Insert and count the lead, and write ``event`` (its lead.created) with it."""
         values = {**_values(lead), "id": lead.id, "account_id": account_id}
         for _attempt in range(3):
-            if await self._insert_counted(values):
+            if await self._insert_counted(values, event):
                 return
             existing = await self.find_id_by_email(account_id, values["email_lower"])
             if existing is not None:
@@ -305,11 +254,17 @@ class LeadRepository:
             # The conflicting lead was deleted since: insert again.
         raise IntegrityError("INSERT INTO leads", None, Exception("email conflict kept moving"))
 
-    async def _insert_counted(self, values: dict[str, Any]) -> bool:
-        """Insert the lead and count it, unless its email is taken; whether it was."""
+    async def _insert_counted(self, values: dict[str, Any], event: NewEvent) -> bool:
+        """Insert the lead and count it, and write its event, unless its email is taken;
+        whether it was."""
         if self.conn.runs_together:
-            given = {**values, **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS}}
+            given = {
+                **values,
+                **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS},
+                **grouped_values(event, subject=values["id"]),
+            }
             lead_id = values["id"]
+            wake_after_commit(self.conn)
             try:
                 result = await self.conn.execute_together(_INSERT_TOGETHER, given)
             except OperationalError as exc:
@@ -326,11 +281,42 @@ class LeadRepository:
         if self.conn.dialect.name == "postgresql":
             parameters = {f"new_{name}": value for name, value in values.items()}
             parameters["counted_slot"] = random.randrange(COUNTER_SLOTS)
-            return (await self.conn.execute(_INSERT_COUNTED, parameters)).first() is not None
-        if (await self.conn.execute(_INSERT, values)).first() is None:
-            return False
-        await self._count(values["account_id"], {values["status"]: 1})
+            if (await self.conn.execute(_INSERT_COUNTED, parameters)).first() is None:
+                return False
+        else:
+            if (await self.conn.execute(_INSERT, values)).first() is None:
+                return False
+            await self._count(values["account_id"], {values["status"]: 1})
+        await EventRepository(self.conn).insert(event)
         return True
+
+    async def insert_many(self, account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> set[str]:
+        """Insert and count the leads whose email is free, each with its event; the ids of
+        those inserted. Rows go in ordered by email, so that two calls never wait for each
+        other's rows in opposite orders."""
+        ordered = sorted(new, key=lambda pair: pair[0].email.lower())
+        rows = [
+            ({**_values(lead), "id": lead.id, "account_id": account_id}, e) for lead, e in ordered
+        ]
+        if self.conn.dialect.name != "postgresql":
+            # SQLite: in-process, the write lock held; one statement per lead costs little.
+            return {
+                values["id"] for values, event in rows if await self._insert_counted(values, event)
+            }
+        # PostgreSQL: every lead, counter, event and job in one statement (as a group of
+        # single creates runs), each column's values as one array.
+        given: dict[str, list[Any]] = {}
+        for values, event in rows:
+            block = {
+                **values,
+                **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS},
+                **grouped_values(event, subject=values["id"]),
+            }
+            for name, value in block.items():
+                given.setdefault(name, []).append(value)
+        wake_after_commit(self.conn)
+        result = await self.conn.execute(_INSERT_TOGETHER, given)
+        return {row[0] for row in result.all()}
 
     async def update(self, account_id: str, lead: Lead, previous_status: str) -> None:
         statement = (
@@ -353,17 +339,16 @@ class LeadRepository:
                 raise
             raise DuplicateEmail(existing) from None
 
-    async def delete(self, account_id: str, lead_id: str) -> bool:
-        result = await self.conn.execute(
-            delete(leads)
-            .where(leads.c.account_id == account_id, leads.c.id == lead_id)
-            .returning(leads.c.status)
-        )
-        status = result.scalar_one_or_none()
-        if status is None:
-            return False
-        await self._count(account_id, {status: -1})
-        return True
+    async def delete(self, account_id: str, lead_id: str) -> Lead | None:
+        """Delete the lead; the lead as it was (read by the delete itself), or None."""
+        row = (
+            await self.conn.execute(_DELETE, {"account_id": account_id, "lead_id": lead_id})
+        ).first()
+        if row is None:
+            return None
+        lead = _lead(row)
+        await self._count(account_id, {lead.status: -1})
+        return lead
 
 
 def derived_values(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.spec import Reference
 from msgspec import UNSET, UnsetType
 
 from buena_server.kit.validation import (
@@ -161,6 +162,59 @@ class ListLeads200Response(msgspec.Struct, kw_only=True):
     total: int
     limit: int
     offset: int
+    # The next page's ``cursor``; null on the last page.
+    next_cursor: str | None = None
+
+
+MAX_BATCH = 1000
+BatchMode = Literal["create", "upsert"]
+BatchOutcome = Literal["created", "updated", "unchanged", "error"]
+
+
+class BatchLeadsRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # Items are checked one by one (an item that is not a lead is that item's error, not
+    # the whole call's): documented as CreateLeadRequest, decoded by the service.
+    leads: Annotated[
+        list[Any],
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_BATCH,
+            description=f"1 to {MAX_BATCH} leads, each as for POST /leads",
+            extra_json_schema={
+                "extra": {"items": Reference(ref="#/components/schemas/CreateLeadRequest")}
+            },
+        ),
+    ]
+    mode: Annotated[
+        BatchMode,
+        msgspec.Meta(
+            description="create: a lead whose email exists is an error (409) for that item; "
+            "upsert: matched on email (case-insensitive), an existing lead is updated as "
+            "PATCH would, with the fields the item gives"
+        ),
+    ] = "create"
+
+
+class BatchItemError(msgspec.Struct, kw_only=True):
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+
+
+class BatchItemResult(msgspec.Struct, kw_only=True):
+    index: int
+    outcome: BatchOutcome
+    id: str | None = None
+    error: BatchItemError | None = None
+
+
+class BatchLeadsResponse(msgspec.Struct, kw_only=True):
+    results: list[BatchItemResult]
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
 
 
 class DeleteLeadResponse(msgspec.Struct, kw_only=True):

@@ -7,10 +7,15 @@ from typing import Any
 import msgspec
 
 from buena_server.errors import LeadEmailExists, LeadNotFound
+from buena_server.events.catalogue import LEAD_CREATED, LEAD_DELETED, LEAD_UPDATED
+from buena_server.events.repository import NewEvent
+from buena_server.events.service import new_event, record_event
 from buena_server.kit.clock import utcnow
 from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.validation import Context, Invalid, raise_invalid, validate
-from buena_server.leads.repository import DuplicateEmail, LeadQuery, LeadRepository
+from buena_server.leads.listing import LeadQuery
+from buena_server.leads.parameters import next_cursor
+from buena_server.leads.repository import DuplicateEmail, LeadRepository
 from buena_server.leads.schemas import (
     CUSTOM_FIELDS_RULE,
     CreateLeadRequest,
@@ -21,7 +26,7 @@ from buena_server.leads.schemas import (
 )
 
 # Fields PATCH may change but never clear.
-_NOT_NULLABLE = frozenset({"first_name", "last_name", "email", "status"})
+NOT_NULLABLE = frozenset({"first_name", "last_name", "email", "status"})
 # Fields whose null means "empty" rather than "absent".
 _EMPTY_WHEN_NULL: dict[str, Any] = {"tags": [], "custom_fields": {}}
 
@@ -45,9 +50,13 @@ class LeadService:
         self.context = context
 
     async def list(self, account_id: str, query: LeadQuery) -> ListLeads200Response:
-        data, total = await self.repository.find_page(account_id, query)
+        data, total, more = await self.repository.find_page(account_id, query)
         return ListLeads200Response(
-            data=list(data), total=total, limit=query.limit, offset=query.offset
+            data=list(data),
+            total=total or 0,
+            limit=query.limit,
+            offset=query.offset,
+            next_cursor=next_cursor(query, data[-1] if data else None, more),
         )
 
     async def get(self, account_id: str, lead_id: str) -> Lead:
@@ -57,7 +66,15 @@ class LeadService:
         return lead
 
     async def create(self, account_id: str, request: CreateLeadRequest) -> Lead:
-        request = validate(request, self.context)
+        lead, event = self.new_lead(account_id, validate(request, self.context))
+        try:
+            await self.repository.insert(account_id, lead, event)
+        except DuplicateEmail as exc:
+            raise email_exists(lead.email, exc.existing_id) from None
+        return lead
+
+    def new_lead(self, account_id: str, request: CreateLeadRequest) -> tuple[Lead, NewEvent]:
+        """The lead a validated create request makes, and its lead.created event."""
         now = utcnow()
         lead = Lead(
             id=new_id("lead"),
@@ -76,16 +93,20 @@ class LeadService:
             created_at=now,
             updated_at=now,
         )
-        try:
-            await self.repository.insert(account_id, lead)
-        except DuplicateEmail as exc:
-            raise _email_exists(lead.email, exc.existing_id) from None
-        return lead
+        # Written with the lead, by the same statement where it runs as one (repository).
+        return lead, new_event(account_id, LEAD_CREATED, {"object": _plain(lead)}, at=now)
 
     async def update(self, account_id: str, lead_id: str, request: UpdateLeadRequest) -> Lead:
+        lead, _changed = await self.apply_update(account_id, lead_id, request)
+        return lead
+
+    async def apply_update(
+        self, account_id: str, lead_id: str, request: UpdateLeadRequest
+    ) -> tuple[Lead, bool]:
+        """PATCH the lead: the lead as it is now, and whether anything changed."""
         cleared = [
             {"field": name, "message": f"{name} cannot be null"}
-            for name in sorted(_NOT_NULLABLE)
+            for name in sorted(NOT_NULLABLE)
             if getattr(request, name) is None
         ]
         request = validate(request, self.context, cleared)
@@ -96,13 +117,23 @@ class LeadService:
             raise _not_found(lead_id)
         changes = self._changes(current, request)
         if not changes:
-            return current
+            return current, False
         updated = msgspec.structs.replace(current, **changes, updated_at=utcnow())
         try:
             await self.repository.update(account_id, updated, previous_status=current.status)
         except DuplicateEmail as exc:
-            raise _email_exists(updated.email, exc.existing_id) from None
-        return updated
+            raise email_exists(updated.email, exc.existing_id) from None
+        previous = _plain(current)
+        await record_event(
+            self.repository.conn,
+            account_id,
+            LEAD_UPDATED,
+            {
+                "object": _plain(updated),
+                "previous_attributes": {name: previous[name] for name in (*changes, "updated_at")},
+            },
+        )
+        return updated, True
 
     def _changes(self, current: Lead, request: UpdateLeadRequest) -> dict[str, Any]:
         changes: dict[str, Any] = {}
@@ -127,18 +158,30 @@ class LeadService:
         return changes
 
     async def delete(self, account_id: str, lead_id: str) -> DeleteLeadResponse:
-        if not is_plausible_id(lead_id) or not await self.repository.delete(account_id, lead_id):
+        deleted = (
+            await self.repository.delete(account_id, lead_id) if is_plausible_id(lead_id) else None
+        )
+        if deleted is None:
             raise _not_found(lead_id)
+        await record_event(
+            self.repository.conn, account_id, LEAD_DELETED, {"object": _plain(deleted)}
+        )
         return DeleteLeadResponse(
             success=True, message=f"Lead {lead_id} deleted", deleted_id=lead_id
         )
+
+
+def _plain(lead: Lead) -> dict[str, Any]:
+    """The lead as its JSON answer holds it (timestamps as RFC 3339 strings)."""
+    plain: dict[str, Any] = msgspec.to_builtins(lead)
+    return plain
 
 
 def _not_found(lead_id: str) -> LeadNotFound:
     return LeadNotFound(f"Lead {lead_id!r} not found", details={"lead_id": lead_id})
 
 
-def _email_exists(email: str, existing_id: str) -> LeadEmailExists:
+def email_exists(email: str, existing_id: str) -> LeadEmailExists:
     return LeadEmailExists(
         f"A lead with email {email} already exists",
         details={"existing_id": existing_id, "email": email},

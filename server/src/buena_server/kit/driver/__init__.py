@@ -23,7 +23,7 @@ caller sees, driver errors as SQLAlchemy's), ``postgres`` with its ``pool`` and 
 ``groups``, and ``sqlite``.
 """
 
-from buena_server.kit.driver.base import Connection, Database, is_transaction_conflict
+from buena_server.kit.driver.base import Connection, Database, Listening, is_transaction_conflict
 from buena_server.kit.driver.compiler import (
     HEAVY_OPTION,
     PLAN_PER_VALUE_OPTION,
@@ -42,6 +42,7 @@ __all__ = [
     "Connection",
     "ConnectionPool",
     "Database",
+    "Listening",
     "Mappings",
     "PostgresConnection",
     "PostgresDatabase",

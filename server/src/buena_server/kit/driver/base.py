@@ -119,6 +119,17 @@ def is_transaction_conflict(exc: BaseException) -> bool:
     return sqlstate.startswith("40")
 
 
+class Listening(ABC):
+    """A connection listening for notifications (``Database.listen``)."""
+
+    @abstractmethod
+    def is_alive(self) -> bool:
+        """False once the connection is lost: notifications no longer arrive."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
 class Database(ABC):
     """A pool of driver connections and the transactions requests run in."""
 
@@ -159,6 +170,12 @@ class Database(ABC):
     def change_marker(self) -> str | None:
         """A value that changes whenever anything commits a change to the database, from
         this process or another; None where it cannot be read without a round trip."""
+        return None
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Listening | None:
+        """Call ``callback`` whenever another connection notifies ``channel``, from this
+        process or another, on a connection of its own; None where the database has no
+        notifications (SQLite)."""
         return None
 
     @abstractmethod

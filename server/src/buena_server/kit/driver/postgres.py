@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.sql import ClauseElement
 
-from buena_server.kit.driver.base import Connection, Database, translated
+from buena_server.kit.driver.base import Connection, Database, Listening, translated
 from buena_server.kit.driver.compiler import Prepared, StatementCompiler
 from buena_server.kit.driver.groups import StatementGroups
 from buena_server.kit.driver.pool import ConnectionPool
@@ -184,6 +184,26 @@ class PostgresDatabase(Database):
     def pool_usage(self) -> tuple[int, int]:
         return self.pool.in_use, self.pool.waiting
 
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Listening:
+        """LISTEN on a connection of its own, outside the pool (it is held for as long as
+        it listens, and never runs a statement after the LISTEN)."""
+        try:
+            raw = await self._connect()
+        except _PG_ERRORS as exc:
+            raise sa_exc.OperationalError("LISTEN", None, exc) from exc
+
+        def received(*_notification: object) -> None:
+            callback()
+
+        try:
+            await raw.add_listener(channel, received)
+        except BaseException as exc:
+            raw.terminate()
+            if isinstance(exc, _PG_ERRORS):
+                raise sa_exc.OperationalError("LISTEN", None, exc) from exc
+            raise
+        return _PostgresListening(raw)
+
     async def _execute_group(
         self, statement: ClauseElement, parameters: Mapping[str, Any]
     ) -> Result:
@@ -220,6 +240,21 @@ class PostgresDatabase(Database):
         finally:
             self.pool.release(raw)
         await conn._committed()
+
+
+class _PostgresListening(Listening):
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+
+    def is_alive(self) -> bool:
+        return not self.raw.is_closed()
+
+    async def close(self) -> None:
+        if not self.raw.is_closed():
+            try:
+                await self.raw.close(timeout=1.0)
+            except Exception:  # a connection that cannot close politely
+                self.raw.terminate()
 
 
 class _PostgresStatements:

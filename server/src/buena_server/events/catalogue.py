@@ -1,0 +1,20 @@
+"""The event catalogue: every type an account's events can have (docs/api.md, "Events",
+describes each payload). Systems that add events add their types here."""
+
+from __future__ import annotations
+
+LEAD_CREATED = "lead.created"
+LEAD_UPDATED = "lead.updated"
+LEAD_DELETED = "lead.deleted"
+API_KEY_CREATED = "api_key.created"
+API_KEY_REVOKED = "api_key.revoked"
+WEBHOOK_DISABLED = "webhook.disabled"
+
+EVENT_TYPES: tuple[str, ...] = (
+    LEAD_CREATED,
+    LEAD_UPDATED,
+    LEAD_DELETED,
+    API_KEY_CREATED,
+    API_KEY_REVOKED,
+    WEBHOOK_DISABLED,
+)

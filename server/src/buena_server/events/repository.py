@@ -1,0 +1,249 @@
+"""Every query on the events table; each event is written with its ``events.dispatch`` job.
+
+An event and its dispatch job commit together in the caller's transaction (the queue's
+rule: no committed event without its job, no job for a rolled-back event). On PostgreSQL
+both go in one statement (``WITH evented AS (INSERT INTO events ...) INSERT INTO jobs ...``);
+where a lead's create runs as one grouped statement (leads/repository.py), ``GROUPED_CTES``
+adds both inserts to that statement, so a create stays one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+
+from buena_server.events.schemas import Event
+from buena_server.kit.db import encode_json_text
+from buena_server.kit.driver import Connection
+from buena_server.queue import wake_after_commit
+from buena_server.queue.model import DEFAULT_MAX_ATTEMPTS
+from buena_server.tables import accounts, events, jobs
+
+DISPATCH_TASK = "events.dispatch"
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be written, with the id of its dispatch job."""
+
+    id: str
+    account_id: str
+    type: str
+    data: dict[str, Any]
+    created_at: datetime
+    job_id: str
+
+    def public(self) -> Event:
+        return Event(id=self.id, type=self.type, created_at=self.created_at, data=self.data)
+
+
+_EVENT_COLUMNS = (events.c.id, events.c.type, events.c.created_at, events.c.data)
+_INSERT_EVENT = insert(events).values(
+    id=bindparam("event_id"),
+    account_id=bindparam("event_account"),
+    type=bindparam("event_type"),
+    data=bindparam("event_data"),
+    created_at=bindparam("event_created_at"),
+)
+_JOB_VALUES = {
+    "task": DISPATCH_TASK,
+    "status": "queued",
+    "attempts": 0,
+    "failures": 0,
+    "max_attempts": DEFAULT_MAX_ATTEMPTS,
+}
+# SQLite: the job on its own (two statements in the caller's transaction, in-process).
+_INSERT_JOB = insert(jobs).values(
+    id=bindparam("job_id"),
+    payload=bindparam("job_payload"),
+    run_at=bindparam("event_created_at"),
+    created_at=bindparam("event_created_at"),
+    **_JOB_VALUES,
+)
+# PostgreSQL: the event and its job in one statement.
+_EVENTED = _INSERT_EVENT.returning(events.c.id, events.c.created_at).cte("evented")
+_INSERT_EVENT_AND_JOB = (
+    postgresql.insert(jobs)
+    .from_select(
+        ["id", "payload", "run_at", "created_at", *_JOB_VALUES],
+        select(
+            bindparam("job_id"),
+            func.json_build_object(literal("event_id"), _EVENTED.c.id),
+            _EVENTED.c.created_at,
+            _EVENTED.c.created_at,
+            *(literal(value) for value in _JOB_VALUES.values()),
+        ),
+    )
+    .add_cte(_EVENTED)
+)
+
+
+def _grouped_ctes(source: str) -> str:
+    """CTEs for a grouped statement (``Connection.execute_together``) whose CTE ``source``
+    returns the ``id``, ``account_id`` and ``created_at`` of the rows it wrote: an event for
+    each written row named by ``event_subject``, and its dispatch job. The values travel
+    as arrays, one element per block (``grouped_values``)."""
+    given = (
+        "unnest(CAST(:event_subject AS TEXT[]), CAST(:event_id AS TEXT[]), "
+        "CAST(:event_type AS TEXT[]), CAST(:event_data AS TEXT[]), CAST(:job_id AS TEXT[])) "
+        "AS given(subject, event_id, event_type, event_data, job_id)"
+    )
+    defaults = _JOB_VALUES
+    # Constants of this module, and the tables' own column names: every value is bound.
+    return f"""evented AS (
+    INSERT INTO events (id, account_id, type, data, created_at)
+    SELECT given.event_id, written.account_id, given.event_type,
+        CAST(given.event_data AS JSON), written.created_at
+    FROM {source} AS written JOIN {given} ON given.subject = written.id
+    RETURNING id, created_at
+), queued AS (
+    INSERT INTO jobs (id, task, payload, status, run_at, attempts, failures, max_attempts,
+        created_at)
+    SELECT given.job_id, '{defaults["task"]}', json_build_object('event_id', evented.id),
+        '{defaults["status"]}', evented.created_at, {defaults["attempts"]},
+        {defaults["failures"]}, {defaults["max_attempts"]}, evented.created_at
+    FROM evented JOIN {given} ON given.event_id = evented.id
+)"""  # noqa: S608
+
+
+GROUPED_CTES = _grouped_ctes
+
+
+def grouped_values(event: NewEvent, subject: str) -> dict[str, Any]:
+    """One block's values for ``GROUPED_CTES``."""
+    return {
+        "event_subject": subject,
+        "event_id": event.id,
+        "event_type": event.type,
+        "event_data": encode_json_text(event.data),
+        "job_id": event.job_id,
+    }
+
+
+def _event(row: Sequence[Any]) -> Event:
+    event_id, event_type, created_at, data = row
+    return Event(id=event_id, type=event_type, created_at=created_at, data=data)
+
+
+@cache
+def _conditions(by_type: bool, after: bool, before: bool) -> tuple[ColumnElement[bool], ...]:
+    conditions: list[ColumnElement[bool]] = [events.c.account_id == bindparam("account_id")]
+    if by_type:
+        conditions.append(events.c.type == bindparam("event_type"))
+    if after:
+        conditions.append(events.c.created_at > bindparam("created_after"))
+    if before:
+        conditions.append(events.c.created_at < bindparam("created_before"))
+    return tuple(conditions)
+
+
+@cache
+def _page(by_type: bool, after: bool, before: bool) -> Select[Any]:
+    return (
+        select(*_EVENT_COLUMNS)
+        .where(*_conditions(by_type, after, before))
+        .order_by(events.c.created_at.desc(), events.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@cache
+def _total(by_type: bool, after: bool, before: bool) -> Select[Any]:
+    return select(func.count()).select_from(events).where(*_conditions(by_type, after, before))
+
+
+_GET = select(*_EVENT_COLUMNS).where(
+    events.c.account_id == bindparam("account_id"), events.c.id == bindparam("event_id")
+)
+# Expired events, a batch at a time, account by account: each account's part is read
+# through the (account_id, created_at) index, so no index on created_at alone is kept up on
+# every write for the purge's sake.
+_EXPIRED = (
+    select(events.c.id)
+    .select_from(accounts.join(events, events.c.account_id == accounts.c.id))
+    .where(events.c.created_at < bindparam("cutoff"))
+    .limit(bindparam("batch"))
+)
+_PURGE = delete(events).where(events.c.id.in_(_EXPIRED.scalar_subquery()))
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    type: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class EventRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def insert(self, event: NewEvent) -> None:
+        """The event and its dispatch job; this process's workers are woken after commit."""
+        values = {
+            "event_id": event.id,
+            "event_account": event.account_id,
+            "event_type": event.type,
+            "event_data": event.data,
+            "event_created_at": event.created_at,
+            "job_id": event.job_id,
+        }
+        if self.conn.dialect.name == "postgresql":
+            await self.conn.execute(_INSERT_EVENT_AND_JOB, values)
+        else:
+            await self.conn.execute(_INSERT_EVENT, values)
+            await self.conn.execute(_INSERT_JOB, {**values, "job_payload": {"event_id": event.id}})
+        wake_after_commit(self.conn)
+
+    async def get(self, account_id: str, event_id: str) -> Event | None:
+        row = (
+            await self.conn.execute(_GET, {"account_id": account_id, "event_id": event_id})
+        ).first()
+        return _event(row) if row else None
+
+    async def find_page(self, account_id: str, query: EventQuery) -> tuple[list[Event], int]:
+        shape = (
+            query.type is not None,
+            query.created_after is not None,
+            query.created_before is not None,
+        )
+        values: dict[str, Any] = {"account_id": account_id}
+        if query.type is not None:
+            values["event_type"] = query.type
+        if query.created_after is not None:
+            values["created_after"] = query.created_after
+        if query.created_before is not None:
+            values["created_before"] = query.created_before
+        rows = (
+            await self.conn.execute(
+                _page(*shape), {**values, "limit": query.limit, "offset": query.offset}
+            )
+        ).all()
+        total = (await self.conn.execute(_total(*shape), values)).scalar_one()
+        return [_event(row) for row in rows], int(total)
+
+    async def purge(self, cutoff: datetime, batch: int) -> int:
+        """Delete up to ``batch`` events created before ``cutoff``; how many."""
+        result = await self.conn.execute(_PURGE, {"cutoff": cutoff, "batch": batch})
+        return result.rowcount
+
+
+__all__ = ["GROUPED_CTES", "EventQuery", "EventRepository", "NewEvent", "grouped_values"]

@@ -1,0 +1,174 @@
+"""POST /leads/batch: up to 1000 creates or upserts in one transaction, each item's outcome
+its own. Every item goes through the single-write paths' own validation (``validate``) and
+PATCH semantics (``LeadService.apply_update``); only the inserts are written together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from buena_server.errors import ApiError, InvalidRequest, LeadEmailExists, LeadNotFound
+from buena_server.events.repository import NewEvent
+from buena_server.kit.body_errors import structural_errors
+from buena_server.kit.validation import validate
+from buena_server.leads.repository import DuplicateEmail
+from buena_server.leads.schemas import (
+    BatchItemError,
+    BatchItemResult,
+    BatchLeadsRequest,
+    BatchLeadsResponse,
+    CreateLeadRequest,
+    Lead,
+    UpdateLeadRequest,
+)
+from buena_server.leads.service import NOT_NULLABLE, LeadService, email_exists
+
+
+@dataclass(slots=True)
+class _Item:
+    index: int
+    raw: dict[str, Any]
+    request: CreateLeadRequest
+    lead: Lead
+    event: NewEvent
+
+    @property
+    def email_key(self) -> str:
+        return self.lead.email.lower()
+
+
+class LeadBatch:
+    def __init__(self, service: LeadService, account_id: str) -> None:
+        self.service = service
+        self.account_id = account_id
+        self.results: dict[int, BatchItemResult] = {}
+
+    async def run(self, request: BatchLeadsRequest) -> BatchLeadsResponse:
+        upsert = request.mode == "upsert"
+        first: dict[str, _Item] = {}  # the first valid item of each email
+        later: list[_Item] = []  # the same email again, in input order
+        for index, raw in enumerate(request.leads):
+            item = self._parse(index, raw)
+            if item is None:
+                continue
+            if item.email_key in first:
+                later.append(item)
+            else:
+                first[item.email_key] = item
+        inserted = await self.service.repository.insert_many(
+            self.account_id, [(item.lead, item.event) for item in first.values()]
+        )
+        ids: dict[str, str] = {}  # email -> the lead this batch made or matched
+        # Those whose email was taken, in email order (as the inserts took their rows).
+        for key in sorted(first):
+            item = first[key]
+            if item.lead.id in inserted:
+                ids[key] = item.lead.id
+                self._done(item.index, "created", item.lead.id)
+            else:
+                found = await self._existing_or_created(item, upsert)
+                if found is not None:
+                    ids[key] = found
+        for item in later:
+            taken = ids.get(item.email_key)
+            if taken is None:
+                # Its first item failed (a merged custom_fields too large...): this one may not.
+                found = await self._existing_or_created(item, upsert)
+                if found is not None:
+                    ids[item.email_key] = found
+            elif upsert:
+                await self._update(item, taken)
+            else:
+                self._fail(item.index, email_exists(item.lead.email, taken))
+        results = [self.results[index] for index in range(len(request.leads))]
+        counts = {outcome: 0 for outcome in ("created", "updated", "unchanged", "error")}
+        for result in results:
+            counts[result.outcome] += 1
+        return BatchLeadsResponse(
+            results=results,
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            errors=counts["error"],
+        )
+
+    def _parse(self, index: int, raw: Any) -> _Item | None:
+        """The item's create request, validated as POST /leads validates; None (and the
+        item's error) when it is not one."""
+        if not isinstance(raw, dict):
+            self._fail(index, InvalidRequest("Each lead must be a JSON object"))
+            return None
+        try:
+            parsed = msgspec.convert(raw, CreateLeadRequest, strict=True)
+        except msgspec.ValidationError as exc:
+            errors = structural_errors(CreateLeadRequest, raw, strict=True) or [
+                {"field": "", "message": str(exc)}
+            ]
+            self._fail(index, InvalidRequest(errors[0]["message"], details={"errors": errors}))
+            return None
+        try:
+            request = validate(parsed, self.service.context)
+        except ApiError as exc:
+            self._fail(index, exc)
+            return None
+        lead, event = self.service.new_lead(self.account_id, request)
+        return _Item(index, raw, request, lead, event)
+
+    async def _existing_or_created(self, item: _Item, upsert: bool) -> str | None:
+        """An item whose email another lead holds: updated (upsert) or refused (create),
+        or inserted after all if that lead has gone since; its lead's id, if any."""
+        for _attempt in range(3):
+            existing = await self.service.repository.find_id_by_email(
+                self.account_id, item.email_key
+            )
+            if existing is None:
+                try:
+                    await self.service.repository.insert(self.account_id, item.lead, item.event)
+                except DuplicateEmail:  # taken again meanwhile
+                    continue
+                self._done(item.index, "created", item.lead.id)
+                return item.lead.id
+            if not upsert:
+                self._fail(item.index, email_exists(item.lead.email, existing))
+                return existing
+            if await self._update(item, existing):
+                return existing
+        self._fail(item.index, LeadNotFound("The lead kept changing: try again"))
+        return None
+
+    async def _update(self, item: _Item, lead_id: str) -> bool:
+        """Apply the item to the lead as PATCH would; False when the lead has gone."""
+        # A null status on create means the default; on an existing lead, unchanged.
+        given = {k: v for k, v in item.raw.items() if not (v is None and k in NOT_NULLABLE)}
+        patch = msgspec.convert(given, UpdateLeadRequest, strict=True)
+        try:
+            lead, changed = await self.service.apply_update(self.account_id, lead_id, patch)
+        except LeadNotFound:
+            return False
+        except ApiError as exc:
+            self._fail(item.index, exc)
+            return True
+        self._done(item.index, "updated" if changed else "unchanged", lead.id)
+        return True
+
+    def _done(self, index: int, outcome: str, lead_id: str) -> None:
+        self.results[index] = BatchItemResult(
+            index=index,
+            outcome=outcome,  # type: ignore[arg-type]  # one of the Literal's
+            id=lead_id,
+        )
+
+    def _fail(self, index: int, exc: ApiError) -> None:
+        errors = exc.details.get("errors") if isinstance(exc.details, dict) else None
+        field = errors[0].get("field") or None if errors else None
+        if isinstance(exc, LeadEmailExists):
+            field = "email"
+        self.results[index] = BatchItemResult(
+            index=index,
+            outcome="error",
+            error=BatchItemError(
+                status=exc.status_code, code=exc.code, message=exc.message, field=field
+            ),
+        )

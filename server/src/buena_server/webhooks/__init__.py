@@ -1,0 +1,1 @@
+"""Webhooks: endpoints of each account, signed deliveries of its events, retried."""

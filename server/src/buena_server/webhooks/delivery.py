@@ -1,0 +1,207 @@
+"""One attempt of a delivery (the "webhooks.deliver" task): load it, sign the event, POST it
+outside any transaction, record what came of it, and decide what next.
+
+2xx: delivered. Anything else (an error status, a timeout, a refused connection or address):
+retried with exponential backoff and full jitter (``RETRY_BASE_SECONDS`` doubling, capped at
+``RETRY_CAP_SECONDS``) until ``BUENA_WEBHOOKS_RETRY_SECONDS`` after the delivery was created,
+then failed. A webhook whose attempts have all failed for
+``BUENA_WEBHOOKS_DISABLE_AFTER_SECONDS`` since its last success is disabled, with a
+``webhook.disabled`` event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+
+from buena_server.events.catalogue import WEBHOOK_DISABLED
+from buena_server.events.repository import EventRepository
+from buena_server.events.schemas import Event
+from buena_server.events.service import record_event
+from buena_server.kit.driver import Connection
+from buena_server.queue import Job, JobContext, RetryLater
+from buena_server.queue.model import backoff_delay
+from buena_server.webhooks.repository import (
+    DeliveryRecord,
+    DeliveryRepository,
+    WebhookRecord,
+    WebhookRepository,
+)
+from buena_server.webhooks.sender import Attempt
+from buena_server.webhooks.service import public_webhook
+from buena_server.webhooks.signing import HEADER, signature_header
+
+RETRY_BASE_SECONDS = 10.0
+RETRY_CAP_SECONDS = 6 * 3600.0
+
+logger = logging.getLogger("buena_server.webhooks")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an attempt leads to: the next attempt's delay, or None when the delivery is
+    settled (delivered, failed, or nothing left to send)."""
+
+    retry_after: float | None = None
+    error: str | None = None
+
+
+def next_delay(attempts: int, rng: random.Random | None = None) -> float:
+    """The wait after the ``attempts``-th failed attempt: full jitter over 10 s, 20 s, 40 s...
+    up to 6 hours."""
+    return backoff_delay(attempts, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS, rng=rng)
+
+
+async def deliver(job: Job, context: JobContext) -> None:
+    """The "webhooks.deliver" handler."""
+    account_id = str(job.payload["account_id"])
+    delivery_id = str(job.payload["delivery_id"])
+    database = context.database
+    async with database.transaction(write=False) as conn:
+        loaded = await _load(conn, account_id, delivery_id, job.id)
+    if loaded is None:
+        return
+    delivery, webhook, event = loaded
+    now = context.clock.now()
+    if not webhook.is_active:
+        async with database.transaction(write=True) as conn:
+            await DeliveryRepository(conn).update(
+                account_id,
+                delivery_id,
+                status="failed",
+                next_attempt_at=None,
+                last_error="not sent: the webhook was disabled",
+            )
+        return
+    body = msgspec.json.encode(event)
+    headers = {
+        "Buena-Event-Id": event.id,
+        "Buena-Delivery-Id": delivery.id,
+        HEADER: signature_header(webhook.signing_secrets(now), int(now.timestamp()), body),
+    }
+    attempt = await context.services.webhook_sender.send(webhook.url, body, headers)
+    settings = context.services.settings
+    async with database.transaction(write=True) as conn:
+        outcome = await _record(
+            conn,
+            delivery,
+            attempt,
+            now=context.clock.now(),
+            retry_seconds=settings.webhooks_retry_seconds,
+            disable_after_seconds=settings.webhooks_disable_after_seconds,
+            job_id=job.id,
+        )
+        if outcome.retry_after is None:
+            # Settled: the job ends with the record of its outcome, so a crash in between
+            # cannot send it again.
+            await context.complete_in(conn)
+    if outcome.retry_after is not None:
+        raise RetryLater(outcome.retry_after, error=outcome.error)
+
+
+async def _load(
+    conn: Connection, account_id: str, delivery_id: str, job_id: str
+) -> tuple[DeliveryRecord, WebhookRecord, Event] | None:
+    delivery = await DeliveryRepository(conn).get(account_id, delivery_id)
+    if delivery is None or delivery.job_id != job_id:
+        # Deleted with its webhook, or a redelivery's job has taken over.
+        return None
+    webhook = await WebhookRepository(conn).get(account_id, delivery.webhook_id)
+    event = await EventRepository(conn).get(account_id, delivery.event_id)
+    if webhook is None or event is None:
+        return None
+    return delivery, webhook, event
+
+
+async def _record(
+    conn: Connection,
+    delivery: DeliveryRecord,
+    attempt: Attempt,
+    *,
+    now: datetime,
+    retry_seconds: int,
+    disable_after_seconds: int,
+    job_id: str,
+) -> Outcome:
+    deliveries = DeliveryRepository(conn)
+    current = await deliveries.get(delivery.account_id, delivery.id, for_update=True)
+    if current is None or current.job_id != job_id:
+        return Outcome()
+    attempts = current.attempts + 1
+    values: dict[str, object] = {
+        "attempts": attempts,
+        "last_status_code": attempt.status_code,
+        "last_error": attempt.error,
+    }
+    webhooks = WebhookRepository(conn)
+    if attempt.delivered:
+        await deliveries.update(
+            delivery.account_id,
+            delivery.id,
+            **values,
+            status="delivered",
+            delivered_at=now,
+            next_attempt_at=None,
+        )
+        await webhooks.clear_failing(delivery.account_id, delivery.webhook_id)
+        return Outcome()
+    deadline = current.created_at + timedelta(seconds=retry_seconds)
+    outcome = Outcome()
+    if now < deadline:
+        delay = min(next_delay(attempts), (deadline - now).total_seconds())
+        outcome = Outcome(retry_after=delay, error=attempt.error)
+        values.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
+    else:
+        values.update(status="failed", next_attempt_at=None)
+    await deliveries.update(delivery.account_id, delivery.id, **values)
+    await _note_failure(conn, delivery, now, disable_after_seconds, str(attempt.error))
+    return outcome
+
+
+async def _note_failure(
+    conn: Connection,
+    delivery: DeliveryRecord,
+    now: datetime,
+    disable_after_seconds: int,
+    error: str,
+) -> None:
+    """The webhook's failing streak goes on; past the limit, it is disabled."""
+    webhooks = WebhookRepository(conn)
+    webhook = await webhooks.get(delivery.account_id, delivery.webhook_id, for_update=True)
+    if webhook is None or not webhook.is_active:
+        return
+    since = webhook.failing_since or now
+    if webhook.failing_since is None:
+        await webhooks.update(webhook.account_id, webhook.id, failing_since=now)
+    if now - since < timedelta(seconds=disable_after_seconds):
+        return
+    days = disable_after_seconds / 86_400
+    reason = (
+        f"Every delivery attempt since {since.isoformat().replace('+00:00', 'Z')} failed "
+        f"({days:g} days without a success); the last: {error}"
+    )
+    await webhooks.update(
+        webhook.account_id,
+        webhook.id,
+        is_active=False,
+        disabled_reason=reason,
+        disabled_at=now,
+        updated_at=now,
+    )
+    disabled = public_webhook(
+        dataclasses.replace(
+            webhook, is_active=False, disabled_reason=reason, disabled_at=now, updated_at=now
+        )
+    )
+    await record_event(
+        conn,
+        webhook.account_id,
+        WEBHOOK_DISABLED,
+        {"object": msgspec.to_builtins(disabled), "reason": reason},
+    )
+    logger.warning("webhook %s disabled: %s", webhook.id, reason)

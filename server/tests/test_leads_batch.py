@@ -1,0 +1,329 @@
+"""POST /leads/batch: per-item outcomes in input order, create and upsert modes, events,
+idempotency, the envelope's limits, and upserts racing on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from buena_server.auth.permissions import Permission
+from buena_server.services import services_of
+from buena_server.tables import events, jobs, leads
+
+from backends import ON_POSTGRES
+from server_testing import API, Account, InProcessClient, assert_error
+
+BATCH = f"{API}/leads/batch"
+
+
+def lead(n: int | str, **fields: Any) -> dict[str, Any]:
+    return {
+        "first_name": f"First{n}",
+        "last_name": f"Last{n}",
+        "email": f"p{n}@example.com",
+        **fields,
+    }
+
+
+async def batch(
+    account: Account, items: list[Any], mode: str | None = None, status: int = 200, **headers: str
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"leads": items}
+    if mode is not None:
+        body["mode"] = mode
+    response = await account.client.post(BATCH, json=body, headers={**account.headers(), **headers})
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def count(client: InProcessClient, table: Any, **where: Any) -> int:
+    async with services_of(client.app).database.transaction(write=False) as conn:
+        statement = select(func.count()).select_from(table)
+        for name, value in where.items():
+            statement = statement.where(table.c[name] == value)
+        return int((await conn.execute(statement)).scalar_one())
+
+
+async def lead_events(account: Account) -> list[dict[str, Any]]:
+    response = await account.client.get(
+        f"{API}/events", params={"limit": 100}, headers=account.headers()
+    )
+    assert response.status_code == 200, response.text
+    return [e for e in response.json()["data"] if e["type"].startswith("lead.")]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"worker_in_serve": False}  # the events' dispatch jobs stay for the tests to see
+
+
+class TestBatchCreate:
+    async def test_valid(self, client: InProcessClient, account: Account) -> None:
+        answer = await batch(account, [lead(1), lead(2, tags=["vip"]), lead(3)])
+        assert answer["created"] == 3
+        assert (answer["updated"], answer["unchanged"], answer["errors"]) == (0, 0, 0)
+        assert [r["index"] for r in answer["results"]] == [0, 1, 2]
+        assert {r["outcome"] for r in answer["results"]} == {"created"}
+        for i, result in enumerate(answer["results"]):
+            assert result["error"] is None
+            got = await client.get(f"{API}/leads/{result['id']}", headers=account.headers())
+            assert got.json()["email"] == f"p{i + 1}@example.com"
+        assert got.json()["tags"] == []
+        assert await count(client, leads) == 3
+        listed = (await client.get(f"{API}/leads", headers=account.headers())).json()
+        assert listed["total"] == 3  # counted
+
+    async def test_anonymous(self, client: InProcessClient) -> None:
+        assert_error(await client.post(BATCH, json={"leads": [lead(1)]}), 401, "UNAUTHORIZED")
+
+    async def test_missing_permission(self, client: InProcessClient, account: Account) -> None:
+        key = await account.key_with(Permission.LEADS_READ)
+        response = await client.post(BATCH, json={"leads": [lead(1)]}, headers={"x-api-key": key})
+        assert assert_error(response, 403, "PERMISSION_DENIED")["details"]["required"] == [
+            "leads:write"
+        ]
+
+    async def test_bad_items_fail_alone_with_their_field(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        items = [
+            lead(1),
+            lead(2, email="not an email"),
+            {"first_name": "No", "email": "no-last@example.com"},
+            lead(4, first_name=5),
+            "not an object",
+            lead(6, unknown_field=1),
+            lead(7, phone="12"),
+            lead(8),
+        ]
+        answer = await batch(account, items, status=207)
+        outcomes = [r["outcome"] for r in answer["results"]]
+        assert outcomes == ["created", *["error"] * 6, "created"]
+        errors = [r["error"] for r in answer["results"][1:7]]
+        assert [(e["status"], e["field"]) for e in errors] == [
+            (422, "email"),
+            (400, "last_name"),
+            (400, "first_name"),
+            (400, None),
+            (400, "unknown_field"),
+            (422, "phone"),
+        ]
+        assert [e["code"] for e in errors] == [
+            "VALIDATION_ERROR",
+            *["INVALID_REQUEST"] * 4,
+            "VALIDATION_ERROR",
+        ]
+        assert all(e["message"] for e in errors)
+        assert all(r["id"] is None for r in answer["results"][1:7])
+        assert (answer["created"], answer["errors"]) == (2, 6)
+        assert await count(client, leads) == 2
+
+    async def test_existing_and_repeated_emails_are_409_per_item(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        existing = await account.create_lead(email="taken@example.com")
+        answer = await batch(
+            account,
+            [lead(1, email="TAKEN@example.com"), lead(2), lead(3, email="P2@EXAMPLE.COM")],
+            status=207,
+        )
+        first, second, third = answer["results"]
+        assert first["outcome"] == "error"
+        assert first["error"]["status"] == 409
+        assert first["error"]["code"] == "LEAD_EMAIL_EXISTS"
+        assert first["error"]["field"] == "email"
+        assert second["outcome"] == "created"
+        # The later of two items with one email fails, the earlier is created.
+        assert third["outcome"] == "error"
+        assert third["error"]["code"] == "LEAD_EMAIL_EXISTS"
+        assert await count(client, leads) == 2
+        assert existing["id"] not in {second["id"]}
+
+    async def test_events_per_created_lead(self, client: InProcessClient, account: Account) -> None:
+        jobs_before, events_before = await count(client, jobs), await count(client, events)
+        answer = await batch(account, [lead(1), lead(2, email="bad"), lead(3)], status=207)
+        created = [e for e in await lead_events(account) if e["type"] == "lead.created"]
+        assert sorted(e["data"]["object"]["id"] for e in created) == sorted(
+            r["id"] for r in answer["results"] if r["id"]
+        )
+        # Each with its dispatch job, nothing for the bad item.
+        assert await count(client, jobs) - jobs_before == 2
+        assert await count(client, events) - events_before == 2
+
+    async def test_order_preserved_for_a_thousand(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        # Emails in an order the database does not insert them in (it sorts them).
+        items = [lead(f"{(i * 7919) % 1000:04d}") for i in range(1000)]
+        items[500]["email"] = "broken"
+        answer = await batch(account, items, status=207)
+        assert [r["index"] for r in answer["results"]] == list(range(1000))
+        assert answer["created"] == 999 and answer["errors"] == 1
+        assert answer["results"][500]["error"]["field"] == "email"
+        assert await count(client, leads) == 999
+        page = (
+            await client.get(
+                f"{API}/leads",
+                params={"limit": 100, "sort": "first_name", "order": "asc"},
+                headers=account.headers(),
+            )
+        ).json()
+        by_email = {r["id"]: items[r["index"]]["email"] for r in answer["results"] if r["id"]}
+        assert all(by_email[l["id"]] == l["email"] for l in page["data"])
+
+
+class TestEnvelope:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"leads": []},
+            {"leads": {"first_name": "x"}},
+            {"leads": [lead(1)], "mode": "merge"},
+            {"leads": [lead(1)], "other": 1},
+            {"mode": "create"},
+        ],
+        ids=["empty", "not-a-list", "unknown-mode", "unknown-field", "no-leads"],
+    )
+    async def test_malformed(
+        self, client: InProcessClient, account: Account, body: dict[str, Any]
+    ) -> None:
+        response = await client.post(BATCH, json=body, headers=account.headers())
+        assert response.status_code in (400, 422), response.text
+        assert await count(client, leads) == 0
+
+    async def test_at_most_a_thousand(self, client: InProcessClient, account: Account) -> None:
+        items = [{"first_name": "A", "last_name": "B", "email": f"{i}@x.io"} for i in range(1001)]
+        response = await client.post(BATCH, json={"leads": items}, headers=account.headers())
+        body = assert_error(response, 400, "INVALID_REQUEST")
+        assert "leads" in str(body["details"])
+        assert await count(client, leads) == 0
+
+
+class TestBatchUpsert:
+    async def test_updates_as_patch_would(self, client: InProcessClient, account: Account) -> None:
+        existing = await account.create_lead(
+            email="ada@example.com",
+            company="Old Co",
+            job_title="Engineer",
+            tags=["a"],
+            custom_fields={"keep": 1, "change": "x"},
+        )
+        answer = await batch(
+            account,
+            [
+                lead(1),
+                {
+                    "first_name": "Jane",
+                    "last_name": "Doe",
+                    "email": "ADA@example.com",
+                    "company": "New Co",
+                    "tags": ["b"],
+                    "custom_fields": {"change": "y", "new": [1, 2]},
+                    "status": None,
+                },
+            ],
+            mode="upsert",
+        )
+        assert [r["outcome"] for r in answer["results"]] == ["created", "updated"]
+        assert answer["results"][1]["id"] == existing["id"]
+        got = (await client.get(f"{API}/leads/{existing['id']}", headers=account.headers())).json()
+        assert got["company"] == "New Co"
+        assert got["job_title"] == "Engineer"  # absent: untouched
+        assert got["tags"] == ["b"]
+        assert got["custom_fields"] == {"keep": 1, "change": "y", "new": [1, 2]}
+        assert got["status"] == existing["status"]
+        assert got["email"] == "ADA@example.com"
+        updated = [e for e in await lead_events(account) if e["type"] == "lead.updated"]
+        assert len(updated) == 1
+        previous = updated[0]["data"]["previous_attributes"]
+        assert previous["company"] == "Old Co"
+        assert previous["custom_fields"] == {"keep": 1, "change": "x"}
+
+    async def test_unchanged(self, client: InProcessClient, account: Account) -> None:
+        existing = await account.create_lead(email="ada@example.com", company="Co")
+        answer = await batch(
+            account,
+            [{"first_name": "Jane", "last_name": "Doe", "email": "ada@example.com"}],
+            mode="upsert",
+        )
+        assert answer["results"][0] == {
+            "index": 0,
+            "outcome": "unchanged",
+            "id": existing["id"],
+            "error": None,
+        }
+        assert (answer["unchanged"], answer["updated"]) == (1, 0)
+        assert not [e for e in await lead_events(account) if e["type"] == "lead.updated"]
+
+    async def test_repeated_email_applies_in_order(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        answer = await batch(
+            account,
+            [lead(1, company="First"), lead(1, company="Second"), lead(1, company="Second")],
+            mode="upsert",
+        )
+        assert [r["outcome"] for r in answer["results"]] == ["created", "updated", "unchanged"]
+        assert len({r["id"] for r in answer["results"]}) == 1
+        got = await client.get(
+            f"{API}/leads/{answer['results'][0]['id']}", headers=account.headers()
+        )
+        assert got.json()["company"] == "Second"
+        assert await count(client, leads) == 1
+
+    async def test_merged_custom_fields_too_large_is_the_items_error(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        await account.create_lead(
+            email="ada@example.com", custom_fields={f"k{i}": i for i in range(60)}
+        )
+        more = {f"n{i}": i for i in range(60)}
+        answer = await batch(
+            account,
+            [lead(1), lead(2, email="ada@example.com", custom_fields=more)],
+            mode="upsert",
+            status=207,
+        )
+        assert answer["results"][1]["error"]["status"] == 422
+        assert answer["results"][1]["error"]["field"] == "custom_fields"
+        assert answer["results"][0]["outcome"] == "created"
+
+    async def test_idempotency_key_replays_the_answer(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        first = await batch(account, [lead(1), lead(2)], **{"idempotency-key": "batch-1"})
+        again = await batch(account, [lead(1), lead(2)], **{"idempotency-key": "batch-1"})
+        assert again == first
+        assert await count(client, leads) == 2
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent transactions: PostgreSQL")
+async def test_concurrent_upserts_of_the_same_emails_make_one_lead_each(
+    client: InProcessClient, account: Account
+) -> None:
+    emails = [f"shared{i}@example.com" for i in range(40)]
+
+    async def upsert(task: int) -> dict[str, Any]:
+        # Each task in its own order, with a field of its own.
+        order = emails[task:] + emails[:task]
+        items = [
+            {"first_name": "F", "last_name": "L", "email": e, "job_title": f"t{task}"}
+            for e in order
+        ]
+        return await batch(account, items, mode="upsert")
+
+    answers = await asyncio.gather(*(upsert(task) for task in range(6)))
+    assert await count(client, leads) == len(emails)
+    ids: dict[str, set[str]] = {}
+    for task, answer in enumerate(answers):
+        order = emails[task:] + emails[:task]
+        for email, result in zip(order, answer["results"], strict=True):
+            assert result["outcome"] in {"created", "updated", "unchanged"}, result
+            ids.setdefault(email, set()).add(result["id"])
+    assert all(len(found) == 1 for found in ids.values())
+    created = sum(answer["created"] for answer in answers)
+    assert created == len(emails)
