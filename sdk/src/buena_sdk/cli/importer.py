@@ -144,7 +144,9 @@ class Importer:
         except ValidationError as exc:
             return validation_reason(exc), None
         email = lead.email.strip().lower()
-        first = self._first_line_of_email.setdefault(email, row.line)
+        # Only plausible emails: a repeat of an invalid one is reported as invalid by the
+        # server rather than as a repeat here.
+        first = self._first_line_of_email.setdefault(email, row.line) if "@" in email else row.line
         if first != row.line:
             # Caught here so the later row is the one reported, whatever the batches' order.
             return f"LEAD_EMAIL_EXISTS (email): repeats the email of line {first}", None
