@@ -3,13 +3,23 @@ everything else once (a cached generic plan), and no setting outlives its reques
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from buena_server.kit.cursor import Position
 from buena_server.kit.db import open_database
 from buena_server.kit.driver import PostgresConnection
-from buena_server.leads.repository import LeadQuery, LeadRepository
+from buena_server.leads.listing import (
+    LeadFilters,
+    LeadQuery,
+    Shape,
+    list_values,
+    page_statement,
+    shape_of,
+)
+from buena_server.leads.repository import LeadRepository
 
 from backends import ON_POSTGRES
 
@@ -50,7 +60,7 @@ async def test_searches_are_planned_per_pattern_and_lookups_once(database_url: s
             async with database.transaction(write=False) as conn:
                 assert isinstance(conn, PostgresConnection)
                 pids.add(conn.raw.get_server_pid())
-                await LeadRepository(conn).find_page("acct_1", LeadQuery(search=term))
+                await LeadRepository(conn).find_page("acct_1", LeadQuery(LeadFilters(search=term)))
         async with database.transaction(write=False) as conn:
             assert isinstance(conn, PostgresConnection)
             pids.add(conn.raw.get_server_pid())
@@ -77,3 +87,77 @@ async def test_searches_are_planned_per_pattern_and_lookups_once(database_url: s
     for generic, custom in searches:
         assert generic == 0
         assert custom == RUNS
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]
+
+
+@pytest.mark.parametrize("sort", ["created_at", "updated_at", "first_name", "last_name"])
+@pytest.mark.parametrize("ascending", [True, False])
+async def test_keyset_pages_read_their_index_at_any_depth(
+    database_url: str, sort: str, ascending: bool
+) -> None:
+    """A cursor page deep in a large account is an index range scan of its limit's rows:
+    no sort, no rows read and thrown away (docs/api.md, "Cursor paging")."""
+    database = open_database(database_url, pool_size=1)
+    try:
+        async with database.transaction(write=True) as conn:
+            assert isinstance(conn, PostgresConnection)
+            await conn.raw.execute(
+                "INSERT INTO accounts VALUES ('acct_1', 'A', now()), ('acct_2', 'B', now())"
+            )
+            await conn.raw.execute(
+                "INSERT INTO leads (id, account_id, first_name, last_name, email, tags,"
+                " custom_fields, status, created_at, updated_at, email_lower, first_name_lower,"
+                " last_name_lower, full_name_lower)"
+                " SELECT 'lead_' || i, 'acct_' || (1 + i % 2), 'F' || (i % 97), 'L' || (i % 89),"
+                " 'j' || i || '@corp.com', '[]', '{}', 'active',"
+                " now() - i * interval '1 second', now() - (i % 1000) * interval '1 second',"
+                " 'j' || i || '@corp.com', 'f' || (i % 97), 'l' || (i % 89), 'f l'"
+                " FROM generate_series(1, 60000) AS i"
+            )
+            await conn.raw.execute("ANALYZE leads")
+        async with database.transaction(write=False) as conn:
+            assert isinstance(conn, PostgresConnection)
+            column = {"first_name": "first_name_lower", "last_name": "last_name_lower"}.get(
+                sort, sort
+            )
+            direction = "ASC" if ascending else "DESC"
+            deep = await conn.raw.fetchrow(
+                f"SELECT {column}, id FROM leads WHERE account_id = 'acct_1'"
+                f" ORDER BY {column} {direction}, id {direction} OFFSET 28000 LIMIT 1"
+            )
+            assert deep is not None
+            shape: Shape = shape_of(LeadFilters())
+            statement = page_statement(shape, "postgresql", sort, ascending, True, False)
+            prepared, values = conn.compiler.bind(
+                statement,
+                {
+                    **list_values("acct_1", LeadFilters()),
+                    "limit": 51,
+                    "after_value": deep[0],
+                    "after_id": deep[1],
+                },
+            )
+            plan = await conn.raw.fetchval(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + prepared.sql, *values
+            )
+            nodes = _nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+            kinds = [node["Node Type"] for node in nodes]
+            assert "Sort" not in kinds, kinds
+            scans = [node for node in nodes if "Index" in node["Node Type"]]
+            assert scans and column in scans[0]["Index Name"], nodes
+            # The rows of one page (and the one beyond it), not the 28,000 before them.
+            assert scans[0]["Actual Rows"] <= 51, nodes
+            # The repository's own page agrees with the plain query.
+            rows, _total, more = await LeadRepository(conn).find_page(
+                "acct_1",
+                LeadQuery(
+                    sort=sort, order=direction.lower(), limit=3, after=Position(deep[0], deep[1])
+                ),
+                total=False,
+            )
+            assert more and len(rows) == 3
+    finally:
+        await database.close()

@@ -24,7 +24,7 @@ from buena_server.keys.service import ApiKeyService
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses
-from buena_server.kit.paging import Limit, Offset, page
+from buena_server.kit.paging import Cursor, Limit, Offset, page, refuse_cursor_with_offset
 from buena_server.services import services_of
 
 
@@ -50,7 +50,8 @@ class ApiKeyController(Controller):
     @get(
         operation_id="list_api_keys",
         summary="List API keys",
-        description="Requires `api_keys:read`. Newest first, paged like `GET /leads`; "
+        description="Requires `api_keys:read`. Newest first, paged like `GET /leads` (`cursor` or "
+        "`offset`); "
         "`total` counts every key of the account, revoked and expired ones included. Never "
         "includes the keys themselves.",
         guards=[requires(Permission.API_KEYS_READ)],
@@ -62,9 +63,13 @@ class ApiKeyController(Controller):
         request: AuthenticatedRequest,
         limit: Limit = None,
         offset: Offset = None,
+        cursor: Cursor = None,
     ) -> ListApiKeysResponse:
+        refuse_cursor_with_offset(cursor, offset)
         applied = page(limit, offset)
-        return await service.list(request.user, limit=applied.limit, offset=applied.offset)
+        return await service.list(
+            request.user, limit=applied.limit, offset=applied.offset, cursor=cursor
+        )
 
     @post(
         operation_id="create_api_key",

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 
+from buena_server.kit.cursor import Position
 from buena_server.kit.driver import Connection
-from buena_server.tables import api_keys
+from buena_server.tables import UTCDateTime, api_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +67,28 @@ class ApiKeyRepository:
         return _record(row) if row else None
 
     async def find_page(
-        self, account_id: str, *, limit: int, offset: int
-    ) -> tuple[Sequence[ApiKeyRecord], int]:
-        """One page of the account's keys, newest first (ties broken by id), and how many
-        keys the account has in all."""
+        self, account_id: str, *, limit: int, offset: int, after: Position | None = None
+    ) -> tuple[Sequence[ApiKeyRecord], int, bool]:
+        """One page of the account's keys, newest first (ties broken by id), how many
+        keys the account has in all, and whether more follow the page. ``after``: the page
+        starts after that key (keyset, on the (account_id, created_at, id) index)."""
+        statement = select(*_COLUMNS).where(api_keys.c.account_id == account_id)
+        if after is not None:
+            statement = statement.where(
+                tuple_(api_keys.c.created_at, api_keys.c.id)
+                < tuple_(bindparam("after_value", after.value, type_=UTCDateTime()), after.id)
+            )
         result = await self.conn.execute(
-            select(*_COLUMNS)
-            .where(api_keys.c.account_id == account_id)
-            .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
-            .limit(limit)
+            statement.order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+            .limit(limit + 1)  # one more says whether another page follows
             .offset(offset)
         )
-        records = [_record(row) for row in result.mappings()]
+        rows = list(result.mappings())
+        records = [_record(row) for row in rows[:limit]]
         total = await self.conn.execute(
             select(func.count()).select_from(api_keys).where(api_keys.c.account_id == account_id)
         )
-        return records, int(total.scalar_one())
+        return records, int(total.scalar_one()), len(rows) > limit
 
     async def count_active(self, account_id: str, now: datetime) -> int:
         """Keys of the account neither revoked nor expired at ``now``."""

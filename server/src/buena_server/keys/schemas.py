@@ -74,6 +74,8 @@ class ListApiKeysResponse(msgspec.Struct, kw_only=True):
     total: int
     limit: int
     offset: int
+    # The next page's ``cursor``; null on the last page.
+    next_cursor: str | None = None
 
 
 class RevokeApiKeyResponse(msgspec.Struct, kw_only=True):

@@ -39,8 +39,18 @@ from buena_server.keys.schemas import (
     RevokeApiKeyResponse,
 )
 from buena_server.kit.clock import utcnow
+from buena_server.kit.cursor import (
+    Position,
+    binding,
+    decode_cursor,
+    encode_cursor,
+    malformed_cursor,
+)
 from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.validation import Context, validate
+
+# Keys have one order (newest first) and no filters: a cursor is bound to the resource.
+_CURSOR_BINDING = binding("keys", {})
 
 
 def _public(record: ApiKeyRecord) -> ApiKey:
@@ -116,9 +126,16 @@ class ApiKeyService:
         self.versions = versions
         self.after_commit = after_commit
 
-    async def list(self, principal: Principal, *, limit: int, offset: int) -> ListApiKeysResponse:
-        records, total = await self.repository.find_page(
-            principal.account_id, limit=limit, offset=offset
+    async def list(
+        self, principal: Principal, *, limit: int, offset: int, cursor: str | None = None
+    ) -> ListApiKeysResponse:
+        after = None
+        if cursor is not None:
+            after = decode_cursor(cursor, _CURSOR_BINDING)
+            if not isinstance(after.value, datetime):
+                raise malformed_cursor()
+        records, total, more = await self.repository.find_page(
+            principal.account_id, limit=limit, offset=offset, after=after
         )
         keys = []
         for record in records:
@@ -127,7 +144,13 @@ class ApiKeyService:
             if pending is not None and (record.last_used is None or pending > record.last_used):
                 record = dataclasses.replace(record, last_used=pending)
             keys.append(_public(record))
-        return ListApiKeysResponse(data=keys, total=total, limit=limit, offset=offset)
+        following = None
+        if more and records:
+            last = records[-1]
+            following = encode_cursor(_CURSOR_BINDING, Position(last.created_at, last.id))
+        return ListApiKeysResponse(
+            data=keys, total=total, limit=limit, offset=offset, next_cursor=following
+        )
 
     async def create(self, principal: Principal, request: CreateApiKeyRequest) -> CreatedApiKey:
         request = validate(request, self.context)

@@ -10,7 +10,8 @@ from typing import Annotated, NamedTuple
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
-from buena_server.errors import ValidationFailed
+from buena_server.errors import InvalidRequest, ValidationFailed
+from buena_server.kit.cursor import MAX_CURSOR_LENGTH
 from buena_server.kit.openapi_docs import query_schema
 
 DEFAULT_PAGE_SIZE = 50
@@ -30,6 +31,15 @@ Offset = Annotated[
     Parameter(
         description="Items to skip (default 0)",
         schema_extra=query_schema(OpenAPIType.INTEGER, minimum=0, maximum=MAX_OFFSET, default=0),
+    ),
+]
+
+Cursor = Annotated[
+    str | None,
+    Parameter(
+        description="Start after the page this came from: `next_cursor` of the previous "
+        "answer, with the same sort, order and filters (if any); not with `offset`",
+        schema_extra=query_schema(OpenAPIType.STRING, max_length=MAX_CURSOR_LENGTH),
     ),
 ]
 
@@ -78,3 +88,18 @@ def timestamp_param(name: str, value: str | None, errors: list[dict[str, str]]) 
         )
         return None
     return parsed.astimezone(UTC)
+
+
+def refuse_cursor_with_offset(cursor: str | None, offset: int | None) -> None:
+    """A cursor says where the page starts; so does an offset: both is a contradiction (400)."""
+    if cursor is not None and offset is not None:
+        message = "cursor and offset cannot be used together: pass one of them"
+        raise InvalidRequest(
+            message,
+            details={
+                "errors": [
+                    {"field": "cursor", "message": message, "source": "query"},
+                    {"field": "offset", "message": message, "source": "query"},
+                ]
+            },
+        )

@@ -16,7 +16,7 @@ from buena_server.auth.permissions import Permission
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses, query_schema
-from buena_server.kit.paging import Limit, Offset
+from buena_server.kit.paging import Cursor, Limit, Offset
 from buena_server.leads.batch import LeadBatch
 from buena_server.leads.export import (
     EXPORT_FORMATS,
@@ -31,7 +31,6 @@ from buena_server.leads.parameters import (
     Company,
     CreatedAfter,
     CreatedBefore,
-    Cursor,
     HasEmail,
     Order,
     Search,

@@ -9,9 +9,8 @@ from typing import Annotated, Any
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
-from buena_server.errors import InvalidRequest, ValidationFailed
+from buena_server.errors import ValidationFailed
 from buena_server.kit.cursor import (
-    MAX_CURSOR_LENGTH,
     Position,
     binding,
     decode_cursor,
@@ -19,7 +18,7 @@ from buena_server.kit.cursor import (
     malformed_cursor,
 )
 from buena_server.kit.openapi_docs import query_schema
-from buena_server.kit.paging import page, page_errors, timestamp_param
+from buena_server.kit.paging import page, page_errors, refuse_cursor_with_offset, timestamp_param
 from buena_server.kit.validation import NO_NUL
 from buena_server.leads.listing import LeadFilters, LeadQuery, sort_value
 from buena_server.leads.schemas import LEAD_STATUSES, SORT_FIELDS, SORT_ORDERS, Lead
@@ -90,14 +89,6 @@ HasEmail = Annotated[
         schema_extra=query_schema(OpenAPIType.STRING, enum=["true", "false"]),
     ),
 ]
-Cursor = Annotated[
-    str | None,
-    Parameter(
-        description="Start after the page this came from: `next_cursor` of the previous "
-        "answer, with the same sort, order and filters; not with `offset`",
-        schema_extra=query_schema(OpenAPIType.STRING, max_length=MAX_CURSOR_LENGTH),
-    ),
-]
 
 
 def lead_filters(
@@ -163,21 +154,6 @@ def sort_errors(sort: str | None, order: str | None) -> list[dict[str, str]]:
 def raise_errors(errors: list[dict[str, str]]) -> None:
     if errors:
         raise ValidationFailed(errors[0]["message"], details={"errors": errors})
-
-
-def refuse_cursor_with_offset(cursor: str | None, offset: int | None) -> None:
-    """A cursor says where the page starts; so does an offset: both is a contradiction (400)."""
-    if cursor is not None and offset is not None:
-        message = "cursor and offset cannot be used together: pass one of them"
-        raise InvalidRequest(
-            message,
-            details={
-                "errors": [
-                    {"field": "cursor", "message": message, "source": "query"},
-                    {"field": "offset", "message": message, "source": "query"},
-                ]
-            },
-        )
 
 
 def lead_query(
