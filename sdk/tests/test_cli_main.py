@@ -2,6 +2,7 @@
 errors, the import's batches, retries after 429 and failed-rows file."""
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -79,7 +80,7 @@ def test_environment_and_login_feed_the_client(
     assert (code, json.loads(out)["id"]) == (0, "lead_1")
     assert live_server.requests[-1].headers["x-api-key"] == "bna_env"
     code, out, _ = run(capsys, "config")
-    assert "bna_env..." in out and "from BUENA_API_KEY" in out
+    assert "api_key: bna_env... (from BUENA_API_KEY)" in out
     assert run(capsys, "logout")[0] == 0
 
 
@@ -169,8 +170,8 @@ def test_dry_run_sends_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     source.write_text(
         json.dumps([{"First Name": "A", "Surname": "B", "Email": "a@x.io"}, {"Email": "b@x.io"}])
     )
-    code, _, err = run(capsys, "--api-url", "http://127.0.0.1:9/api/v2", "--api-key", KEY,
-                       "leads", "import", str(source), "--dry-run", "--map", "Email=email")  # fmt: skip
+    argv = ("--api-url", "http://127.0.0.1:9/api/v2", "--api-key", KEY, "leads", "import")
+    code, _, err = run(capsys, *argv, str(source), "--dry-run", "--map", "Email=email")
     assert code == 1
     assert "Checked 1 of 2 rows; 1 failed" in err
     assert "Surname -> last_name" in err
@@ -193,9 +194,10 @@ def test_a_bad_map_or_file_is_a_usage_error(
 
 
 def test_the_sdk_import_loads_no_cli() -> None:
-    import subprocess
-
-    probe = "import sys, buena_sdk; print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'rich') or m.startswith('buena_sdk.cli')))"
+    probe = (
+        "import sys, buena_sdk; print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('click', 'rich') or m.startswith('buena_sdk.cli')))"
+    )
     answer = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
