@@ -8,7 +8,7 @@ outside a loop is deprecated in aiohttp), and closed by ``aclose()``, which
 import asyncio
 import ssl
 from collections.abc import AsyncIterator
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import aiohttp
 from urllib3 import HTTPHeaderDict
@@ -35,22 +35,11 @@ class AsyncRESTClientObject:
 
     async def arequest(self, request: HttpRequest) -> HttpResponse:
         session = self._session_for_running_loop()
-        configuration = self._configuration
         timeout = self._timeout
         if timeout.total != request.timeout:
             timeout = self._timeout = aiohttp.ClientTimeout(total=request.timeout)
         try:
-            # aiohttp copies the headers into its own CIMultiDict and never changes ours.
-            async with session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=request.body,
-                timeout=timeout,
-                proxy=configuration.proxy,
-                proxy_headers=configuration.proxy_headers,
-                allow_redirects=False,
-            ) as response:
+            async with self._send(session, request, timeout) as response:
                 body = await response.read()
                 headers = HTTPHeaderDict()
                 for name, value in response.headers.items():
@@ -63,24 +52,33 @@ class AsyncRESTClientObject:
         """Send ``request`` and return once the head has arrived; the body is read as it
         comes. ``request.timeout`` bounds the connection and each read, not the transfer."""
         session = self._session_for_running_loop()
-        configuration = self._configuration
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=request.timeout, sock_read=request.timeout
         )
         try:
-            response = await session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=request.body,
-                timeout=timeout,
-                proxy=configuration.proxy,
-                proxy_headers=configuration.proxy_headers,
-                allow_redirects=False,
-            )
+            response = await self._send(session, request, timeout)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             raise connection_error_from_aiohttp(exc) from exc
         return AiohttpStream(response)
+
+    def _send(
+        self,
+        session: aiohttp.ClientSession,
+        request: HttpRequest,
+        timeout: aiohttp.ClientTimeout,
+    ) -> Any:
+        """The request, to await (a streamed body) or enter with ``async with``."""
+        # aiohttp copies the headers into its own CIMultiDict and never changes ours.
+        return session.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=request.body,
+            timeout=timeout,
+            proxy=self._configuration.proxy,
+            proxy_headers=self._configuration.proxy_headers,
+            allow_redirects=False,
+        )
 
     async def aclose(self) -> None:
         session, self._session, self._loop = self._session, None, None

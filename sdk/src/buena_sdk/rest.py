@@ -92,18 +92,7 @@ class RESTClientObject:
         return self._user_pool_manager
 
     def request(self, request: HttpRequest) -> HttpResponse:
-        try:
-            response = self._pool_manager.urlopen(
-                request.method,
-                request.url,
-                body=request.body,
-                headers=dict(request.headers),
-                timeout=urllib3.Timeout(total=request.timeout),
-                preload_content=True,
-                **self._retry_arguments(),
-            )
-        except HTTPError as exc:
-            raise connection_error_from_urllib3(exc) from exc
+        response = self._urlopen(request, urllib3.Timeout(total=request.timeout), preload=True)
         return HttpResponse(
             status=response.status,
             reason=response.reason or "",
@@ -116,19 +105,23 @@ class RESTClientObject:
         comes. ``request.timeout`` bounds the connection and each read, not the whole
         transfer (an export of a million leads takes longer than any one read)."""
         timeout = urllib3.Timeout(connect=request.timeout, read=request.timeout)
+        return Urllib3Stream(self._urlopen(request, timeout, preload=False))
+
+    def _urlopen(
+        self, request: HttpRequest, timeout: urllib3.Timeout, *, preload: bool
+    ) -> urllib3.BaseHTTPResponse:
         try:
-            response = self._pool_manager.urlopen(
+            return self._pool_manager.urlopen(
                 request.method,
                 request.url,
                 body=request.body,
                 headers=dict(request.headers),
                 timeout=timeout,
-                preload_content=False,
+                preload_content=preload,
                 **self._retry_arguments(),
             )
         except HTTPError as exc:
             raise connection_error_from_urllib3(exc) from exc
-        return Urllib3Stream(response)
 
     def close(self) -> None:
         self._pool_manager.clear()

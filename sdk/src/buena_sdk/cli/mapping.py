@@ -15,19 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-LEAD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "company",
-    "phone",
-    "linkedin_url",
-    "job_title",
-    "location",
-    "notes",
-    "tags",
-    "status",
-)
+from buena_sdk.models import CreateLeadRequest
+
+# The fields a row may set, in the order of the API's CreateLeadRequest.
+LEAD_FIELDS = tuple(name for name in CreateLeadRequest.model_fields if name != "custom_fields")
 CUSTOM_PREFIX = "custom_fields."
 # The columns the failed-rows file adds: where the row was, and why it failed.
 LINE_COLUMN = "_line"

@@ -82,3 +82,12 @@ def note(text: str) -> None:
 def error_line(text: str) -> None:
     sys.stderr.write(f"Error: {text}\n")
     sys.stderr.flush()
+
+
+def page(found: Any, columns: Sequence[str], noun: str, as_json: bool) -> None:
+    """One page of a list: JSON, or a table and "N of TOTAL <noun>" on stderr."""
+    if as_json:
+        print_json(found)
+        return
+    table(found.data, columns)
+    note(f"{len(found.data)} of {found.total} {noun}")

@@ -30,11 +30,7 @@ def list_events(state: Cli, /, event_type: Optional[str], created_after: Optiona
                 as_json: bool) -> None:  # fmt: skip
     """A page of events, newest first."""
     page = state.api().list_events(limit, offset, event_type, created_after, created_before)
-    if as_json:
-        output.print_json(page)
-        return
-    output.table(page.data, EVENT_COLUMNS)
-    output.note(f"{len(page.data)} of {page.total} events")
+    output.page(page, EVENT_COLUMNS, "events", as_json)
 
 
 @events.command("get")

@@ -122,11 +122,7 @@ def deliveries(state: Cli, /, webhook_id: str, status: Optional[str], limit: int
                as_json: bool) -> None:  # fmt: skip
     """A page of a webhook's deliveries, newest first."""
     page = state.api().list_webhook_deliveries(webhook_id, limit, offset, status)
-    if as_json:
-        output.print_json(page)
-        return
-    output.table(page.data, DELIVERY_COLUMNS)
-    output.note(f"{len(page.data)} of {page.total} deliveries")
+    output.page(page, DELIVERY_COLUMNS, "deliveries", as_json)
 
 
 @webhooks.command("redeliver")
