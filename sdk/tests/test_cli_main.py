@@ -194,11 +194,50 @@ def test_a_bad_map_or_file_is_a_usage_error(
 
 
 def test_the_sdk_import_loads_no_cli() -> None:
+    # Nor aiohttp, which the async methods import on first use.
     probe = (
         "import sys, buena_sdk; print(sorted(m for m in sys.modules"
-        " if m.split('.')[0] in ('click', 'rich') or m.startswith('buena_sdk.cli')))"
+        " if m.split('.')[0] in ('click', 'rich', 'aiohttp') or m.startswith('buena_sdk.cli')))"
     )
     answer = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert answer.stdout.strip() == "[]"
+
+
+def test_export_to_a_file_or_stdout(
+    capsys: pytest.CaptureFixture[str], live_server: Any, tmp_path: Path,
+    lead_json: Callable[..., Any],
+) -> None:  # fmt: skip
+    live_server.script(200, [lead_json()])
+    target = tmp_path / "leads.csv"
+    argv = ("--api-url", live_server.host, "--api-key", KEY, "leads", "export")
+    code, out, err = run(capsys, *argv, "-o", str(target), "--tags", "a,b", "--has-email")
+    size = target.stat().st_size
+    assert (code, out, err) == (0, "", f"Exported {size:,} bytes of CSV to {target}\n")
+    assert json.loads(target.read_text())[0]["id"] == "lead_abc"
+    assert live_server.requests[-1].path == (
+        "/api/v2/leads/export?format=csv&tags=a%2Cb&has_email=true"
+    )  # the format from the file's extension
+    code, out, _ = run(capsys, *argv, "--status", "inactive")
+    assert json.loads(out)[0]["id"] == "lead_abc"
+    assert live_server.requests[-1].path == "/api/v2/leads/export?format=ndjson&status=inactive"
+
+
+def test_rate_gate_waits_for_the_window_once_it_is_used_up() -> None:
+    from buena_sdk.cli.importer import RateGate
+
+    now = [1000.0]
+    slept: list[float] = []
+    gate = RateGate(clock=lambda: now[0], sleep=slept.append)
+    gate.acquire()  # nothing known yet: no wait
+    gate.note({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "1030"})
+    gate.acquire()  # one left: taken
+    gate.acquire()  # none left: wait for the reset
+    assert slept == [30.0]
+    gate.note({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "5000"})
+    gate.acquire()
+    assert slept == [30.0, RateGate.MAX_WAIT]
+    gate.note({"X-RateLimit-Remaining": "x"})  # unreadable: ignored
+    gate.acquire()
+    assert len(slept) == 2

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 
-from buena_sdk._async_rest import AsyncRESTClientObject
 from buena_sdk._retry import RetryPolicy, error_code_of
 from buena_sdk._transport import (
     AsyncHttpStream,
@@ -116,6 +115,10 @@ class ApiClient:
     @property
     def async_rest_client(self) -> AsyncTransport:
         if self._async_transport is None:
+            # aiohttp is imported on the first async call only: it is a third of the SDK's
+            # import time, which a sync caller (or the `buena` command) need not pay.
+            from buena_sdk._async_rest import AsyncRESTClientObject
+
             self._async_transport = AsyncRESTClientObject(self.configuration)
         return self._async_transport
 

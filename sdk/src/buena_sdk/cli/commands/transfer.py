@@ -217,18 +217,22 @@ def export_leads(state: Cli, /, fmt: Optional[str], target: Optional[Path], **fi
                                    filters["has_email"]).total  # fmt: skip
         task = progress.add_task("export", total=total)
         chunks = api.export_leads(fmt, **filters)
-        rows = 0
+        # Rows counted by line ends: exact for NDJSON; a CSV note holding a line break
+        # counts twice, so the bar is capped at the total and the CSV summary gives bytes.
+        rows = size = 0
         with _destination(target) as sink:
             header = fmt == "csv"
             for chunk in chunks:
                 sink.write(chunk)
+                size += len(chunk)
                 lines = chunk.count(b"\n")
                 if header and lines:
                     lines, header = lines - 1, False
                 rows += lines
                 progress.update(task, completed=min(rows, total) if total else rows)
     if target is not None:
-        output.note(f"Exported {rows} leads to {target}")
+        what = f"{rows} leads" if fmt == "ndjson" else f"{size:,} bytes of CSV"
+        output.note(f"Exported {what} to {target}")
 
 
 @contextlib.contextmanager
