@@ -162,7 +162,8 @@ class TestBatchCreate:
         items[500]["email"] = "broken"
         answer = await batch(account, items, status=207)
         assert [r["index"] for r in answer["results"]] == list(range(1000))
-        assert answer["created"] == 999 and answer["errors"] == 1
+        assert answer["created"] == 999
+        assert answer["errors"] == 1
         assert answer["results"][500]["error"]["field"] == "email"
         assert await count(client, leads) == 999
         page = (
@@ -173,7 +174,7 @@ class TestBatchCreate:
             )
         ).json()
         by_email = {r["id"]: items[r["index"]]["email"] for r in answer["results"] if r["id"]}
-        assert all(by_email[l["id"]] == l["email"] for l in page["data"])
+        assert all(by_email[found["id"]] == found["email"] for found in page["data"])
 
 
 class TestEnvelope:

@@ -147,7 +147,8 @@ async def test_keyset_pages_read_their_index_at_any_depth(
             kinds = [node["Node Type"] for node in nodes]
             assert "Sort" not in kinds, kinds
             scans = [node for node in nodes if "Index" in node["Node Type"]]
-            assert scans and column in scans[0]["Index Name"], nodes
+            assert scans, nodes
+            assert column in scans[0]["Index Name"], nodes
             # The rows of one page (and the one beyond it), not the 28,000 before them.
             assert scans[0]["Actual Rows"] <= 51, nodes
             # The repository's own page agrees with the plain query.
@@ -158,6 +159,7 @@ async def test_keyset_pages_read_their_index_at_any_depth(
                 ),
                 total=False,
             )
-            assert more and len(rows) == 3
+            assert more
+            assert len(rows) == 3
     finally:
         await database.close()

@@ -179,7 +179,6 @@ class LeadController(Controller):
         "strings JSON-encoded). A lead present throughout the export is sent exactly once.",
         guards=[requires(Permission.LEADS_READ)],
         responses=error_responses(400, 403, 422),
-        media_type="application/x-ndjson",
         response_description="The leads, as NDJSON or CSV (`format`)",
     )
     async def export_leads(

@@ -23,7 +23,8 @@ from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import Lead
 
 EXPORT_FORMATS = ("ndjson", "csv")
-MEDIA_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+# Litestar adds "; charset=utf-8" to text/ types.
+MEDIA_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv"}
 CSV_COLUMNS = (
     "id",
     "first_name",

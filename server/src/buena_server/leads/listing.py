@@ -202,8 +202,10 @@ def total_statement(shape: Shape, dialect: str) -> Select[Any]:
 @cache
 def custom_keys_statement(shape: Shape, dialect: str) -> Select[Any]:
     """The custom field keys found among the leads a list holds, sorted."""
-    keys_of = func.json_object_keys if dialect == "postgresql" else func.json_each
-    found = keys_of(leads.c.custom_fields).table_valued("key").render_derived()
+    if dialect == "postgresql":  # a set of text, named here
+        found = func.json_object_keys(leads.c.custom_fields).table_valued("key").render_derived()
+    else:  # a table with a column "key" (SQLite names no columns of an alias)
+        found = func.json_each(leads.c.custom_fields).table_valued("key")
     return (
         select(found.c.key)
         .select_from(leads)
