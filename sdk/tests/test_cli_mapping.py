@@ -103,6 +103,7 @@ def test_tags_split_on_bars_else_commas() -> None:
     assert custom_value("12.5") == 12.5
     assert custom_value("[1") == "[1"
     assert custom_value("hello") == "hello"
+    assert custom_value('"42"') == "42"
 
 
 def test_csv_rows_carry_their_starting_line(tmp_path: Path) -> None:

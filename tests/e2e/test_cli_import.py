@@ -47,7 +47,9 @@ def write_people(path: Path, rows: int, *, bad_every: int = 0) -> set[int]:
                 f"https://www.linkedin.com/in/person{i}" if i % 7 == 0 else "",
                 "Zürich", 'said "hi",\nthen left' if i % 11 == 0 else "",
                 "vip|2024" if i % 3 == 0 else "", "contacted" if i % 4 == 0 else "",
-                str(1000 + i), str(i),
+                # Budget, an unknown column, is a string custom field: not digits alone,
+                # which a CSV export could not tell from a number (NDJSON could).
+                f"{1000 + i} EUR", str(i),
             ]  # fmt: skip
             writer.writerow(cells)
             line += 1 + sum(cell.count("\n") for cell in cells)

@@ -139,10 +139,16 @@ def split_tags(value: str) -> list[str]:
 
 def custom_value(text: str) -> Any:
     """A ``custom_fields.<key>`` cell: the export writes values that are not strings as
-    JSON (numbers, true/false, lists, objects), so those are read back as JSON; anything
-    else is the string itself."""
+    JSON (numbers, true/false, lists, objects), so those are read back as JSON, as is a
+    JSON string in quotes (how a string that would read as a number can be written);
+    anything else is the string itself. A CSV cannot tell the string "42" written bare from
+    the number 42: NDJSON keeps every type exactly."""
     stripped = text.strip()
-    if stripped[:1] in "[{" or stripped in ("true", "false", "null") or _NUMBER.fullmatch(stripped):
+    if (
+        stripped[:1] in '[{"'
+        or stripped in ("true", "false", "null")
+        or _NUMBER.fullmatch(stripped)
+    ):
         try:
             return json.loads(stripped)
         except ValueError:
