@@ -7,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,12 +45,33 @@ class Account:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    def get(self, path: str, **query: Any) -> Any:
+        """GET with the standard library, so that what a test asserts about the server's
+        state does not depend on the code under test."""
+        url = f"{self.host}{path}?{urllib.parse.urlencode(query)}"
+        request = urllib.request.Request(url, headers={"x-api-key": self.key})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            return json.loads(answer.read())
+
     def count(self) -> int:
         """How many leads the account has, whatever their status."""
         return sum(
-            self.json("leads", "list", "--limit", "1", "--status", status)["total"]
+            self.get("/leads", limit=1, status=status)["total"]
             for status in ("active", "inactive", "contacted")
         )
+
+    def leads(self) -> dict[str, dict[str, Any]]:
+        """Every lead of the account, by email."""
+        found: dict[str, dict[str, Any]] = {}
+        for status in ("active", "inactive", "contacted"):
+            offset = 0
+            while True:
+                page = self.get("/leads", limit=100, offset=offset, status=status)
+                found.update((lead["email"], lead) for lead in page["data"])
+                offset += page["limit"]
+                if offset >= page["total"]:
+                    break
+        return found
 
 
 def new_account(database_url: str, host: str, config_home: Path) -> Account:

@@ -114,13 +114,6 @@ def test_an_interrupted_import_run_again_duplicates_nothing(
     assert account.count() == 3_000
 
 
-def _leads_of(account: Account) -> dict[str, dict[str, Any]]:
-    leads = []
-    for status in ("active", "inactive", "contacted"):
-        leads += account.json("leads", "list", "--all", "--status", status)
-    return {lead["email"]: lead for lead in leads}
-
-
 def _from_csv_row(row: dict[str, str]) -> dict[str, Any]:
     """A lead from a row of the CSV export, as the contract writes it."""
     lead: dict[str, Any] = {}
@@ -153,7 +146,7 @@ def test_export_round_trips_every_field(account: Account, server: Any, tmp_path:
     created = account.run("leads", "create", "--first-name", "Zoë", "--last-name", "O'Neil",
                           "--email", "zoe@example.com", "--status", "inactive", *extra)  # fmt: skip
     assert created.returncode == 0, created.stderr
-    stored = _leads_of(account)
+    stored = account.leads()
     assert len(stored) == 301
 
     ndjson = tmp_path / "out.ndjson"
@@ -181,7 +174,7 @@ def test_export_round_trips_every_field(account: Account, server: Any, tmp_path:
     for status in ("active", "inactive", "contacted"):
         code, summary = import_json(other, str(tmp_path / f"{status}.csv"))
         assert (code, summary["failed"]) == (0, 0)
-    copied = _leads_of(other)
+    copied = other.leads()
     ignore = ("id", "created_at", "updated_at")
     assert {
         e: {k: v for k, v in lead.items() if k not in ignore} for e, lead in copied.items()
