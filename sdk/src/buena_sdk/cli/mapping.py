@@ -85,6 +85,10 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
     return overrides
 
 
+# What a column's cells become (decided once per column, not once per cell).
+_FIELD, _SKIP, _TAGS, _CUSTOM, _CUSTOM_JSON, _CUSTOM_OBJECT = range(6)
+
+
 @dataclass
 class ColumnMapping:
     """The target of each column seen so far (JSON objects may each bring new keys)."""
@@ -92,40 +96,53 @@ class ColumnMapping:
     overrides: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        self._targets: dict[str, str] = {}
+        self._plans: dict[str, tuple[int, str]] = {}
 
     def target(self, column: str) -> str:
-        target = self._targets.get(column)
-        if target is None:
-            target = self.overrides.get(column) or auto_target(column)
-            self._targets[column] = target
-        return target
+        return self.overrides.get(column) or auto_target(column)
 
     def describe(self, columns: Sequence[str]) -> list[tuple[str, str]]:
         return [(column, self.target(column)) for column in columns]
+
+    def _plan(self, column: str) -> tuple[int, str]:
+        target = self.target(column)
+        if target == SKIP:
+            plan = (_SKIP, "")
+        elif target == "custom_fields":
+            plan = (_CUSTOM_OBJECT, "")
+        elif target.startswith(CUSTOM_PREFIX):
+            # The export's own columns hold JSON for values that are not strings.
+            explicit = column.strip().startswith(CUSTOM_PREFIX)
+            plan = (_CUSTOM_JSON if explicit else _CUSTOM, target[len(CUSTOM_PREFIX) :])
+        elif target == "tags":
+            plan = (_TAGS, target)
+        else:
+            plan = (_FIELD, target)
+        self._plans[column] = plan
+        return plan
 
     def to_lead(self, record: Mapping[str, Any], *, from_text: bool) -> dict[str, Any]:
         """The lead fields of ``record``. Empty cells are left out (so an upsert leaves
         those fields as they are). ``from_text``: the values are a CSV's strings."""
         lead: dict[str, Any] = {}
         custom: dict[str, Any] = {}
+        plans = self._plans
         for column, value in record.items():
-            if value is None or value == "" or column is None:
+            if value is None or value == "":
                 continue
-            target = self.target(column)
-            if target == SKIP:
+            kind, name = plans.get(column) or self._plan(column)
+            if kind == _FIELD:
+                lead[name] = value.strip() if isinstance(value, str) else value
+            elif kind == _SKIP:
                 continue
-            if target.startswith(CUSTOM_PREFIX):
-                key = target[len(CUSTOM_PREFIX) :]
-                explicit = column.strip().startswith(CUSTOM_PREFIX)
-                custom[key] = custom_value(value) if from_text and explicit else value
-            elif target == "custom_fields":
-                if isinstance(value, dict):
-                    custom = {**value, **custom}
-            elif target == "tags":
+            elif kind == _CUSTOM:
+                custom[name] = value
+            elif kind == _CUSTOM_JSON:
+                custom[name] = custom_value(value) if from_text else value
+            elif kind == _TAGS:
                 lead["tags"] = split_tags(value) if isinstance(value, str) else value
-            else:
-                lead[target] = value.strip() if isinstance(value, str) else value
+            elif isinstance(value, dict):
+                custom = {**value, **custom}
         if custom:
             lead["custom_fields"] = custom
         return lead
