@@ -101,7 +101,7 @@ _Batch = list[tuple[Row, CreateLeadRequest]]
 class Importer:
     def __init__(
         self,
-        api: DefaultApi,
+        api: Optional[DefaultApi],
         mapping: ColumnMapping,
         *,
         mode: str = "create",
@@ -185,6 +185,7 @@ class Importer:
             yield batch
 
     def _send(self, batch: _Batch) -> None:
+        assert self.api is not None, "a dry run sends nothing"
         request = BatchLeadsRequest(mode=self.mode, leads=[lead for _, lead in batch])
         self.gate.acquire()
         try:

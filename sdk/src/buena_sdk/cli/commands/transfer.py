@@ -120,7 +120,7 @@ def import_leads(state: Cli, /, file: Path, mode: str, maps: tuple[str, ...], dr
         total = source.count() if not progress.disable else None
         task = progress.add_task("import", total=total)
         importer = Importer(
-            api,  # type: ignore[arg-type]  # unused by a dry run
+            api,
             mapping,
             mode=mode,
             from_text=source.format == "csv",
