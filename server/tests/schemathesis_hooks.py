@@ -18,7 +18,11 @@ import phonenumbers
 import schemathesis
 from hypothesis import strategies as st
 
+from buena_server.keys.service import KEYS_CURSOR_BINDING
+from buena_server.kit.cursor import Position, encode_cursor
 from buena_server.kit.validation import FUTURE_DATE_TIME
+from buena_server.leads.listing import LeadQuery
+from buena_server.leads.parameters import lead_filters, query_binding
 from buena_server.webhooks.schemas import WEBHOOK_URL_FORMAT
 
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -83,3 +87,38 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     key = headers.get("Idempotency-Key") if headers else None
     if isinstance(key, str) and _IDEMPOTENCY_KEY.match(key):
         headers["Idempotency-Key"] = str(uuid.uuid4())
+    if case.query and isinstance(case.query.get("cursor"), str):
+        _valid_cursor(case.path, case.query)
+
+
+def _valid_cursor(path: str, query: dict[str, Any]) -> None:
+    """A cursor is opaque: only the server makes valid ones, for one list. A generated one
+    is replaced by a cursor made for the request's own list (malformed and foreign cursors
+    are tested in test_leads_cursor.py), and an offset beside it dropped (JSON Schema cannot
+    say "not both"; the 400 is tested there too)."""
+    query.pop("offset", None)
+    if path.endswith("/keys"):
+        query["cursor"] = encode_cursor(KEYS_CURSOR_BINDING, Position(datetime.now(UTC), "key_x"))
+        return
+    values = {name: value for name, value in query.items() if isinstance(value, str)}
+    filters = lead_filters(
+        [],
+        *(
+            values.get(name)
+            for name in (
+                "search",
+                "company",
+                "status",
+                "tags",
+                "created_after",
+                "created_before",
+                "updated_after",
+                "updated_before",
+                "has_email",
+            )
+        ),
+    )
+    sort = values.get("sort") or "created_at"
+    lead_query = LeadQuery(filters, sort, values.get("order") or "desc")
+    value: Any = datetime.now(UTC) if sort in ("created_at", "updated_at") else "m"
+    query["cursor"] = encode_cursor(query_binding(lead_query), Position(value, "lead_x"))

@@ -17,7 +17,7 @@ async def test_unknown_route(client: InProcessClient) -> None:
         assert_error(await client.get(path), 404, "NOT_FOUND")
     # Any method on a path the API does not have is 404, not 405.
     for method in ("post", "put", "delete"):
-        assert_error(await client.request(method, f"{API}/webhooks"), 404, "NOT_FOUND")
+        assert_error(await client.request(method, f"{API}/nowhere"), 404, "NOT_FOUND")
 
 
 async def test_method_not_allowed(client: InProcessClient, account: Account) -> None:

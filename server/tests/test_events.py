@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from buena_server.events.repository import EventRepository
 from buena_server.events.retention import purge_expired
 from buena_server.kit import clock
 from buena_server.kit.driver import Database
@@ -265,3 +266,21 @@ async def test_without_webhooks_dispatch_jobs_complete_at_once(
         assert asyncio.get_running_loop().time() < deadline, "dispatch jobs were not run"
         await asyncio.sleep(0.02)
     assert len(await lead_events(account)) == 1  # the event stays
+
+
+async def test_a_dispatch_job_names_an_event_its_handler_can_read(
+    client: InProcessClient, account: Account
+) -> None:
+    """What the events.dispatch handler (webhooks) starts from: the job's event id, the
+    event and its account."""
+    lead = await account.create_lead(**LEAD)
+    [creation] = await lead_events(account)
+    assert creation["id"] in await dispatch_jobs(client)
+    async with database_of(client).transaction(write=False) as conn:
+        found = await EventRepository(conn).find(creation["id"])
+        missing = await EventRepository(conn).find("evt_missing")
+    assert found is not None
+    account_id, event = found
+    assert account_id == account.id
+    assert (event.id, event.type, event.data) == (creation["id"], "lead.created", {"object": lead})
+    assert missing is None

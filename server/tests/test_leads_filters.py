@@ -71,8 +71,7 @@ async def test_has_email(account: Account, people: list[dict[str, Any]]) -> None
         ("updated_before", ""),
         ("has_email", "1"),
         ("has_email", "True"),
-        ("tags", ",".join(f"t{i}" for i in range(51))),
-        ("tags", "x" * 51),
+        ("tags", "x" * 2551),
     ],
 )
 async def test_bad_values_are_422(

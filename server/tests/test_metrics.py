@@ -178,8 +178,9 @@ class TestRedisUnreachable:
 class TestDatabasePool:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        # PostgreSQL: at most 2 connections (twice the pool size); SQLite: one writer.
-        return {"database_pool_size": 1}
+        # PostgreSQL: at most 2 connections (twice the pool size); SQLite: one writer. No
+        # queue worker: its claims would take connections at moments the test cannot see.
+        return {"database_pool_size": 1, "worker_in_serve": False}
 
     async def test_connections_in_use_and_waiting(self, client: InProcessClient) -> None:
         database = services_of(client.app).database

@@ -139,7 +139,24 @@ async def test_list_parameters_and_enums(schema: dict[str, Any]) -> None:
     parameters = {
         p["name"]: p["schema"] for p in schema["paths"]["/api/v2/leads"]["get"]["parameters"]
     }
-    assert set(parameters) == {"limit", "offset", "sort", "order", "search", "company", "status"}
+    assert set(parameters) == {
+        "limit",
+        "offset",
+        "cursor",
+        "sort",
+        "order",
+        "search",
+        "company",
+        "status",
+        "tags",
+        "created_after",
+        "created_before",
+        "updated_after",
+        "updated_before",
+        "has_email",
+    }
+    assert parameters["created_after"]["format"] == "date-time"
+    assert parameters["has_email"]["enum"] == ["true", "false"]
     assert parameters["limit"]["minimum"] == 1
     assert parameters["limit"]["default"] == 50
     assert parameters["offset"]["minimum"] == 0
@@ -223,6 +240,7 @@ async def test_response_schemas_match_the_reference(schema: dict[str, Any]) -> N
         "total",
         "limit",
         "offset",
+        "next_cursor",
     }
     assert "key" in components["CreatedApiKey"]["properties"]
     assert "key" not in components["ApiKey"]["properties"]

@@ -38,6 +38,8 @@ from server_testing import (
 API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/leads"): Permission.LEADS_READ,
     ("POST", f"{BASE_PATH}/leads"): Permission.LEADS_WRITE,
+    ("POST", f"{BASE_PATH}/leads/batch"): Permission.LEADS_WRITE,
+    ("GET", f"{BASE_PATH}/leads/export"): Permission.LEADS_READ,
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}"): Permission.LEADS_READ,
     ("PATCH", f"{BASE_PATH}/leads/{{lead_id}}"): Permission.LEADS_WRITE,
     ("DELETE", f"{BASE_PATH}/leads/{{lead_id}}"): Permission.LEADS_DELETE,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -61,10 +62,17 @@ from buena_server.kit.redis_connection import RedisEndpoint
 from buena_server.kit.redis_script import RedisLink, ScriptClient
 from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
-from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
+from buena_server.leads.examples import document_batch_and_export
+from buena_server.leads.schemas import BatchLeadsRequest, CreateLeadRequest, UpdateLeadRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
-from buena_server.services import SERVICES_KEY, OpenApiJson, Services, SharedMiddleware
+from buena_server.services import (
+    SERVICES_KEY,
+    OpenApiJson,
+    Services,
+    SharedMiddleware,
+    services_of,
+)
 from buena_server.tasks import task_registry
 from buena_server.webhooks.controller import WebhookController
 from buena_server.webhooks.schemas import (
@@ -96,12 +104,9 @@ def front_door(app: Litestar) -> FrontDoor:
     return handler
 
 
-WORKER_KEY = "worker"
-
-
 def worker_of(app: Litestar) -> Worker | None:
     """The queue's worker, when this process runs one (``BUENA_WORKER_IN_SERVE``)."""
-    worker = app.state.get(WORKER_KEY)
+    worker = services_of(app).worker
     assert worker is None or isinstance(worker, Worker), worker
     return worker
 
@@ -177,7 +182,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         purger = asyncio.create_task(purge_forever(idempotency.store))
         working = asyncio.create_task(_start_worker(worker, startup))
         events_purger = asyncio.create_task(
-            purge_events_forever(database, settings.events_retention_days)
+            _when_ready(startup, purge_events_forever(database, settings.events_retention_days))
         )
         try:
             yield
@@ -255,21 +260,23 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         query_rules=QueryRules.of_routes(app.routes),
         openapi_json=OpenApiJson(),
     )
-    app.state[SERVICES_KEY] = services
     # The queue's worker (queue/), unless this process serves the API only.
     worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
-    app.state[WORKER_KEY] = worker
+    services = dataclasses.replace(services, worker=worker)
+    app.state[SERVICES_KEY] = services
     if metrics is not None:
         metrics.worker = worker
     close_request_schemas(
         app,
         CreateLeadRequest,
         UpdateLeadRequest,
+        BatchLeadsRequest,
         CreateApiKeyRequest,
         CreateWebhookRequest,
         UpdateWebhookRequest,
         RotateWebhookSecretRequest,
     )
+    document_batch_and_export(app)
     document_idempotency(app)
     # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
     # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
@@ -292,15 +299,23 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     return app
 
 
+async def _when_ready(startup: Startup | None, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` once the database is ready (migrated: its tables exist)."""
+    try:
+        if startup is not None and not startup.ready:
+            ready = asyncio.Event()
+            startup.when_ready(ready.set)
+            await ready.wait()
+    except BaseException:
+        work.close()  # never started
+        raise
+    await work
+
+
 async def _start_worker(worker: Worker | None, startup: Startup | None) -> None:
-    """Start the worker once the database is ready (migrated: the jobs table exists)."""
-    if worker is None:
-        return
-    if startup is not None and not startup.ready:
-        ready = asyncio.Event()
-        startup.when_ready(ready.set)
-        await ready.wait()
-    await worker.start()
+    """Start the worker once the database is ready (the jobs table exists)."""
+    if worker is not None:
+        await _when_ready(startup, worker.start())
 
 
 def _serve_when_ready(front: FrontDoor, startup: Startup, router: ASGIHandler) -> None:

@@ -22,7 +22,13 @@ from buena_server.accounts.service import NewAccount, create_account
 from buena_server.auth.permissions import ALL_PERMISSIONS
 from buena_server.config import Settings
 from buena_server.errors import is_database_outage
-from buena_server.keys.repository import ApiKeyRepository
+from buena_server.keys.operator import (
+    OperatorError,
+    list_keys,
+    revoke_in_database,
+    tell_other_processes,
+)
+from buena_server.keys.repository import ApiKeyRecord, ApiKeyRepository
 from buena_server.keys.service import issue_key
 from buena_server.kit.access_log import logging_config
 from buena_server.kit.clock import utcnow
@@ -220,6 +226,51 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
     print(secret)
 
 
+def _on_database(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
+    """Run ``work`` in one write transaction, without migrating or taking the setup lock
+    (the operator's key commands: the database is in use by the servers)."""
+
+    async def run() -> T:
+        database = open_database(settings.database_url, timeout=settings.database_timeout_seconds)
+        try:
+            async with database.transaction(write=True) as conn:
+                return await work(conn)
+        finally:
+            await database.close()
+
+    try:
+        return asyncio.run(run())
+    except OperatorError as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:
+        if is_database_outage(exc):
+            location = database_location(settings)
+            raise CliError(f"cannot reach the database {location} ({one_line(exc)})") from None
+        raise
+
+
+def cmd_keys_list(args: argparse.Namespace) -> None:
+    settings = _load_settings()
+
+    async def work(conn: Connection) -> str:
+        return await list_keys(conn, args.account)
+
+    print(_on_database(settings, work))
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> None:
+    settings = _load_settings()
+
+    async def work(conn: Connection) -> ApiKeyRecord:
+        return await revoke_in_database(conn, args.key_id)
+
+    target = _on_database(settings, work)
+    state = "was already revoked" if not target.is_active else "revoked"
+    print(f"API key {target.id} ({target.name}, account {target.account_id}) {state}.")
+    told, message = asyncio.run(tell_other_processes(settings, target.id))
+    print(message, file=sys.stdout if told else sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buena-server", description="Buena API v2 server")
     parser.add_argument("--version", action="version", version=__version__)
@@ -255,6 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--expires-in-days", type=_positive_days, help="expire after this many days (1 or more)"
     )
     create_key.set_defaults(func=cmd_keys_create)
+    list_keys_cmd = keys_sub.add_parser(
+        "list", help="list API keys (of every account, or of one), from the database"
+    )
+    list_keys_cmd.add_argument("--account", help="only this account's keys")
+    list_keys_cmd.set_defaults(func=cmd_keys_list)
+    revoke_key = keys_sub.add_parser(
+        "revoke", help="revoke an API key in the database (works while Redis is down)"
+    )
+    revoke_key.add_argument("key_id", metavar="KEY_ID")
+    revoke_key.set_defaults(func=cmd_keys_revoke)
     return parser
 
 

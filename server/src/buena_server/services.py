@@ -66,6 +66,10 @@ class Services:
     allowed_methods: dict[str, str]
     query_rules: dict[BaseRouteHandler, QueryRules]
     openapi_json: OpenApiJson
+    # The queue's worker (a queue.Worker, read through app.worker_of: the queue's handlers
+    # are given these services, so naming its type here would make an import cycle), when
+    # this process runs one; built from the services above, which it is given without it.
+    worker: object | None = None
 
 
 class SharedMiddleware(DefineMiddleware):

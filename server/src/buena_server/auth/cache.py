@@ -31,6 +31,10 @@ from buena_server.keys.repository import ApiKeyRecord
 logger = logging.getLogger("buena_server.auth")
 
 
+# How long a process trusts a key it remembers without checking its version.
+CACHE_TTL_SECONDS = 5.0
+
+
 def version_key(prefix: str, key_id: str) -> str:
     # The braces are a Redis Cluster hash tag: the key's version and its rate-limit counters
     # share a slot, so one script can touch them all.
@@ -48,7 +52,7 @@ class CachedKey:
 
 
 class KeyCache:
-    def __init__(self, *, max_entries: int = 10_000, ttl: float = 5.0) -> None:
+    def __init__(self, *, max_entries: int = 10_000, ttl: float = CACHE_TTL_SECONDS) -> None:
         self.max_entries = max_entries
         self.ttl = ttl
         self._entries: dict[str, CachedKey] = {}

@@ -171,6 +171,7 @@ def _total(by_type: bool, after: bool, before: bool) -> Select[Any]:
 _GET = select(*_EVENT_COLUMNS).where(
     events.c.account_id == bindparam("account_id"), events.c.id == bindparam("event_id")
 )
+_FIND = select(events.c.account_id, *_EVENT_COLUMNS).where(events.c.id == bindparam("event_id"))
 # Expired events, a batch at a time, account by account: each account's part is read
 # through the (account_id, created_at) index, so no index on created_at alone is kept up on
 # every write for the purge's sake.
@@ -218,6 +219,12 @@ class EventRepository:
             await self.conn.execute(_GET, {"account_id": account_id, "event_id": event_id})
         ).first()
         return _event(row) if row else None
+
+    async def find(self, event_id: str) -> tuple[str, Event] | None:
+        """An event by id whatever its account (for the queue's handlers, whose jobs name
+        only the event): its account's id and the event, or None (purged)."""
+        row = (await self.conn.execute(_FIND, {"event_id": event_id})).first()
+        return (row[0], _event(row[1:])) if row else None
 
     async def find_page(self, account_id: str, query: EventQuery) -> tuple[list[Event], int]:
         shape = (

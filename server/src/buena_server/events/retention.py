@@ -14,6 +14,8 @@ from buena_server.kit.driver import Database
 logger = logging.getLogger("buena_server.events")
 
 PURGE_EVERY_SECONDS = 600.0
+# The first purge waits this long after start: start-up has its own work for the database.
+FIRST_PURGE_AFTER_SECONDS = 60.0
 PURGE_BATCH = 1000
 
 
@@ -30,9 +32,13 @@ async def purge_expired(database: Database, retention_days: int) -> int:
 
 
 async def purge_forever(
-    database: Database, retention_days: int, every: float = PURGE_EVERY_SECONDS
+    database: Database,
+    retention_days: int,
+    every: float = PURGE_EVERY_SECONDS,
+    first_after: float = FIRST_PURGE_AFTER_SECONDS,
 ) -> None:
     """``purge_expired`` now and then, until cancelled."""
+    await asyncio.sleep(first_after)
     while True:
         try:
             purged = await purge_expired(database, retention_days)

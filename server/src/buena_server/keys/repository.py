@@ -66,12 +66,31 @@ class ApiKeyRepository:
         row = result.mappings().first()
         return _record(row) if row else None
 
+    async def find_by_id(self, key_id: str) -> ApiKeyRecord | None:
+        """A key of any account (the operator's command line)."""
+        result = await self.conn.execute(select(*_COLUMNS).where(api_keys.c.id == key_id))
+        row = result.mappings().first()
+        return _record(row) if row else None
+
+    async def find_all(self, account_id: str | None = None) -> Sequence[ApiKeyRecord]:
+        """Every key, of one account or of all, by account then newest first (the
+        operator's command line)."""
+        statement = select(*_COLUMNS)
+        if account_id is not None:
+            statement = statement.where(api_keys.c.account_id == account_id)
+        result = await self.conn.execute(
+            statement.order_by(
+                api_keys.c.account_id, api_keys.c.created_at.desc(), api_keys.c.id.desc()
+            )
+        )
+        return [_record(row) for row in result.mappings()]
+
     async def find_page(
         self, account_id: str, *, limit: int, offset: int, after: Position | None = None
     ) -> tuple[Sequence[ApiKeyRecord], int, bool]:
         """One page of the account's keys, newest first (ties broken by id), how many
         keys the account has in all, and whether more follow the page. ``after``: the page
-        starts after that key (keyset, on the (account_id, created_at, id) index)."""
+        starts after that key (keyset, on the (account_id, created_at) index)."""
         statement = select(*_COLUMNS).where(api_keys.c.account_id == account_id)
         if after is not None:
             statement = statement.where(

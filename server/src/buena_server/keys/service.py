@@ -50,7 +50,7 @@ from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.validation import Context, validate
 
 # Keys have one order (newest first) and no filters: a cursor is bound to the resource.
-_CURSOR_BINDING = binding("keys", {})
+KEYS_CURSOR_BINDING = binding("keys", {})
 
 
 def _public(record: ApiKeyRecord) -> ApiKey:
@@ -131,7 +131,7 @@ class ApiKeyService:
     ) -> ListApiKeysResponse:
         after = None
         if cursor is not None:
-            after = decode_cursor(cursor, _CURSOR_BINDING)
+            after = decode_cursor(cursor, KEYS_CURSOR_BINDING)
             if not isinstance(after.value, datetime):
                 raise malformed_cursor()
         records, total, more = await self.repository.find_page(
@@ -147,7 +147,7 @@ class ApiKeyService:
         following = None
         if more and records:
             last = records[-1]
-            following = encode_cursor(_CURSOR_BINDING, Position(last.created_at, last.id))
+            following = encode_cursor(KEYS_CURSOR_BINDING, Position(last.created_at, last.id))
         return ListApiKeysResponse(
             data=keys, total=total, limit=limit, offset=offset, next_cursor=following
         )
@@ -205,15 +205,7 @@ class ApiKeyService:
                 },
             )
         # Permissions never change, so the key read above is the key revoked here.
-        await self.repository.revoke(principal.account_id, key_id, utcnow())
-        if target.is_active:  # revoking a revoked key again changes nothing: no event
-            revoked = dataclasses.replace(target, is_active=False)
-            await record_event(
-                self.repository.conn,
-                principal.account_id,
-                API_KEY_REVOKED,
-                {"object": _event_object(revoked)},
-            )
+        await revoke_record(self.repository, target)
         self.cache.forget(key_id)
         versions = self.versions
         if versions is not None:
@@ -229,6 +221,17 @@ class ApiKeyService:
             self.after_commit(lambda: versions.bump_after_commit(key_id))
         return RevokeApiKeyResponse(
             success=True, message=f"API key {key_id} revoked", revoked_id=key_id
+        )
+
+
+async def revoke_record(repository: ApiKeyRepository, target: ApiKeyRecord) -> None:
+    """Revoke the key in the database, with its api_key.revoked event (none when it was
+    revoked already). Telling the other processes is the caller's part (auth/cache.py)."""
+    await repository.revoke(target.account_id, target.id, utcnow())
+    if target.is_active:  # revoking a revoked key again changes nothing: no event
+        revoked = dataclasses.replace(target, is_active=False)
+        await record_event(
+            repository.conn, target.account_id, API_KEY_REVOKED, {"object": _event_object(revoked)}
         )
 
 

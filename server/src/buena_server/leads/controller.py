@@ -8,7 +8,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIType
-from litestar.params import JSONBody, Parameter
+from litestar.params import Body, JSONBody, Parameter
 from litestar.response import Stream
 
 from buena_server.auth.guards import requires
@@ -17,6 +17,7 @@ from buena_server.kit.dependencies import AuthenticatedRequest, validation_conte
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses, query_schema
 from buena_server.kit.paging import Cursor, Limit, Offset
+from buena_server.leads import examples
 from buena_server.leads.batch import LeadBatch
 from buena_server.leads.export import (
     EXPORT_FORMATS,
@@ -157,13 +158,16 @@ class LeadController(Controller):
         "gives. Events as for single writes, one per lead created or updated.",
         guards=[requires(Permission.LEADS_WRITE)],
         status_code=200,
-        responses=error_responses(403, 422, body=True),
+        responses={**examples.batch_answers(), **error_responses(403, 422, body=True)},
     )
     async def batch_leads(
         self,
         service: NamedDependency[LeadService],
         request: AuthenticatedRequest,
-        data: JSONBody[BatchLeadsRequest],
+        data: Annotated[
+            BatchLeadsRequest,
+            Body(examples=examples.example("An upsert, one item bad", examples.BATCH)),
+        ],
     ) -> Response[BatchLeadsResponse]:
         answer = await LeadBatch(service, request.user.account_id).run(data)
         return Response(answer, status_code=207 if answer.errors else 200)

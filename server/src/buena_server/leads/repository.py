@@ -318,15 +318,20 @@ class LeadRepository:
         result = await self.conn.execute(_INSERT_TOGETHER, given)
         return {row[0] for row in result.all()}
 
-    async def update(self, account_id: str, lead: Lead, previous_status: str) -> None:
+    async def update(self, account_id: str, lead: Lead, previous: Lead) -> None:
+        """Write the lead's new values over ``previous`` (the row as read for update)."""
         statement = (
             update(leads)
             .where(leads.c.account_id == account_id, leads.c.id == lead.id)
             .values(_values(lead))
         )
-        await self._write_unique_email(account_id, lead.email, statement)
-        if lead.status != previous_status:
-            await self._count(account_id, {previous_status: -1, lead.status: 1})
+        if lead.email.lower() == previous.email.lower():
+            # The unique email cannot conflict: no savepoint (two round trips) around it.
+            await self.conn.execute(statement)
+        else:
+            await self._write_unique_email(account_id, lead.email, statement)
+        if lead.status != previous.status:
+            await self._count(account_id, {previous.status: -1, lead.status: 1})
 
     async def _write_unique_email(self, account_id: str, email: str, statement: Any) -> None:
         """Run a write guarded by the (account, email) unique index, never check-then-insert."""

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.openapi.spec import Reference
 from msgspec import UNSET, UnsetType
 
 from buena_server.kit.validation import (
@@ -180,9 +179,6 @@ class BatchLeadsRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
             min_length=1,
             max_length=MAX_BATCH,
             description=f"1 to {MAX_BATCH} leads, each as for POST /leads",
-            extra_json_schema={
-                "extra": {"items": Reference(ref="#/components/schemas/CreateLeadRequest")}
-            },
         ),
     ]
     mode: Annotated[

@@ -120,7 +120,7 @@ class LeadService:
             return current, False
         updated = msgspec.structs.replace(current, **changes, updated_at=utcnow())
         try:
-            await self.repository.update(account_id, updated, previous_status=current.status)
+            await self.repository.update(account_id, updated, previous=current)
         except DuplicateEmail as exc:
             raise email_exists(updated.email, exc.existing_id) from None
         previous = _plain(current)

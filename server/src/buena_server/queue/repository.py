@@ -20,8 +20,10 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    String,
     TextClause,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from buena_server.kit.driver import Connection
 from buena_server.queue.model import Job
@@ -86,6 +89,19 @@ def _claim(*, skip_locked: bool) -> Any:
 
 
 _CLAIM = {"postgresql": _claim(skip_locked=True), "sqlite": _claim(skip_locked=False)}
+# PostgreSQL: the jobs this worker finished, deleted by its next claim's statement (one round
+# trip for both). Jobs it still holds under its token; the deleted rows are leased, never
+# due, so the claim (which sees the statement's snapshot) could not take them anyway.
+_DONE = (
+    delete(jobs)
+    .where(
+        jobs.c.id == any_(bindparam("done_ids", type_=postgresql.ARRAY(String(40)))),
+        jobs.c.locked_by == bindparam("token"),
+    )
+    .returning(jobs.c.id)
+    .cte("done")
+)
+_CLAIM_COMPLETING = _claim(skip_locked=True).add_cte(_DONE)
 _HELD = and_(
     jobs.c.id == bindparam("job_id"),
     jobs.c.locked_by == bindparam("token"),
@@ -175,13 +191,25 @@ class JobRepository:
         return (await self.conn.execute(_DUE, {"now": now})).first() is not None
 
     async def claim(
-        self, *, now: datetime, lease_until: datetime, token: str, batch: int
+        self,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        token: str,
+        batch: int,
+        done: list[Job] | None = None,
     ) -> list[Job]:
-        """Up to ``batch`` due jobs, oldest first, leased to ``token`` until ``lease_until``."""
-        result = await self.conn.execute(
-            _CLAIM[self.conn.dialect.name],
-            {"now": now, "lease_until": lease_until, "token": token, "batch": batch},
-        )
+        """Up to ``batch`` due jobs, oldest first, leased to ``token`` until ``lease_until``;
+        first, the jobs of ``done`` (finished under ``token``) are deleted, in the same
+        statement on PostgreSQL."""
+        values = {"now": now, "lease_until": lease_until, "token": token, "batch": batch}
+        statement = _CLAIM[self.conn.dialect.name]
+        if done and self.conn.dialect.name == "postgresql":
+            statement = _CLAIM_COMPLETING
+            values["done_ids"] = [job.id for job in done]
+        elif done:
+            await self.complete_many(done, token)
+        result = await self.conn.execute(statement, values)
         claimed = [Job(*row) for row in result.all()]
         return sorted(claimed, key=lambda job: job.created_at)
 

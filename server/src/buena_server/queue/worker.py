@@ -1,17 +1,20 @@
 """The worker: claims due jobs, runs their handlers, records each outcome.
 
-- Claims: up to ``concurrency`` jobs at a time, each with a lease of ``lease_seconds``
-  (repository.py). The leases of running jobs are renewed every third of a lease, so a
-  long handler keeps its job; a worker that dies stops renewing, and its jobs are claimed
-  again once their leases run out.
-- Outcomes: a handler that returns completes its job (deleted); ``RetryLater`` reschedules
+- Claims: up to ``concurrency`` jobs run at a time, and as many more are claimed ahead to
+  start as slots free (so that a claim under load brings many jobs, not one), each with a
+  lease of ``lease_seconds`` (repository.py). The leases of held jobs are renewed every
+  third of a lease, so a long handler keeps its job; a worker that dies stops renewing, and
+  its jobs are claimed again once their leases run out.
+- Outcomes: a handler that returns completes its job (deleted by the worker's next claim,
+  in the same statement on PostgreSQL); ``RetryLater`` reschedules
   it as asked; any other exception is a failure, retried after an exponential backoff with
   full jitter until the job's ``max_attempts`` failures, then the job is dead (kept, and
   logged as an error).
 - Wake-ups: when a transaction of this process that enqueued commits (``enqueue``), when
-  PostgreSQL notifies that another process inserted jobs (``Database.listen``), when a slot
-  frees while jobs may be waiting, and every ``poll_seconds`` (jobs scheduled for later,
-  expired leases, a lost notification connection).
+  PostgreSQL notifies that another process inserted jobs (``Database.listen``), when half
+  its capacity frees while jobs may be waiting, when jobs finish (to delete them), and
+  every ``poll_seconds`` (jobs scheduled for later, expired leases, a lost notification
+  connection). Without a known backlog it lets a few milliseconds of wake-ups gather first.
 - Stop: no new claims; running jobs get ``grace`` seconds to finish, then are cancelled and
   their leases released, so that another worker takes them at once.
 """
@@ -40,6 +43,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("buena_server.queue")
 
+# After a wake-up with no backlog known, how long the worker lets more arrive before it
+# claims: a commit wakes it twice (this process's after-commit hook, then PostgreSQL's
+# notification), creates commit in quick succession under load, and jobs finish close
+# together. Claiming what a few milliseconds gathered halves the claims (and their
+# completions) under load, for a few milliseconds of latency (docs/decisions/queue.md).
+# With a backlog (the last claim filled every free slot), it claims again as soon as half
+# its capacity is free, without waiting.
+SETTLE_SECONDS = 0.003
+# Jobs held per running slot: claimed ahead, they start as soon as a slot frees.
+CLAIM_AHEAD = 2
+
 
 class Worker:
     def __init__(
@@ -53,6 +67,7 @@ class Worker:
         poll_seconds: float = 1.0,
         clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self.database = database
         self.registry = registry
@@ -60,11 +75,15 @@ class Worker:
         self.concurrency = concurrency
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
+        self.settle_seconds = settle_seconds
         self.clock = clock
         self.rng = rng or random.Random()
         # Every lease this worker takes carries its token.
         self.token = new_id("wkr")
+        # Every job this worker holds (running, or claimed ahead and waiting for a slot).
         self._running: dict[asyncio.Task[None], Job] = {}
+        self._slots = asyncio.Semaphore(concurrency)
+        self.capacity = concurrency * CLAIM_AHEAD
         self._wake = asyncio.Event()
         self._saturated = False  # the last claim filled every free slot: more may wait
         self._stopping = False
@@ -74,9 +93,9 @@ class Worker:
         self.looked = asyncio.Event()  # set once the loop has looked for jobs (and listens)
         # Runs by outcome since start (completed, retried, dead), for the metrics.
         self.outcomes: dict[str, int] = {"completed": 0, "retried": 0, "dead": 0}
-        # Jobs whose handlers returned, deleted together (one statement on PostgreSQL).
+        # Jobs whose handlers returned, deleted by the next claim (the same statement on
+        # PostgreSQL), so that under load a round trip both completes and claims many jobs.
         self._to_complete: list[Job] = []
-        self._completing: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -106,6 +125,7 @@ class Worker:
 
     @property
     def running(self) -> int:
+        """Jobs held: running, or claimed and about to start."""
         return len(self._running)
 
     # -- one pass, for the loop and for tests ------------------------------------------
@@ -114,7 +134,7 @@ class Worker:
         """Claim and run every job due now, waiting for each to end; how many ran."""
         ran = 0
         while True:
-            started = await self._claim_and_start(self.concurrency)
+            started = await self._claim_and_start(self.capacity)
             if not started:
                 return ran
             ran += len(started)
@@ -132,8 +152,12 @@ class Worker:
             timeout = self.poll_seconds
             if self._running:
                 timeout = max(0.0, min(timeout, renewed + renew_every - loop.time()))
+            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+                woken = True
+            if woken and not self._saturated and self.settle_seconds and not self._stopped():
+                await asyncio.sleep(self.settle_seconds)
             if self._stopped():
                 return
             self._wake.clear()
@@ -142,8 +166,10 @@ class Worker:
                     renewed = loop.time()
                     await self._renew_leases()
                 await self._keep_listening()
-                free = self.concurrency - len(self._running)
-                started = await self._claim_and_start(free) if free > 0 else []
+                free = self.capacity - len(self._running)
+                started = []
+                if free > 0 or self._to_complete:
+                    started = await self._claim_and_start(max(free, 0))
                 self._saturated = free <= 0 or len(started) == free
                 self._outage_reported = False
             except Exception as exc:
@@ -173,16 +199,22 @@ class Worker:
             await JobRepository(conn).extend(self.token, lease_until=self.clock.now() + self.lease)
 
     async def _claim_and_start(self, batch: int) -> list[asyncio.Task[None]]:
+        """Complete the jobs finished so far and claim up to ``batch`` more; their tasks."""
         now = self.clock.now()
-        if self.database.dialect.name == "sqlite":
-            # A read first: a claim that finds nothing would still take the write lock.
-            async with self.database.transaction(write=False) as conn:
-                if not await JobRepository(conn).any_due(now):
-                    return []
-        async with self.database.transaction(write=True, single_write=True) as conn:
-            claimed = await JobRepository(conn).claim(
-                now=now, lease_until=now + self.lease, token=self.token, batch=batch
-            )
+        done, self._to_complete = self._to_complete, []
+        try:
+            if not done and self.database.dialect.name == "sqlite":
+                # A read first: a claim that finds nothing would still take the write lock.
+                async with self.database.transaction(write=False) as conn:
+                    if not await JobRepository(conn).any_due(now):
+                        return []
+            async with self.database.transaction(write=True, single_write=True) as conn:
+                claimed = await JobRepository(conn).claim(
+                    now=now, lease_until=now + self.lease, token=self.token, batch=batch, done=done
+                )
+        except BaseException:
+            self._to_complete[:0] = done  # still to write (their leases hold them meanwhile)
+            raise
         started = []
         for job in claimed:
             task = asyncio.create_task(self._run(job), name=f"job {job.id} ({job.task})")
@@ -193,12 +225,18 @@ class Worker:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task, None)
-        if self._saturated:
+        # More jobs are waiting: claim again once half the capacity is free (a claim brings
+        # many jobs, not one per finished job), or at once when nothing is left running.
+        if self._saturated and (len(self._running) <= self.capacity // 2 or not self._running):
             self._wake.set()
 
     # -- one job ------------------------------------------------------------------------
 
     async def _run(self, job: Job) -> None:
+        async with self._slots:
+            await self._run_now(job)
+
+    async def _run_now(self, job: Job) -> None:
         if job.failures >= job.max_attempts:  # its last allowed run lost its lease
             logger.error("job %s (%s) lost its lease on its last attempt, dead", job.id, job.task)
             self.outcomes["dead"] += 1
@@ -238,29 +276,25 @@ class Worker:
                 self._complete_soon(job)
 
     def _complete_soon(self, job: Job) -> None:
-        """Delete the job with the others that finish meanwhile: under load, one statement
-        completes many jobs. Until then its lease holds it (a crash: it runs again)."""
+        """Delete the job with the worker's next claim (woken now). Until then its lease
+        holds it: a crash in between, and it runs again."""
         self._to_complete.append(job)
-        if self._completing is None or self._completing.done():
-            self._completing = asyncio.create_task(self._complete_pending())
+        self._wake.set()
 
-    async def _complete_pending(self) -> None:
+    async def _completions_written(self) -> None:
+        """Delete the jobs finished and not yet deleted (no claim follows)."""
         while self._to_complete:
             done, self._to_complete = self._to_complete, []
             try:
                 async with self.database.transaction(write=True, single_write=True) as conn:
                     completed = await JobRepository(conn).complete_many(done, self.token)
-            except Exception as exc:
+            except Exception as exc:  # their leases run out: they run again
                 logger.warning("could not record %d completed jobs: %r", len(done), exc)
-                continue
+                return
             if completed < len(done):
                 logger.warning(
                     "%d jobs ran past their lease; other runs took them", len(done) - completed
                 )
-
-    async def _completions_written(self) -> None:
-        while self._completing is not None and not self._completing.done():
-            await asyncio.shield(self._completing)
 
     async def _record(
         self,

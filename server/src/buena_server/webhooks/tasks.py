@@ -4,33 +4,62 @@ subscribed webhook) and "webhooks.deliver" (``delivery``)."""
 from __future__ import annotations
 
 from buena_server.events.repository import EventRepository
+from buena_server.events.schemas import Event
 from buena_server.events.tasks import DISPATCH_TASK
+from buena_server.kit.driver import Connection
 from buena_server.kit.ids import new_id
 from buena_server.queue import Job, JobContext, TaskRegistry
 from buena_server.webhooks.delivery import deliver
 from buena_server.webhooks.jobs import DELIVER_TASK, enqueue_delivery
-from buena_server.webhooks.repository import DeliveryRecord, DeliveryRepository, WebhookRepository
+from buena_server.webhooks.repository import (
+    DeliveryRecord,
+    DeliveryRepository,
+    WebhookRecord,
+    WebhookRepository,
+)
 from buena_server.webhooks.schemas import ALL_EVENTS
 
 
+async def _subscribers(
+    conn: Connection, event_id: str
+) -> tuple[str, Event, list[WebhookRecord]] | None:
+    """The event, its account, and the webhooks of the account that are active now, existed
+    when it happened, and subscribe to its type (or to every type)."""
+    webhooks = WebhookRepository(conn)
+    account_id = await webhooks.account_of_event(event_id)
+    event = await EventRepository(conn).get(account_id, event_id) if account_id else None
+    if account_id is None or event is None:
+        return None
+    return (
+        account_id,
+        event,
+        [
+            webhook
+            for webhook in await webhooks.find_active(account_id)
+            if (event.type in webhook.events or ALL_EVENTS in webhook.events)
+            # An endpoint gets the events that happen once it exists.
+            and webhook.created_at <= event.created_at
+        ],
+    )
+
+
 async def dispatch(job: Job, context: JobContext) -> None:
-    """In one transaction with the job's completion: a pending delivery and its
-    "webhooks.deliver" job for each webhook of the event's account that is active when the
-    dispatch runs, existed when the event happened, and subscribes to its type (or to every
-    type)."""
+    """A pending delivery and its "webhooks.deliver" job for each subscriber of the event
+    (``_subscribers``), written in one transaction with the job's completion. Most events
+    have none: they are found so in a read, and the job ends without a write of its own."""
     event_id = str(job.payload["event_id"])
+    async with context.database.transaction(write=False) as conn:
+        found = await _subscribers(conn, event_id)
+    if found is None or not found[2]:
+        return
     async with context.database.transaction(write=True) as conn:
-        webhooks = WebhookRepository(conn)
-        account_id = await webhooks.account_of_event(event_id)
-        event = await EventRepository(conn).get(account_id, event_id) if account_id else None
-        if account_id is not None and event is not None:
+        # Read again under the write: a webhook deleted meanwhile gets nothing.
+        found = await _subscribers(conn, event_id)
+        if found is not None:
+            account_id, event, subscribers = found
             now = context.clock.now()
             deliveries = DeliveryRepository(conn)
-            for webhook in await webhooks.find_active(account_id):
-                if event.type not in webhook.events and ALL_EVENTS not in webhook.events:
-                    continue
-                if webhook.created_at > event.created_at:
-                    continue  # an endpoint gets the events that happen once it exists
+            for webhook in subscribers:
                 delivery_id = new_id("whd")
                 job_id = await enqueue_delivery(conn, account_id, delivery_id)
                 await deliveries.insert(

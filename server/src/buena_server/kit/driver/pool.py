@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -180,7 +181,10 @@ class ConnectionPool:
         for conn, _ in idle:
             self._open.discard(conn)
             self.size -= 1
-            await conn.close(timeout=self.timeout)
+            # A goodbye a hung server never answers is given up on (asyncpg then aborts the
+            # connection), so that closing goes on to the next one and ends.
+            with contextlib.suppress(OSError, TimeoutError, asyncpg.PostgresError):
+                await conn.close(timeout=self.timeout)
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
