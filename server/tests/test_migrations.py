@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from buena_server.config import get_settings
 from buena_server.kit.db import create_engine
-from buena_server.leads.repository import LeadQuery, LeadRepository
+from buena_server.leads.listing import LeadFilters, LeadQuery
+from buena_server.leads.repository import LeadRepository
 from buena_server.migrate import alembic_config, migrate
 
 from backends import ON_POSTGRES, fresh_database, fresh_database_async
@@ -106,15 +107,17 @@ async def test_existing_leads_get_their_search_columns(empty_engine: AsyncEngine
             )
         ).one()
         assert tuple(row) == ("émile", "zola", "émile zola", "les éditions")
-        page, total = await LeadRepository(conn).find_page(
-            "acct_1", LeadQuery(search="ÉMILE Z", sort="last_name")
+        page, total, _more = await LeadRepository(conn).find_page(
+            "acct_1", LeadQuery(LeadFilters(search="ÉMILE Z"), sort="last_name")
         )
         assert total == 1
         assert page[0].id == "lead_1"
         # The counters were backfilled.
-        _page, total = await LeadRepository(conn).find_page("acct_1", LeadQuery())
+        _page, total, _more = await LeadRepository(conn).find_page("acct_1", LeadQuery())
         assert total == 1
-        _page, total = await LeadRepository(conn).find_page("acct_1", LeadQuery(status="inactive"))
+        _page, total, _more = await LeadRepository(conn).find_page(
+            "acct_1", LeadQuery(LeadFilters(status="inactive"))
+        )
         assert total == 0
 
 
@@ -151,8 +154,8 @@ async def test_search_and_company_filters_use_trigram_indexes(empty_engine: Asyn
         # and the query's would make them unusable), so sequential scans are taken away.
         await conn.execute(text("SET enable_seqscan = off"))
         event.listen(conn.sync_connection, "before_cursor_execute", capture)
-        _page, total = await LeadRepository(conn).find_page(
-            "acct_1", LeadQuery(search="john", company="acme")
+        _page, total, _more = await LeadRepository(conn).find_page(
+            "acct_1", LeadQuery(LeadFilters(search="john", company="acme"))
         )
         event.remove(conn.sync_connection, "before_cursor_execute", capture)
         assert total == 50

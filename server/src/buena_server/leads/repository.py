@@ -64,6 +64,22 @@ _DELETE = (
     .where(leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id"))
     .returning(*_LEAD_COLUMNS)
 )
+_UPDATE = (
+    update(leads)
+    .where(
+        leads.c.account_id == bindparam("updated_account"), leads.c.id == bindparam("updated_id")
+    )
+    .values(
+        {
+            column: bindparam(f"set_{column.name}", type_=column.type)
+            for column in leads.c
+            if column.name not in ("id", "account_id")
+        }
+    )
+)
+_ID_BY_EMAIL = select(leads.c.id).where(
+    leads.c.account_id == bindparam("account_id"), leads.c.email_lower == bindparam("email_lower")
+)
 # INSERT ... ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id: a duplicate email
 # inserts nothing and returns no row, without a savepoint around the insert.
 _INSERT: ReturningInsert[Any] = (
@@ -174,9 +190,7 @@ class LeadRepository:
 
     async def find_id_by_email(self, account_id: str, email_lower: str) -> str | None:
         result = await self.conn.execute(
-            select(leads.c.id).where(
-                leads.c.account_id == account_id, leads.c.email_lower == email_lower
-            )
+            _ID_BY_EMAIL, {"account_id": account_id, "email_lower": email_lower}
         )
         found: str | None = result.scalar_one_or_none()
         return found
@@ -320,24 +334,23 @@ class LeadRepository:
 
     async def update(self, account_id: str, lead: Lead, previous: Lead) -> None:
         """Write the lead's new values over ``previous`` (the row as read for update)."""
-        statement = (
-            update(leads)
-            .where(leads.c.account_id == account_id, leads.c.id == lead.id)
-            .values(_values(lead))
-        )
+        given = {f"set_{name}": value for name, value in _values(lead).items()}
+        given.update(updated_account=account_id, updated_id=lead.id)
         if lead.email.lower() == previous.email.lower():
             # The unique email cannot conflict: no savepoint (two round trips) around it.
-            await self.conn.execute(statement)
+            await self.conn.execute(_UPDATE, given)
         else:
-            await self._write_unique_email(account_id, lead.email, statement)
+            await self._write_unique_email(account_id, lead.email, _UPDATE, given)
         if lead.status != previous.status:
             await self._count(account_id, {previous.status: -1, lead.status: 1})
 
-    async def _write_unique_email(self, account_id: str, email: str, statement: Any) -> None:
+    async def _write_unique_email(
+        self, account_id: str, email: str, statement: Any, given: dict[str, Any]
+    ) -> None:
         """Run a write guarded by the (account, email) unique index, never check-then-insert."""
         try:
             async with self.conn.begin_nested():
-                await self.conn.execute(statement)
+                await self.conn.execute(statement, given)
         except IntegrityError:
             existing = await self.find_id_by_email(account_id, email.lower())
             if existing is None:
