@@ -263,6 +263,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     # The queue's worker (queue/), unless this process serves the API only.
     worker = build_worker(services, task_registry()) if settings.worker_in_serve else None
     services = dataclasses.replace(services, worker=worker)
+    if worker is not None:
+        worker.services = services  # its handlers are given the app's services, worker included
     app.state[SERVICES_KEY] = services
     if metrics is not None:
         metrics.worker = worker

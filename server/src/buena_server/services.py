@@ -68,7 +68,7 @@ class Services:
     openapi_json: OpenApiJson
     # The queue's worker (a queue.Worker, read through app.worker_of: the queue's handlers
     # are given these services, so naming its type here would make an import cycle), when
-    # this process runs one; built from the services above, which it is given without it.
+    # this process runs one.
     worker: object | None = None
 
 

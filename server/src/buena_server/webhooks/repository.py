@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from buena_server.kit.driver import Connection
-from buena_server.tables import events, webhook_deliveries, webhooks
+from buena_server.tables import webhook_deliveries, webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +105,6 @@ class WebhookRepository:
             select(func.count()).select_from(webhooks).where(webhooks.c.account_id == account_id)
         )
         return int(result.scalar_one())
-
-    async def account_of_event(self, event_id: str) -> str | None:
-        """The account an event belongs to (a dispatch job names only the event)."""
-        result = await self.conn.execute(select(events.c.account_id).where(events.c.id == event_id))
-        account_id: str | None = result.scalar_one_or_none()
-        return account_id
 
     async def find_active(self, account_id: str) -> Sequence[WebhookRecord]:
         """The account's active webhooks (at most ``BUENA_MAX_WEBHOOKS_PER_ACCOUNT``)."""

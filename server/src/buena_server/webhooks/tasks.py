@@ -25,11 +25,11 @@ async def _subscribers(
 ) -> tuple[str, Event, list[WebhookRecord]] | None:
     """The event, its account, and the webhooks of the account that are active now, existed
     when it happened, and subscribe to its type (or to every type)."""
-    webhooks = WebhookRepository(conn)
-    account_id = await webhooks.account_of_event(event_id)
-    event = await EventRepository(conn).get(account_id, event_id) if account_id else None
-    if account_id is None or event is None:
+    found = await EventRepository(conn).find(event_id)
+    if found is None:  # purged
         return None
+    account_id, event = found
+    webhooks = WebhookRepository(conn)
     return (
         account_id,
         event,
