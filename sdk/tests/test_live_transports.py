@@ -300,3 +300,30 @@ def test_only_the_sdks_own_pool_manager_is_cleared_when_replaced(
         rest.pool_manager = PoolManager()
         assert len(first.pools) == 1  # the user's: left as it is
         first.clear()
+
+
+def test_urllib3_streams_an_export_after_retrying_its_head(
+    live_server: Any, lead_json: Callable[..., Any], error_body: Callable[..., Any]
+) -> None:
+    live_server.script(503, error_body(503, "DATABASE_UNAVAILABLE", "down"), {"Retry-After": "0"})
+    live_server.script(200, [lead_json(id=f"lead_{i}") for i in range(2000)])
+    with _client(live_server.host) as client:
+        chunks = list(DefaultApi(client).export_leads(status="active"))
+    body = b"".join(chunks)
+    assert len(chunks) > 1  # read as it came, 64 KiB at a time
+    assert [lead["id"] for lead in json.loads(body)][-1] == "lead_1999"
+    assert [r.path for r in live_server.requests] == ["/api/v2/leads/export?status=active"] * 2
+
+
+async def test_aiohttp_streams_an_export_and_raises_an_error_answer(
+    live_server: Any, lead_json: Callable[..., Any], error_body: Callable[..., Any]
+) -> None:
+    live_server.script(200, [lead_json(id=f"lead_{i}") for i in range(2000)])
+    live_server.script(404, error_body(404, "NOT_FOUND", "no"))
+    async with _client(live_server.host) as client:
+        api = DefaultApi(client)
+        body = b"".join([chunk async for chunk in api.export_leads_async("ndjson")])
+        assert len(json.loads(body)) == 2000
+        with pytest.raises(buena_sdk.NotFoundException):
+            async for _ in api.export_leads_async():
+                pass

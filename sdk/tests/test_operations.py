@@ -286,7 +286,8 @@ OPERATIONS = [
     "create_api_key",
     "revoke_api_key",
     "health_check",
-    # WebhooksApi's and EventsApi's, which DefaultApi inherits
+    # BulkLeadsApi's, WebhooksApi's and EventsApi's, which DefaultApi inherits
+    "batch_leads",
     "list_webhooks",
     "create_webhook",
     "get_webhook",
@@ -320,5 +321,17 @@ def test_every_operation_has_four_forms_with_one_signature(operation: str) -> No
 def test_list_leads_signature_is_the_references() -> None:
     parameters = inspect.signature(buena_sdk.DefaultApi.list_leads).parameters
     names = ["self", "limit", "offset", "sort", "order", "search", "company", "status"]
-    assert list(parameters) == names
-    assert all(parameters[name].default is None for name in names[1:])
+    # The reference's parameters keep their places; the later ones (cursor, filters) follow.
+    assert list(parameters)[: len(names)] == names
+    assert list(parameters)[len(names) :] == [
+        "cursor",
+        "tags",
+        "created_after",
+        "created_before",
+        "updated_after",
+        "updated_before",
+        "has_email",
+    ]
+    assert all(
+        parameter.default is None for name, parameter in parameters.items() if name != "self"
+    )

@@ -15,11 +15,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from backends import fresh_database
+from cli_runner import Account, new_account
 from live_server import live_server
 
 STATUSES = ("active", "inactive", "contacted")
@@ -29,6 +31,7 @@ STATUSES = ("active", "inactive", "contacted")
 class Server:
     host: str  # base URL, e.g. http://127.0.0.1:PORT/api/v2
     key: str  # admin key holding every permission
+    database_url: str = ""  # the server's database (to make accounts of other tests' own)
 
     def call(
         self, method: str, path: str, body: Any = None, *, key: str | None = None
@@ -90,9 +93,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         fresh_database(str(directory / "e2e.db")) as url,
         live_server(url, directory, {"BUENA_BOOTSTRAP_KEY": key}) as live,
     ):
-        yield Server(host=live.base_url, key=key)
+        yield Server(host=live.base_url, key=key, database_url=url)
 
 
 @pytest.fixture(autouse=True)
 def _no_leads(server: Server) -> None:
     server.delete_all_leads()
+
+
+@pytest.fixture
+def account(server: Server, tmp_path: Path) -> Account:
+    """An account of the test's own, and ``buena`` (the installed script) to drive it."""
+    return new_account(server.database_url, server.host, tmp_path / "config")

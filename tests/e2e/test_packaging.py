@@ -27,6 +27,7 @@ def test_sdk_wheel_in_a_fresh_virtualenv(server: Any, tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "buena_sdk/py.typed" in names
     assert "buena_sdk/api/default_api.py" in names
+    assert "buena_sdk/cli/commands/transfer.py" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -65,6 +66,14 @@ def test_sdk_wheel_in_a_fresh_virtualenv(server: Any, tmp_path: Path) -> None:
     assert status == "404"
     # The installed wheel ran, not the source tree.
     assert str(venv) in location
+    # And it installed the `buena` command, with its dependencies.
+    health = subprocess.run(
+        [str(venv / "bin" / "buena"), "--api-url", server.host, "health", "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert '"status": "healthy"' in health.stdout
 
 
 def test_server_wheel_ships_its_migrations(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 Usage::
 
     import buena_sdk
-    from buena_sdk.api.default_api import DefaultApi
+    from buena_sdk.api.bulk_leads_api import BulkLeadsApi
+from buena_sdk.api.bulk_leads_api import BulkLeadsApi
+from buena_sdk.api.default_api import DefaultApi
 
     configuration = buena_sdk.Configuration(host="https://api.buena.ai/api/v2")
     configuration.api_key["ApiKeyAuth"] = "bna_..."
@@ -15,6 +17,7 @@ A webhook receiver verifies each request with ``buena_sdk.webhooks.construct_eve
 
 from buena_sdk import webhooks
 from buena_sdk._version import __version__
+from buena_sdk.api.bulk_leads_api import BulkLeadsApi
 from buena_sdk.api.default_api import DefaultApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
@@ -39,8 +42,13 @@ from buena_sdk.exceptions import (
 )
 from buena_sdk.models import (
     EVENT_TYPES,
+    MAX_BATCH_SIZE,
     PERMISSIONS,
     ApiKey,
+    BatchLeadError,
+    BatchLeadResult,
+    BatchLeadsRequest,
+    BatchLeadsResponse,
     CreateApiKeyRequest,
     CreatedWebhook,
     CreateLeadRequest,
@@ -75,6 +83,7 @@ from buena_sdk.pagination import (
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_BATCH_SIZE",
     "PERMISSIONS",
     "ApiClient",
     "ApiConnectionError",
@@ -84,7 +93,12 @@ __all__ = [
     "ApiResponseValidationError",
     "ApiTimeoutError",
     "BadRequestException",
+    "BatchLeadError",
+    "BatchLeadResult",
+    "BatchLeadsRequest",
+    "BatchLeadsResponse",
     "BuenaError",
+    "BulkLeadsApi",
     "Configuration",
     "ConflictException",
     "CreateApiKeyRequest",

@@ -7,7 +7,8 @@ outside a loop is deprecated in aiohttp), and closed by ``aclose()``, which
 
 import asyncio
 import ssl
-from typing import Optional, Union
+from collections.abc import AsyncIterator
+from typing import Any, Optional, Union
 
 import aiohttp
 from urllib3 import HTTPHeaderDict
@@ -34,36 +35,50 @@ class AsyncRESTClientObject:
 
     async def arequest(self, request: HttpRequest) -> HttpResponse:
         session = self._session_for_running_loop()
-        configuration = self._configuration
         timeout = self._timeout
         if timeout.total != request.timeout:
             timeout = self._timeout = aiohttp.ClientTimeout(total=request.timeout)
         try:
-            # aiohttp copies the headers into its own CIMultiDict and never changes ours.
-            async with session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=request.body,
-                timeout=timeout,
-                proxy=configuration.proxy,
-                proxy_headers=configuration.proxy_headers,
-                allow_redirects=False,
-            ) as response:
+            async with self._send(session, request, timeout) as response:
                 body = await response.read()
                 headers = HTTPHeaderDict()
                 for name, value in response.headers.items():
                     headers.add(name, value)
                 return HttpResponse(response.status, response.reason or "", headers, body)
-        except asyncio.TimeoutError as exc:
-            # aiohttp cannot tell a connect timeout from a read timeout under a total
-            # timeout, so assume the request went out: a POST is then not repeated.
-            raise ApiTimeoutError(f"{type(exc).__name__}: {exc}", request_sent=True) from exc
-        except aiohttp.ClientConnectorError as exc:
-            # Raised while opening the connection (refused, DNS, TLS handshake, proxy).
-            raise ApiConnectionError(f"{type(exc).__name__}: {exc}", request_sent=False) from exc
-        except aiohttp.ClientError as exc:
-            raise ApiConnectionError(f"{type(exc).__name__}: {exc}", request_sent=True) from exc
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise connection_error_from_aiohttp(exc) from exc
+
+    async def astream(self, request: HttpRequest) -> "AiohttpStream":
+        """Send ``request`` and return once the head has arrived; the body is read as it
+        comes. ``request.timeout`` bounds the connection and each read, not the transfer."""
+        session = self._session_for_running_loop()
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=request.timeout, sock_read=request.timeout
+        )
+        try:
+            response = await self._send(session, request, timeout)
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise connection_error_from_aiohttp(exc) from exc
+        return AiohttpStream(response)
+
+    def _send(
+        self,
+        session: aiohttp.ClientSession,
+        request: HttpRequest,
+        timeout: aiohttp.ClientTimeout,
+    ) -> Any:
+        """The request, to await (a streamed body) or enter with ``async with``."""
+        # aiohttp copies the headers into its own CIMultiDict and never changes ours.
+        return session.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=request.body,
+            timeout=timeout,
+            proxy=self._configuration.proxy,
+            proxy_headers=self._configuration.proxy_headers,
+            allow_redirects=False,
+        )
 
     async def aclose(self) -> None:
         session, self._session, self._loop = self._session, None, None
@@ -88,6 +103,46 @@ class AsyncRESTClientObject:
         self._session = aiohttp.ClientSession(connector=connector)
         self._loop = loop
         return self._session
+
+
+class AiohttpStream:
+    """An aiohttp response read chunk by chunk (see ``_transport.AsyncHttpStream``)."""
+
+    CHUNK_SIZE = 64 * 1024
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status: int = response.status
+        self.reason: str = response.reason or ""
+        headers = HTTPHeaderDict()
+        for name, value in response.headers.items():
+            headers.add(name, value)
+        self.headers = headers
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_chunked(self.CHUNK_SIZE):
+                yield chunk
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise connection_error_from_aiohttp(exc) from exc
+
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+def connection_error_from_aiohttp(
+    exc: Union[asyncio.TimeoutError, aiohttp.ClientError],
+) -> ApiConnectionError:
+    """Map an aiohttp failure to the SDK's error, noting whether the request went out."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, asyncio.TimeoutError):
+        # aiohttp cannot tell a connect timeout from a read timeout under a total
+        # timeout, so assume the request went out: a POST is then not repeated.
+        return ApiTimeoutError(detail, request_sent=True)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        # Raised while opening the connection (refused, DNS, TLS handshake, proxy).
+        return ApiConnectionError(detail, request_sent=False)
+    return ApiConnectionError(detail, request_sent=True)
 
 
 def _ssl_setting(configuration: Configuration) -> Union[ssl.SSLContext, bool]:

@@ -7,7 +7,7 @@ and turns every failure without a response into ``ApiConnectionError`` or
 Tests substitute a fake transport and need no socket.
 """
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional, Protocol, runtime_checkable
 
@@ -50,3 +50,59 @@ class AsyncTransport(Protocol):
     async def arequest(self, request: HttpRequest) -> HttpResponse: ...
 
     async def aclose(self) -> None: ...
+
+
+class HttpStream(Protocol):
+    """A response whose body is read as it arrives (``export_leads``): the status and
+    headers are known, the body comes through ``chunks()``; ``close()`` releases the
+    connection, read to the end or not."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+
+    def chunks(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncHttpStream(Protocol):
+    """The async form of :class:`HttpStream`."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SyncStreamingTransport(Protocol):
+    """A transport that can also hand over a body as it arrives. A transport without
+    ``stream`` still works for streamed operations: its whole body is one chunk."""
+
+    def stream(self, request: HttpRequest) -> HttpStream: ...
+
+
+@runtime_checkable
+class AsyncStreamingTransport(Protocol):
+    async def astream(self, request: HttpRequest) -> AsyncHttpStream: ...
+
+
+class BufferedStream:
+    """An ``HttpResponse`` already read, as an :class:`HttpStream`."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.status = response.status
+        self.reason = response.reason
+        self.headers = response.headers
+        self._body = response.body
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._body:
+            yield self._body
+
+    def close(self) -> None:
+        self._body = b""

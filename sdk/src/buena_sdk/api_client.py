@@ -12,7 +12,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -21,9 +21,18 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 
-from buena_sdk._async_rest import AsyncRESTClientObject
 from buena_sdk._retry import RetryPolicy, error_code_of
-from buena_sdk._transport import AsyncTransport, HttpRequest, HttpResponse, SyncTransport
+from buena_sdk._transport import (
+    AsyncHttpStream,
+    AsyncStreamingTransport,
+    AsyncTransport,
+    BufferedStream,
+    HttpRequest,
+    HttpResponse,
+    HttpStream,
+    SyncStreamingTransport,
+    SyncTransport,
+)
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.configuration import Configuration
 from buena_sdk.exceptions import (
@@ -57,6 +66,11 @@ class RequestOptions:
     # Sent with an Idempotency-Key (POST, PATCH, DELETE), and so retried like an idempotent
     # call; False where the server keeps no answer (a new API key's secret is never stored).
     keyed: bool = True
+    # The Idempotency-Key to send instead of a fresh random one (a caller that must repeat
+    # a call across runs, and wants the first answer back rather than a second action).
+    idempotency_key: Optional[str] = None
+    # What the operation answers in (an export streams CSV or NDJSON).
+    accept: str = "application/json"
 
 
 class ApiClient:
@@ -101,6 +115,10 @@ class ApiClient:
     @property
     def async_rest_client(self) -> AsyncTransport:
         if self._async_transport is None:
+            # aiohttp is imported on the first async call only: it is a third of the SDK's
+            # import time, which a sync caller (or the `buena` command) need not pay.
+            from buena_sdk._async_rest import AsyncRESTClientObject
+
             self._async_transport = AsyncRESTClientObject(self.configuration)
         return self._async_transport
 
@@ -160,20 +178,12 @@ class ApiClient:
             try:
                 response = transport.request(request)
             except ApiConnectionError as error:
-                delay = policy.delay_after_connection_error(
-                    request.method,
-                    error.request_sent,
-                    retries_taken,
-                    rand=self._random,
-                    idempotency_key=IDEMPOTENCY_KEY_HEADER in request.headers,
-                )
-                if delay is None:
-                    raise
-                self._log_retry(request, str(error), delay, retries_taken)
+                delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
-                delay = self._delay_or_result(policy, request, response, retries_taken)
-                if delay is None:
+                wait = self._delay_or_result(policy, request, response, retries_taken)
+                if wait is None:
                     return parse_response(response, response_type)
+                delay = wait
             self._sleep(delay)
             retries_taken += 1
 
@@ -189,22 +199,105 @@ class ApiClient:
             try:
                 response = await transport.arequest(request)
             except ApiConnectionError as error:
-                delay = policy.delay_after_connection_error(
-                    request.method,
-                    error.request_sent,
-                    retries_taken,
-                    rand=self._random,
-                    idempotency_key=IDEMPOTENCY_KEY_HEADER in request.headers,
-                )
-                if delay is None:
-                    raise
-                self._log_retry(request, str(error), delay, retries_taken)
+                delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
-                delay = self._delay_or_result(policy, request, response, retries_taken)
-                if delay is None:
+                wait = self._delay_or_result(policy, request, response, retries_taken)
+                if wait is None:
                     return parse_response(response, response_type)
+                delay = wait
             await self._async_sleep(delay)
             retries_taken += 1
+
+    def stream(self, options: RequestOptions) -> Iterator[bytes]:
+        """The body of ``options``' answer, chunk by chunk as it arrives, retried as
+        :meth:`call_api` retries until the head of a 2xx answer has arrived; an error answer
+        raises as there. Nothing is sent until the iteration starts; leaving it early
+        releases the connection."""
+        transport = self._sync_transport()
+        request = self.build_request(options)
+        policy = self._retry_policy(transport)
+        retries_taken = 0
+        while True:
+            try:
+                if isinstance(transport, SyncStreamingTransport):
+                    opened: HttpStream = transport.stream(request)
+                else:
+                    opened = BufferedStream(transport.request(request))
+            except ApiConnectionError as error:
+                delay = self._delay_or_raise(policy, request, error, retries_taken)
+            else:
+                if 200 <= opened.status <= 299:
+                    break
+                try:
+                    body = b"".join(opened.chunks())
+                finally:
+                    opened.close()
+                failed = HttpResponse(opened.status, opened.reason, opened.headers, body)
+                wait = self._delay_or_result(policy, request, failed, retries_taken)
+                assert wait is not None  # an error answer: a delay, or it raised
+                delay = wait
+            self._sleep(delay)
+            retries_taken += 1
+        try:
+            yield from opened.chunks()
+        finally:
+            opened.close()
+
+    async def stream_async(self, options: RequestOptions) -> AsyncIterator[bytes]:
+        """The async twin of :meth:`stream`, for ``async for``."""
+        transport = self.async_rest_client
+        request = self.build_request(options)
+        policy = self._retry_policy(transport)
+        retries_taken = 0
+        while True:
+            opened: Optional[AsyncHttpStream] = None
+            try:
+                if isinstance(transport, AsyncStreamingTransport):
+                    opened = await transport.astream(request)
+                    if 200 <= opened.status <= 299:
+                        break
+                    body = b"".join([chunk async for chunk in opened.chunks()])
+                    await opened.aclose()
+                    response = HttpResponse(opened.status, opened.reason, opened.headers, body)
+                else:
+                    response = await transport.arequest(request)
+            except ApiConnectionError as error:
+                delay = self._delay_or_raise(policy, request, error, retries_taken)
+            else:
+                wait = self._delay_or_result(policy, request, response, retries_taken)
+                if wait is None:  # a transport that does not stream: one whole chunk
+                    if response.body:
+                        yield response.body
+                    return
+                delay = wait
+            await self._async_sleep(delay)
+            retries_taken += 1
+        assert opened is not None  # the loop ends on a 2xx head
+        try:
+            async for chunk in opened.chunks():
+                yield chunk
+        finally:
+            await opened.aclose()
+
+    def _delay_or_raise(
+        self,
+        policy: RetryPolicy,
+        request: HttpRequest,
+        error: ApiConnectionError,
+        retries_taken: int,
+    ) -> float:
+        """The delay before retrying after ``error`` (no answer); raises it when final."""
+        delay = policy.delay_after_connection_error(
+            request.method,
+            error.request_sent,
+            retries_taken,
+            rand=self._random,
+            idempotency_key=IDEMPOTENCY_KEY_HEADER in request.headers,
+        )
+        if delay is None:
+            raise error
+        self._log_retry(request, str(error), delay, retries_taken)
+        return delay
 
     def _delay_or_result(
         self,
@@ -264,7 +357,7 @@ class ApiClient:
                 url += "?" + urlencode(query)
 
         headers = {
-            "Accept": "application/json",
+            "Accept": options.accept,
             "User-Agent": configuration.user_agent,
             **self.default_headers,
         }
@@ -279,7 +372,7 @@ class ApiClient:
         if method in KEYED_METHODS and options.keyed:
             # One key per call, reused by every retry: the server answers a repeat with the
             # first answer, so a retry after a lost answer never acts twice.
-            headers[IDEMPOTENCY_KEY_HEADER] = str(uuid.uuid4())
+            headers[IDEMPOTENCY_KEY_HEADER] = options.idempotency_key or str(uuid.uuid4())
         return HttpRequest(method, url, headers, body, configuration.timeout)
 
 

@@ -5,6 +5,7 @@ whole exception tree is re-exported here.
 """
 
 import logging
+from collections.abc import Iterator
 from typing import Any, Optional
 
 import urllib3
@@ -91,24 +92,36 @@ class RESTClientObject:
         return self._user_pool_manager
 
     def request(self, request: HttpRequest) -> HttpResponse:
-        try:
-            response = self._pool_manager.urlopen(
-                request.method,
-                request.url,
-                body=request.body,
-                headers=dict(request.headers),
-                timeout=urllib3.Timeout(total=request.timeout),
-                preload_content=True,
-                **self._retry_arguments(),
-            )
-        except HTTPError as exc:
-            raise connection_error_from_urllib3(exc) from exc
+        response = self._urlopen(request, urllib3.Timeout(total=request.timeout), preload=True)
         return HttpResponse(
             status=response.status,
             reason=response.reason or "",
             headers=response.headers,
             body=response.data,
         )
+
+    def stream(self, request: HttpRequest) -> "Urllib3Stream":
+        """Send ``request`` and return once the head has arrived; the body is read as it
+        comes. ``request.timeout`` bounds the connection and each read, not the whole
+        transfer (an export of a million leads takes longer than any one read)."""
+        timeout = urllib3.Timeout(connect=request.timeout, read=request.timeout)
+        return Urllib3Stream(self._urlopen(request, timeout, preload=False))
+
+    def _urlopen(
+        self, request: HttpRequest, timeout: urllib3.Timeout, *, preload: bool
+    ) -> urllib3.BaseHTTPResponse:
+        try:
+            return self._pool_manager.urlopen(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=dict(request.headers),
+                timeout=timeout,
+                preload_content=preload,
+                **self._retry_arguments(),
+            )
+        except HTTPError as exc:
+            raise connection_error_from_urllib3(exc) from exc
 
     def close(self) -> None:
         self._pool_manager.clear()
@@ -125,6 +138,30 @@ class RESTClientObject:
             return {"retries": configured.new(raise_on_status=False)}
         # No Retry on the manager: let urllib3 apply its defaults (do not override).
         return {}
+
+
+class Urllib3Stream:
+    """A urllib3 response read chunk by chunk (see ``_transport.HttpStream``)."""
+
+    CHUNK_SIZE = 64 * 1024
+
+    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+        self._response = response
+        self.status: int = response.status
+        self.reason: str = response.reason or ""
+        self.headers = response.headers
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._response.stream(self.CHUNK_SIZE):
+                if chunk:
+                    yield chunk
+        except HTTPError as exc:
+            # Cut off mid-body: the caller knows the transfer is incomplete.
+            raise connection_error_from_urllib3(exc) from exc
+
+    def close(self) -> None:
+        self._response.release_conn()
 
 
 def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:

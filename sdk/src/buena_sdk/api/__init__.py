@@ -1,5 +1,6 @@
+from buena_sdk.api.bulk_leads_api import BulkLeadsApi
 from buena_sdk.api.default_api import DefaultApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
-__all__ = ["DefaultApi", "EventsApi", "WebhooksApi"]
+__all__ = ["BulkLeadsApi", "DefaultApi", "EventsApi", "WebhooksApi"]

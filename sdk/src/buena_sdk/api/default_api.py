@@ -6,9 +6,11 @@ returns an ``ApiResponse`` (status, headers, model, raw bytes), and ``op_async``
 ``op_with_http_info_async`` are their awaitable twins.
 """
 
+from datetime import datetime
 from typing import Any, Optional, Union
 
 from buena_sdk.api._base import as_model, path_param
+from buena_sdk.api.bulk_leads_api import BulkLeadsApi, Tags, tags_query
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_client import RequestOptions
@@ -25,9 +27,10 @@ from buena_sdk.models import (
 )
 
 
-class DefaultApi(WebhooksApi, EventsApi):
-    """Every operation: leads, API keys and health here; webhooks and events inherited from
-    ``WebhooksApi`` and ``EventsApi`` (usable on their own too)."""
+class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
+    """Every operation: leads, API keys and health here; batch writes and the export,
+    webhooks and events inherited from ``BulkLeadsApi``, ``WebhooksApi`` and ``EventsApi``
+    (usable on their own too)."""
 
     # -- list_leads ---------------------------------------------------------------------
 
@@ -40,11 +43,25 @@ class DefaultApi(WebhooksApi, EventsApi):
         search: Optional[str] = None,
         company: Optional[str] = None,
         status: Optional[str] = None,
+        cursor: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
     ) -> ListLeads200Response:
-        """One page of leads; ``limit`` defaults to 50 on the server and is capped at 100."""
+        """One page of leads; ``limit`` defaults to 50 on the server and is capped at 100.
+
+        The reference's parameters come first, in its order; then ``cursor`` (the
+        ``next_cursor`` of the previous page, instead of ``offset``: stable under concurrent
+        writes and as fast at any depth) and the filters ``tags`` (any of them: "a,b" or a
+        list), ``created_after`` / ``created_before`` / ``updated_after`` /
+        ``updated_before`` (a naive datetime is local time) and ``has_email``."""
         return self.list_leads_with_http_info(
-            limit, offset, sort, order, search, company, status
-        ).data
+            limit, offset, sort, order, search, company, status, cursor, tags,
+            created_after, created_before, updated_after, updated_before, has_email,
+        ).data  # fmt: skip
 
     def list_leads_with_http_info(
         self,
@@ -55,8 +72,18 @@ class DefaultApi(WebhooksApi, EventsApi):
         search: Optional[str] = None,
         company: Optional[str] = None,
         status: Optional[str] = None,
+        cursor: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
     ) -> ApiResponse[ListLeads200Response]:
-        options = _list_leads(limit, offset, sort, order, search, company, status)
+        options = _list_leads(
+            limit, offset, sort, order, search, company, status, cursor, tags,
+            created_after, created_before, updated_after, updated_before, has_email,
+        )  # fmt: skip
         return self.api_client.call_api(options, ListLeads200Response)
 
     async def list_leads_async(
@@ -68,10 +95,18 @@ class DefaultApi(WebhooksApi, EventsApi):
         search: Optional[str] = None,
         company: Optional[str] = None,
         status: Optional[str] = None,
+        cursor: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
     ) -> ListLeads200Response:
         response = await self.list_leads_with_http_info_async(
-            limit, offset, sort, order, search, company, status
-        )
+            limit, offset, sort, order, search, company, status, cursor, tags,
+            created_after, created_before, updated_after, updated_before, has_email,
+        )  # fmt: skip
         return response.data
 
     async def list_leads_with_http_info_async(
@@ -83,8 +118,18 @@ class DefaultApi(WebhooksApi, EventsApi):
         search: Optional[str] = None,
         company: Optional[str] = None,
         status: Optional[str] = None,
+        cursor: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
     ) -> ApiResponse[ListLeads200Response]:
-        options = _list_leads(limit, offset, sort, order, search, company, status)
+        options = _list_leads(
+            limit, offset, sort, order, search, company, status, cursor, tags,
+            created_after, created_before, updated_after, updated_before, has_email,
+        )  # fmt: skip
         return await self.api_client.call_api_async(options, ListLeads200Response)
 
     # -- create_lead --------------------------------------------------------------------
@@ -159,26 +204,40 @@ class DefaultApi(WebhooksApi, EventsApi):
     # -- list_api_keys ------------------------------------------------------------------
 
     def list_api_keys(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> ListApiKeysResponse:
         """One page of the account's API keys, without the secrets: ``limit`` defaults to 50
-        on the server and is capped at 100 (``paginate_api_keys`` walks every page)."""
-        return self.list_api_keys_with_http_info(limit, offset).data
+        on the server and is capped at 100; ``cursor`` is the previous page's
+        ``next_cursor`` (``paginate_api_keys`` walks every page)."""
+        return self.list_api_keys_with_http_info(limit, offset, cursor).data
 
     def list_api_keys_with_http_info(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> ApiResponse[ListApiKeysResponse]:
-        return self.api_client.call_api(_list_api_keys(limit, offset), ListApiKeysResponse)
+        options = _list_api_keys(limit, offset, cursor)
+        return self.api_client.call_api(options, ListApiKeysResponse)
 
     async def list_api_keys_async(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> ListApiKeysResponse:
-        return (await self.list_api_keys_with_http_info_async(limit, offset)).data
+        return (await self.list_api_keys_with_http_info_async(limit, offset, cursor)).data
 
     async def list_api_keys_with_http_info_async(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> ApiResponse[ListApiKeysResponse]:
-        options = _list_api_keys(limit, offset)
+        options = _list_api_keys(limit, offset, cursor)
         return await self.api_client.call_api_async(options, ListApiKeysResponse)
 
     # -- create_api_key -----------------------------------------------------------------
@@ -245,6 +304,13 @@ def _list_leads(
     search: Optional[str],
     company: Optional[str],
     status: Optional[str],
+    cursor: Optional[str],
+    tags: Tags,
+    created_after: Optional[datetime],
+    created_before: Optional[datetime],
+    updated_after: Optional[datetime],
+    updated_before: Optional[datetime],
+    has_email: Optional[bool],
 ) -> RequestOptions:
     query = {
         "limit": limit,
@@ -254,6 +320,13 @@ def _list_leads(
         "search": search,
         "company": company,
         "status": status,
+        "cursor": cursor,
+        "tags": tags_query(tags),
+        "created_after": created_after,
+        "created_before": created_before,
+        "updated_after": updated_after,
+        "updated_before": updated_before,
+        "has_email": has_email,
     }
     return RequestOptions("GET", "/leads", query=query)
 
@@ -275,8 +348,11 @@ def _delete_lead(lead_id: str) -> RequestOptions:
     return RequestOptions("DELETE", f"/leads/{path_param('lead_id', lead_id)}")
 
 
-def _list_api_keys(limit: Optional[int], offset: Optional[int]) -> RequestOptions:
-    return RequestOptions("GET", "/keys", query={"limit": limit, "offset": offset})
+def _list_api_keys(
+    limit: Optional[int], offset: Optional[int], cursor: Optional[str]
+) -> RequestOptions:
+    query = {"limit": limit, "offset": offset, "cursor": cursor}
+    return RequestOptions("GET", "/keys", query=query)
 
 
 def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:

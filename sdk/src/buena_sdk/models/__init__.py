@@ -1,6 +1,13 @@
 """Request and response models (pydantic v2), one per module."""
 
 from buena_sdk.models.api_key import ApiKey
+from buena_sdk.models.batch_leads import (
+    MAX_BATCH_SIZE,
+    BatchLeadError,
+    BatchLeadResult,
+    BatchLeadsRequest,
+    BatchLeadsResponse,
+)
 from buena_sdk.models.create_api_key_request import PERMISSIONS, CreateApiKeyRequest
 from buena_sdk.models.create_lead_request import CreateLeadRequest
 from buena_sdk.models.create_webhook_request import CreateWebhookRequest
@@ -22,8 +29,13 @@ from buena_sdk.models.webhook_secret import WebhookSecret
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_BATCH_SIZE",
     "PERMISSIONS",
     "ApiKey",
+    "BatchLeadError",
+    "BatchLeadResult",
+    "BatchLeadsRequest",
+    "BatchLeadsResponse",
     "CreateApiKeyRequest",
     "CreateLeadRequest",
     "CreateWebhookRequest",

@@ -1,0 +1,221 @@
+"""Leads in bulk: ``batch_leads`` (up to 1000 created or upserted per call) and
+``export_leads`` (every lead matching the list filters, streamed as NDJSON or CSV).
+
+``batch_leads`` comes in the same four forms as every other operation (see
+``default_api``); ``export_leads`` yields the body as it arrives (``export_leads_async`` is
+its ``async for`` twin) and ``export_leads_to`` writes it to a file. All of them are also
+methods of ``DefaultApi``.
+"""
+
+import os
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import datetime
+from typing import IO, Any, Optional, Union
+
+from buena_sdk.api._base import ApiBase, as_model
+from buena_sdk.api_client import RequestOptions
+from buena_sdk.api_response import ApiResponse
+from buena_sdk.models import BatchLeadsRequest, BatchLeadsResponse
+
+# ``tags`` filter: "a,b" or ["a", "b"] (leads with any of them).
+Tags = Union[str, Sequence[str], None]
+
+EXPORT_MEDIA_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv"}
+
+
+class BulkLeadsApi(ApiBase):
+    """Batch writes (``leads:write``) and the streamed export (``leads:read``)."""
+
+    # -- batch_leads --------------------------------------------------------------------
+
+    def batch_leads(
+        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+    ) -> BatchLeadsResponse:
+        """Create (or, with ``mode="upsert"``, create or update by email) up to 1000 leads
+        in one call. One bad lead never fails the others: the answer has each lead's
+        outcome in the order sent (``error`` ones say why), and the counts. Only a
+        malformed batch (empty, over 1000, unknown mode) raises.
+
+        ``idempotency_key`` replaces the random key sent by default: a repeat of the call
+        with the same key (within the server's retention) gets the first answer back
+        instead of acting again."""
+        return self.batch_leads_with_http_info(
+            batch_leads_request, idempotency_key=idempotency_key
+        ).data
+
+    def batch_leads_with_http_info(
+        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+    ) -> ApiResponse[BatchLeadsResponse]:
+        options = _batch_leads(batch_leads_request, idempotency_key)
+        return self.api_client.call_api(options, BatchLeadsResponse)
+
+    async def batch_leads_async(
+        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+    ) -> BatchLeadsResponse:
+        answer = await self.batch_leads_with_http_info_async(
+            batch_leads_request, idempotency_key=idempotency_key
+        )
+        return answer.data
+
+    async def batch_leads_with_http_info_async(
+        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+    ) -> ApiResponse[BatchLeadsResponse]:
+        options = _batch_leads(batch_leads_request, idempotency_key)
+        return await self.api_client.call_api_async(options, BatchLeadsResponse)
+
+    # -- export_leads -------------------------------------------------------------------
+
+    def export_leads(
+        self,
+        format: Optional[str] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        *,
+        lines: bool = False,
+    ) -> Iterator[bytes]:
+        """Every lead matching the filters (those of ``list_leads``), as ``format``
+        ``"ndjson"`` (the default: one Lead JSON object per line) or ``"csv"`` (a header
+        row, tags joined with ``|``, a ``custom_fields.<key>`` column per custom field).
+
+        Yields the body as it arrives, in chunks of bytes, or with ``lines=True`` line by
+        line (without the line end; a CSV field holding a line break spans two lines).
+        Nothing is sent before the iteration starts; error answers raise as elsewhere."""
+        options = _export_leads(
+            format, search, company, status, tags, created_after, created_before,
+            updated_after, updated_before, has_email, sort, order,
+        )  # fmt: skip
+        chunks = self.api_client.stream(options)
+        return split_lines(chunks) if lines else chunks
+
+    def export_leads_async(
+        self,
+        format: Optional[str] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
+        sort: Optional[str] = None,
+        order: Optional[str] = None,
+        *,
+        lines: bool = False,
+    ) -> AsyncIterator[bytes]:
+        """The async form of :meth:`export_leads`, for ``async for``."""
+        options = _export_leads(
+            format, search, company, status, tags, created_after, created_before,
+            updated_after, updated_before, has_email, sort, order,
+        )  # fmt: skip
+        chunks = self.api_client.stream_async(options)
+        return asplit_lines(chunks) if lines else chunks
+
+    def export_leads_to(
+        self, destination: Union[str, "os.PathLike[str]", IO[bytes]], **filters: Any
+    ) -> int:
+        """Write the export (``filters``: the arguments of :meth:`export_leads`) to a path
+        or a binary file object; returns the number of bytes written. A path is written
+        whole or not at all: the export goes to a temporary file beside it, renamed into
+        place once complete."""
+        chunks = self.export_leads(**filters)
+        if not isinstance(destination, (str, os.PathLike)):
+            return sum(destination.write(chunk) for chunk in chunks)
+        path = os.fspath(destination)
+        partial = f"{path}.part"
+        try:
+            with open(partial, "wb") as file:
+                written = sum(file.write(chunk) for chunk in chunks)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        return written
+
+
+def split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` cut at each ``\\n`` (dropped, as is a ``\\r`` before it)."""
+    rest = b""
+    for chunk in chunks:
+        *complete, rest = (rest + chunk).split(b"\n")
+        for line in complete:
+            yield line.removesuffix(b"\r")
+    if rest:
+        yield rest.removesuffix(b"\r")
+
+
+async def asplit_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The async form of :func:`split_lines`."""
+    rest = b""
+    async for chunk in chunks:
+        *complete, rest = (rest + chunk).split(b"\n")
+        for line in complete:
+            yield line.removesuffix(b"\r")
+    if rest:
+        yield rest.removesuffix(b"\r")
+
+
+# -- request descriptions, shared by the sync and async forms --------------------------
+
+
+def _batch_leads(
+    body: Union[BatchLeadsRequest, dict[str, Any]], idempotency_key: Optional[str]
+) -> RequestOptions:
+    return RequestOptions(
+        "POST",
+        "/leads/batch",
+        body=as_model(BatchLeadsRequest, body),
+        idempotency_key=idempotency_key,
+    )
+
+
+def tags_query(tags: Tags) -> Optional[str]:
+    """The ``tags`` query value: a list is joined with commas."""
+    if tags is None or isinstance(tags, str):
+        return tags
+    return ",".join(tags)
+
+
+def _export_leads(
+    format: Optional[str],
+    search: Optional[str],
+    company: Optional[str],
+    status: Optional[str],
+    tags: Tags,
+    created_after: Optional[datetime],
+    created_before: Optional[datetime],
+    updated_after: Optional[datetime],
+    updated_before: Optional[datetime],
+    has_email: Optional[bool],
+    sort: Optional[str],
+    order: Optional[str],
+) -> RequestOptions:
+    if format is not None and format not in EXPORT_MEDIA_TYPES:
+        raise ValueError(f"format must be 'ndjson' or 'csv', got {format!r}")
+    query = {
+        "format": format,
+        "search": search,
+        "company": company,
+        "status": status,
+        "tags": tags_query(tags),
+        "created_after": created_after,
+        "created_before": created_before,
+        "updated_after": updated_after,
+        "updated_before": updated_before,
+        "has_email": has_email,
+        "sort": sort,
+        "order": order,
+    }
+    # Error answers are JSON whatever the format.
+    accept = f"{EXPORT_MEDIA_TYPES[format or 'ndjson']}, application/json"
+    return RequestOptions("GET", "/leads/export", query=query, accept=accept)
