@@ -19,7 +19,6 @@ from buena_sdk.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, construct_even
 from backends import fresh_database
 from live_server import live_server
 
-
 ADA = {"first_name": "Ada", "last_name": "Hook", "email": "ada@example.com"}
 
 
