@@ -146,6 +146,14 @@ def measure_interleaved(probes: Sequence[Probe], *, seconds: float, runs: int) -
     ]
 
 
+def environment(env: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without its BUENA_* settings, plus ``env``."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BUENA_")},
+        **env,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -162,15 +170,14 @@ def process(
     *,
     program: list[str] | None = None,
     cwd: Path | None = None,
+    core: str = SERVER_CORE,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``program`` (default: this Python) with ``args``, pinned to the server core, until
-    the block ends; wait for ``ready_url``."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("BUENA_")}
-    environment.update(env)
+    """Run ``program`` (default: this Python) with ``args``, pinned to ``core`` (the server
+    core), until the block ends; wait for ``ready_url``."""
     with log.open("ab") as output:
         proc = subprocess.Popen(
-            ["taskset", "-c", SERVER_CORE, *(program or [sys.executable]), *args],
-            env=environment,
+            ["taskset", "-c", core, *(program or [sys.executable]), *args],
+            env=environment(env),
             stdout=output,
             stderr=subprocess.STDOUT,
             cwd=cwd,

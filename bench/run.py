@@ -28,8 +28,9 @@ import urllib3
 from sqlalchemy.engine import make_url
 
 import buena_sdk
-from bench import datagen, peers
+from bench import datagen, peers, webhooks
 from bench.load import Probe, free_port, measure, measure_interleaved, process
+from bench.targets import Target, ratio_target
 from buena_sdk.api.default_api import DefaultApi
 from buena_server.accounts.service import create_account
 from buena_server.kit.db import create_engine, open_database
@@ -62,18 +63,6 @@ QUICK = Profile("quick", 20_000, 2, 2, 300, page_through=20_000, directus=False)
 
 
 @dataclass
-class Target:
-    name: str
-    measured: float | None
-    reference: float | None
-    ratio: float | None
-    target: str
-    met: bool
-    unit: str = ""
-    note: str = ""
-
-
-@dataclass
 class Report:
     profile: str
     started: str
@@ -81,34 +70,6 @@ class Report:
     versions: dict[str, str]
     targets: list[Target] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
-
-
-def ratio_target(
-    name: str,
-    measured: float,
-    reference: float,
-    *,
-    at_least: float | None = None,
-    at_most: float | None = None,
-    unit: str = "",
-    note: str = "",
-) -> Target:
-    ratio = measured / reference
-    if at_least is not None:
-        return Target(
-            name,
-            measured,
-            reference,
-            round(ratio, 3),
-            f">= {at_least}",
-            ratio >= at_least,
-            unit,
-            note,
-        )
-    assert at_most is not None
-    return Target(
-        name, measured, reference, round(ratio, 4), f"<= {at_most:g}", ratio <= at_most, unit, note
-    )
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -189,21 +150,32 @@ async def prepare_sqlite(profile: Profile, path: Path) -> tuple[str, str, str]:
 # -- servers ------------------------------------------------------------------------------
 
 
-def buena(database_url: str, log: Path, *, redis: bool) -> tuple[Any, str]:
-    port = free_port()
+def buena_env(database_url: str, *, redis: bool, **settings: str) -> dict[str, str]:
     env = {
         "BUENA_DATABASE_URL": database_url,
         # Rate limiting on (every request is counted) with limits no benchmark reaches.
         "BUENA_RATE_LIMITS": "1000000000/minute",
         "BUENA_ENV": "development",
+        # The webhook receivers of targets 9 are on loopback.
+        "BUENA_WEBHOOKS_ALLOW_PRIVATE": "true",
+        **settings,
     }
     if redis:
         env.update(
             BUENA_REDIS_URL=REDIS_URL, BUENA_REDIS_KEY_PREFIX=f"bench-{secrets.token_hex(4)}"
         )
+    return env
+
+
+def serve(env: dict[str, str], log: Path) -> tuple[Any, str]:
+    port = free_port()
     base = f"http://127.0.0.1:{port}{API}"
     args = ["-m", "buena_server.cli", "serve", "--port", str(port), "--quiet"]
     return process(args, env, f"{base}/health", log), base
+
+
+def buena(database_url: str, log: Path, *, redis: bool) -> tuple[Any, str]:
+    return serve(buena_env(database_url, redis=redis), log)
 
 
 def ceiling(app: str, env: dict[str, str], log: Path) -> tuple[Any, str]:
@@ -414,15 +386,50 @@ def run(profile: Profile) -> Report:
         )
         sdk_call, bare_call = sdk_sync(base, pg_key, pg_lead, profile.sdk_calls)
         sdk_rate, bare_rate = asyncio.run(sdk_async(base, pg_key, pg_lead, profile.sdk_calls * 3))
-    raw.update(rss_idle_mb=idle_mb, rss_peak_mb=peak_mb)
+        print("[bench] 9b, 9: webhook deliveries by the worker in serve", flush=True)
+        budget = 10 * seconds  # for a backlog to drain: 20 s quick, 80 s full
+        with webhooks.receiver(log) as hooks:
+            hook_account, hook_key = asyncio.run(webhooks.new_account(pg_url, "Webhooks"))
+            webhooks.subscribe(base, hook_key, hooks, 1)
+            paced_rate = round(post.rps / 10)
+            latency_p50, latency_p99, paced = webhooks.commit_latency(
+                base, hook_key, dsn, hooks, paced_rate, seconds * runs
+            )
+            hook_post = POST_SCRIPT % f"h{secrets.token_hex(4)}-"
+            kept = webhooks.keep_up(
+                Probe(f"{base}/leads", {"x-api-key": hook_key}, script=hook_post),
+                dsn,
+                hook_account,
+                hooks,
+                seconds * runs,
+                budget,
+            )
+            webhooks.unsubscribe(base, hook_key)
+    print("[bench] 9c: POST /leads with three webhooks vs none, no worker in serve", flush=True)
+    quiet_env = buena_env(pg_url, redis=True, BUENA_WORKER_IN_SERVE="false")
+    with webhooks.receiver(log) as hooks:
+        cost = webhooks.request_cost(
+            quiet_env,
+            *serve(quiet_env, log),
+            pg_url,
+            dsn,
+            hooks,
+            POST_SCRIPT,
+            seconds,
+            runs,
+            log,
+            budget,
+        )
     raw.update(
-        get_pg=asdict(get),
-        list_pg=asdict(page),
-        search_john=asdict(john),
-        search_rare=asdict(rare),
-        post_pg=asdict(post),
-        keyed_post_pg=asdict(keyed_post),
-        ceiling_pg=asdict(ceiling_pg),
+        webhooks_keep_up=asdict(kept),
+        webhooks_latency_ms={"p50": latency_p50, "p99": latency_p99, "leads": paced},
+        webhooks_three=asdict(cost.with_three),
+        webhooks_none=asdict(cost.without),
+        webhooks_three_drain={
+            "expected": cost.expected,
+            "delivered": cost.delivered,
+            "seconds": cost.drain_seconds,
+        },
     )
 
     print("[bench] 4: the same searches without trigram indexes", flush=True)
@@ -575,6 +582,7 @@ def run(profile: Profile) -> Report:
             unit="req/s",
         )
     )
+    t.extend(webhooks.targets(kept, latency_p50, latency_p99, paced, paced_rate, cost, post, get))
     t.append(
         ratio_target(
             "6. SDK sync get_lead vs urllib3 + json (time per call)",
@@ -684,9 +692,11 @@ def write_markdown(report: Report) -> None:
         "",
         "Written by `make bench` (`bench/run.py`); every figure is a ratio against a ceiling or",
         "a peer measured in the same run, so a slower or busier machine shifts both sides.",
-        "Each figure is the median of its runs after a warm-up; the loads of targets 1, 2, 3",
-        "and 5 and their references run in turns (one run of each, then again), so that the",
-        "machine's drifts over seconds hit both sides of a ratio alike.",
+        "Each figure is the median of its runs after a warm-up; the loads of targets 1, 2, 3,",
+        "5 and 9c and their references run in turns (one run of each, then again), so that the",
+        "machine's drifts over seconds hit both sides of a ratio alike. Targets 9 and 9b are",
+        "one run each (as long as target 5's runs together) against a receiver of our own",
+        "(`bench/webhooks.py`), on the load core beside wrk.",
         'What each figure costs and why: [docs/design.md](docs/design.md), "Performance".',
         "",
         f"- Run: {report.started} ({report.profile} profile)",
