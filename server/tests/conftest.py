@@ -82,6 +82,10 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
     values: dict[str, Any] = {"database_url": database_url, "rate_limits": "off", "env": "test"}
+    # No queue worker in the app unless a test asks for one (test_worker_process.py,
+    # test_events.py): its claims and commits would run beside every test's requests, and
+    # the tests that deliver run the worker themselves, one pass at a time.
+    values["worker_in_serve"] = False
     if ON_POSTGRES:
         # A prefix of its own, so that no test sees another's rate-limit counters.
         values.update(redis_url=REDIS_URL, redis_key_prefix=f"buena-test-{secrets.token_hex(6)}")

@@ -31,7 +31,9 @@ LIMIT = 3
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"auth_failure_limit": f"{LIMIT}/minute"}
+    # No queue worker: its own transactions (claims, on PostgreSQL at any time) would be
+    # counted with the requests'.
+    return {"auth_failure_limit": f"{LIMIT}/minute", "worker_in_serve": False}
 
 
 class Transactions:

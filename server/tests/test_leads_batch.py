@@ -122,6 +122,15 @@ class TestBatchCreate:
         assert (answer["created"], answer["errors"]) == (2, 6)
         assert await count(client, leads) == 2
 
+    async def test_a_batch_of_bad_items_only(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        """Nothing to write (found by the fuzzer: PostgreSQL's one statement for the batch was
+        run with no rows, a 500)."""
+        answer = await batch(account, [{}, lead(2, email="not an email")], status=207)
+        assert [r["outcome"] for r in answer["results"]] == ["error", "error"]
+        assert (answer["created"], answer["errors"]) == (0, 2)
+
     async def test_existing_and_repeated_emails_are_409_per_item(
         self, client: InProcessClient, account: Account
     ) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -39,6 +40,11 @@ async def until_no_jobs(database: Database, within: float = 10.0) -> None:
     while await jobs_left(database):
         assert time.monotonic() < deadline, "the worker did not run the jobs"
         await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"worker_in_serve": True}  # the app's own worker is what these tests look at
 
 
 async def test_the_app_runs_a_worker_in_its_lifespan(app: Litestar) -> None:

@@ -308,6 +308,8 @@ class LeadRepository:
         """Insert and count the leads whose email is free, each with its event; the ids of
         those inserted. Rows go in ordered by email, so that two calls never wait for each
         other's rows in opposite orders."""
+        if not new:  # every item of the batch was refused: nothing to write
+            return set()
         ordered = sorted(new, key=lambda pair: pair[0].email.lower())
         rows = [
             ({**_values(lead), "id": lead.id, "account_id": account_id}, e) for lead, e in ordered
