@@ -23,8 +23,7 @@ from datetime import UTC
 from typing import Any
 
 from bench import datagen
-from bench.load import Probe, free_port, process
-from bench.redis_clients import _cpu_seconds
+from bench.load import Probe, free_port, in_turns, process
 from bench.run import RESULTS, _migrate
 from buena_server.accounts.service import create_account
 from buena_server.kit.db import open_database
@@ -95,8 +94,6 @@ def turns(seconds: float, rounds: int) -> None:
         "BUENA_ENV": "development",
     }
     log = RESULTS / "servers.log"
-    rps: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with ExitStack() as stack:
         servers = {}
         for name in VARIANTS:
@@ -107,13 +104,7 @@ def turns(seconds: float, rounds: int) -> None:
             probe = Probe(f"{base}/leads/{db['lead']}", {"x-api-key": db["key"]})
             probe.run(max(1.0, seconds / 3))
             servers[name] = (proc.pid, probe)
-        for _ in range(rounds):
-            for name, (pid, probe) in servers.items():
-                before = _cpu_seconds(pid)
-                rate = probe.run(seconds).rps
-                rps[name].append(rate)
-                cpu[name].append((_cpu_seconds(pid) - before) / (rate * round(seconds)) * 1e6)
-            print({name: round(values[-1]) for name, values in rps.items()}, flush=True)
+        rps, cpu = in_turns(servers, seconds, rounds)
     for name in VARIANTS:
         print(
             f"{name}: {statistics.median(rps[name]):.0f} requests/s "

@@ -25,7 +25,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -35,7 +34,7 @@ from redis.utils import HIREDIS_AVAILABLE
 from sqlalchemy.engine import make_url
 
 from bench import datagen
-from bench.load import Probe, free_port, process
+from bench.load import Probe, free_port, in_turns, process
 from bench.run import RESULTS, _admin, _migrate, _pg_url
 from buena_server import app as app_module
 from buena_server.accounts.service import create_account
@@ -231,18 +230,11 @@ def serve(client: str, port: int) -> None:
     main(["serve", "--port", str(port), "--quiet"])
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def turns(seconds: float, rounds: int) -> None:
     """One server per client (pinned to core 0, wrk on core 1), measured ours, redis-py,
     ours, ...: requests/s and the server's CPU time per request, medians and spread."""
     db = prepared()
     log = RESULTS / "servers.log"
-    rps: dict[str, list[float]] = {name: [] for name in CLIENTS}
-    cpu: dict[str, list[float]] = {name: [] for name in CLIENTS}
     with ExitStack() as stack:
         servers = {}
         for name in CLIENTS:
@@ -253,13 +245,7 @@ def turns(seconds: float, rounds: int) -> None:
             probe = Probe(f"{base}/leads/{db['lead']}", {"x-api-key": db["key"]})
             probe.run(max(1.0, seconds / 3))
             servers[name] = (proc.pid, probe)
-        for _ in range(rounds):
-            for name, (pid, probe) in servers.items():
-                before = _cpu_seconds(pid)
-                rate = probe.run(seconds).rps
-                rps[name].append(rate)
-                cpu[name].append((_cpu_seconds(pid) - before) / (rate * round(seconds)) * 1e6)
-            print({name: round(values[-1]) for name, values in rps.items()}, flush=True)
+        rps, cpu = in_turns(servers, seconds, rounds)
     for name in CLIENTS:
         print(
             f"{name}: {statistics.median(rps[name]):.0f} requests/s "
