@@ -334,9 +334,8 @@ def request_cost(
 ) -> RequestCost:
     """POST /leads for an account with three active webhooks and for one with none, in
     turns, on ``server`` (started with ``env``: no worker in it); then a lone
-    `buena-server worker` delivers for at most ``budget`` seconds (it runs every event's
-    dispatch job first, the account without webhooks' too, and then the deliveries), each
-    delivery checked to arrive once."""
+    `buena-server worker` delivers for at most ``budget`` seconds, each delivery checked to
+    arrive once."""
 
     three_id, three_key = asyncio.run(new_account(database_url, "Three webhooks"))
     _, none_key = asyncio.run(new_account(database_url, "No webhooks"))

@@ -1,5 +1,6 @@
 """Events (events/): each change writes exactly its event, in the change's transaction, with
-its events.dispatch job; GET /events and /events/{id}; retention."""
+its fan-out job when a webhook subscribes to it (none otherwise); GET /events and
+/events/{id}; retention."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from buena_server.events.repository import EventRepository
 from buena_server.events.retention import purge_expired
 from buena_server.kit import clock
 from buena_server.kit.driver import Database
@@ -24,8 +24,8 @@ LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"
 
 @pytest.fixture(params=[True, False], ids=["hot-paths", "litestar-only"])
 def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
-    # No worker: the dispatch jobs stay for the tests to see.
-    return {"hot_paths": request.param, "worker_in_serve": False}
+    # No worker: the fan-out jobs stay for the tests to see.
+    return {"hot_paths": request.param, "worker_in_serve": False, "webhooks_allow_private": True}
 
 
 def database_of(client: InProcessClient) -> Database:
@@ -41,12 +41,25 @@ async def lead_events(account: Account, **params: Any) -> list[dict[str, Any]]:
     return [e for e in response.json()["data"] if e["type"].startswith("lead.")]
 
 
-async def dispatch_jobs(client: InProcessClient) -> list[str]:
-    """The event ids of the queued events.dispatch jobs."""
+async def subscribe_to_all(account: Account) -> None:
+    """A webhook on every event type (nothing receives: no worker runs)."""
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}
+    response = await account.client.post(f"{API}/webhooks", json=body, headers=account.headers())
+    assert response.status_code == 201, response.text
+
+
+async def delivered_events(client: InProcessClient) -> list[str]:
+    """The event ids of the queued webhooks.fan_out jobs (and no other job is queued)."""
     async with database_of(client).transaction(write=False) as conn:
-        rows = (await conn.execute(select(jobs.c.task, jobs.c.payload))).all()
-    assert {task for task, _ in rows} <= {"events.dispatch"}
-    return sorted(payload["event_id"] for _, payload in rows)
+        queued = (await conn.execute(select(jobs.c.task, jobs.c.payload))).all()
+    assert {task for task, _ in queued} <= {"webhooks.fan_out"}
+    return sorted(payload["event_id"] for _, payload in queued)
+
+
+async def unsubscribed_events(client: InProcessClient) -> list[str]:
+    """The events written while no webhook existed (the account's api_key.created)."""
+    async with database_of(client).transaction(write=False) as conn:
+        return sorted((await conn.execute(select(events.c.id))).scalars().all())
 
 
 async def all_event_ids(client: InProcessClient) -> list[str]:
@@ -57,6 +70,8 @@ async def all_event_ids(client: InProcessClient) -> list[str]:
 async def test_each_lead_change_writes_exactly_its_event(
     client: InProcessClient, account: Account
 ) -> None:
+    earlier = await unsubscribed_events(client)
+    await subscribe_to_all(account)
     created = (await client.post(f"{API}/leads", json=LEAD, headers=account.headers())).json()
     lead_id = created["id"]
     updated = await client.patch(
@@ -86,16 +101,23 @@ async def test_each_lead_change_writes_exactly_its_event(
     for event in (creation, update, deletion):
         assert event["id"].startswith("evt_")
         assert set(event) == {"id", "type", "created_at", "data"}
-    # Each event has its dispatch job (the account's api_key.created too).
-    assert await dispatch_jobs(client) == await all_event_ids(client)
+    # Each event has its fan-out job; the one written before the webhook, none.
+    later = sorted(set(await all_event_ids(client)) - set(earlier))
+    assert (
+        await delivered_events(client)
+        == later
+        == sorted(e["id"] for e in (creation, update, deletion))
+    )
 
 
 async def test_a_rolled_back_change_writes_no_event(
     client: InProcessClient, account: Account
 ) -> None:
+    await subscribe_to_all(account)
     lead = await account.create_lead(**LEAD)
     other = await account.create_lead(email="grace@example.com")
     before = await all_event_ids(client)
+    delivered = await delivered_events(client)
     duplicate = await client.post(f"{API}/leads", json=LEAD, headers=account.headers())
     assert_error(duplicate, 409, "LEAD_EMAIL_EXISTS")
     invalid = await client.post(
@@ -113,7 +135,7 @@ async def test_a_rolled_back_change_writes_no_event(
     missing = await client.delete(f"{API}/leads/lead_missing", headers=account.headers())
     assert_error(missing, 404, "LEAD_NOT_FOUND")
     assert await all_event_ids(client) == before
-    assert await dispatch_jobs(client) == before
+    assert await delivered_events(client) == delivered
 
 
 async def test_an_idempotent_replay_writes_no_second_event(
@@ -132,7 +154,9 @@ async def test_creates_that_arrive_together_each_write_their_event(
     client: InProcessClient, account: Account
 ) -> None:
     """On PostgreSQL these run as grouped statements: the events go in the same statement,
-    one per lead inserted, none for the duplicate."""
+    one per lead inserted, none for the duplicate, and so do their deliveries."""
+    earlier = await unsubscribed_events(client)
+    await subscribe_to_all(account)
     bodies = [{**LEAD, "email": f"ada{n}@example.com"} for n in range(20)]
     bodies.append({**LEAD, "email": "ada3@example.com"})  # a duplicate among them
     answers = await asyncio.gather(
@@ -142,7 +166,8 @@ async def test_creates_that_arrive_together_each_write_their_event(
     assert sorted(a.status_code for a in answers) == [201] * 20 + [409]
     evented = [e["data"]["object"]["id"] for e in await lead_events(account)]
     assert sorted(evented) == sorted(created)
-    assert await dispatch_jobs(client) == await all_event_ids(client)
+    later = sorted(set(await all_event_ids(client)) - set(earlier))
+    assert await delivered_events(client) == later
 
 
 async def test_api_key_events_carry_public_fields_only(
@@ -254,33 +279,26 @@ async def test_events_past_their_retention_are_purged(
     assert await all_event_ids(client) == []
 
 
-@pytest.mark.parametrize("settings_overrides", [{"worker_in_serve": True}])
-async def test_without_webhooks_dispatch_jobs_complete_at_once(
+async def test_events_nobody_subscribes_to_queue_nothing(
     client: InProcessClient, account: Account
 ) -> None:
-    """The events domain's default events.dispatch (no webhooks registered) completes each
-    job: none piles up or retries."""
-    await account.create_lead(**LEAD)
-    deadline = asyncio.get_running_loop().time() + 10
-    while await dispatch_jobs(client):
-        assert asyncio.get_running_loop().time() < deadline, "dispatch jobs were not run"
-        await asyncio.sleep(0.02)
-    assert len(await lead_events(account)) == 1  # the event stays
-
-
-async def test_a_dispatch_job_names_an_event_its_handler_can_read(
-    client: InProcessClient, account: Account
-) -> None:
-    """What the events.dispatch handler (webhooks) starts from: the job's event id, the
-    event and its account."""
+    """No webhook, or none active for the type: the event is written, and no job."""
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["lead.deleted"]}
+    response = await account.client.post(f"{API}/webhooks", json=body, headers=account.headers())
+    assert response.status_code == 201, response.text
+    inactive = {"url": "http://127.0.0.1:9/off", "events": ["*"]}
+    response = await account.client.post(
+        f"{API}/webhooks", json=inactive, headers=account.headers()
+    )
+    assert response.status_code == 201, response.text
+    hook_id = response.json()["id"]
+    response = await account.client.patch(
+        f"{API}/webhooks/{hook_id}", json={"is_active": False}, headers=account.headers()
+    )
+    assert response.status_code == 200, response.text
     lead = await account.create_lead(**LEAD)
-    [creation] = await lead_events(account)
-    assert creation["id"] in await dispatch_jobs(client)
-    async with database_of(client).transaction(write=False) as conn:
-        found = await EventRepository(conn).find(creation["id"])
-        missing = await EventRepository(conn).find("evt_missing")
-    assert found is not None
-    account_id, event = found
-    assert account_id == account.id
-    assert (event.id, event.type, event.data) == (creation["id"], "lead.created", {"object": lead})
-    assert missing is None
+    await account.client.patch(
+        f"{API}/leads/{lead['id']}", json={"company": "Engines"}, headers=account.headers()
+    )
+    assert len(await lead_events(account)) == 2
+    assert await delivered_events(client) == []

@@ -47,8 +47,8 @@ async def assert_revoked(client: InProcessClient, headers: dict[str, str]) -> No
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    # No queue worker: on SQLite its own commits (the events' dispatch jobs it completes
-    # after each write) would count as changes too, at times these tests do not control.
+    # No queue worker: on SQLite its own commits (the jobs it claims and completes) would
+    # count as changes too, at times these tests do not control.
     return {"rate_limits": "1000/minute", "worker_in_serve": False}
 
 

@@ -58,7 +58,8 @@ async def lead_events(account: Account) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"worker_in_serve": False}  # the events' dispatch jobs stay for the tests to see
+    # No worker: the fan-out jobs stay for the tests to see.
+    return {"worker_in_serve": False, "webhooks_allow_private": True}
 
 
 class TestBatchCreate:
@@ -153,13 +154,16 @@ class TestBatchCreate:
         assert existing["id"] not in {second["id"]}
 
     async def test_events_per_created_lead(self, client: InProcessClient, account: Account) -> None:
+        hook = {"url": "http://127.0.0.1:9/hook", "events": ["lead.created"]}
+        subscribed = await client.post(f"{API}/webhooks", json=hook, headers=account.headers())
+        assert subscribed.status_code == 201, subscribed.text
         jobs_before, events_before = await count(client, jobs), await count(client, events)
         answer = await batch(account, [lead(1), lead(2, email="bad"), lead(3)], status=207)
         created = [e for e in await lead_events(account) if e["type"] == "lead.created"]
         assert sorted(e["data"]["object"]["id"] for e in created) == sorted(
             r["id"] for r in answer["results"] if r["id"]
         )
-        # Each with its dispatch job, nothing for the bad item.
+        # Each with its fan-out job, nothing for the bad item.
         assert await count(client, jobs) - jobs_before == 2
         assert await count(client, events) - events_before == 2
 

@@ -419,3 +419,57 @@ async def test_a_running_job_keeps_its_lease_while_renewed(
         assert renewed == 1
         recorder = Recorder()
         assert await worker_for(services, registry_with("test.record", recorder)).run_pending() == 0
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="row locks between transactions: PostgreSQL")
+async def test_a_renewal_skips_the_jobs_another_statement_holds(
+    services: Services, second_database: Database, moved_clock: MovedClock
+) -> None:
+    """A renewal never waits for a row (waiting, in whatever order, for rows a grouped
+    statement deletes could close a deadlock): the held job is left to its statement."""
+    for _ in range(3):
+        await enqueue_committed(services.database, "test.record", {})
+    now = moved_clock.now()
+    async with services.database.transaction(write=True) as conn:
+        claimed = await JobRepository(conn).claim(
+            now=now, lease_until=now + timedelta(seconds=LEASE), token="wkr_busy", batch=3
+        )
+    async with second_database.transaction(write=True) as other:
+        await other.execute(select(jobs.c.id).where(jobs.c.id == claimed[0].id).with_for_update())
+        async with services.database.transaction(write=True) as conn:
+            renewed = await asyncio.wait_for(
+                JobRepository(conn).extend("wkr_busy", lease_until=now + timedelta(hours=1)),
+                timeout=5,
+            )
+    assert renewed == 2
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="notifications: PostgreSQL")
+async def test_only_a_statement_that_inserted_jobs_notifies(
+    services: Services, second_database: Database
+) -> None:
+    """An event nobody subscribes to inserts no job: its statement must wake no worker."""
+    heard: list[None] = []
+    listening = await services.database.listen("buena_jobs", lambda: heard.append(None))
+    assert listening is not None
+    try:
+        async with second_database.transaction(write=True) as conn:
+            await conn.execute(
+                jobs.insert().from_select(
+                    [jobs.c.id, jobs.c.task, jobs.c.payload, jobs.c.status, jobs.c.run_at],
+                    select(
+                        jobs.c.id, jobs.c.task, jobs.c.payload, jobs.c.status, jobs.c.run_at
+                    ).where(jobs.c.id == "job_none"),
+                )
+            )
+        # Then a statement that inserts one: notifications arrive in commit order, so had the
+        # first notified, two would be heard.
+        await enqueue_committed(second_database, "test.wake", {})
+        for _ in range(250):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        await services.database.ping()  # a round trip more: anything queued has arrived
+        assert len(heard) == 1
+    finally:
+        await listening.close()

@@ -51,6 +51,21 @@ class TestStatementGroups:
             assert (v, 10) in rows  # its own value, in a statement that had all ten
             assert sorted(rows) == [(n, 10) for n in range(10)]
 
+    async def test_read_blocks_run_statements_together_too(self, database: Database) -> None:
+        """A read block may run several grouped statements (none of them is a write)."""
+
+        async def read(v: int) -> list[list[tuple[Any, ...]]]:
+            async with database.transaction(write=False) as conn:
+                assert conn.runs_together
+                first = (await conn.execute_together(_SEEN, {"v": v})).all()
+                second = (await conn.execute_together(_SEEN, {"v": v + 100})).all()
+                return [first, second]
+
+        results = await asyncio.gather(*(read(v) for v in range(5)))
+        for v, (first, second) in enumerate(results):
+            assert sorted(first) == [(n, 5) for n in range(5)]
+            assert (v + 100, 5) in second
+
     async def test_groups_hold_at_most_max_rows(self, database: PostgresDatabase) -> None:
         database.together.max_rows = 4
         results = await asyncio.gather(*(_together(database, _SEEN, v) for v in range(10)))

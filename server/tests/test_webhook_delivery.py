@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from buena_server.events.tasks import DISPATCH_TASK
-from buena_server.queue import TaskRegistry, Worker
+from buena_server.kit import clock
+from buena_server.queue import Job, TaskRegistry, Worker
+from buena_server.queue.repository import JobRepository
 from buena_server.services import Services, services_of
 from buena_server.tasks import task_registry
-from buena_server.webhooks.tasks import dispatch
+from buena_server.webhooks.fanout import FAN_OUT_TASK, FanOutRepository
+from buena_server.webhooks.outbox import OutboxRepository
+from buena_server.webhooks.tasks import fan_out
 
 from server_testing import API, Account, InProcessClient, MovedClock
 from webhook_receivers import (
@@ -359,7 +362,7 @@ async def test_a_webhook_deleted_before_its_delivery_gets_nothing(
 ) -> None:
     hook = await subscribe(account, receiver.url, ["lead.created"])
     await account.create_lead()
-    await worker.run_pending()  # dispatch and deliver
+    await worker.run_pending()  # fan out and deliver
     await account.create_lead(email="second@example.com")
     deleted = await account.client.delete(f"{API}/webhooks/{hook['id']}", headers=account.headers())
     assert deleted.status_code == 200
@@ -372,10 +375,10 @@ async def test_a_webhook_disabled_before_its_delivery_is_sent_gets_nothing(
 ) -> None:
     hook = await subscribe(account, receiver.url, ["lead.created"])
     await account.create_lead()
-    # Only the dispatch runs: the delivery is written, its job waits.
-    dispatch_only = TaskRegistry()
-    dispatch_only.register(DISPATCH_TASK, dispatch)
-    await Worker(services.database, dispatch_only, services).run_pending()
+    # Only the fan-out runs: the delivery is written, its job waits.
+    fan_out_only = TaskRegistry()
+    fan_out_only.register(FAN_OUT_TASK, fan_out)
+    await Worker(services.database, fan_out_only, services).run_pending()
     [pending] = await deliveries(account, hook["id"])
     assert (pending["status"], pending["attempts"]) == ("pending", 0)
     disabled = await account.client.patch(
@@ -388,3 +391,47 @@ async def test_a_webhook_disabled_before_its_delivery_is_sent_gets_nothing(
     [failed] = await deliveries(account, hook["id"])
     assert failed["status"] == "failed"
     assert failed["last_error"] == "not sent: the webhook was disabled"
+
+
+async def _claim_one(services: Services, token: str) -> Job:
+    now = clock.utcnow()
+    async with services.database.transaction(write=True) as conn:
+        [job] = await JobRepository(conn).claim(
+            now=now, lease_until=now + timedelta(seconds=30), token=token, batch=1
+        )
+    return job
+
+
+async def test_a_fan_out_or_success_whose_lease_was_lost_writes_nothing(
+    account: Account, services: Services, receiver: Receiver
+) -> None:
+    """The statements that complete a job write only while its lease is held: a run that
+    lost it (another worker took the job) changes nothing, so nothing happens twice."""
+    hook = await subscribe(account, receiver.url, ["lead.created"])
+    await account.create_lead()
+    fan_out_job = await _claim_one(services, "wkr_now")
+    assert fan_out_job.task == FAN_OUT_TASK
+    for token, written in (("wkr_before", False), ("wkr_now", True)):
+        async with services.database.transaction(write=True, single_write=True) as conn:
+            fanned = await FanOutRepository(conn).fan_out(
+                fan_out_job, token=token, at=clock.utcnow()
+            )
+        assert fanned is written
+        assert len(await deliveries(account, hook["id"])) == int(written)
+    deliver_job = await _claim_one(services, "wkr_now")
+    async with services.database.transaction(write=False) as conn:
+        attempt = await OutboxRepository(conn).attempting(
+            account.id, str(deliver_job.payload["delivery_id"])
+        )
+    assert attempt is not None
+    assert attempt.job_id == deliver_job.id
+    for token, recorded in (("wkr_before", False), ("wkr_now", True)):
+        async with services.database.transaction(write=True, single_write=True) as conn:
+            done = await OutboxRepository(conn).record_delivered(
+                attempt, job=deliver_job, token=token, status_code=200, at=clock.utcnow()
+            )
+        assert done is recorded
+        [delivery] = await deliveries(account, hook["id"])
+        assert delivery["status"] == ("delivered" if recorded else "pending")
+    async with services.database.transaction(write=False) as conn:
+        assert await JobRepository(conn).counts() == {}

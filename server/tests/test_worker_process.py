@@ -23,10 +23,14 @@ from buena_server.kit.worker_process import run_worker
 from buena_server.queue import Job, JobContext, enqueue
 from buena_server.services import services_of
 from buena_server.tables import jobs
+from buena_server.webhooks.jobs import DELIVER_TASK
 
 from backends import fresh_database
 from live_server import clean_environment
 from server_testing import running
+
+# A delivery job whose delivery is gone: its handler finds nothing to send, and completes.
+GONE = {"account_id": "acct_gone", "delivery_id": "whd_gone"}
 
 
 async def jobs_left(database: Database) -> int:
@@ -69,14 +73,14 @@ async def test_no_worker_when_worker_in_serve_is_off(app: Litestar) -> None:
     assert worker_of(app) is None
     async with running(app):
         async with services_of(app).database.transaction(write=True) as conn:
-            await enqueue(conn, "events.dispatch", {"event_id": "evt_1"})
+            await enqueue(conn, DELIVER_TASK, GONE)
         assert await jobs_left(services_of(app).database) == 1
 
 
-def test_the_registry_has_a_default_for_events_dispatch(app: Litestar) -> None:
+def test_the_apps_worker_runs_the_webhooks_deliveries(app: Litestar) -> None:
     worker = worker_of(app)
     assert worker is not None
-    assert "events.dispatch" in worker.registry
+    assert DELIVER_TASK in worker.registry
 
 
 async def test_run_worker_runs_jobs_until_stopped(settings: Settings) -> None:
@@ -85,7 +89,7 @@ async def test_run_worker_runs_jobs_until_stopped(settings: Settings) -> None:
     try:
         async with database.transaction(write=True) as conn:
             for n in range(5):
-                await enqueue(conn, "events.dispatch", {"event_id": f"evt_{n}"})
+                await enqueue(conn, DELIVER_TASK, {**GONE, "delivery_id": f"whd_{n}"})
         stop = asyncio.Event()
         worker = asyncio.create_task(run_worker(settings, stop))
         await until_no_jobs(database)
@@ -116,7 +120,7 @@ def test_the_worker_command_runs_jobs_and_stops_on_sigterm(tmp_path: Path) -> No
                     while True:  # until the command has migrated the database
                         try:
                             async with database.transaction(write=True) as conn:
-                                await enqueue(conn, "events.dispatch", {"event_id": "evt_1"})
+                                await enqueue(conn, DELIVER_TASK, GONE)
                             break
                         except Exception:
                             assert time.monotonic() < deadline, "the worker never migrated"

@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         connect_timeout=settings.webhooks_connect_timeout_seconds,
         timeout=settings.webhooks_timeout_seconds,
         user_agent=f"Buena-Webhooks/{__version__}",
+        max_connections=max(100, settings.queue_concurrency),
     )
     health = HealthService(
         database,

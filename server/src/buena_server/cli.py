@@ -154,7 +154,12 @@ def cmd_worker(_args: argparse.Namespace) -> None:
 
     settings = _load_settings()
     logging.config.dictConfig(logging_config(settings.log_format, access_log=False))
-    asyncio.run(run_worker(settings))
+    try:
+        import uvloop
+    except ImportError:  # not installed on Windows
+        asyncio.run(run_worker(settings))
+    else:  # the event loop `serve` runs on (uvicorn's choice when uvloop is installed)
+        uvloop.run(run_worker(settings))
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     # looks for due jobs besides being woken, and whether `serve` runs a worker beside the
     # API (`buena-server worker` runs one alone).
     queue_lease_seconds: float = Field(default=30.0, gt=0)
-    queue_concurrency: int = Field(default=8, ge=1, le=1000)
+    queue_concurrency: int = Field(default=128, ge=1, le=1000)
     queue_poll_seconds: float = Field(default=1.0, gt=0)
     worker_in_serve: bool = True
     # Events (GET /events, webhooks) are kept this many days.

@@ -4,13 +4,11 @@
 
 from __future__ import annotations
 
-from buena_server.events import tasks as events_tasks
 from buena_server.queue import TaskRegistry
 from buena_server.webhooks import tasks as webhooks_tasks
 
 
 def task_registry() -> TaskRegistry:
     registry = TaskRegistry()
-    events_tasks.register_tasks(registry)
     webhooks_tasks.register_tasks(registry)
     return registry

@@ -1,10 +1,14 @@
-"""Every query on the events table; each event is written with its ``events.dispatch`` job.
+"""Every query on the events table; each event is written with its fan-out job when a
+webhook subscribes to it.
 
-An event and its dispatch job commit together in the caller's transaction (the queue's
-rule: no committed event without its job, no job for a rolled-back event). On PostgreSQL
-both go in one statement (``WITH evented AS (INSERT INTO events ...) INSERT INTO jobs ...``);
+An event and its "webhooks.fan_out" job (``webhooks.fanout``) commit together in the
+caller's transaction (the queue's rule: no committed event without its job, no job for a
+rolled-back event). On PostgreSQL both go in one statement (``WITH evented AS (INSERT INTO
+events ...), queued_fan_out AS (INSERT INTO jobs ... WHERE EXISTS (a subscriber)) ...``);
 where a lead's create runs as one grouped statement (leads/repository.py), ``GROUPED_CTES``
-adds both inserts to that statement, so a create stays one round trip.
+adds both to that statement, so a create stays one round trip. PostgreSQL's trigger on
+``jobs`` wakes the workers when a job was queued; on SQLite, ``queue_fan_out`` wakes this
+process's after the commit.
 """
 
 from __future__ import annotations
@@ -18,41 +22,38 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    TextClause,
     bindparam,
     delete,
     func,
     insert,
-    literal,
     select,
+    text,
 )
-from sqlalchemy.dialects import postgresql
 
 from buena_server.events.schemas import Event
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import Connection
-from buena_server.queue import wake_after_commit
-from buena_server.queue.model import DEFAULT_MAX_ATTEMPTS
-from buena_server.tables import accounts, events, jobs
-
-DISPATCH_TASK = "events.dispatch"
+from buena_server.tables import UTCDateTime, accounts, events
+from buena_server.webhooks.fanout import fan_out_job_cte, queue_fan_out
 
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event about to be written, with the id of its dispatch job."""
+    """An event about to be written."""
 
     id: str
     account_id: str
     type: str
     data: dict[str, Any]
     created_at: datetime
-    job_id: str
 
     def public(self) -> Event:
         return Event(id=self.id, type=self.type, created_at=self.created_at, data=self.data)
 
 
 _EVENT_COLUMNS = (events.c.id, events.c.type, events.c.created_at, events.c.data)
+# SQLite: the event on its own (then ``queue_fan_out``, in the caller's transaction).
 _INSERT_EVENT = insert(events).values(
     id=bindparam("event_id"),
     account_id=bindparam("event_account"),
@@ -60,65 +61,36 @@ _INSERT_EVENT = insert(events).values(
     data=bindparam("event_data"),
     created_at=bindparam("event_created_at"),
 )
-_JOB_VALUES = {
-    "task": DISPATCH_TASK,
-    "status": "queued",
-    "attempts": 0,
-    "failures": 0,
-    "max_attempts": DEFAULT_MAX_ATTEMPTS,
-}
-# SQLite: the job on its own (two statements in the caller's transaction, in-process).
-_INSERT_JOB = insert(jobs).values(
-    id=bindparam("job_id"),
-    payload=bindparam("job_payload"),
-    run_at=bindparam("event_created_at"),
-    created_at=bindparam("event_created_at"),
-    **_JOB_VALUES,
-)
-# PostgreSQL: the event and its job in one statement.
-_EVENTED = _INSERT_EVENT.returning(events.c.id, events.c.created_at).cte("evented")
-_INSERT_EVENT_AND_JOB = (
-    postgresql.insert(jobs)
-    .from_select(
-        ["id", "payload", "run_at", "created_at", *_JOB_VALUES],
-        select(
-            bindparam("job_id"),
-            func.json_build_object(literal("event_id"), _EVENTED.c.id),
-            _EVENTED.c.created_at,
-            _EVENTED.c.created_at,
-            *(literal(value) for value in _JOB_VALUES.values()),
-        ),
-    )
-    .add_cte(_EVENTED)
-)
+# PostgreSQL: the event and its fan-out job in one statement.
+_INSERT_EVENT_AND_FAN_OUT: TextClause = text(
+    f"""WITH evented AS (
+    INSERT INTO events (id, account_id, type, data, created_at)
+    VALUES (:event_id, :event_account, :event_type, CAST(:event_data AS JSON),
+        :event_created_at)
+    RETURNING id, account_id, type, created_at
+), {fan_out_job_cte("evented")}
+SELECT id FROM evented"""  # noqa: S608
+).bindparams(bindparam("event_created_at", type_=UTCDateTime(timezone=True)))
 
 
 def _grouped_ctes(source: str) -> str:
     """CTEs for a grouped statement (``Connection.execute_together``) whose CTE ``source``
     returns the ``id``, ``account_id`` and ``created_at`` of the rows it wrote: an event for
-    each written row named by ``event_subject``, and its dispatch job. The values travel
-    as arrays, one element per block (``grouped_values``)."""
+    each written row named by ``event_subject``, and its fan-out job when a webhook subscribes
+    to it. The values travel as arrays, one element per block (``grouped_values``)."""
     given = (
         "unnest(CAST(:event_subject AS TEXT[]), CAST(:event_id AS TEXT[]), "
-        "CAST(:event_type AS TEXT[]), CAST(:event_data AS TEXT[]), CAST(:job_id AS TEXT[])) "
-        "AS given(subject, event_id, event_type, event_data, job_id)"
+        "CAST(:event_type AS TEXT[]), CAST(:event_data AS TEXT[])) "
+        "AS given(subject, event_id, event_type, event_data)"
     )
-    defaults = _JOB_VALUES
-    # Constants of this module, and the tables' own column names: every value is bound.
+    # The tables' own column names: every value is bound.
     return f"""evented AS (
     INSERT INTO events (id, account_id, type, data, created_at)
     SELECT given.event_id, written.account_id, given.event_type,
         CAST(given.event_data AS JSON), written.created_at
     FROM {source} AS written JOIN {given} ON given.subject = written.id
-    RETURNING id, created_at
-), queued AS (
-    INSERT INTO jobs (id, task, payload, status, run_at, attempts, failures, max_attempts,
-        created_at)
-    SELECT given.job_id, '{defaults["task"]}', json_build_object('event_id', evented.id),
-        '{defaults["status"]}', evented.created_at, {defaults["attempts"]},
-        {defaults["failures"]}, {defaults["max_attempts"]}, evented.created_at
-    FROM evented JOIN {given} ON given.event_id = evented.id
-)"""  # noqa: S608
+    RETURNING id, account_id, type, created_at
+), {fan_out_job_cte("evented")}"""  # noqa: S608
 
 
 GROUPED_CTES = _grouped_ctes
@@ -131,7 +103,6 @@ def grouped_values(event: NewEvent, subject: str) -> dict[str, Any]:
         "event_id": event.id,
         "event_type": event.type,
         "event_data": encode_json_text(event.data),
-        "job_id": event.job_id,
     }
 
 
@@ -171,7 +142,6 @@ def _total(by_type: bool, after: bool, before: bool) -> Select[Any]:
 _GET = select(*_EVENT_COLUMNS).where(
     events.c.account_id == bindparam("account_id"), events.c.id == bindparam("event_id")
 )
-_FIND = select(events.c.account_id, *_EVENT_COLUMNS).where(events.c.id == bindparam("event_id"))
 # Expired events, a batch at a time, account by account: each account's part is read
 # through the (account_id, created_at) index, so no index on created_at alone is kept up on
 # every write for the purge's sake.
@@ -198,33 +168,25 @@ class EventRepository:
         self.conn = conn
 
     async def insert(self, event: NewEvent) -> None:
-        """The event and its dispatch job; this process's workers are woken after commit."""
+        """The event, and its fan-out job if a webhook subscribes to it."""
         values = {
             "event_id": event.id,
             "event_account": event.account_id,
             "event_type": event.type,
-            "event_data": event.data,
             "event_created_at": event.created_at,
-            "job_id": event.job_id,
         }
         if self.conn.dialect.name == "postgresql":
-            await self.conn.execute(_INSERT_EVENT_AND_JOB, values)
+            values["event_data"] = encode_json_text(event.data)
+            await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
         else:
-            await self.conn.execute(_INSERT_EVENT, values)
-            await self.conn.execute(_INSERT_JOB, {**values, "job_payload": {"event_id": event.id}})
-        wake_after_commit(self.conn)
+            await self.conn.execute(_INSERT_EVENT, {**values, "event_data": event.data})
+            await queue_fan_out(self.conn, event.account_id, event.id, event.type, event.created_at)
 
     async def get(self, account_id: str, event_id: str) -> Event | None:
         row = (
             await self.conn.execute(_GET, {"account_id": account_id, "event_id": event_id})
         ).first()
         return _event(row) if row else None
-
-    async def find(self, event_id: str) -> tuple[str, Event] | None:
-        """An event by id whatever its account (for the queue's handlers, whose jobs name
-        only the event): its account's id and the event, or None (purged)."""
-        row = (await self.conn.execute(_FIND, {"event_id": event_id})).first()
-        return (row[0], _event(row[1:])) if row else None
 
     async def find_page(self, account_id: str, query: EventQuery) -> tuple[list[Event], int]:
         shape = (

@@ -23,13 +23,12 @@ def new_event(
         type=type,
         data=data,
         created_at=at or utcnow(),
-        job_id=new_id("job"),
     )
 
 
 async def record_event(conn: Connection, account_id: str, type: str, data: dict[str, Any]) -> Event:
-    """Write an event and its ``events.dispatch`` job in ``conn``'s transaction: both commit
-    with the change the event reports, or neither does."""
+    """Write an event, and its deliveries to the webhooks that subscribe to it, in
+    ``conn``'s transaction: they commit with the change the event reports, or none does."""
     event = new_event(account_id, type, data)
     await EventRepository(conn).insert(event)
     return event.public()

@@ -41,7 +41,6 @@ from buena_server.leads.listing import (
     total_statement,
 )
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
-from buena_server.queue import wake_after_commit
 from buena_server.tables import COUNTER_SLOTS, UTCDateTime, lead_counts, leads
 
 
@@ -135,7 +134,7 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 # any counter is touched (the GROUP BY reads every inserted row first). A second create of
 # an email in the same group, like one of an email already taken, inserts nothing and
 # returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
-# does (encode_json_text). Each inserted lead's lead.created event and its dispatch job are
+# does (encode_json_text). Each inserted lead's lead.created event and its deliveries are
 # written by the same statement (events/repository.py, GROUPED_CTES): none for a lead not
 # inserted.
 _JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
@@ -278,7 +277,6 @@ class LeadRepository:
                 **grouped_values(event, subject=values["id"]),
             }
             lead_id = values["id"]
-            wake_after_commit(self.conn)
             try:
                 result = await self.conn.execute_together(_INSERT_TOGETHER, given)
             except OperationalError as exc:
@@ -330,7 +328,6 @@ class LeadRepository:
             }
             for name, value in block.items():
                 given.setdefault(name, []).append(value)
-        wake_after_commit(self.conn)
         result = await self.conn.execute(_INSERT_TOGETHER, given)
         return {row[0] for row in result.all()}
 

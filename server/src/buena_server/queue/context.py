@@ -29,6 +29,12 @@ class JobContext:
         """Delete the job in the handler's own transaction, so that what the handler wrote
         and the job's completion commit together: a crash in between cannot run it twice."""
         await JobRepository(conn).complete(self.job, self.lease_token)
+        self.completed_by(conn)
+
+    def completed_by(self, conn: Connection) -> None:
+        """The job was deleted by a statement of the handler's own in ``conn``'s transaction
+        (one that also wrote what the handler did): once it commits, the worker has nothing
+        left to do."""
         conn.after_commit.append(self._mark_completed)
 
     async def _mark_completed(self) -> None:

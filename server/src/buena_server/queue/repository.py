@@ -144,11 +144,24 @@ _RELEASE = (
     .where(_HELD)
     .values(status="queued", run_at=bindparam("now"), locked_by=None, attempts=jobs.c.attempts - 1)
 )
-_EXTEND = (
-    update(jobs)
+# The rows another statement holds are skipped, never waited for: those are being completed
+# or rescheduled (grouped statements delete many of a worker's jobs at once; waiting for
+# them, in whatever order, could close a cycle: a deadlock). A row skipped because that
+# statement then rolled back is renewed by the next renewal, well within its lease.
+_HELD_BY_TOKEN = (
+    select(jobs.c.id)
     .where(jobs.c.locked_by == bindparam("token"), jobs.c.status == "running")
-    .values(run_at=bindparam("lease_until"))
+    .with_for_update(skip_locked=True)
 )
+_EXTEND = {
+    "postgresql": update(jobs)
+    .where(jobs.c.id.in_(_HELD_BY_TOKEN.scalar_subquery()))
+    .values(run_at=bindparam("lease_until")),
+    # SQLite: one writer at a time; nothing to skip.
+    "sqlite": update(jobs)
+    .where(jobs.c.locked_by == bindparam("token"), jobs.c.status == "running")
+    .values(run_at=bindparam("lease_until")),
+}
 _COUNTS = select(jobs.c.status, func.count()).group_by(jobs.c.status)
 
 
@@ -253,7 +266,9 @@ class JobRepository:
 
     async def extend(self, token: str, *, lease_until: datetime) -> int:
         """Move the lease of every job ``token`` is running; how many."""
-        result = await self.conn.execute(_EXTEND, {"token": token, "lease_until": lease_until})
+        result = await self.conn.execute(
+            _EXTEND[self.conn.dialect.name], {"token": token, "lease_until": lease_until}
+        )
         return result.rowcount
 
     async def counts(self) -> dict[str, int]:

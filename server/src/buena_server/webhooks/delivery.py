@@ -20,18 +20,12 @@ from datetime import datetime, timedelta
 import msgspec
 
 from buena_server.events.catalogue import WEBHOOK_DISABLED
-from buena_server.events.repository import EventRepository
-from buena_server.events.schemas import Event
 from buena_server.events.service import record_event
 from buena_server.kit.driver import Connection
 from buena_server.queue import Job, JobContext, RetryLater
 from buena_server.queue.model import backoff_delay
-from buena_server.webhooks.repository import (
-    DeliveryRecord,
-    DeliveryRepository,
-    WebhookRecord,
-    WebhookRepository,
-)
+from buena_server.webhooks.outbox import Attempting, OutboxRepository
+from buena_server.webhooks.repository import DeliveryRecord, DeliveryRepository, WebhookRepository
 from buena_server.webhooks.sender import Attempt
 from buena_server.webhooks.service import public_webhook
 from buena_server.webhooks.signing import HEADER, signature_header
@@ -58,17 +52,18 @@ def next_delay(attempts: int, rng: random.Random | None = None) -> float:
 
 
 async def deliver(job: Job, context: JobContext) -> None:
-    """The "webhooks.deliver" handler."""
+    """The "webhooks.deliver" handler. Its read and, when the attempt succeeds, its record
+    run grouped with the other attempts of the same pass on PostgreSQL (``outbox``)."""
     account_id = str(job.payload["account_id"])
     delivery_id = str(job.payload["delivery_id"])
     database = context.database
     async with database.transaction(write=False) as conn:
-        loaded = await _load(conn, account_id, delivery_id, job.id)
-    if loaded is None:
+        attempt = await OutboxRepository(conn).attempting(account_id, delivery_id)
+    if attempt is None or attempt.job_id != job.id:
+        # Deleted with its webhook, its event purged, or a redelivery's job has taken over.
         return
-    delivery, webhook, event = loaded
     now = context.clock.now()
-    if not webhook.is_active:
+    if not attempt.is_active:
         async with database.transaction(write=True) as conn:
             await DeliveryRepository(conn).update(
                 account_id,
@@ -78,88 +73,76 @@ async def deliver(job: Job, context: JobContext) -> None:
                 last_error="not sent: the webhook was disabled",
             )
         return
-    body = msgspec.json.encode(event)
+    body = msgspec.json.encode(attempt.event)
     headers = {
-        "Buena-Event-Id": event.id,
-        "Buena-Delivery-Id": delivery.id,
-        HEADER: signature_header(webhook.signing_secrets(now), int(now.timestamp()), body),
+        "Buena-Event-Id": attempt.event.id,
+        "Buena-Delivery-Id": delivery_id,
+        HEADER: signature_header(attempt.signing_secrets(now), int(now.timestamp()), body),
     }
-    attempt = await context.services.webhook_sender.send(webhook.url, body, headers)
+    sent = await context.services.webhook_sender.send(attempt.url, body, headers)
+    if sent.delivered:
+        assert sent.status_code is not None
+        # The job ends with the record of its outcome (one statement), so a crash in between
+        # cannot send it again.
+        async with database.transaction(write=True, single_write=True) as conn:
+            if await OutboxRepository(conn).record_delivered(
+                attempt,
+                job=job,
+                token=context.lease_token,
+                status_code=sent.status_code,
+                at=context.clock.now(),
+            ):
+                context.completed_by(conn)
+        return
     settings = context.services.settings
     async with database.transaction(write=True) as conn:
-        outcome = await _record(
+        outcome = await _record_failure(
             conn,
-            delivery,
             attempt,
+            sent,
             now=context.clock.now(),
             retry_seconds=settings.webhooks_retry_seconds,
             disable_after_seconds=settings.webhooks_disable_after_seconds,
             job_id=job.id,
         )
         if outcome.retry_after is None:
-            # Settled: the job ends with the record of its outcome, so a crash in between
-            # cannot send it again.
+            # Settled (failed for good): the job ends with the record of its outcome.
             await context.complete_in(conn)
     if outcome.retry_after is not None:
         raise RetryLater(outcome.retry_after, error=outcome.error)
 
 
-async def _load(
-    conn: Connection, account_id: str, delivery_id: str, job_id: str
-) -> tuple[DeliveryRecord, WebhookRecord, Event] | None:
-    delivery = await DeliveryRepository(conn).get(account_id, delivery_id)
-    if delivery is None or delivery.job_id != job_id:
-        # Deleted with its webhook, or a redelivery's job has taken over.
-        return None
-    webhook = await WebhookRepository(conn).get(account_id, delivery.webhook_id)
-    event = await EventRepository(conn).get(account_id, delivery.event_id)
-    if webhook is None or event is None:
-        return None
-    return delivery, webhook, event
-
-
-async def _record(
+async def _record_failure(
     conn: Connection,
-    delivery: DeliveryRecord,
-    attempt: Attempt,
+    attempt: Attempting,
+    sent: Attempt,
     *,
     now: datetime,
     retry_seconds: int,
     disable_after_seconds: int,
     job_id: str,
 ) -> Outcome:
+    """A failed attempt: retried later within the delivery's retry window, else failed."""
     deliveries = DeliveryRepository(conn)
-    current = await deliveries.get(delivery.account_id, delivery.id, for_update=True)
+    current = await deliveries.get(attempt.account_id, attempt.delivery_id, for_update=True)
     if current is None or current.job_id != job_id:
         return Outcome()
     attempts = current.attempts + 1
     values: dict[str, object] = {
         "attempts": attempts,
-        "last_status_code": attempt.status_code,
-        "last_error": attempt.error,
+        "last_status_code": sent.status_code,
+        "last_error": sent.error,
     }
-    webhooks = WebhookRepository(conn)
-    if attempt.delivered:
-        await deliveries.update(
-            delivery.account_id,
-            delivery.id,
-            **values,
-            status="delivered",
-            delivered_at=now,
-            next_attempt_at=None,
-        )
-        await webhooks.clear_failing(delivery.account_id, delivery.webhook_id)
-        return Outcome()
     deadline = current.created_at + timedelta(seconds=retry_seconds)
     outcome = Outcome()
     if now < deadline:
         delay = min(next_delay(attempts), (deadline - now).total_seconds())
-        outcome = Outcome(retry_after=delay, error=attempt.error)
+        outcome = Outcome(retry_after=delay, error=sent.error)
         values.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
     else:
         values.update(status="failed", next_attempt_at=None)
-    await deliveries.update(delivery.account_id, delivery.id, **values)
-    await _note_failure(conn, delivery, now, disable_after_seconds, str(attempt.error))
+    await deliveries.update(current.account_id, current.id, **values)
+    await _note_failure(conn, current, now, disable_after_seconds, str(sent.error))
     return outcome
 
 

@@ -70,8 +70,12 @@ class WebhookSender:
         connect_timeout: float,
         timeout: float,
         user_agent: str,
+        max_connections: int = 100,
     ) -> None:
         self.allow_private = allow_private
+        # At least one per job the worker runs at once: a delivery never waits for a
+        # connection (that wait would count against its timeout).
+        self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self.timeout = aiohttp.ClientTimeout(
             total=timeout, connect=connect_timeout, sock_connect=connect_timeout
@@ -95,7 +99,7 @@ class WebhookSender:
                 resolver=GuardedResolver(self.resolver, allow_private=self.allow_private),
                 # Every new connection resolves again, through the guard.
                 use_dns_cache=False,
-                limit=100,
+                limit=self.max_connections,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

@@ -62,7 +62,7 @@ class Connection(ABC):
         self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
     ) -> Result: ...
 
-    # Whether ``execute_together`` is on offer: in a single-write block on PostgreSQL.
+    # Whether ``execute_together`` is on offer: in a read or single-write block on PostgreSQL.
     runs_together = False
 
     async def execute_together(
@@ -71,8 +71,11 @@ class Connection(ABC):
         """Run ``statement`` once for this block and every other block that asks for the same
         statement in the same pass of the event loop (see :class:`StatementGroups`): each name
         is bound to the array of the blocks' values, in the order they asked, and every block
-        gets the whole result. It is the block's one write."""
-        raise NotImplementedError("statements run together only in a PostgreSQL single write")
+        gets the whole result. In a single-write block it is the block's one write; a read
+        block may run several."""
+        raise NotImplementedError(
+            "statements run together only in a PostgreSQL read or single-write block"
+        )
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:

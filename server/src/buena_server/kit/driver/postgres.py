@@ -33,9 +33,9 @@ def _ends_the_connection(exc: asyncpg.PostgresError) -> bool:
 
 
 class PostgresConnection(Connection):
-    """A driver connection; in a single-write block, taken from the pool only when the block
-    first runs a statement of its own (a block whose write runs together with others', see
-    ``execute_together``, holds none while it waits)."""
+    """A driver connection; in a read or single-write block, taken from the pool only when
+    the block first runs a statement of its own (a block whose statement runs together with
+    others', see ``execute_together``, holds none while it waits)."""
 
     def __init__(
         self,
@@ -49,7 +49,7 @@ class PostgresConnection(Connection):
         self._raw = raw
         self.single_write = single_write
         self._database = database
-        self.runs_together = single_write and database is not None
+        self.runs_together = database is not None
         self._wrote = False
         self._planning_per_value = False
 
@@ -78,8 +78,9 @@ class PostgresConnection(Connection):
     ) -> Result:
         if not self.runs_together:
             return await super().execute_together(statement, parameters)
-        assert self._database is not None  # runs_together: a single write with its database
-        self._claim_the_write()
+        assert self._database is not None  # runs_together: a block with its database
+        if self.single_write:
+            self._claim_the_write()
         return await self._database.together.execute(statement, parameters)
 
     async def _run(
@@ -259,9 +260,9 @@ class _PostgresListening(Listening):
 
 class _PostgresStatements:
     """Reads, and single-write blocks: statements on their own, without BEGIN/COMMIT (see
-    Database.transaction). A read takes its connection up front; a single write when it
-    first runs a statement (PostgresConnection). A class rather than a generator context
-    manager: it is entered on every request."""
+    Database.transaction). Each takes its connection when it first runs a statement of its
+    own (PostgresConnection), so a block whose statement runs grouped holds none. A class
+    rather than a generator context manager: it is entered on every request."""
 
     __slots__ = ("conn", "database", "single_write")
 
@@ -270,12 +271,9 @@ class _PostgresStatements:
         self.single_write = single_write
 
     async def __aenter__(self) -> Connection:
-        if self.single_write:
-            self.conn = PostgresConnection(
-                self.database.compiler, None, single_write=True, database=self.database
-            )
-        else:
-            self.conn = PostgresConnection(self.database.compiler, await self.database._acquire())
+        self.conn = PostgresConnection(
+            self.database.compiler, None, single_write=self.single_write, database=self.database
+        )
         return self.conn
 
     async def __aexit__(self, kind: object, error: object, traceback: object) -> None:
