@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import platform
 import secrets
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bench import peers, webhooks
+from bench import bulk, peers, webhooks
 from bench.load import Probe, measure, measure_interleaved
 from bench.prepare import admin, prepare_postgres, prepare_sqlite
 from bench.sdk import sdk_async, sdk_sync
@@ -276,6 +277,14 @@ def run(profile: Profile) -> Report:
         json_server_search=asdict(js_search),
     )
 
+    print("[bench] 10: bulk import and export, cursor paging", flush=True)
+    scale = bulk.FULL_SCALE if profile is FULL else bulk.QUICK_SCALE
+    scale = dataclasses.replace(scale, depth=min(scale.depth, profile.leads * 9 // 10))
+    figures = bulk.measure(
+        scale, pg_url, pg_key, pg_lead, RESULTS / "bench.db", sqlite_key, sqlite_lead, log
+    )
+    raw.update(bulk=asdict(figures))
+
     t = report.targets
     t.append(
         ratio_target(
@@ -439,6 +448,7 @@ def run(profile: Profile) -> Report:
                 "measured by the full profile only (a 725 MB install)",
             )
         )
+    t.extend(bulk.targets(figures))
     return report
 
 
