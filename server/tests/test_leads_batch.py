@@ -285,6 +285,57 @@ class TestBatchUpsert:
         assert got.json()["company"] == "Second"
         assert await count(client, leads) == 1
 
+    async def test_existing_leads_written_together_with_events_and_counters(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        existing = [await account.create_lead(**lead(n), job_title="Old") for n in range(5)]
+        items = [
+            lead(n, job_title=f"T{n}", **({"status": "contacted"} if n % 2 else {}))
+            for n in range(5)
+        ]
+        answer = await batch(account, [*items, lead(9), lead(0, job_title="T0")], mode="upsert")
+        outcomes = [r["outcome"] for r in answer["results"]]
+        assert outcomes == ["updated"] * 5 + ["created", "unchanged"]
+        assert [r["id"] for r in answer["results"][:5]] == [e["id"] for e in existing]
+        for n, before in enumerate(existing):
+            got = await client.get(f"{API}/leads/{before['id']}", headers=account.headers())
+            assert got.json()["job_title"] == f"T{n}"
+            assert got.json()["status"] == ("contacted" if n % 2 else "active")
+        # The counters moved with the statuses (totals by status are read from them).
+        for status, total in (("active", 4), ("contacted", 2)):
+            listed = await client.get(
+                f"{API}/leads", params={"status": status}, headers=account.headers()
+            )
+            assert listed.json()["total"] == total
+        updated = {
+            e["data"]["object"]["id"]: e
+            for e in await lead_events(account)
+            if e["type"] == "lead.updated"
+        }
+        assert set(updated) == {e["id"] for e in existing}
+        for n, before in enumerate(existing):
+            event = updated[before["id"]]
+            changed = {"job_title", "updated_at", *(["status"] if n % 2 else [])}
+            assert set(event["data"]["previous_attributes"]) == changed
+            assert event["data"]["previous_attributes"]["job_title"] == "Old"
+            assert event["created_at"] == event["data"]["object"]["updated_at"]
+
+    async def test_a_lead_made_by_the_batch_updated_by_a_later_item(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        answer = await batch(
+            account, [lead(1, company="First"), lead(1, status="contacted")], mode="upsert"
+        )
+        assert [r["outcome"] for r in answer["results"]] == ["created", "updated"]
+        events = await lead_events(account)
+        assert [e["type"] for e in events] == ["lead.updated", "lead.created"]
+        assert events[0]["data"]["previous_attributes"]["status"] == "active"
+        assert events[0]["data"]["object"]["company"] == "First"
+        listed = await client.get(
+            f"{API}/leads", params={"status": "contacted"}, headers=account.headers()
+        )
+        assert listed.json()["total"] == 1
+
     async def test_merged_custom_fields_too_large_is_the_items_error(
         self, client: InProcessClient, account: Account
     ) -> None:
