@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from buena_server.auth.permissions import Permission
+from buena_server.kit.validation import rules_of
+from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.services import services_of
 from buena_server.tables import events, jobs, leads
 
@@ -388,3 +390,9 @@ async def test_concurrent_upserts_of_the_same_emails_make_one_lead_each(
     assert all(len(found) == 1 for found in ids.values())
     created = sum(answer["created"] for answer in answers)
     assert created == len(emails)
+
+
+def test_an_items_create_checks_are_its_patchs() -> None:
+    # An upsert applies an item's create-validated values as its PATCH (LeadBatch._patch):
+    # PATCH must check every field as create does.
+    assert dict(rules_of(UpdateLeadRequest)) == dict(rules_of(CreateLeadRequest))

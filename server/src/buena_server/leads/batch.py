@@ -173,8 +173,9 @@ class LeadBatch:
         """Apply the item, as PATCH would, to the lead as this batch holds it (written at the
         end); the lead's id."""
         try:
-            request = self.service.checked_update(self._patch(item))
-            planned = self.service.planned_update(self.account_id, self.current[lead_id], request)
+            planned = self.service.planned_update(
+                self.account_id, self.current[lead_id], self._patch(item)
+            )
         except ApiError as exc:
             self._fail(item.index, exc)
             return lead_id
@@ -188,10 +189,16 @@ class LeadBatch:
 
     @staticmethod
     def _patch(item: _Item) -> UpdateLeadRequest:
-        """The item as a PATCH: what it gives. A null status on create means the default;
-        on an existing lead, unchanged."""
-        given = {k: v for k, v in item.raw.items() if not (v is None and k in NOT_NULLABLE)}
-        return msgspec.convert(given, UpdateLeadRequest, strict=True)
+        """The item as a checked PATCH: the fields it gives, as its create validated them
+        (a PATCH's fields have the same rules, ``rules_of``; the item's nulls are of
+        fields PATCH may clear, or of status, which on create means the default and on an
+        existing lead, unchanged)."""
+        given = {
+            name: getattr(item.request, name)
+            for name, value in item.raw.items()
+            if not (value is None and name in NOT_NULLABLE)
+        }
+        return UpdateLeadRequest(**given)
 
     async def _update(self, item: _Item, lead_id: str) -> bool:
         """Apply the item to the lead as PATCH would; False when the lead has gone."""
