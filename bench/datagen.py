@@ -215,34 +215,47 @@ def leads(account_id: str, count: int, seed: int = 7) -> Iterator[dict[str, Any]
         yield row
 
 
+def postgres_record(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A lead's row as asyncpg takes it (COPY or executemany), in ``COLUMNS`` order."""
+    plain = {
+        **row,
+        "tags": json.dumps(row["tags"]),
+        "custom_fields": json.dumps(row["custom_fields"]),
+    }
+    return tuple(plain[c] for c in COLUMNS)
+
+
+def sqlite_record(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A lead's row as the server's SQLite columns hold it, in ``COLUMNS`` order."""
+    plain = {
+        **row,
+        "tags": json.dumps(row["tags"]),
+        "custom_fields": json.dumps(row["custom_fields"]),
+    }
+    # SQLAlchemy's SQLite format, microseconds always written: the text compares as the
+    # server's bound values do (keyset paging and exports compare times as text).
+    for stamp in ("created_at", "updated_at"):
+        plain[stamp] = row[stamp].replace(tzinfo=None).isoformat(" ", timespec="microseconds")
+    return tuple(plain[c] for c in COLUMNS)
+
+
+INSERT_SQLITE = (
+    f"INSERT INTO leads ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+)
+
+
 async def copy_into_postgres(
     conn: asyncpg.Connection, account_id: str, count: int, seed: int = 7
 ) -> None:
-    def records() -> Iterator[tuple[Any, ...]]:
-        for row in leads(account_id, count, seed):
-            row["tags"] = json.dumps(row["tags"])
-            row["custom_fields"] = json.dumps(row["custom_fields"])
-            yield tuple(row[c] for c in COLUMNS)
-
-    await conn.copy_records_to_table("leads", records=records(), columns=list(COLUMNS))
+    records = (postgres_record(row) for row in leads(account_id, count, seed))
+    await conn.copy_records_to_table("leads", records=records, columns=list(COLUMNS))
 
 
 def insert_into_sqlite(path: str, account_id: str, count: int, seed: int = 7) -> None:
-    placeholders = ", ".join("?" for _ in COLUMNS)
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA journal_mode=WAL")
-
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for row in leads(account_id, count, seed):
-                row["tags"] = json.dumps(row["tags"])
-                row["custom_fields"] = json.dumps(row["custom_fields"])
-                for stamp in ("created_at", "updated_at"):
-                    row[stamp] = row[stamp].replace(tzinfo=None).isoformat(" ")
-                yield tuple(row[c] for c in COLUMNS)
-
         db.executemany(
-            f"INSERT INTO leads ({', '.join(COLUMNS)}) VALUES ({placeholders})",
-            rows(),
+            INSERT_SQLITE, (sqlite_record(row) for row in leads(account_id, count, seed))
         )
         for statement in RECOUNT:
             db.execute(statement)

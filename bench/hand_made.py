@@ -24,7 +24,8 @@ from typing import Any
 
 from bench import datagen
 from bench.load import Probe, free_port, in_turns, process
-from bench.run import RESULTS, _migrate
+from bench.prepare import migrate_database
+from bench.run import RESULTS
 from buena_server.accounts.service import create_account
 from buena_server.kit.db import open_database
 
@@ -64,7 +65,7 @@ async def prepare() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     DATABASE.unlink(missing_ok=True)
     url = f"sqlite:///{DATABASE}"
-    await _migrate(url)
+    await migrate_database(url)
     database = open_database(url)
     async with database.transaction(write=True) as conn:
         account = await create_account(conn, "Bench")

@@ -35,7 +35,8 @@ from sqlalchemy.engine import make_url
 
 from bench import datagen
 from bench.load import Probe, free_port, in_turns, process
-from bench.run import RESULTS, _admin, _migrate, _pg_url
+from bench.prepare import admin, migrate_database, pg_url
+from bench.run import RESULTS
 from buena_server import app as app_module
 from buena_server.accounts.service import create_account
 from buena_server.kit.db import open_database
@@ -79,10 +80,10 @@ def use_client(name: str) -> None:
 
 
 async def prepare() -> None:
-    await _admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await _admin(f"CREATE DATABASE {DATABASE}")
-    url = _pg_url(DATABASE)
-    await _migrate(url)
+    await admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    await admin(f"CREATE DATABASE {DATABASE}")
+    url = pg_url(DATABASE)
+    await migrate_database(url)
     database = open_database(url)
     async with database.transaction(write=True) as conn:
         account = await create_account(conn, "Bench")

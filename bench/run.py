@@ -12,35 +12,23 @@ import dataclasses
 import json
 import platform
 import secrets
-import sqlite3
-import statistics
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import asyncpg
-import urllib3
 from sqlalchemy.engine import make_url
 
-import buena_sdk
-from bench import datagen, peers, webhooks
-from bench.load import Probe, free_port, measure, measure_interleaved, process
+from bench import bulk, peers, webhooks
+from bench.load import Probe, measure, measure_interleaved
+from bench.prepare import admin, prepare_postgres, prepare_sqlite
+from bench.sdk import sdk_async, sdk_sync
+from bench.servers import buena, buena_env, ceiling, page_memory, serve
 from bench.targets import Target, ratio_target
-from buena_sdk.api.default_api import DefaultApi
-from buena_server.accounts.service import create_account
-from buena_server.kit.db import create_engine, open_database
-from buena_server.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-API = "/api/v2"
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
@@ -72,128 +60,6 @@ class Report:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-# -- data ---------------------------------------------------------------------------------
-
-
-async def _admin(statement: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
-
-
-def _pg_url(database: str) -> str:
-    return make_url(ADMIN_URL).set(database=database).render_as_string(False)
-
-
-async def prepare_postgres(profile: Profile) -> tuple[str, str, str, str]:
-    """Databases buena_bench_<profile> (with indexes) and buena_bench_<profile>_noindex (no
-    trigram indexes): one pair per profile, so that the quick run `make test` ends with never
-    drops the databases of a full run going on beside it."""
-    name = f"buena_bench_{profile.name}"
-    for database in (name, f"{name}_noindex"):
-        await _admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    await _admin(f"CREATE DATABASE {name}")
-    url = _pg_url(name)
-    await _migrate(url)
-    database = open_database(url)
-    async with database.transaction(write=True) as conn:
-        main = await create_account(conn, "Bench")
-        small = [await create_account(conn, f"Small {i}") for i in range(3)]
-    await database.close()
-    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
-    try:
-        await datagen.copy_into_postgres(conn, main.account_id, profile.leads)
-        for index, account in enumerate(small):
-            await datagen.copy_into_postgres(conn, account.account_id, 1000, seed=index)
-        for statement in datagen.RECOUNT:
-            await conn.execute(statement)
-        await conn.execute("VACUUM ANALYZE leads")
-        lead_id = await conn.fetchval(
-            "SELECT id FROM leads WHERE account_id = $1 LIMIT 1", main.account_id
-        )
-    finally:
-        await conn.close()
-    await _admin(f"CREATE DATABASE {name}_noindex TEMPLATE {name}")
-    noindex = _pg_url(f"{name}_noindex")
-    conn = await asyncpg.connect(noindex)
-    try:
-        for column in ("full_name_lower", "email_lower", "company_lower"):
-            await conn.execute(f"DROP INDEX ix_leads_{column}_trgm")
-    finally:
-        await conn.close()
-    return url, noindex, main.key, lead_id
-
-
-async def prepare_sqlite(profile: Profile, path: Path) -> tuple[str, str, str]:
-    url = f"sqlite:///{path}"
-    await _migrate(url)
-    database = open_database(url)
-    async with database.transaction(write=True) as conn:
-        main = await create_account(conn, "Bench")
-    await database.close()
-    datagen.insert_into_sqlite(str(path), main.account_id, profile.leads)
-    with sqlite3.connect(path) as db:
-        (lead_id,) = db.execute("SELECT id FROM leads LIMIT 1").fetchone()
-    return url, main.key, lead_id
-
-
-# -- servers ------------------------------------------------------------------------------
-
-
-def buena_env(database_url: str, *, redis: bool, **settings: str) -> dict[str, str]:
-    env = {
-        "BUENA_DATABASE_URL": database_url,
-        # Rate limiting on (every request is counted) with limits no benchmark reaches.
-        "BUENA_RATE_LIMITS": "1000000000/minute",
-        "BUENA_ENV": "development",
-        # The webhook receivers of targets 9 are on loopback.
-        "BUENA_WEBHOOKS_ALLOW_PRIVATE": "true",
-        **settings,
-    }
-    if redis:
-        env.update(
-            BUENA_REDIS_URL=REDIS_URL, BUENA_REDIS_KEY_PREFIX=f"bench-{secrets.token_hex(4)}"
-        )
-    return env
-
-
-def serve(env: dict[str, str], log: Path) -> tuple[Any, str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}{API}"
-    args = ["-m", "buena_server.cli", "serve", "--port", str(port), "--quiet"]
-    return process(args, env, f"{base}/health", log), base
-
-
-def buena(database_url: str, log: Path, *, redis: bool) -> tuple[Any, str]:
-    return serve(buena_env(database_url, redis=redis), log)
-
-
-def ceiling(app: str, env: dict[str, str], log: Path) -> tuple[Any, str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}{API}"
-    args = [
-        "-m",
-        "uvicorn",
-        f"bench.ceiling:{app}",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    return process(args, env, f"{base}/leads/none", log), base
-
-
 POST_SCRIPT = """
 counter = 0
 math.randomseed(os.time())
@@ -214,101 +80,6 @@ KEYED_POST_SCRIPT = POST_SCRIPT.replace(
     "  return wrk.format(",
     '  wrk.headers["Idempotency-Key"] = prefix .. counter\n  return wrk.format(',
 )
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def page_memory(base: str, key: str, pid: int, leads: int) -> tuple[float, float]:
-    """(idle RSS, peak RSS) in MB while paging through ``leads`` leads 100 at a time."""
-    pool = urllib3.PoolManager()
-    idle = rss_mb(pid)
-    peak = idle
-    for offset in range(0, leads, 100):
-        response = pool.request(
-            "GET",
-            f"{base}/leads?limit=100&offset={offset}&sort=created_at&order=asc",
-            headers={"x-api-key": key},
-        )
-        assert response.status == 200, response.data[:200]
-        if offset % 1000 == 0:
-            peak = max(peak, rss_mb(pid))
-    pool.clear()
-    return idle, max(peak, rss_mb(pid))
-
-
-# -- SDK ----------------------------------------------------------------------------------
-
-
-def sdk_sync(base: str, key: str, lead_id: str, calls: int) -> tuple[float, float]:
-    """Seconds per call: the SDK's get_lead, and urllib3 GET + json.loads of the same URL."""
-    pool = urllib3.PoolManager()
-    headers = {"x-api-key": key}
-
-    def bare() -> None:
-        json.loads(pool.request("GET", f"{base}/leads/{lead_id}", headers=headers).data)
-
-    configuration = buena_sdk.Configuration(host=base, api_key={"ApiKeyAuth": key})
-    with buena_sdk.ApiClient(configuration) as client:
-        api = DefaultApi(client)
-
-        def sdk() -> None:
-            api.get_lead(lead_id)
-
-        timings = {"sdk": [], "bare": []}  # type: dict[str, list[float]]
-        for _ in range(3):  # interleaved rounds so drift hits both alike
-            for name, call in (("sdk", sdk), ("bare", bare)):
-                started = time.perf_counter()
-                for _ in range(calls):
-                    call()
-                timings[name].append((time.perf_counter() - started) / calls)
-    pool.clear()
-    return statistics.median(timings["sdk"]), statistics.median(timings["bare"])
-
-
-async def sdk_async(base: str, key: str, lead_id: str, calls: int) -> tuple[float, float]:
-    """Calls per second with 32 in flight: the async SDK, and bare aiohttp + json, each
-    with 32 connections (the SDK's default pool holds 10: with 32 calls in flight, 22 would
-    queue for a connection, which compares pool sizes, not clients)."""
-    headers = {"x-api-key": key}
-
-    async def run(call: Callable[[], Awaitable[None]]) -> float:
-        semaphore = asyncio.Semaphore(32)
-
-        async def one() -> None:
-            async with semaphore:
-                await call()
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(calls)))
-        return calls / (time.perf_counter() - started)
-
-    configuration = buena_sdk.Configuration(
-        host=base, api_key={"ApiKeyAuth": key}, connection_pool_maxsize=32
-    )
-    connector = aiohttp.TCPConnector(limit=32)
-    async with (
-        aiohttp.ClientSession(connector=connector) as session,
-        buena_sdk.ApiClient(configuration) as client,
-    ):
-        api = DefaultApi(client)
-
-        async def bare() -> None:
-            async with session.get(f"{base}/leads/{lead_id}", headers=headers) as response:
-                json.loads(await response.read())
-
-        async def sdk() -> None:
-            await api.get_lead_async(lead_id)
-
-        rates: dict[str, list[float]] = {"sdk": [], "bare": []}
-        for _ in range(3):
-            for name, call in (("sdk", sdk), ("bare", bare)):
-                rates[name].append(await run(call))
-    return statistics.median(rates["sdk"]), statistics.median(rates["bare"])
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -348,9 +119,13 @@ def run(profile: Profile) -> Report:
     raw = report.raw
     seconds, runs = profile.seconds, profile.runs
     print(f"[bench] loading {profile.leads} leads into PostgreSQL and SQLite", flush=True)
-    pg_url, noindex_url, pg_key, pg_lead = asyncio.run(prepare_postgres(profile))
+    pg_url, noindex_url, pg_key, pg_lead = asyncio.run(
+        prepare_postgres(profile.name, profile.leads)
+    )
     (RESULTS / "bench.db").unlink(missing_ok=True)
-    sqlite_url, sqlite_key, sqlite_lead = asyncio.run(prepare_sqlite(profile, RESULTS / "bench.db"))
+    sqlite_url, sqlite_key, sqlite_lead = asyncio.run(
+        prepare_sqlite(profile.leads, RESULTS / "bench.db")
+    )
     auth = {"x-api-key": pg_key}
 
     print("[bench] 1, 3, 4, 5, 6: Buena on PostgreSQL + Redis, and its ceiling", flush=True)
@@ -462,9 +237,7 @@ def run(profile: Profile) -> Report:
     print(f"[bench] 8: Buena (SQLite) and json-server on {PEER_LEADS:,} leads", flush=True)
     peer_db = RESULTS / "peers.db"
     peer_db.unlink(missing_ok=True)
-    peer_url, peer_key, peer_lead = asyncio.run(
-        prepare_sqlite(dataclasses.replace(profile, leads=PEER_LEADS), peer_db)
-    )
+    peer_url, peer_key, peer_lead = asyncio.run(prepare_sqlite(PEER_LEADS, peer_db))
     peer_auth = {"x-api-key": peer_key}
     server, base = buena(peer_url, log, redis=False)
     with server:
@@ -481,8 +254,8 @@ def run(profile: Profile) -> Report:
     directus_get = directus_search = None
     if profile.directus:
         print("[bench] 8: Directus on the same leads", flush=True)
-        asyncio.run(_admin("DROP DATABASE IF EXISTS directus_bench WITH (FORCE)"))
-        asyncio.run(_admin("CREATE DATABASE directus_bench"))
+        asyncio.run(admin("DROP DATABASE IF EXISTS directus_bench WITH (FORCE)"))
+        asyncio.run(admin("CREATE DATABASE directus_bench"))
         try:
             with peers.directus(
                 "directus_bench", RESULTS / "json-server.json", js_lead, log
@@ -495,7 +268,7 @@ def run(profile: Profile) -> Report:
                     f"{d_base}/items/leads?search=john", seconds=seconds, runs=runs, headers=d_auth
                 )
         finally:
-            asyncio.run(_admin("DROP DATABASE IF EXISTS directus_bench WITH (FORCE)"))
+            asyncio.run(admin("DROP DATABASE IF EXISTS directus_bench WITH (FORCE)"))
         raw.update(directus_get=asdict(directus_get), directus_search=asdict(directus_search))
     raw.update(
         peers_buena_get=asdict(ours_get),
@@ -503,6 +276,14 @@ def run(profile: Profile) -> Report:
         json_server_get=asdict(js_get),
         json_server_search=asdict(js_search),
     )
+
+    print("[bench] 10: bulk import and export, cursor paging", flush=True)
+    scale = bulk.FULL_SCALE if profile is FULL else bulk.QUICK_SCALE
+    scale = dataclasses.replace(scale, depth=min(scale.depth, profile.leads * 9 // 10))
+    figures = bulk.measure(
+        scale, pg_url, pg_key, pg_lead, RESULTS / "bench.db", sqlite_key, sqlite_lead, log
+    )
+    raw.update(bulk=asdict(figures))
 
     t = report.targets
     t.append(
@@ -667,6 +448,7 @@ def run(profile: Profile) -> Report:
                 "measured by the full profile only (a 725 MB install)",
             )
         )
+    t.extend(bulk.targets(figures))
     return report
 
 

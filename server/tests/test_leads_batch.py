@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from buena_server.auth.permissions import Permission
+from buena_server.kit.validation import rules_of
+from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.services import services_of
 from buena_server.tables import events, jobs, leads
 
@@ -289,6 +291,57 @@ class TestBatchUpsert:
         assert got.json()["company"] == "Second"
         assert await count(client, leads) == 1
 
+    async def test_existing_leads_written_together_with_events_and_counters(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        existing = [await account.create_lead(**lead(n), job_title="Old") for n in range(5)]
+        items = [
+            lead(n, job_title=f"T{n}", **({"status": "contacted"} if n % 2 else {}))
+            for n in range(5)
+        ]
+        answer = await batch(account, [*items, lead(9), lead(0, job_title="T0")], mode="upsert")
+        outcomes = [r["outcome"] for r in answer["results"]]
+        assert outcomes == ["updated"] * 5 + ["created", "unchanged"]
+        assert [r["id"] for r in answer["results"][:5]] == [e["id"] for e in existing]
+        for n, before in enumerate(existing):
+            got = await client.get(f"{API}/leads/{before['id']}", headers=account.headers())
+            assert got.json()["job_title"] == f"T{n}"
+            assert got.json()["status"] == ("contacted" if n % 2 else "active")
+        # The counters moved with the statuses (totals by status are read from them).
+        for status, total in (("active", 4), ("contacted", 2)):
+            listed = await client.get(
+                f"{API}/leads", params={"status": status}, headers=account.headers()
+            )
+            assert listed.json()["total"] == total
+        updated = {
+            e["data"]["object"]["id"]: e
+            for e in await lead_events(account)
+            if e["type"] == "lead.updated"
+        }
+        assert set(updated) == {e["id"] for e in existing}
+        for n, before in enumerate(existing):
+            event = updated[before["id"]]
+            changed = {"job_title", "updated_at", *(["status"] if n % 2 else [])}
+            assert set(event["data"]["previous_attributes"]) == changed
+            assert event["data"]["previous_attributes"]["job_title"] == "Old"
+            assert event["created_at"] == event["data"]["object"]["updated_at"]
+
+    async def test_a_lead_made_by_the_batch_updated_by_a_later_item(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        answer = await batch(
+            account, [lead(1, company="First"), lead(1, status="contacted")], mode="upsert"
+        )
+        assert [r["outcome"] for r in answer["results"]] == ["created", "updated"]
+        events = await lead_events(account)
+        assert [e["type"] for e in events] == ["lead.updated", "lead.created"]
+        assert events[0]["data"]["previous_attributes"]["status"] == "active"
+        assert events[0]["data"]["object"]["company"] == "First"
+        listed = await client.get(
+            f"{API}/leads", params={"status": "contacted"}, headers=account.headers()
+        )
+        assert listed.json()["total"] == 1
+
     async def test_merged_custom_fields_too_large_is_the_items_error(
         self, client: InProcessClient, account: Account
     ) -> None:
@@ -341,3 +394,9 @@ async def test_concurrent_upserts_of_the_same_emails_make_one_lead_each(
     assert all(len(found) == 1 for found in ids.values())
     created = sum(answer["created"] for answer in answers)
     assert created == len(emails)
+
+
+def test_an_items_create_checks_are_its_patchs() -> None:
+    # An upsert applies an item's create-validated values as its PATCH (LeadBatch._patch):
+    # PATCH must check every field as create does.
+    assert dict(rules_of(UpdateLeadRequest)) == dict(rules_of(CreateLeadRequest))

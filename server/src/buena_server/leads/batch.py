@@ -1,6 +1,9 @@
 """POST /leads/batch: up to 1000 creates or upserts in one transaction, each item's outcome
 its own. Every item goes through the single-write paths' own validation (``validate``) and
-PATCH semantics (``LeadService.apply_update``); only the inserts are written together."""
+PATCH semantics (``LeadService.checked_update`` and ``planned_update``, as PATCH applies
+them); the writes go together: the new leads by one insert, the leads whose email exists
+read (and, to upsert, locked) by one query, and their changes, in input order, written with
+their lead.updated events by one statement (on PostgreSQL) at the end."""
 
 from __future__ import annotations
 
@@ -44,6 +47,11 @@ class LeadBatch:
         self.service = service
         self.account_id = account_id
         self.results: dict[int, BatchItemResult] = {}
+        # Leads this batch inserted or locked, by id: as read, and as the items leave them
+        # (written by one ``update_many`` at the end, with the events of their changes).
+        self.read: dict[str, Lead] = {}
+        self.current: dict[str, Lead] = {}
+        self.events: list[tuple[str, NewEvent]] = []
 
     async def run(self, request: BatchLeadsRequest) -> BatchLeadsResponse:
         upsert = request.mode == "upsert"
@@ -61,27 +69,50 @@ class LeadBatch:
             self.account_id, [(item.lead, item.event) for item in first.values()]
         )
         ids: dict[str, str] = {}  # email -> the lead this batch made or matched
-        # Those whose email was taken, in email order (as the inserts took their rows).
-        for key in sorted(first):
-            item = first[key]
+        for item in first.values():
             if item.lead.id in inserted:
-                ids[key] = item.lead.id
+                ids[item.email_key] = item.lead.id
                 self._done(item.index, "created", item.lead.id)
-            else:
-                found = await self._existing_or_created(item, upsert)
-                if found is not None:
-                    ids[key] = found
-        for item in later:
-            taken = ids.get(item.email_key)
-            if taken is None:
-                # Its first item failed (a merged custom_fields too large...): this one may not.
-                found = await self._existing_or_created(item, upsert)
-                if found is not None:
-                    ids[item.email_key] = found
+                self.read[item.lead.id] = self.current[item.lead.id] = item.lead
+        # Those whose email was taken, in email order (as the inserts took their rows).
+        taken = [first[key] for key in sorted(first) if first[key].lead.id not in inserted]
+        found = await self.service.repository.find_by_emails(
+            self.account_id, [item.email_key for item in taken], for_update=upsert
+        )
+        for item in taken:
+            existing = found.get(item.email_key)
+            if existing is None:  # gone since the insert found it: one at a time
+                lead_id = await self._existing_or_created(item, upsert)
             elif upsert:
-                await self._update(item, taken)
+                self.read[existing.id] = self.current[existing.id] = existing
+                lead_id = self._plan(item, existing.id)
             else:
-                self._fail(item.index, email_exists(item.lead.email, taken))
+                lead_id = existing.id
+                self._fail(item.index, email_exists(item.lead.email, lead_id))
+            if lead_id is not None:
+                ids[item.email_key] = lead_id
+        for item in later:
+            lead_id = ids.get(item.email_key)
+            if lead_id is None:
+                # Its first item failed (a merged custom_fields too large...): this one may not.
+                found_id = await self._existing_or_created(item, upsert)
+                if found_id is not None:
+                    ids[item.email_key] = found_id
+            elif not upsert:
+                self._fail(item.index, email_exists(item.lead.email, lead_id))
+            elif lead_id in self.current:
+                self._plan(item, lead_id)
+            else:
+                await self._update(item, lead_id)
+        await self.service.repository.update_many(
+            self.account_id,
+            [
+                (lead, self.read[lead_id])
+                for lead_id, lead in self.current.items()
+                if lead is not self.read[lead_id]
+            ],
+            self.events,
+        )
         results = [self.results[index] for index in range(len(request.leads))]
         counts = {outcome: 0 for outcome in ("created", "updated", "unchanged", "error")}
         for result in results:
@@ -138,13 +169,43 @@ class LeadBatch:
         self._fail(item.index, LeadNotFound("The lead kept changing: try again"))
         return None
 
+    def _plan(self, item: _Item, lead_id: str) -> str:
+        """Apply the item, as PATCH would, to the lead as this batch holds it (written at the
+        end); the lead's id."""
+        try:
+            planned = self.service.planned_update(
+                self.account_id, self.current[lead_id], self._patch(item)
+            )
+        except ApiError as exc:
+            self._fail(item.index, exc)
+            return lead_id
+        if planned is None:
+            self._done(item.index, "unchanged", lead_id)
+        else:
+            self.current[lead_id], event = planned
+            self.events.append((lead_id, event))
+            self._done(item.index, "updated", lead_id)
+        return lead_id
+
+    @staticmethod
+    def _patch(item: _Item) -> UpdateLeadRequest:
+        """The item as a checked PATCH: the fields it gives, as its create validated them
+        (a PATCH's fields have the same rules, ``rules_of``; the item's nulls are of
+        fields PATCH may clear, or of status, which on create means the default and on an
+        existing lead, unchanged)."""
+        given = {
+            name: getattr(item.request, name)
+            for name, value in item.raw.items()
+            if not (value is None and name in NOT_NULLABLE)
+        }
+        return UpdateLeadRequest(**given)
+
     async def _update(self, item: _Item, lead_id: str) -> bool:
         """Apply the item to the lead as PATCH would; False when the lead has gone."""
-        # A null status on create means the default; on an existing lead, unchanged.
-        given = {k: v for k, v in item.raw.items() if not (v is None and k in NOT_NULLABLE)}
-        patch = msgspec.convert(given, UpdateLeadRequest, strict=True)
         try:
-            lead, changed = await self.service.apply_update(self.account_id, lead_id, patch)
+            lead, changed = await self.service.apply_update(
+                self.account_id, lead_id, self._patch(item)
+            )
         except LeadNotFound:
             return False
         except ApiError as exc:

@@ -172,6 +172,53 @@ SELECT id FROM inserted"""  # noqa: S608
 _INSERT_TOGETHER = _insert_together()
 
 
+def _update_together() -> TextClause:
+    """PostgreSQL: leads written over (each column's values one array), and the events the
+    changes made (any number per lead, in ``noted_*`` arrays, each with its own time), by
+    one statement; an event is written only with its lead's row."""
+    names = [column.name for column in leads.c if column.name != "account_id"]
+    arrays, assigned = [], []
+    for column in leads.c:
+        if column.name == "account_id":
+            continue
+        kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
+        arrays.append(f"CAST(:{column.name} AS {kind}[])")
+        given = f"given.{column.name}"
+        if column.name != "id":
+            value = f"CAST({given} AS JSON)" if column.name in _JSON_COLUMNS else given
+            assigned.append(f"{column.name} = {value}")
+    noted = (
+        "unnest(CAST(:noted_lead AS TEXT[]), CAST(:noted_event AS TEXT[]), "
+        "CAST(:noted_at AS TIMESTAMPTZ[])) AS noted(lead_id, event_id, created_at)"
+    )
+    # Built from the table's own column names; every value is a bound parameter.
+    return text(
+        f"""WITH updated AS (
+    UPDATE leads SET {", ".join(assigned)}
+    FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
+    WHERE leads.account_id = :updated_account AND leads.id = given.id
+    RETURNING leads.id, leads.account_id
+), noted AS (
+    SELECT noted.event_id AS id, updated.account_id, noted.created_at
+    FROM updated JOIN {noted} ON noted.lead_id = updated.id
+), {GROUPED_CTES("noted")}
+SELECT count(*) FROM updated"""  # noqa: S608
+    )
+
+
+_UPDATE_TOGETHER = _update_together()
+# The leads of some emails, locked for update in email order (two batches lock alike).
+_BY_EMAILS = (
+    select(*_LEAD_COLUMNS)
+    .where(
+        leads.c.account_id == bindparam("account_id"),
+        leads.c.email_lower.in_(bindparam("emails", expanding=True)),
+    )
+    .order_by(leads.c.email_lower)
+)
+_BY_EMAILS_FOR_UPDATE = _BY_EMAILS.with_for_update()
+
+
 def _lead(row: Sequence[Any]) -> Lead:
     # The columns are selected in the Struct's field order (_LEAD_COLUMNS).
     return Lead(*row)
@@ -193,6 +240,20 @@ class LeadRepository:
         )
         found: str | None = result.scalar_one_or_none()
         return found
+
+    async def find_by_emails(
+        self, account_id: str, emails_lower: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, Lead]:
+        """The leads holding these (lower-cased) emails, by lower-cased email; with
+        ``for_update``, locked in email order."""
+        if not emails_lower:
+            return {}
+        query = _BY_EMAILS_FOR_UPDATE if for_update else _BY_EMAILS
+        result = await self.conn.execute(
+            query, {"account_id": account_id, "emails": sorted(set(emails_lower))}
+        )
+        found = [_lead(row) for row in result.all()]
+        return {lead.email.lower(): lead for lead in found}
 
     async def find_page(
         self, account_id: str, query: LeadQuery, *, total: bool = True
@@ -342,6 +403,50 @@ class LeadRepository:
             await self._write_unique_email(account_id, lead.email, _UPDATE, given)
         if lead.status != previous.status:
             await self._count(account_id, {previous.status: -1, lead.status: 1})
+
+    async def update_many(
+        self,
+        account_id: str,
+        changed: Sequence[tuple[Lead, Lead]],
+        new_events: Sequence[tuple[str, NewEvent]],
+    ) -> None:
+        """Write each lead over its ``previous`` (as read for update; the same email but for
+        case), the events the changes made (each with its lead's id), and the counters'
+        moves: one statement, then one per status whose count moved, on PostgreSQL."""
+        deltas: dict[str, int] = {}
+        for lead, previous in changed:
+            if lead.email.lower() != previous.email.lower():
+                raise ValueError("update_many keeps every lead's email (case aside)")
+            if lead.status != previous.status:
+                deltas[previous.status] = deltas.get(previous.status, 0) - 1
+                deltas[lead.status] = deltas.get(lead.status, 0) + 1
+        if self.conn.dialect.name == "postgresql":
+            given: dict[str, Any] = {"updated_account": account_id}
+            for lead, _previous in changed:
+                values = _values(lead)
+                values.update({name: encode_json_text(values[name]) for name in _JSON_COLUMNS})
+                values["id"] = lead.id
+                for name, value in values.items():
+                    given.setdefault(name, []).append(value)
+            for lead_id, event in new_events:
+                given.setdefault("noted_lead", []).append(lead_id)
+                given.setdefault("noted_event", []).append(event.id)
+                given.setdefault("noted_at", []).append(event.created_at)
+                for name, value in grouped_values(event, subject=event.id).items():
+                    given.setdefault(name, []).append(value)
+            if changed:
+                wake_after_commit(self.conn)
+                await self.conn.execute(_UPDATE_TOGETHER, given)
+        else:
+            # SQLite: in-process, the write lock held; one statement per row costs little.
+            for lead, _previous in changed:
+                given = {f"set_{name}": value for name, value in _values(lead).items()}
+                given.update(updated_account=account_id, updated_id=lead.id)
+                await self.conn.execute(_UPDATE, given)
+            events = EventRepository(self.conn)
+            for _lead_id, event in new_events:
+                await events.insert(event)
+        await self._count(account_id, deltas)
 
     async def _write_unique_email(
         self, account_id: str, email: str, statement: Any, given: dict[str, Any]

@@ -8,7 +8,7 @@ import msgspec
 
 from buena_server.errors import LeadEmailExists, LeadNotFound
 from buena_server.events.catalogue import LEAD_CREATED, LEAD_DELETED, LEAD_UPDATED
-from buena_server.events.repository import NewEvent
+from buena_server.events.repository import EventRepository, NewEvent
 from buena_server.events.service import new_event, record_event
 from buena_server.kit.clock import utcnow
 from buena_server.kit.ids import is_plausible_id, new_id
@@ -104,36 +104,49 @@ class LeadService:
         self, account_id: str, lead_id: str, request: UpdateLeadRequest
     ) -> tuple[Lead, bool]:
         """PATCH the lead: the lead as it is now, and whether anything changed."""
-        cleared = [
-            {"field": name, "message": f"{name} cannot be null"}
-            for name in sorted(NOT_NULLABLE)
-            if getattr(request, name) is None
-        ]
-        request = validate(request, self.context, cleared)
+        request = self.checked_update(request)
         current = None
         if is_plausible_id(lead_id):
             current = await self.repository.get(account_id, lead_id, for_update=True)
         if current is None:
             raise _not_found(lead_id)
-        changes = self._changes(current, request)
-        if not changes:
+        planned = self.planned_update(account_id, current, request)
+        if planned is None:
             return current, False
-        updated = msgspec.structs.replace(current, **changes, updated_at=utcnow())
+        updated, event = planned
         try:
             await self.repository.update(account_id, updated, previous=current)
         except DuplicateEmail as exc:
             raise email_exists(updated.email, exc.existing_id) from None
-        previous = _plain(current)
-        await record_event(
-            self.repository.conn,
-            account_id,
-            LEAD_UPDATED,
-            {
-                "object": _plain(updated),
-                "previous_attributes": {name: previous[name] for name in (*changes, "updated_at")},
-            },
-        )
+        await EventRepository(self.repository.conn).insert(event)
         return updated, True
+
+    def checked_update(self, request: UpdateLeadRequest) -> UpdateLeadRequest:
+        """The PATCH request validated (beyond types): a field that may not be cleared, or
+        a value the rules refuse, raises InvalidRequest."""
+        cleared = [
+            {"field": name, "message": f"{name} cannot be null"}
+            for name in sorted(NOT_NULLABLE)
+            if getattr(request, name) is None
+        ]
+        return validate(request, self.context, cleared)
+
+    def planned_update(
+        self, account_id: str, current: Lead, request: UpdateLeadRequest
+    ) -> tuple[Lead, NewEvent] | None:
+        """What a checked PATCH makes of ``current``: the lead and its lead.updated event,
+        or None when nothing changes. Raises InvalidRequest when merged custom fields break
+        their limits."""
+        changes = self._changes(current, request)
+        if not changes:
+            return None
+        updated = msgspec.structs.replace(current, **changes, updated_at=utcnow())
+        previous = _plain(current)
+        data = {
+            "object": _plain(updated),
+            "previous_attributes": {name: previous[name] for name in (*changes, "updated_at")},
+        }
+        return updated, new_event(account_id, LEAD_UPDATED, data, at=updated.updated_at)
 
     def _changes(self, current: Lead, request: UpdateLeadRequest) -> dict[str, Any]:
         changes: dict[str, Any] = {}
