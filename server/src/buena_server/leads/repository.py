@@ -435,7 +435,6 @@ class LeadRepository:
                 for name, value in grouped_values(event, subject=event.id).items():
                     given.setdefault(name, []).append(value)
             if changed:
-                wake_after_commit(self.conn)
                 await self.conn.execute(_UPDATE_TOGETHER, given)
         else:
             # SQLite: in-process, the write lock held; one statement per row costs little.
