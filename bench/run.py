@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from bench import bulk, peers, webhooks
 from bench.load import Probe, measure, measure_interleaved
 from bench.prepare import admin, prepare_postgres, prepare_sqlite
-from bench.sdk import sdk_async, sdk_sync
+from bench.sdk import import_target, sdk_async, sdk_sync
 from bench.servers import buena, buena_env, ceiling, page_memory, serve
 from bench.targets import Target, ratio_target
 
@@ -449,6 +449,9 @@ def run(profile: Profile) -> Report:
             )
         )
     t.extend(bulk.targets(figures))
+    print("[bench] 11: import time of the SDK", flush=True)
+    import_cost, raw["sdk_import"] = import_target()
+    t.append(import_cost)
     return report
 
 

@@ -133,13 +133,22 @@ def test_urllib3_read_timeout(live_server: Any, lead_json: Callable[..., Any]) -
         DefaultApi(client).get_lead("lead_abc")
     assert caught.value.reason == "Timeout"
     assert caught.value.request_sent is True
+    # What timed out and after how long (urllib3 gives what was left of the 0.2 s total).
+    assert "Read timed out. (read timeout=0." in str(caught.value)
 
 
 async def test_aiohttp_read_timeout(live_server: Any, lead_json: Callable[..., Any]) -> None:
     live_server.script(200, lead_json(), held=True)
     async with _client(live_server.host, timeout=0.2, retries=0) as client:
-        with pytest.raises(ApiTimeoutError):
+        with pytest.raises(ApiTimeoutError) as caught:
             await DefaultApi(client).get_lead_async("lead_abc")
+    assert caught.value.reason == "Timeout"
+    assert caught.value.request_sent is True
+    # Not the bare "(0) Timeout: TimeoutError: " of asyncio's empty message.
+    assert str(caught.value) == (
+        f"(0) Timeout: TimeoutError: GET {live_server.host}/leads/lead_abc: timed out "
+        "(timeout=0.2 s for the whole request)"
+    )
 
 
 def test_default_pool_manager_with_retries_zero_fails_on_the_first_503(
@@ -327,3 +336,16 @@ async def test_aiohttp_streams_an_export_and_raises_an_error_answer(
         with pytest.raises(buena_sdk.NotFoundException):
             async for _ in api.export_leads_async():
                 pass
+
+
+async def test_aiohttp_export_timeout_says_what_timed_out(
+    live_server: Any, lead_json: Callable[..., Any]
+) -> None:
+    live_server.script(200, [lead_json()], held=True)
+    async with _client(live_server.host, timeout=0.2, retries=0) as client:
+        with pytest.raises(ApiTimeoutError) as caught:
+            async for _ in DefaultApi(client).export_leads_async():
+                pass
+    message = str(caught.value)
+    assert f"GET {live_server.host}/leads/export" in message
+    assert message.endswith("(timeout=0.2 s to connect and for each read)")

@@ -3,9 +3,7 @@
 Usage::
 
     import buena_sdk
-    from buena_sdk.api.bulk_leads_api import BulkLeadsApi
-from buena_sdk.api.bulk_leads_api import BulkLeadsApi
-from buena_sdk.api.default_api import DefaultApi
+    from buena_sdk.api.default_api import DefaultApi
 
     configuration = buena_sdk.Configuration(host="https://api.buena.ai/api/v2")
     configuration.api_key["ApiKeyAuth"] = "bna_..."
@@ -13,73 +11,171 @@ from buena_sdk.api.default_api import DefaultApi
         leads = DefaultApi(api_client).list_leads(limit=25)
 
 A webhook receiver verifies each request with ``buena_sdk.webhooks.construct_event``.
+
+``import buena_sdk`` loads no model, transport or HTTP library: each name below is imported
+on first use (PEP 562), so a program pays for what it touches (urllib3 for a sync client,
+aiohttp only on the first ``*_async`` call). Type checkers see the plain imports.
 """
 
-from buena_sdk import webhooks
+import importlib
+from typing import TYPE_CHECKING
+
 from buena_sdk._version import __version__
-from buena_sdk.api.bulk_leads_api import BulkLeadsApi
-from buena_sdk.api.default_api import DefaultApi
-from buena_sdk.api.events_api import EventsApi
-from buena_sdk.api.webhooks_api import WebhooksApi
-from buena_sdk.api_client import ApiClient
-from buena_sdk.api_response import ApiResponse
-from buena_sdk.configuration import Configuration
-from buena_sdk.exceptions import (
-    ApiConnectionError,
-    ApiException,
-    ApiResponseValidationError,
-    ApiTimeoutError,
-    BadRequestException,
-    BuenaError,
-    ConflictException,
-    ForbiddenException,
-    NotFoundException,
-    RateLimitException,
-    ServiceException,
-    SignatureVerificationError,
-    UnauthorizedException,
-    UnprocessableEntityException,
+
+if TYPE_CHECKING:
+    from buena_sdk import webhooks
+    from buena_sdk.api.bulk_leads_api import BulkLeadsApi
+    from buena_sdk.api.default_api import DefaultApi
+    from buena_sdk.api.events_api import EventsApi
+    from buena_sdk.api.webhooks_api import WebhooksApi
+    from buena_sdk.api_client import ApiClient
+    from buena_sdk.api_response import ApiResponse
+    from buena_sdk.configuration import Configuration
+    from buena_sdk.exceptions import (
+        ApiConnectionError,
+        ApiException,
+        ApiResponseValidationError,
+        ApiTimeoutError,
+        BadRequestException,
+        BuenaError,
+        ConflictException,
+        ForbiddenException,
+        NotFoundException,
+        RateLimitException,
+        ServiceException,
+        SignatureVerificationError,
+        UnauthorizedException,
+        UnprocessableEntityException,
+    )
+    from buena_sdk.models import (
+        EVENT_TYPES,
+        MAX_BATCH_SIZE,
+        PERMISSIONS,
+        ApiKey,
+        BatchLeadError,
+        BatchLeadResult,
+        BatchLeadsRequest,
+        BatchLeadsResponse,
+        CreateApiKeyRequest,
+        CreatedWebhook,
+        CreateLeadRequest,
+        CreateWebhookRequest,
+        Event,
+        HealthCheck200Response,
+        Lead,
+        ListApiKeysResponse,
+        ListEventsResponse,
+        ListLeads200Response,
+        ListWebhookDeliveriesResponse,
+        ListWebhooksResponse,
+        RotateWebhookSecretRequest,
+        UpdateLeadRequest,
+        UpdateWebhookRequest,
+        Webhook,
+        WebhookDelivery,
+        WebhookSecret,
+    )
+    from buena_sdk.pagination import (
+        apaginate_api_keys,
+        apaginate_events,
+        apaginate_leads,
+        apaginate_webhook_deliveries,
+        apaginate_webhooks,
+        paginate_api_keys,
+        paginate_events,
+        paginate_leads,
+        paginate_webhook_deliveries,
+        paginate_webhooks,
+    )
+
+# Where each public name lives, imported on first access.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "buena_sdk.api.bulk_leads_api": ("BulkLeadsApi",),
+    "buena_sdk.api.default_api": ("DefaultApi",),
+    "buena_sdk.api.events_api": ("EventsApi",),
+    "buena_sdk.api.webhooks_api": ("WebhooksApi",),
+    "buena_sdk.api_client": ("ApiClient",),
+    "buena_sdk.api_response": ("ApiResponse",),
+    "buena_sdk.configuration": ("Configuration",),
+    "buena_sdk.exceptions": (
+        "ApiConnectionError",
+        "ApiException",
+        "ApiResponseValidationError",
+        "ApiTimeoutError",
+        "BadRequestException",
+        "BuenaError",
+        "ConflictException",
+        "ForbiddenException",
+        "NotFoundException",
+        "RateLimitException",
+        "ServiceException",
+        "SignatureVerificationError",
+        "UnauthorizedException",
+        "UnprocessableEntityException",
+    ),
+    "buena_sdk.models": (
+        "EVENT_TYPES",
+        "MAX_BATCH_SIZE",
+        "PERMISSIONS",
+        "ApiKey",
+        "BatchLeadError",
+        "BatchLeadResult",
+        "BatchLeadsRequest",
+        "BatchLeadsResponse",
+        "CreateApiKeyRequest",
+        "CreatedWebhook",
+        "CreateLeadRequest",
+        "CreateWebhookRequest",
+        "Event",
+        "HealthCheck200Response",
+        "Lead",
+        "ListApiKeysResponse",
+        "ListEventsResponse",
+        "ListLeads200Response",
+        "ListWebhookDeliveriesResponse",
+        "ListWebhooksResponse",
+        "RotateWebhookSecretRequest",
+        "UpdateLeadRequest",
+        "UpdateWebhookRequest",
+        "Webhook",
+        "WebhookDelivery",
+        "WebhookSecret",
+    ),
+    "buena_sdk.pagination": (
+        "apaginate_api_keys",
+        "apaginate_events",
+        "apaginate_leads",
+        "apaginate_webhook_deliveries",
+        "apaginate_webhooks",
+        "paginate_api_keys",
+        "paginate_events",
+        "paginate_leads",
+        "paginate_webhook_deliveries",
+        "paginate_webhooks",
+    ),
+}
+_SOURCE = {name: module for module, names in _LAZY.items() for name in names}
+# Submodules reached as attributes (``buena_sdk.webhooks.construct_event``).
+_SUBMODULES = frozenset(
+    {"api", "api_client", "api_response", "configuration", "exceptions", "models"}
+    | {"pagination", "rest", "webhooks"}
 )
-from buena_sdk.models import (
-    EVENT_TYPES,
-    MAX_BATCH_SIZE,
-    PERMISSIONS,
-    ApiKey,
-    BatchLeadError,
-    BatchLeadResult,
-    BatchLeadsRequest,
-    BatchLeadsResponse,
-    CreateApiKeyRequest,
-    CreatedWebhook,
-    CreateLeadRequest,
-    CreateWebhookRequest,
-    Event,
-    HealthCheck200Response,
-    Lead,
-    ListApiKeysResponse,
-    ListEventsResponse,
-    ListLeads200Response,
-    ListWebhookDeliveriesResponse,
-    ListWebhooksResponse,
-    RotateWebhookSecretRequest,
-    UpdateLeadRequest,
-    UpdateWebhookRequest,
-    Webhook,
-    WebhookDelivery,
-    WebhookSecret,
-)
-from buena_sdk.pagination import (
-    apaginate_api_keys,
-    apaginate_events,
-    apaginate_leads,
-    apaginate_webhook_deliveries,
-    apaginate_webhooks,
-    paginate_api_keys,
-    paginate_events,
-    paginate_leads,
-    paginate_webhook_deliveries,
-    paginate_webhooks,
-)
+
+if not TYPE_CHECKING:  # mypy sees the imports above, and no catch-all attribute
+
+    def __getattr__(name: str) -> object:
+        if name in _SOURCE:
+            value = getattr(importlib.import_module(_SOURCE[name]), name)
+        elif name in _SUBMODULES:
+            value = importlib.import_module(f"{__name__}.{name}")
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value  # later accesses skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "EVENT_TYPES",

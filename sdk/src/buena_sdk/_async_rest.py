@@ -46,7 +46,7 @@ class AsyncRESTClientObject:
                     headers.add(name, value)
                 return HttpResponse(response.status, response.reason or "", headers, body)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise connection_error_from_aiohttp(exc) from exc
+            raise connection_error_from_aiohttp(exc, request, WHOLE_REQUEST) from exc
 
     async def astream(self, request: HttpRequest) -> "AiohttpStream":
         """Send ``request`` and return once the head has arrived; the body is read as it
@@ -58,8 +58,8 @@ class AsyncRESTClientObject:
         try:
             response = await self._send(session, request, timeout)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise connection_error_from_aiohttp(exc) from exc
-        return AiohttpStream(response)
+            raise connection_error_from_aiohttp(exc, request, EACH_READ) from exc
+        return AiohttpStream(response, request)
 
     def _send(
         self,
@@ -110,8 +110,9 @@ class AiohttpStream:
 
     CHUNK_SIZE = 64 * 1024
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: HttpRequest) -> None:
         self._response = response
+        self._request = request
         self.status: int = response.status
         self.reason: str = response.reason or ""
         headers = HTTPHeaderDict()
@@ -124,18 +125,32 @@ class AiohttpStream:
             async for chunk in self._response.content.iter_chunked(self.CHUNK_SIZE):
                 yield chunk
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise connection_error_from_aiohttp(exc) from exc
+            raise connection_error_from_aiohttp(exc, self._request, EACH_READ) from exc
 
     async def aclose(self) -> None:
         self._response.release()
 
 
+# What the timeout bounds: a whole request (``arequest``), or the connection and each read
+# of a streamed body (``astream``).
+WHOLE_REQUEST = "for the whole request"
+EACH_READ = "to connect and for each read"
+
+
 def connection_error_from_aiohttp(
     exc: Union[asyncio.TimeoutError, aiohttp.ClientError],
+    request: HttpRequest,
+    timeout_scope: str = WHOLE_REQUEST,
 ) -> ApiConnectionError:
     """Map an aiohttp failure to the SDK's error, noting whether the request went out."""
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, asyncio.TimeoutError):
+        # asyncio's TimeoutError has no message: say what timed out and after how long.
+        what = str(exc) or "timed out"
+        detail = (
+            f"{type(exc).__name__}: {request.method} {request.url}: {what} "
+            f"(timeout={request.timeout} s {timeout_scope})"
+        )
         # aiohttp cannot tell a connect timeout from a read timeout under a total
         # timeout, so assume the request went out: a POST is then not repeated.
         return ApiTimeoutError(detail, request_sent=True)

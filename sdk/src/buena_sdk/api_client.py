@@ -5,7 +5,6 @@ The sync and async loops differ only in how they send and sleep; every decision 
 not, how long to wait, which exception) comes from the same pure functions.
 """
 
-import asyncio
 import functools
 import json
 import logging
@@ -100,7 +99,7 @@ class ApiClient:
         self._rest_client: Optional[RESTClientObject] = None
         # Seams for tests: how to wait between retries and where jitter comes from.
         self._sleep: Callable[[float], None] = time.sleep
-        self._async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._async_sleep: Callable[[float], Awaitable[None]] = _async_sleep
         self._random: Callable[[], float] = random.random
 
     # -- transports -------------------------------------------------------------------
@@ -374,6 +373,14 @@ class ApiClient:
             # first answer, so a retry after a lost answer never acts twice.
             headers[IDEMPOTENCY_KEY_HEADER] = options.idempotency_key or str(uuid.uuid4())
         return HttpRequest(method, url, headers, body, configuration.timeout)
+
+
+async def _async_sleep(seconds: float) -> None:
+    # asyncio is imported here, not at the top: a sync-only program need not load it (a
+    # running event loop has it loaded already).
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 @functools.lru_cache(maxsize=16)

@@ -27,6 +27,7 @@ from buena_sdk.api.default_api import DefaultApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.models import ApiKey, Event, Lead, Webhook, WebhookDelivery
+from buena_sdk.models.literals import DeliveryStatus, LeadSort, LeadStatus, SortOrder
 
 __all__ = [
     "apaginate_api_keys",
@@ -66,11 +67,11 @@ def paginate_leads(
     api: DefaultApi,
     page_size: int = 50,
     *,
-    sort: Optional[str] = None,
-    order: Optional[str] = None,
+    sort: Optional[LeadSort] = None,
+    order: Optional[SortOrder] = None,
     search: Optional[str] = None,
     company: Optional[str] = None,
-    status: Optional[str] = None,
+    status: Optional[LeadStatus] = None,
     tags: Tags = None,
     created_after: Optional[datetime] = None,
     created_before: Optional[datetime] = None,
@@ -104,11 +105,11 @@ def apaginate_leads(
     api: DefaultApi,
     page_size: int = 50,
     *,
-    sort: Optional[str] = None,
-    order: Optional[str] = None,
+    sort: Optional[LeadSort] = None,
+    order: Optional[SortOrder] = None,
     search: Optional[str] = None,
     company: Optional[str] = None,
-    status: Optional[str] = None,
+    status: Optional[LeadStatus] = None,
     tags: Tags = None,
     created_after: Optional[datetime] = None,
     created_before: Optional[datetime] = None,
@@ -161,7 +162,11 @@ def apaginate_webhooks(api: WebhooksApi, page_size: int = 50) -> AsyncIterator[W
 
 
 def paginate_webhook_deliveries(
-    api: WebhooksApi, webhook_id: str, page_size: int = 50, *, status: Optional[str] = None
+    api: WebhooksApi,
+    webhook_id: str,
+    page_size: int = 50,
+    *,
+    status: Optional[DeliveryStatus] = None,
 ) -> Iterator[WebhookDelivery]:
     """Every delivery of a webhook (of one ``status`` if given), newest first."""
     return _every(
@@ -171,7 +176,11 @@ def paginate_webhook_deliveries(
 
 
 def apaginate_webhook_deliveries(
-    api: WebhooksApi, webhook_id: str, page_size: int = 50, *, status: Optional[str] = None
+    api: WebhooksApi,
+    webhook_id: str,
+    page_size: int = 50,
+    *,
+    status: Optional[DeliveryStatus] = None,
 ) -> AsyncIterator[WebhookDelivery]:
     """The async form of :func:`paginate_webhook_deliveries`, for ``async for``."""
     return _aevery(

@@ -16,6 +16,7 @@ from buena_sdk.api._base import ApiBase, as_model
 from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import BatchLeadsRequest, BatchLeadsResponse
+from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
 
 # ``tags`` filter: "a,b" or ["a", "b"] (leads with any of them).
 Tags = Union[str, Sequence[str], None]
@@ -70,15 +71,15 @@ class BulkLeadsApi(ApiBase):
         format: Optional[str] = None,
         search: Optional[str] = None,
         company: Optional[str] = None,
-        status: Optional[str] = None,
+        status: Optional[LeadStatus] = None,
         tags: Tags = None,
         created_after: Optional[datetime] = None,
         created_before: Optional[datetime] = None,
         updated_after: Optional[datetime] = None,
         updated_before: Optional[datetime] = None,
         has_email: Optional[bool] = None,
-        sort: Optional[str] = None,
-        order: Optional[str] = None,
+        sort: Optional[LeadSort] = None,
+        order: Optional[SortOrder] = None,
         *,
         lines: bool = False,
     ) -> Iterator[bytes]:
@@ -101,15 +102,15 @@ class BulkLeadsApi(ApiBase):
         format: Optional[str] = None,
         search: Optional[str] = None,
         company: Optional[str] = None,
-        status: Optional[str] = None,
+        status: Optional[LeadStatus] = None,
         tags: Tags = None,
         created_after: Optional[datetime] = None,
         created_before: Optional[datetime] = None,
         updated_after: Optional[datetime] = None,
         updated_before: Optional[datetime] = None,
         has_email: Optional[bool] = None,
-        sort: Optional[str] = None,
-        order: Optional[str] = None,
+        sort: Optional[LeadSort] = None,
+        order: Optional[SortOrder] = None,
         *,
         lines: bool = False,
     ) -> AsyncIterator[bytes]:
@@ -190,15 +191,15 @@ def _export_leads(
     format: Optional[str],
     search: Optional[str],
     company: Optional[str],
-    status: Optional[str],
+    status: Optional[LeadStatus],
     tags: Tags,
     created_after: Optional[datetime],
     created_before: Optional[datetime],
     updated_after: Optional[datetime],
     updated_before: Optional[datetime],
     has_email: Optional[bool],
-    sort: Optional[str],
-    order: Optional[str],
+    sort: Optional[LeadSort],
+    order: Optional[SortOrder],
 ) -> RequestOptions:
     if format is not None and format not in EXPORT_MEDIA_TYPES:
         raise ValueError(f"format must be 'ndjson' or 'csv', got {format!r}")

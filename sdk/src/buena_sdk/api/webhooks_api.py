@@ -20,6 +20,7 @@ from buena_sdk.models import (
     WebhookDelivery,
     WebhookSecret,
 )
+from buena_sdk.models.literals import DeliveryStatus
 
 
 class WebhooksApi(ApiBase):
@@ -180,7 +181,7 @@ class WebhooksApi(ApiBase):
         webhook_id: str,
         limit: Optional[int] = None,
         offset: Optional[int] = None,
-        status: Optional[str] = None,
+        status: Optional[DeliveryStatus] = None,
     ) -> ListWebhookDeliveriesResponse:
         """One page of a webhook's deliveries, newest first; ``status`` (pending, delivered,
         failed) filters them."""
@@ -191,7 +192,7 @@ class WebhooksApi(ApiBase):
         webhook_id: str,
         limit: Optional[int] = None,
         offset: Optional[int] = None,
-        status: Optional[str] = None,
+        status: Optional[DeliveryStatus] = None,
     ) -> ApiResponse[ListWebhookDeliveriesResponse]:
         options = _list_webhook_deliveries(webhook_id, limit, offset, status)
         return self.api_client.call_api(options, ListWebhookDeliveriesResponse)
@@ -201,7 +202,7 @@ class WebhooksApi(ApiBase):
         webhook_id: str,
         limit: Optional[int] = None,
         offset: Optional[int] = None,
-        status: Optional[str] = None,
+        status: Optional[DeliveryStatus] = None,
     ) -> ListWebhookDeliveriesResponse:
         answer = await self.list_webhook_deliveries_with_http_info_async(
             webhook_id, limit, offset, status
@@ -213,7 +214,7 @@ class WebhooksApi(ApiBase):
         webhook_id: str,
         limit: Optional[int] = None,
         offset: Optional[int] = None,
-        status: Optional[str] = None,
+        status: Optional[DeliveryStatus] = None,
     ) -> ApiResponse[ListWebhookDeliveriesResponse]:
         options = _list_webhook_deliveries(webhook_id, limit, offset, status)
         return await self.api_client.call_api_async(options, ListWebhookDeliveriesResponse)
@@ -285,7 +286,7 @@ def _rotate_webhook_secret(
 
 
 def _list_webhook_deliveries(
-    webhook_id: str, limit: Optional[int], offset: Optional[int], status: Optional[str]
+    webhook_id: str, limit: Optional[int], offset: Optional[int], status: Optional[DeliveryStatus]
 ) -> RequestOptions:
     query = {"limit": limit, "offset": offset, "status": status}
     return RequestOptions("GET", f"{_webhook_path(webhook_id)}/deliveries", query=query)

@@ -20,6 +20,7 @@ from buena_sdk.models.list_events_response import ListEventsResponse
 from buena_sdk.models.list_leads200_response import ListLeads200Response
 from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
 from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
+from buena_sdk.models.literals import DeliveryStatus, LeadSort, LeadStatus, SortOrder
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
 from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
@@ -40,15 +41,19 @@ __all__ = [
     "CreateLeadRequest",
     "CreateWebhookRequest",
     "CreatedWebhook",
+    "DeliveryStatus",
     "Event",
     "HealthCheck200Response",
     "Lead",
+    "LeadSort",
+    "LeadStatus",
     "ListApiKeysResponse",
     "ListEventsResponse",
     "ListLeads200Response",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",
     "RotateWebhookSecretRequest",
+    "SortOrder",
     "UpdateLeadRequest",
     "UpdateWebhookRequest",
     "Webhook",

@@ -1,6 +1,7 @@
 from typing import Any, Optional
 
 from buena_sdk.models._base import RequestModel
+from buena_sdk.models.literals import LeadStatusField
 
 
 class CreateLeadRequest(RequestModel):
@@ -18,4 +19,4 @@ class CreateLeadRequest(RequestModel):
     notes: Optional[str] = None
     tags: Optional[list[str]] = None
     custom_fields: Optional[dict[str, Any]] = None
-    status: Optional[str] = None
+    status: Optional[LeadStatusField] = None

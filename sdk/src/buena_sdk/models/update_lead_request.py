@@ -1,6 +1,7 @@
 from typing import Any, Optional
 
 from buena_sdk.models._base import RequestModel
+from buena_sdk.models.literals import LeadStatusField
 
 
 class UpdateLeadRequest(RequestModel):
@@ -22,4 +23,4 @@ class UpdateLeadRequest(RequestModel):
     notes: Optional[str] = None
     tags: Optional[list[str]] = None
     custom_fields: Optional[dict[str, Any]] = None
-    status: Optional[str] = None
+    status: Optional[LeadStatusField] = None

@@ -1,7 +1,7 @@
 """``buena leads list / get / create / update / delete``."""
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any, Optional, get_args
 
 import click
 
@@ -9,11 +9,12 @@ from buena_sdk.cli import output
 from buena_sdk.cli.app import ISO_DATETIME, Cli, cli, fail, pass_cli
 from buena_sdk.cli.mapping import custom_value
 from buena_sdk.models import CreateLeadRequest, UpdateLeadRequest
+from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
 from buena_sdk.pagination import paginate_leads
 
 LEAD_COLUMNS = ("id", "first_name", "last_name", "email", "company", "status", "created_at")
-SORTS = ("created_at", "updated_at", "first_name", "last_name")
-STATUSES = ("active", "inactive", "contacted")
+SORTS = get_args(LeadSort)
+STATUSES = get_args(LeadStatus)
 TEXT_FIELDS = ("first_name", "last_name", "email", "company", "phone", "linkedin_url",
                "job_title", "location", "notes")  # fmt: skip
 
@@ -40,7 +41,7 @@ def filter_options(function: Any) -> Any:
             "--has-email/--no-email", default=None, help="Only leads with (without) an email."
         ),
         click.option("--sort", type=click.Choice(SORTS)),
-        click.option("--order", type=click.Choice(("asc", "desc"))),
+        click.option("--order", type=click.Choice(get_args(SortOrder))),
     ]
     for option in reversed(options):
         function = option(function)

@@ -1,7 +1,7 @@
 """``buena webhooks list / get / create / update / delete / rotate-secret / deliveries /
 redeliver``."""
 
-from typing import Any, Optional
+from typing import Any, Optional, get_args
 
 import click
 
@@ -12,6 +12,7 @@ from buena_sdk.models import (
     RotateWebhookSecretRequest,
     UpdateWebhookRequest,
 )
+from buena_sdk.models.literals import DeliveryStatus
 from buena_sdk.pagination import paginate_webhooks
 
 WEBHOOK_COLUMNS = ("id", "url", "events", "is_active", "disabled_reason", "created_at")
@@ -113,13 +114,13 @@ def rotate_secret(state: Cli, /, webhook_id: str, overlap_seconds: Optional[int]
 
 @webhooks.command("deliveries")
 @click.argument("webhook_id")
-@click.option("--status", type=click.Choice(("pending", "delivered", "failed")))
+@click.option("--status", type=click.Choice(get_args(DeliveryStatus)))
 @click.option("--limit", type=click.IntRange(1, 100), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0)
 @JSON_OPTION
 @pass_cli
-def deliveries(state: Cli, /, webhook_id: str, status: Optional[str], limit: int, offset: int,
-               as_json: bool) -> None:  # fmt: skip
+def deliveries(state: Cli, /, webhook_id: str, status: Optional[DeliveryStatus], limit: int,
+               offset: int, as_json: bool) -> None:  # fmt: skip
     """A page of a webhook's deliveries, newest first."""
     page = state.api().list_webhook_deliveries(webhook_id, limit, offset, status)
     output.page(page, DELIVERY_COLUMNS, "deliveries", as_json)
