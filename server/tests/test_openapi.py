@@ -253,7 +253,29 @@ async def test_response_schemas_match_the_reference(schema: dict[str, Any]) -> N
     }
 
 
-async def test_swagger_ui(client: InProcessClient) -> None:
-    response = await client.get(f"{API}/docs")
+@pytest.mark.parametrize(
+    ("page", "script"),
+    [("docs", "swagger-ui-bundle.js"), ("docs/redoc", "redoc.standalone.js")],
+)
+async def test_docs_pages_load_nothing_from_elsewhere(
+    client: InProcessClient, page: str, script: str
+) -> None:
+    # The pages work offline: every script, style and icon is served by the server itself
+    # (rendered in a real browser with no network by test_docs_page.py).
+    response = await client.get(f"{API}/{page}")
     assert response.status_code == 200
-    assert "swagger" in response.text.lower()
+    assert "text/html" in response.headers["content-type"]
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", response.text)
+    assert any(asset.endswith(f"/{script}") for asset in assets), assets
+    assert "fonts.googleapis" not in response.text
+    for asset in assets:
+        assert asset.startswith(f"{API}/docs/assets/"), asset
+        fetched = await client.get(asset)
+        assert fetched.status_code == 200, asset
+        assert len(fetched.content) > 0
+
+
+async def test_unknown_docs_asset_is_our_json_404(client: InProcessClient) -> None:
+    response = await client.get(f"{API}/docs/assets/swagger-ui/missing.js")
+    assert response.status_code == 404
+    assert response.json()["code"] == "NOT_FOUND"

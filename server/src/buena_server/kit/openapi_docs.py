@@ -9,11 +9,11 @@ import msgspec
 from litestar import Litestar, MediaType, Request, Response, Router, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIType, SecurityScheme, Tag
 
 from buena_server import API_VERSION
 from buena_server.errors import ErrorBody, NotFound
+from buena_server.kit.docs_ui import asset_routers, render_plugins
 from buena_server.services import services_of
 
 BASE_PATH = "/api/v2"
@@ -105,10 +105,10 @@ def openapi_config() -> OpenAPIConfig:
         # own path; it lives under /docs so that /api/v2/<anything else> stays ours (404,
         # not 405). /api/v2/openapi.json is served by `openapi_json` below.
         path=DOCS_PATH,
-        render_plugins=[SwaggerRenderPlugin(path="/")],
+        render_plugins=render_plugins(DOCS_PATH),
         openapi_router=Router(
             path=DOCS_PATH,
-            route_handlers=[],
+            route_handlers=asset_routers(),
             include_in_schema=False,
             after_request=_json_not_found,
         ),
