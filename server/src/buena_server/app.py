@@ -52,6 +52,7 @@ from buena_server.kit.metrics import Metrics, MetricsListener, metrics_endpoint
 from buena_server.kit.openapi_docs import (
     BASE_PATH,
     close_request_schemas,
+    document_locations,
     openapi_config,
     openapi_json,
 )
@@ -280,6 +281,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         RotateWebhookSecretRequest,
     )
     document_batch_and_export(app)
+    document_locations(app)
     document_idempotency(app)
     # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
     # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand

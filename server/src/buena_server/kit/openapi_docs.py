@@ -3,13 +3,23 @@ and the route that serves it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 from litestar import Litestar, MediaType, Request, Response, Router, get
+from litestar.datastructures import ResponseHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, OpenAPIType, SecurityScheme, Tag
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+    SecurityScheme,
+    Tag,
+)
 
 from buena_server import API_VERSION
 from buena_server.errors import ErrorBody, NotFound
@@ -59,6 +69,43 @@ def error_responses(
         )
         for status in sorted({*statuses, *common, *((413, 415) if body else ())})
     }
+
+
+def location_header(collection: str, what: str) -> ResponseHeader:
+    """The ``Location`` header a 201 sends: the created resource's URL, ``collection``/{id}
+    (documented as a string only)."""
+    return ResponseHeader(
+        name="Location",
+        description=f"The created {what}'s URL: {collection}/{{id}}",
+        value=f"{collection}/{{id}}",
+        documentation_only=True,
+        required=True,
+    )
+
+
+def document_locations(app: Litestar) -> None:
+    """Put back the ``Location`` header of a 201 whose handler documents that answer itself
+    (``responses={201: ...}``, for its example): Litestar documents ``response_headers`` only
+    on the answer it generates."""
+    paths = app.openapi_schema.paths or {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            headers = [h for h in handler.resolve_response_headers() if h.name == "Location"]
+            if handler.status_code != 201 or not headers or not handler.include_in_schema:
+                continue
+            # The document's path template: "/x/{id}" for the route's "/x/{id:str}".
+            path_item = paths[re.sub(r"\{(\w+):[^}]*\}", r"{\1}", route.path)]
+            for method in handler.http_methods:
+                response = getattr(path_item, method.lower()).responses["201"]
+                assert isinstance(response, OpenAPIResponse)
+                response.headers = {
+                    "Location": OpenAPIHeader(
+                        schema=Schema(type=OpenAPIType.STRING),
+                        description=headers[0].description,
+                        required=True,
+                    ),
+                    **(response.headers or {}),
+                }
 
 
 def query_schema(kind: OpenAPIType, **keywords: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.datastructures import ResponseHeader, State
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import Body, JSONBody, Parameter
@@ -15,7 +15,7 @@ from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
-from buena_server.kit.openapi_docs import error_responses, query_schema
+from buena_server.kit.openapi_docs import error_responses, location_header, query_schema
 from buena_server.kit.paging import Cursor, Limit, Offset
 from buena_server.leads import examples
 from buena_server.leads.batch import LeadBatch
@@ -56,7 +56,7 @@ from buena_server.leads.schemas import (
     UpdateLeadRequest,
 )
 from buena_server.leads.service import LeadService
-from buena_server.leads.urls import lead_location
+from buena_server.leads.urls import LEADS_PATH, lead_location
 from buena_server.services import services_of
 
 LeadId = Annotated[str, Parameter(description="Lead identifier (lead_...)")]
@@ -123,16 +123,7 @@ class LeadController(Controller):
         guards=[requires(Permission.LEADS_WRITE)],
         responses=error_responses(403, 409, 422, body=True),
         response_description="The lead, created",
-        response_headers=[
-            ResponseHeader(
-                name="Location",
-                description="The created lead's URL: /api/v2/leads/{id}",
-                # Documented as a string only: the value sent is lead_location(lead.id).
-                value=lead_location("{id}"),
-                documentation_only=True,
-                required=True,
-            )
-        ],
+        response_headers=[location_header(LEADS_PATH, "lead")],
     )
     async def create_lead(
         self,

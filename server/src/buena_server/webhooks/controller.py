@@ -20,7 +20,12 @@ from buena_server.kit.body_errors import structural_errors
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import check_api_request, check_query, require_json_body
-from buena_server.kit.openapi_docs import error_responses, query_schema
+from buena_server.kit.openapi_docs import (
+    BASE_PATH,
+    error_responses,
+    location_header,
+    query_schema,
+)
 from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors
 from buena_server.kit.validation import raise_invalid, validate
 from buena_server.services import services_of
@@ -41,6 +46,7 @@ from buena_server.webhooks.schemas import (
 )
 from buena_server.webhooks.service import WebhookService
 
+WEBHOOKS_PATH = f"{BASE_PATH}/webhooks"
 WebhookId = Annotated[str, Parameter(description="Webhook identifier (wh_...)")]
 
 
@@ -167,6 +173,7 @@ class WebhookController(Controller):
             ),
             **error_responses(403, 422, body=True),
         },
+        response_headers=[location_header(WEBHOOKS_PATH, "webhook")],
         # The answer holds the secret: never kept for an Idempotency-Key (as POST /keys).
         opt=NO_KEPT_ANSWERS,
     )
@@ -179,7 +186,9 @@ class WebhookController(Controller):
         ],
     ) -> Response[CreatedWebhook]:
         created = await service.create(request.user.account_id, data)
-        return Response(created, status_code=201)
+        return Response(
+            created, status_code=201, headers={"location": f"{WEBHOOKS_PATH}/{created.id}"}
+        )
 
     @get(
         "/{webhook_id:str}",
