@@ -38,7 +38,8 @@ async def run(
 ) -> None:
     """``statement`` in a block of its own; the driver connection it runs on into ``used``."""
     async with database.transaction(write=write) as conn:
-        used.append(raw_of(conn))
+        assert isinstance(conn, PostgresConnection)
+        used.append(await conn.driver_connection())
         await conn.execute(statement)
 
 

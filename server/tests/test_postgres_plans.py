@@ -30,7 +30,7 @@ RUNS = 12  # PostgreSQL considers a generic plan after 5 custom ones
 
 async def _plans(conn: PostgresConnection) -> dict[str, tuple[int, int]]:
     """(generic plans, custom plans) of each statement prepared on this connection."""
-    rows = await conn.raw.fetch(
+    rows = await (await conn.driver_connection()).fetch(
         "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
     )
     return {row["statement"]: (row["generic_plans"], row["custom_plans"]) for row in rows}
@@ -41,8 +41,10 @@ async def test_searches_are_planned_per_pattern_and_lookups_once(database_url: s
     try:
         async with database.transaction(write=True) as conn:
             assert isinstance(conn, PostgresConnection)
-            await conn.raw.execute("INSERT INTO accounts VALUES ('acct_1', 'A', now())")
-            await conn.raw.execute(
+            await (await conn.driver_connection()).execute(
+                "INSERT INTO accounts VALUES ('acct_1', 'A', now())"
+            )
+            await (await conn.driver_connection()).execute(
                 "INSERT INTO leads (id, account_id, first_name, last_name, email, tags,"
                 " custom_fields, status, created_at, updated_at, email_lower, first_name_lower,"
                 " last_name_lower, full_name_lower)"
@@ -54,20 +56,20 @@ async def test_searches_are_planned_per_pattern_and_lookups_once(database_url: s
         for _ in range(RUNS):
             async with database.transaction(write=False) as conn:
                 assert isinstance(conn, PostgresConnection)
-                pids.add(conn.raw.get_server_pid())
+                pids.add((await conn.driver_connection()).get_server_pid())
                 assert await LeadRepository(conn).get("acct_1", "lead_7") is not None
         for term in ["john", "doe1", "zzz"] * (RUNS // 3):
             async with database.transaction(write=False) as conn:
                 assert isinstance(conn, PostgresConnection)
-                pids.add(conn.raw.get_server_pid())
+                pids.add((await conn.driver_connection()).get_server_pid())
                 await LeadRepository(conn).find_page("acct_1", LeadQuery(LeadFilters(search=term)))
         async with database.transaction(write=False) as conn:
             assert isinstance(conn, PostgresConnection)
-            pids.add(conn.raw.get_server_pid())
+            pids.add((await conn.driver_connection()).get_server_pid())
             # Each search ran in a transaction of its own that ended with its block: the
             # connection came back to the pool as it went, with the default plan mode.
-            assert not conn.raw.is_in_transaction()
-            assert await conn.raw.fetchval("SHOW plan_cache_mode") == "auto"
+            assert not (await conn.driver_connection()).is_in_transaction()
+            assert await (await conn.driver_connection()).fetchval("SHOW plan_cache_mode") == "auto"
             plans = await _plans(conn)
         assert len(pids) == 1, "one connection, reused (never dropped for a dirty state)"
     finally:
@@ -104,10 +106,10 @@ async def test_keyset_pages_read_their_index_at_any_depth(
     try:
         async with database.transaction(write=True) as conn:
             assert isinstance(conn, PostgresConnection)
-            await conn.raw.execute(
+            await (await conn.driver_connection()).execute(
                 "INSERT INTO accounts VALUES ('acct_1', 'A', now()), ('acct_2', 'B', now())"
             )
-            await conn.raw.execute(
+            await (await conn.driver_connection()).execute(
                 "INSERT INTO leads (id, account_id, first_name, last_name, email, tags,"
                 " custom_fields, status, created_at, updated_at, email_lower, first_name_lower,"
                 " last_name_lower, full_name_lower)"
@@ -117,14 +119,14 @@ async def test_keyset_pages_read_their_index_at_any_depth(
                 " 'j' || i || '@corp.com', 'f' || (i % 97), 'l' || (i % 89), 'f l'"
                 " FROM generate_series(1, 60000) AS i"
             )
-            await conn.raw.execute("ANALYZE leads")
+            await (await conn.driver_connection()).execute("ANALYZE leads")
         async with database.transaction(write=False) as conn:
             assert isinstance(conn, PostgresConnection)
             column = {"first_name": "first_name_lower", "last_name": "last_name_lower"}.get(
                 sort, sort
             )
             direction = "ASC" if ascending else "DESC"
-            deep = await conn.raw.fetchrow(
+            deep = await (await conn.driver_connection()).fetchrow(
                 f"SELECT {column}, id FROM leads WHERE account_id = 'acct_1'"
                 f" ORDER BY {column} {direction}, id {direction} OFFSET 28000 LIMIT 1"
             )
@@ -140,7 +142,7 @@ async def test_keyset_pages_read_their_index_at_any_depth(
                     "after_id": deep[1],
                 },
             )
-            plan = await conn.raw.fetchval(
+            plan = await (await conn.driver_connection()).fetchval(
                 "EXPLAIN (ANALYZE, FORMAT JSON) " + prepared.sql, *values
             )
             nodes = _nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])

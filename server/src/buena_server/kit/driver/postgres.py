@@ -60,6 +60,10 @@ class PostgresConnection(Connection):
             raise RuntimeError("this block has not taken a connection yet")
         return self._raw
 
+    async def driver_connection(self) -> asyncpg.Connection:
+        """The driver connection, taken from the pool now if the block has none yet."""
+        return self._raw if self._raw is not None else await self._open()
+
     async def _open(self) -> asyncpg.Connection:
         assert self._database is not None, "a block without a connection has its database"
         self._raw = await self._database._acquire()
