@@ -172,3 +172,38 @@ async def test_async_raw_form_over_aiohttp_is_a_client_response(
         body = await response.read()
         response.release()
     assert b"lead_raw" in body
+
+
+async def test_with_options_gives_a_client_with_other_retries(
+    make_fake_api: Callable[..., Any], invoke: Invoke, error_body: Callable[..., Any]
+) -> None:
+    fake = make_fake_api(retries=2)
+    no_retries = buena_sdk.DefaultApi(fake.client.with_options(retries=0, timeout=4))
+    fake.transport.reply(503, error_body(503, "UNAVAILABLE", "down"))
+    with pytest.raises(buena_sdk.ServiceException):
+        await invoke(no_retries, "get_lead", "lead_1")
+    assert len(fake.transport.requests) == 1
+    assert fake.last.timeout == 4.0
+    assert fake.client.configuration.retries == 2  # the original is unchanged
+
+
+def test_reference_style_retry_loop_multiplies_with_sdk_retries(
+    make_fake_api: Callable[..., Any], error_body: Callable[..., Any]
+) -> None:
+    # The reference's api_call_with_retry makes 3 calls; each makes 1 + retries attempts.
+    def api_call_with_retry(func: Callable[..., Any], *args: Any, max_retries: int = 3) -> Any:
+        for attempt in range(max_retries):
+            try:
+                return func(*args)
+            except buena_sdk.ApiException as error:
+                if error.status != 429 or attempt == max_retries - 1:
+                    raise
+        return None
+
+    for retries, expected in ((2, 9), (0, 3)):
+        fake = make_fake_api(retries=retries)
+        for _ in range(expected):
+            fake.transport.reply(429, error_body(429, "RATE_LIMIT_EXCEEDED", "slow"))
+        with pytest.raises(buena_sdk.RateLimitException):
+            api_call_with_retry(fake.api.list_leads)
+        assert len(fake.transport.requests) == expected

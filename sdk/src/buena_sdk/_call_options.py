@@ -20,6 +20,13 @@ from buena_sdk._transport import Timeout
 API_KEY_HEADER = "x-api-key"
 
 
+class Unset:
+    """The type of "not given" where None means something (no timeout)."""
+
+
+UNSET = Unset()
+
+
 class CallOptions(TypedDict, total=False):
     """The keyword arguments above; every operation accepts them as ``**call``."""
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Optional
 
-from buena_sdk._transport import HttpRequest
+from buena_sdk._transport import HttpRequest, HttpResponse
 
 logger = logging.getLogger("buena_sdk")
 
@@ -52,6 +52,18 @@ def log_response(
         _headers(headers, known),
         "(not read)" if body is None else _body(body, known),
     )
+
+
+def log_answer(request: HttpRequest, response: HttpResponse, secrets: Iterable[str]) -> None:
+    """A response read to the end."""
+    log_response(request, response.status, response.headers, response.body, secrets)
+
+
+def log_head(
+    request: HttpRequest, status: int, headers: Mapping[str, str], secrets: Iterable[str]
+) -> None:
+    """A response whose body is left to the caller (streamed, or returned unread)."""
+    log_response(request, status, headers, None, secrets)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

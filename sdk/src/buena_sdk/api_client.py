@@ -5,7 +5,7 @@ The sync and async loops differ only in how they send and sleep; every decision 
 not, how long to wait, which exception) comes from the same pure functions.
 """
 
-import functools
+import copy
 import logging
 import random
 import time
@@ -21,10 +21,17 @@ from pydantic import BaseModel
 from typing_extensions import Unpack
 
 from buena_sdk import _debug_log
-from buena_sdk._call_options import CallOptions, apply_headers, request_timeout, retries
+from buena_sdk._call_options import (
+    UNSET,
+    CallOptions,
+    Unset,
+    apply_headers,
+    request_timeout,
+    retries,
+)
 from buena_sdk._codec import parse_response, query_value, serialize_body
 from buena_sdk._raw import AsyncRawResponse, async_raw, sync_raw
-from buena_sdk._retry import RetryPolicy, error_code_of
+from buena_sdk._retry import RetryPolicy, error_code_of, shared_policy
 from buena_sdk._transport import (
     AsyncBufferedStream,
     AsyncHttpStream,
@@ -131,6 +138,26 @@ class ApiClient:
     def _sync_transport(self) -> SyncTransport:
         return self._transport if self._transport is not None else self.rest_client
 
+    def with_options(
+        self, *, retries: Optional[int] = None, timeout: Union[float, Unset, None] = UNSET
+    ) -> "ApiClient":
+        """A client for the same API with other ``retries`` and/or ``timeout``, as
+        openai-python's ``client.with_options(max_retries=0)``: e.g.
+        ``DefaultApi(api_client.with_options(retries=0)).list_leads()`` when your own loop
+        retries. It shares this client's connections, headers and key: close this one."""
+        configuration = copy.copy(self.configuration)
+        if retries is not None:
+            if retries < 0:
+                raise ValueError("retries must be >= 0")
+            configuration.retries = retries
+        if not isinstance(timeout, Unset):
+            if timeout is not None and timeout <= 0:
+                raise ValueError("timeout must be > 0 seconds, or None for no timeout")
+            configuration.timeout = None if timeout is None else float(timeout)
+        clone = copy.copy(self)
+        clone.configuration = configuration
+        return clone
+
     def set_default_header(self, header_name: str, header_value: str) -> None:
         """Send this header with every request (e.g. a tracing header)."""
         self.default_headers[header_name] = header_value
@@ -188,7 +215,7 @@ class ApiClient:
             try:
                 response = transport.request(request)
                 if _debug_log.enabled():
-                    self._log_response(request, response, call)
+                    _debug_log.log_answer(request, response, self._secrets(call))
             except ApiConnectionError as error:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
@@ -211,7 +238,7 @@ class ApiClient:
             try:
                 response = await transport.arequest(request)
                 if _debug_log.enabled():
-                    self._log_response(request, response, call)
+                    _debug_log.log_answer(request, response, self._secrets(call))
             except ApiConnectionError as error:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
@@ -286,7 +313,9 @@ class ApiClient:
             else:
                 if 200 <= opened.status <= 299:
                     if _debug_log.enabled():
-                        self._log_head(request, opened.status, opened.headers, call)
+                        _debug_log.log_head(
+                            request, opened.status, opened.headers, self._secrets(call)
+                        )
                     return opened
                 try:
                     body = b"".join(opened.chunks())
@@ -294,7 +323,7 @@ class ApiClient:
                     opened.close()
                 failed = HttpResponse(opened.status, opened.reason, opened.headers, body)
                 if _debug_log.enabled():
-                    self._log_response(request, failed, call)
+                    _debug_log.log_answer(request, failed, self._secrets(call))
                 wait = self._error_delay(policy, request, failed, retries_taken, raise_errors)
                 if wait is None:
                     return BufferedStream(failed)
@@ -314,7 +343,9 @@ class ApiClient:
                     opened = await transport.astream(request)
                     if 200 <= opened.status <= 299:
                         if _debug_log.enabled():
-                            self._log_head(request, opened.status, opened.headers, call)
+                            _debug_log.log_head(
+                                request, opened.status, opened.headers, self._secrets(call)
+                            )
                         return opened
                     body = b"".join([chunk async for chunk in opened.chunks()])
                     await opened.aclose()
@@ -325,7 +356,7 @@ class ApiClient:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
                 if _debug_log.enabled():
-                    self._log_response(request, response, call)
+                    _debug_log.log_answer(request, response, self._secrets(call))
                 if response.is_success:  # a transport that does not stream
                     return AsyncBufferedStream(response)
                 wait = self._error_delay(policy, request, response, retries_taken, raise_errors)
@@ -401,8 +432,8 @@ class ApiClient:
         if isinstance(transport, RESTClientObject) and transport.uses_custom_pool_manager:
             # The user's pool manager retries with its own urllib3 Retry; retrying again
             # here would multiply the attempts and ignore the policy they chose.
-            return _shared_policy(0)
-        return _shared_policy(retries(call, self.configuration.retries))
+            return shared_policy(0)
+        return shared_policy(retries(call, self.configuration.retries))
 
     def _secrets(self, call: CallOptions) -> list[str]:
         """Every key this call could send, for the debug log to redact."""
@@ -411,18 +442,6 @@ class ApiClient:
         if auth is not None and isinstance(auth.get("value"), str):
             secrets.append(auth["value"])
         return secrets
-
-    def _log_response(
-        self, request: HttpRequest, response: HttpResponse, call: CallOptions
-    ) -> None:
-        _debug_log.log_response(
-            request, response.status, response.headers, response.body, self._secrets(call)
-        )
-
-    def _log_head(
-        self, request: HttpRequest, status: int, headers: Mapping[str, str], call: CallOptions
-    ) -> None:
-        _debug_log.log_response(request, status, headers, None, self._secrets(call))
 
     @staticmethod
     def _log_retry(request: HttpRequest, cause: str, delay: float, retries_taken: int) -> None:
@@ -484,9 +503,3 @@ async def _async_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
-
-
-@functools.lru_cache(maxsize=16)
-def _shared_policy(max_retries: int) -> RetryPolicy:
-    # A policy is immutable, so every call with the same setting can share one.
-    return RetryPolicy(max_retries=max_retries)
