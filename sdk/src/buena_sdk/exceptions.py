@@ -3,7 +3,7 @@
 Exception hierarchy::
 
     BuenaError
-    └── ApiException                   .status .reason .body .headers
+    └── ApiException                   .status .reason .body .headers .data
         │                              .code .message .request_id .details
         ├── ApiConnectionError         no HTTP response: refused, DNS, reset, TLS (status 0)
         │   └── ApiTimeoutError        connecting or reading took longer than the timeout
