@@ -122,3 +122,16 @@ def test_the_tree_is_importable_from_every_documented_place() -> None:
         if name == "exception_from_response":
             continue
         assert getattr(rest, name) is getattr(exc, name) is getattr(buena_sdk, name)
+
+
+def test_data_holds_the_parsed_error_model(error_body: Callable[..., Any]) -> None:
+    error = _map(409, error_body(409, "LEAD_EMAIL_EXISTS", "Exists", existing_id="l1"))
+    assert isinstance(error.data, buena_sdk.ErrorResponse)
+    assert error.data.code == "LEAD_EMAIL_EXISTS"
+    assert error.data.details == {"existing_id": "l1"}
+    assert error.data.request_id == "req_409"
+
+
+def test_data_is_none_when_the_body_is_not_the_error_json() -> None:
+    assert _map(502, b"<html>Bad gateway</html>").data is None
+    assert _map(400, {"unexpected": "shape"}).data is None

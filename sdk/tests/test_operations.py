@@ -302,20 +302,25 @@ OPERATIONS = [
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_every_operation_has_four_forms_with_one_signature(operation: str) -> None:
+def test_every_operation_has_six_forms_with_one_signature(operation: str) -> None:
     api = buena_sdk.DefaultApi
     forms = [
         operation,
         f"{operation}_with_http_info",
+        f"{operation}_without_preload_content",
         f"{operation}_async",
         f"{operation}_with_http_info_async",
+        f"{operation}_without_preload_content_async",
     ]
     signatures = {str(inspect.signature(getattr(api, form)).parameters) for form in forms}
     assert len(signatures) == 1
-    assert not inspect.iscoroutinefunction(getattr(api, forms[0]))
-    assert not inspect.iscoroutinefunction(getattr(api, forms[1]))
-    assert inspect.iscoroutinefunction(getattr(api, forms[2]))
-    assert inspect.iscoroutinefunction(getattr(api, forms[3]))
+    # Every form takes the per-call options as **call.
+    parameter = inspect.signature(getattr(api, operation)).parameters["call"]
+    assert parameter.kind is inspect.Parameter.VAR_KEYWORD
+    for form in forms[:3]:
+        assert not inspect.iscoroutinefunction(getattr(api, form))
+    for form in forms[3:]:
+        assert inspect.iscoroutinefunction(getattr(api, form))
 
 
 def test_list_leads_signature_is_the_references() -> None:
@@ -331,7 +336,10 @@ def test_list_leads_signature_is_the_references() -> None:
         "updated_after",
         "updated_before",
         "has_email",
+        "call",  # **call: the per-call options (_request_timeout, _headers, ...)
     ]
     assert all(
-        parameter.default is None for name, parameter in parameters.items() if name != "self"
+        parameter.default is None
+        for name, parameter in parameters.items()
+        if name not in ("self", "call")
     )

@@ -358,8 +358,8 @@ def test_the_operation_classes_work_on_their_own(
 
 @pytest.mark.parametrize("owner", [buena_sdk.WebhooksApi, buena_sdk.EventsApi])
 def test_default_api_has_every_operation_of(owner: type) -> None:
-    # The four forms and their signatures are checked on DefaultApi in test_operations.
+    # The six forms and their signatures are checked on DefaultApi in test_operations.
     names = [name for name in vars(owner) if not name.startswith("_")]
-    assert len(names) == 4 * (8 if owner is buena_sdk.WebhooksApi else 2)
+    assert len(names) == 6 * (8 if owner is buena_sdk.WebhooksApi else 2)
     for name in names:
         assert getattr(buena_sdk.DefaultApi, name) is getattr(owner, name), name

@@ -13,7 +13,7 @@ from typing import Any, Optional, Union
 import aiohttp
 from urllib3 import HTTPHeaderDict
 
-from buena_sdk._transport import HttpRequest, HttpResponse
+from buena_sdk._transport import HttpRequest, HttpResponse, connect_and_read
 from buena_sdk.configuration import Configuration
 from buena_sdk.exceptions import ApiConnectionError, ApiTimeoutError
 
@@ -35,9 +35,13 @@ class AsyncRESTClientObject:
 
     async def arequest(self, request: HttpRequest) -> HttpResponse:
         session = self._session_for_running_loop()
-        timeout = self._timeout
-        if timeout.total != request.timeout:
-            timeout = self._timeout = aiohttp.ClientTimeout(total=request.timeout)
+        if isinstance(request.timeout, tuple):
+            connect, read = request.timeout
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+        else:
+            timeout = self._timeout
+            if timeout.total != request.timeout:
+                timeout = self._timeout = aiohttp.ClientTimeout(total=request.timeout)
         try:
             async with self._send(session, request, timeout) as response:
                 body = await response.read()
@@ -52,9 +56,8 @@ class AsyncRESTClientObject:
         """Send ``request`` and return once the head has arrived; the body is read as it
         comes. ``request.timeout`` bounds the connection and each read, not the transfer."""
         session = self._session_for_running_loop()
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=request.timeout, sock_read=request.timeout
-        )
+        connect, read = connect_and_read(request.timeout)
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
         try:
             response = await self._send(session, request, timeout)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
@@ -112,6 +115,8 @@ class AiohttpStream:
 
     def __init__(self, response: aiohttp.ClientResponse, request: HttpRequest) -> None:
         self._response = response
+        # The aiohttp response itself (what ``*_without_preload_content_async`` returns).
+        self.raw = response
         self._request = request
         self.status: int = response.status
         self.reason: str = response.reason or ""

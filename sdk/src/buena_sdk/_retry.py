@@ -5,6 +5,7 @@ Pure functions only (no I/O, no sleeping): the sync and async request loops in
 """
 
 import email.utils
+import functools
 import json
 import random
 from collections.abc import Mapping
@@ -143,3 +144,9 @@ def error_code_of(body: bytes) -> Optional[str]:
 
 def _is_idempotent(method: str) -> bool:
     return method.upper() in IDEMPOTENT_METHODS
+
+
+@functools.lru_cache(maxsize=16)
+def shared_policy(max_retries: int) -> RetryPolicy:
+    """The policy for ``max_retries``: immutable, so every call with it shares one."""
+    return RetryPolicy(max_retries=max_retries)

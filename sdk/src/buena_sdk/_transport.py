@@ -9,7 +9,17 @@ Tests substitute a fake transport and need no socket.
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Optional, Protocol, runtime_checkable
+from typing import Optional, Protocol, Union, runtime_checkable
+
+# Seconds for a whole attempt, or a (connect, each read) pair; None waits forever.
+Timeout = Union[None, float, tuple[float, float]]
+
+
+def connect_and_read(timeout: Timeout) -> tuple[Optional[float], Optional[float]]:
+    """The (connect, read) bounds of ``timeout``: a single number bounds both."""
+    if isinstance(timeout, tuple):
+        return timeout
+    return timeout, timeout
 
 
 @dataclass(frozen=True)
@@ -20,8 +30,8 @@ class HttpRequest:
     url: str
     headers: Mapping[str, str]
     body: Optional[bytes] = None
-    # Seconds for the whole attempt; None waits forever.
-    timeout: Optional[float] = None
+    # Seconds for the whole attempt (or a (connect, read) pair); None waits forever.
+    timeout: Timeout = None
 
 
 @dataclass(frozen=True)
@@ -106,3 +116,35 @@ class BufferedStream:
 
     def close(self) -> None:
         self._body = b""
+
+
+class AsyncBufferedStream:
+    """An ``HttpResponse`` already read, as an :class:`AsyncHttpStream`."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.status = response.status
+        self.reason = response.reason
+        self.headers = response.headers
+        self.body = response.body
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self.body:
+            yield self.body
+
+    async def aclose(self) -> None:
+        pass
+
+
+class AsyncRawResponse(Protocol):
+    """What ``*_without_preload_content_async`` returns: the transport's response, its
+    body not yet read (an ``aiohttp.ClientResponse`` over the default transport)."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    async def read(self) -> bytes: ...
+
+    def release(self) -> object: ...

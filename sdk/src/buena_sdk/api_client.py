@@ -5,23 +5,35 @@ The sync and async loops differ only in how they send and sleep; every decision 
 not, how long to wait, which exception) comes from the same pure functions.
 """
 
-import functools
-import json
+import copy
 import logging
 import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from types import TracebackType
 from typing import Any, Callable, Optional, TypeVar, Union
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ValidationError
+import urllib3
+from pydantic import BaseModel
+from typing_extensions import Unpack
 
-from buena_sdk._retry import RetryPolicy, error_code_of
+from buena_sdk import _debug_log
+from buena_sdk._call_options import (
+    UNSET,
+    CallOptions,
+    Unset,
+    apply_headers,
+    request_timeout,
+    retries,
+)
+from buena_sdk._codec import parse_response, query_value, serialize_body
+from buena_sdk._raw import AsyncRawResponse, async_raw, sync_raw
+from buena_sdk._retry import RetryPolicy, error_code_of, shared_policy
 from buena_sdk._transport import (
+    AsyncBufferedStream,
     AsyncHttpStream,
     AsyncStreamingTransport,
     AsyncTransport,
@@ -31,12 +43,12 @@ from buena_sdk._transport import (
     HttpStream,
     SyncStreamingTransport,
     SyncTransport,
+    Timeout,
 )
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.configuration import Configuration
 from buena_sdk.exceptions import (
     ApiConnectionError,
-    ApiResponseValidationError,
     exception_from_response,
 )
 from buena_sdk.rest import RESTClientObject
@@ -90,7 +102,9 @@ class ApiClient:
         transport: Optional[SyncTransport] = None,
         async_transport: Optional[AsyncTransport] = None,
     ) -> None:
-        self.configuration = configuration if configuration is not None else Configuration()
+        self.configuration = (
+            configuration if configuration is not None else Configuration.get_default()
+        )
         self.default_headers: dict[str, str] = {}
         if header_name is not None and header_value is not None:
             self.default_headers[header_name] = header_value
@@ -123,6 +137,26 @@ class ApiClient:
 
     def _sync_transport(self) -> SyncTransport:
         return self._transport if self._transport is not None else self.rest_client
+
+    def with_options(
+        self, *, retries: Optional[int] = None, timeout: Union[float, Unset, None] = UNSET
+    ) -> "ApiClient":
+        """A client for the same API with other ``retries`` and/or ``timeout``, as
+        openai-python's ``client.with_options(max_retries=0)``: e.g.
+        ``DefaultApi(api_client.with_options(retries=0)).list_leads()`` when your own loop
+        retries. It shares this client's connections, headers and key: close this one."""
+        configuration = copy.copy(self.configuration)
+        if retries is not None:
+            if retries < 0:
+                raise ValueError("retries must be >= 0")
+            configuration.retries = retries
+        if not isinstance(timeout, Unset):
+            if timeout is not None and timeout <= 0:
+                raise ValueError("timeout must be > 0 seconds, or None for no timeout")
+            configuration.timeout = None if timeout is None else float(timeout)
+        clone = copy.copy(self)
+        clone.configuration = configuration
+        return clone
 
     def set_default_header(self, header_name: str, header_value: str) -> None:
         """Send this header with every request (e.g. a tracing header)."""
@@ -167,15 +201,21 @@ class ApiClient:
 
     # -- the request loop -------------------------------------------------------------
 
-    def call_api(self, options: RequestOptions, response_type: type[T]) -> ApiResponse[T]:
-        """Send ``options``, retrying as the policy allows; parse or raise."""
+    def call_api(
+        self, options: RequestOptions, response_type: type[T], **call: Unpack[CallOptions]
+    ) -> ApiResponse[T]:
+        """Send ``options``, retrying as the policy allows; parse or raise. ``call`` holds
+        the per-call options (``_request_timeout``, ``_headers``, ``_request_auth``,
+        ``_retries``: see ``buena_sdk._call_options``)."""
         transport = self._sync_transport()
-        request = self.build_request(options)
-        policy = self._retry_policy(transport)
+        request = self.build_request(options, call)
+        policy = self._retry_policy(transport, call)
         retries_taken = 0
         while True:
             try:
                 response = transport.request(request)
+                if _debug_log.enabled():
+                    _debug_log.log_answer(request, response, self._secrets(call))
             except ApiConnectionError as error:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
@@ -187,16 +227,18 @@ class ApiClient:
             retries_taken += 1
 
     async def call_api_async(
-        self, options: RequestOptions, response_type: type[T]
+        self, options: RequestOptions, response_type: type[T], **call: Unpack[CallOptions]
     ) -> ApiResponse[T]:
         """The async twin of :meth:`call_api`."""
         transport = self.async_rest_client
-        request = self.build_request(options)
-        policy = self._retry_policy(transport)
+        request = self.build_request(options, call)
+        policy = self._retry_policy(transport, call)
         retries_taken = 0
         while True:
             try:
                 response = await transport.arequest(request)
+                if _debug_log.enabled():
+                    _debug_log.log_answer(request, response, self._secrets(call))
             except ApiConnectionError as error:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
@@ -207,14 +249,58 @@ class ApiClient:
             await self._async_sleep(delay)
             retries_taken += 1
 
-    def stream(self, options: RequestOptions) -> Iterator[bytes]:
+    def call_api_raw(
+        self, options: RequestOptions, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        """Send ``options`` (retried as :meth:`call_api` retries) and return the final
+        answer's urllib3 response with its body unread, whatever its status: what the
+        ``*_without_preload_content`` operations return. Read it (``.read()``, ``.stream()``)
+        and release it (``.release_conn()``)."""
+        request = self.build_request(options, call)
+        policy = self._retry_policy(self._sync_transport(), call)
+        return sync_raw(self._open(request, policy, call, raise_errors=False))
+
+    async def call_api_raw_async(
+        self, options: RequestOptions, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        """The async twin of :meth:`call_api_raw` (an ``aiohttp.ClientResponse``: ``await
+        response.read()``, then ``response.release()``)."""
+        request = self.build_request(options, call)
+        policy = self._retry_policy(self.async_rest_client, call)
+        return await async_raw(await self._aopen(request, policy, call, raise_errors=False))
+
+    def stream(self, options: RequestOptions, **call: Unpack[CallOptions]) -> Iterator[bytes]:
         """The body of ``options``' answer, chunk by chunk as it arrives, retried as
         :meth:`call_api` retries until the head of a 2xx answer has arrived; an error answer
         raises as there. Nothing is sent until the iteration starts; leaving it early
         releases the connection."""
+        request = self.build_request(options, call)
+        policy = self._retry_policy(self._sync_transport(), call)
+        opened = self._open(request, policy, call, raise_errors=True)
+        try:
+            yield from opened.chunks()
+        finally:
+            opened.close()
+
+    async def stream_async(
+        self, options: RequestOptions, **call: Unpack[CallOptions]
+    ) -> AsyncIterator[bytes]:
+        """The async twin of :meth:`stream`, for ``async for``."""
+        request = self.build_request(options, call)
+        policy = self._retry_policy(self.async_rest_client, call)
+        opened = await self._aopen(request, policy, call, raise_errors=True)
+        try:
+            async for chunk in opened.chunks():
+                yield chunk
+        finally:
+            await opened.aclose()
+
+    def _open(
+        self, request: HttpRequest, policy: RetryPolicy, call: CallOptions, *, raise_errors: bool
+    ) -> HttpStream:
+        """The answer to ``request`` once its head has arrived, after the retries the
+        policy allows: a 2xx, or (unless ``raise_errors``) the final error answer, read."""
         transport = self._sync_transport()
-        request = self.build_request(options)
-        policy = self._retry_policy(transport)
         retries_taken = 0
         while True:
             try:
@@ -226,35 +312,41 @@ class ApiClient:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
                 if 200 <= opened.status <= 299:
-                    break
+                    if _debug_log.enabled():
+                        _debug_log.log_head(
+                            request, opened.status, opened.headers, self._secrets(call)
+                        )
+                    return opened
                 try:
                     body = b"".join(opened.chunks())
                 finally:
                     opened.close()
                 failed = HttpResponse(opened.status, opened.reason, opened.headers, body)
-                wait = self._delay_or_result(policy, request, failed, retries_taken)
-                assert wait is not None  # an error answer: a delay, or it raised
+                if _debug_log.enabled():
+                    _debug_log.log_answer(request, failed, self._secrets(call))
+                wait = self._error_delay(policy, request, failed, retries_taken, raise_errors)
+                if wait is None:
+                    return BufferedStream(failed)
                 delay = wait
             self._sleep(delay)
             retries_taken += 1
-        try:
-            yield from opened.chunks()
-        finally:
-            opened.close()
 
-    async def stream_async(self, options: RequestOptions) -> AsyncIterator[bytes]:
-        """The async twin of :meth:`stream`, for ``async for``."""
+    async def _aopen(
+        self, request: HttpRequest, policy: RetryPolicy, call: CallOptions, *, raise_errors: bool
+    ) -> Union[AsyncHttpStream, AsyncBufferedStream]:
+        """The async twin of :meth:`_open`."""
         transport = self.async_rest_client
-        request = self.build_request(options)
-        policy = self._retry_policy(transport)
         retries_taken = 0
         while True:
-            opened: Optional[AsyncHttpStream] = None
             try:
                 if isinstance(transport, AsyncStreamingTransport):
                     opened = await transport.astream(request)
                     if 200 <= opened.status <= 299:
-                        break
+                        if _debug_log.enabled():
+                            _debug_log.log_head(
+                                request, opened.status, opened.headers, self._secrets(call)
+                            )
+                        return opened
                     body = b"".join([chunk async for chunk in opened.chunks()])
                     await opened.aclose()
                     response = HttpResponse(opened.status, opened.reason, opened.headers, body)
@@ -263,20 +355,16 @@ class ApiClient:
             except ApiConnectionError as error:
                 delay = self._delay_or_raise(policy, request, error, retries_taken)
             else:
-                wait = self._delay_or_result(policy, request, response, retries_taken)
-                if wait is None:  # a transport that does not stream: one whole chunk
-                    if response.body:
-                        yield response.body
-                    return
+                if _debug_log.enabled():
+                    _debug_log.log_answer(request, response, self._secrets(call))
+                if response.is_success:  # a transport that does not stream
+                    return AsyncBufferedStream(response)
+                wait = self._error_delay(policy, request, response, retries_taken, raise_errors)
+                if wait is None:
+                    return AsyncBufferedStream(response)
                 delay = wait
             await self._async_sleep(delay)
             retries_taken += 1
-        assert opened is not None  # the loop ends on a 2xx head
-        try:
-            async for chunk in opened.chunks():
-                yield chunk
-        finally:
-            await opened.aclose()
 
     def _delay_or_raise(
         self,
@@ -308,6 +396,18 @@ class ApiClient:
         """None when the response is final and a success; a delay to retry; else raises."""
         if response.is_success:
             return None
+        return self._error_delay(policy, request, response, retries_taken, raise_final=True)
+
+    def _error_delay(
+        self,
+        policy: RetryPolicy,
+        request: HttpRequest,
+        response: HttpResponse,
+        retries_taken: int,
+        raise_final: bool,
+    ) -> Optional[float]:
+        """The delay before retrying after an error answer; when it is final, raises its
+        exception (``raise_final``) or returns None."""
         delay = policy.delay_after_response(
             request.method,
             response.status,
@@ -318,18 +418,30 @@ class ApiClient:
             error_code=error_code_of(response.body) if response.status == 409 else None,
         )
         if delay is None:
+            if not raise_final:
+                return None
             raise exception_from_response(
                 response.status, response.reason, response.body, response.headers
             )
         self._log_retry(request, f"HTTP {response.status}", delay, retries_taken)
         return delay
 
-    def _retry_policy(self, transport: Union[SyncTransport, AsyncTransport]) -> RetryPolicy:
+    def _retry_policy(
+        self, transport: Union[SyncTransport, AsyncTransport], call: CallOptions
+    ) -> RetryPolicy:
         if isinstance(transport, RESTClientObject) and transport.uses_custom_pool_manager:
             # The user's pool manager retries with its own urllib3 Retry; retrying again
             # here would multiply the attempts and ignore the policy they chose.
-            return _shared_policy(0)
-        return _shared_policy(self.configuration.retries)
+            return shared_policy(0)
+        return shared_policy(retries(call, self.configuration.retries))
+
+    def _secrets(self, call: CallOptions) -> list[str]:
+        """Every key this call could send, for the debug log to redact."""
+        secrets = [value for value in self.configuration.api_key.values() if value]
+        auth = call.get("_request_auth")
+        if auth is not None and isinstance(auth.get("value"), str):
+            secrets.append(auth["value"])
+        return secrets
 
     @staticmethod
     def _log_retry(request: HttpRequest, cause: str, delay: float, retries_taken: int) -> None:
@@ -344,13 +456,16 @@ class ApiClient:
 
     # -- building requests --------------------------------------------------------------
 
-    def build_request(self, options: RequestOptions) -> HttpRequest:
-        """The request sent on every attempt of one call (same Idempotency-Key on each)."""
+    def build_request(
+        self, options: RequestOptions, call: Optional[CallOptions] = None
+    ) -> HttpRequest:
+        """The request sent on every attempt of one call (same Idempotency-Key on each),
+        with the call's own timeout, headers and auth when ``call`` gives them."""
         configuration = self.configuration
         method = options.method.upper()
         url = configuration.base_url + options.path
         if options.query:
-            query = [(name, _query_value(value)) for name, value in options.query.items()]
+            query = [(name, query_value(value)) for name, value in options.query.items()]
             query = [(name, value) for name, value in query if value is not None]
             if query:
                 url += "?" + urlencode(query)
@@ -372,7 +487,14 @@ class ApiClient:
             # One key per call, reused by every retry: the server answers a repeat with the
             # first answer, so a retry after a lost answer never acts twice.
             headers[IDEMPOTENCY_KEY_HEADER] = options.idempotency_key or str(uuid.uuid4())
-        return HttpRequest(method, url, headers, body, configuration.timeout)
+        timeout: Timeout = configuration.timeout
+        if call:
+            headers = apply_headers(call, headers, authenticated=options.authenticated)
+            timeout = request_timeout(call, configuration.timeout)
+        request = HttpRequest(method, url, headers, body, timeout)
+        if _debug_log.enabled():
+            _debug_log.log_request(request, self._secrets(call or {}))
+        return request
 
 
 async def _async_sleep(seconds: float) -> None:
@@ -381,57 +503,3 @@ async def _async_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
-
-
-@functools.lru_cache(maxsize=16)
-def _shared_policy(max_retries: int) -> RetryPolicy:
-    # A policy is immutable, so every call with the same setting can share one.
-    return RetryPolicy(max_retries=max_retries)
-
-
-def serialize_body(model: BaseModel) -> bytes:
-    """JSON of the fields the caller set, so an explicit None is sent as null and an
-    omitted field is not sent at all (PATCH semantics)."""
-    return model.model_dump_json(exclude_unset=True).encode("utf-8")
-
-
-def parse_response(response: HttpResponse, response_type: type[T]) -> ApiResponse[T]:
-    """Parse a 2xx body into ``response_type`` (a model class, or ``dict``)."""
-    try:
-        data = deserialize(response.body, response_type)
-    except (ValidationError, ValueError) as exc:
-        raise ApiResponseValidationError(
-            response.status,
-            response.reason,
-            response.body.decode("utf-8", errors="replace"),
-            response.headers,
-            message=f"Response is not a valid {response_type.__name__}: {exc}",
-            request_id=response.headers.get("X-Request-ID"),
-        ) from exc
-    return ApiResponse(
-        status_code=response.status, headers=response.headers, data=data, raw_data=response.body
-    )
-
-
-def deserialize(body: bytes, response_type: type[T]) -> T:
-    if issubclass(response_type, BaseModel):
-        # What model_validate_json calls, minus its argument checks (none are passed).
-        model: T = response_type.__pydantic_validator__.validate_json(body)
-        return model
-    value = json.loads(body)
-    if not isinstance(value, response_type):
-        raise ValueError(f"expected a JSON {response_type.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _query_value(value: Any) -> Optional[str]:
-    # None means "not given": the parameter is left out so the server applies its default.
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        # RFC 3339, as the server wants it; a naive datetime is local time, as in the models.
-        aware = value if value.tzinfo is not None else value.astimezone()
-        return aware.isoformat()
-    return str(value)

@@ -3,7 +3,7 @@
 Exception hierarchy::
 
     BuenaError
-    └── ApiException                   .status .reason .body .headers
+    └── ApiException                   .status .reason .body .headers .data
         │                              .code .message .request_id .details
         ├── ApiConnectionError         no HTTP response: refused, DNS, reset, TLS (status 0)
         │   └── ApiTimeoutError        connecting or reading took longer than the timeout
@@ -78,8 +78,10 @@ class ApiException(BuenaError):
         message: Optional[str] = None,
         request_id: Optional[str] = None,
         details: Optional[dict[str, Any]] = None,
+        data: Any = None,
     ) -> None:
         self.status = status
+        self.data = data
         self.reason = reason
         self.body = body
         self.headers: Mapping[str, str] = headers if headers is not None else HTTPHeaderDict()
@@ -207,6 +209,7 @@ def exception_from_response(
         "message": _str_or_none(fields.get("message")),
         "request_id": _str_or_none(fields.get("request_id")) or headers.get("X-Request-ID"),
         "details": details if isinstance(details, dict) else None,
+        "data": _error_model(fields),
     }
     cls = exception_class_for_status(status)
     if cls is RateLimitException:
@@ -221,6 +224,21 @@ def _error_fields(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _error_model(fields: dict[str, Any]) -> Any:
+    """The body as an ``ErrorResponse``, or None when it is not the server's error JSON."""
+    if not fields:
+        return None
+    # Imported here: pydantic and the models load on first use, not with the exceptions.
+    from pydantic import ValidationError
+
+    from buena_sdk.models.error_response import ErrorResponse
+
+    try:
+        return ErrorResponse.model_validate(fields)
+    except ValidationError:
+        return None
 
 
 def _str_or_none(value: Any) -> Optional[str]:

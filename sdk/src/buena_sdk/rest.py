@@ -19,7 +19,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from urllib3.util.retry import Retry
 
-from buena_sdk._transport import HttpRequest, HttpResponse
+from buena_sdk._transport import HttpRequest, HttpResponse, connect_and_read
 from buena_sdk.configuration import Configuration
 from buena_sdk.exceptions import (
     ApiConnectionError,
@@ -92,7 +92,7 @@ class RESTClientObject:
         return self._user_pool_manager
 
     def request(self, request: HttpRequest) -> HttpResponse:
-        response = self._urlopen(request, urllib3.Timeout(total=request.timeout), preload=True)
+        response = self._urlopen(request, _whole_request_timeout(request), preload=True)
         return HttpResponse(
             status=response.status,
             reason=response.reason or "",
@@ -104,7 +104,8 @@ class RESTClientObject:
         """Send ``request`` and return once the head has arrived; the body is read as it
         comes. ``request.timeout`` bounds the connection and each read, not the whole
         transfer (an export of a million leads takes longer than any one read)."""
-        timeout = urllib3.Timeout(connect=request.timeout, read=request.timeout)
+        connect, read = connect_and_read(request.timeout)
+        timeout = urllib3.Timeout(connect=connect, read=read)
         return Urllib3Stream(self._urlopen(request, timeout, preload=False))
 
     def _urlopen(
@@ -147,6 +148,8 @@ class Urllib3Stream:
 
     def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
         self._response = response
+        # The urllib3 response itself (what ``*_without_preload_content`` returns).
+        self.raw = response
         self.status: int = response.status
         self.reason: str = response.reason or ""
         self.headers = response.headers
@@ -162,6 +165,13 @@ class Urllib3Stream:
 
     def close(self) -> None:
         self._response.release_conn()
+
+
+def _whole_request_timeout(request: HttpRequest) -> urllib3.Timeout:
+    if isinstance(request.timeout, tuple):
+        connect, read = request.timeout
+        return urllib3.Timeout(connect=connect, read=read)
+    return urllib3.Timeout(total=request.timeout)
 
 
 def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:

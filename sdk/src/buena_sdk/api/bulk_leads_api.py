@@ -12,6 +12,11 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import IO, Any, Optional, Union
 
+import urllib3
+from typing_extensions import Unpack
+
+from buena_sdk._call_options import CallOptions
+from buena_sdk._raw import AsyncRawResponse
 from buena_sdk.api._base import ApiBase, as_model
 from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
@@ -30,7 +35,11 @@ class BulkLeadsApi(ApiBase):
     # -- batch_leads --------------------------------------------------------------------
 
     def batch_leads(
-        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+        self,
+        batch_leads_request: BatchLeadsRequest,
+        *,
+        idempotency_key: Optional[str] = None,
+        **call: Unpack[CallOptions],
     ) -> BatchLeadsResponse:
         """Create (or, with ``mode="upsert"``, create or update by email) up to 1000 leads
         in one call. One bad lead never fails the others: the answer has each lead's
@@ -41,28 +50,60 @@ class BulkLeadsApi(ApiBase):
         with the same key (within the server's retention) gets the first answer back
         instead of acting again."""
         return self.batch_leads_with_http_info(
-            batch_leads_request, idempotency_key=idempotency_key
+            batch_leads_request, idempotency_key=idempotency_key, **call
         ).data
 
     def batch_leads_with_http_info(
-        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+        self,
+        batch_leads_request: BatchLeadsRequest,
+        *,
+        idempotency_key: Optional[str] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[BatchLeadsResponse]:
         options = _batch_leads(batch_leads_request, idempotency_key)
-        return self.api_client.call_api(options, BatchLeadsResponse)
+        return self.api_client.call_api(options, BatchLeadsResponse, **call)
 
     async def batch_leads_async(
-        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+        self,
+        batch_leads_request: BatchLeadsRequest,
+        *,
+        idempotency_key: Optional[str] = None,
+        **call: Unpack[CallOptions],
     ) -> BatchLeadsResponse:
         answer = await self.batch_leads_with_http_info_async(
-            batch_leads_request, idempotency_key=idempotency_key
+            batch_leads_request, idempotency_key=idempotency_key, **call
         )
         return answer.data
 
     async def batch_leads_with_http_info_async(
-        self, batch_leads_request: BatchLeadsRequest, *, idempotency_key: Optional[str] = None
+        self,
+        batch_leads_request: BatchLeadsRequest,
+        *,
+        idempotency_key: Optional[str] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[BatchLeadsResponse]:
         options = _batch_leads(batch_leads_request, idempotency_key)
-        return await self.api_client.call_api_async(options, BatchLeadsResponse)
+        return await self.api_client.call_api_async(options, BatchLeadsResponse, **call)
+
+    def batch_leads_without_preload_content(
+        self,
+        batch_leads_request: BatchLeadsRequest,
+        *,
+        idempotency_key: Optional[str] = None,
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        options = _batch_leads(batch_leads_request, idempotency_key)
+        return self.api_client.call_api_raw(options, **call)
+
+    async def batch_leads_without_preload_content_async(
+        self,
+        batch_leads_request: BatchLeadsRequest,
+        *,
+        idempotency_key: Optional[str] = None,
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        options = _batch_leads(batch_leads_request, idempotency_key)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- export_leads -------------------------------------------------------------------
 
@@ -82,6 +123,7 @@ class BulkLeadsApi(ApiBase):
         order: Optional[SortOrder] = None,
         *,
         lines: bool = False,
+        **call: Unpack[CallOptions],
     ) -> Iterator[bytes]:
         """Every lead matching the filters (those of ``list_leads``), as ``format``
         ``"ndjson"`` (the default: one Lead JSON object per line) or ``"csv"`` (a header
@@ -94,7 +136,7 @@ class BulkLeadsApi(ApiBase):
             format, search, company, status, tags, created_after, created_before,
             updated_after, updated_before, has_email, sort, order,
         )  # fmt: skip
-        chunks = self.api_client.stream(options)
+        chunks = self.api_client.stream(options, **call)
         return split_lines(chunks) if lines else chunks
 
     def export_leads_async(
@@ -113,13 +155,14 @@ class BulkLeadsApi(ApiBase):
         order: Optional[SortOrder] = None,
         *,
         lines: bool = False,
+        **call: Unpack[CallOptions],
     ) -> AsyncIterator[bytes]:
         """The async form of :meth:`export_leads`, for ``async for``."""
         options = _export_leads(
             format, search, company, status, tags, created_after, created_before,
             updated_after, updated_before, has_email, sort, order,
         )  # fmt: skip
-        chunks = self.api_client.stream_async(options)
+        chunks = self.api_client.stream_async(options, **call)
         return asplit_lines(chunks) if lines else chunks
 
     def export_leads_to(

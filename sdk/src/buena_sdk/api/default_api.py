@@ -1,37 +1,44 @@
 """Every operation of the API. Each names its method, path and models; the request loop,
 retries and errors live in ``ApiClient``.
 
-Each operation comes in four forms: ``op`` returns the model, ``op_with_http_info``
-returns an ``ApiResponse`` (status, headers, model, raw bytes), and ``op_async`` /
-``op_with_http_info_async`` are their awaitable twins.
+Each operation comes in six forms: ``op`` returns the model, ``op_with_http_info``
+returns an ``ApiResponse`` (status, headers, model, raw bytes),
+``op_without_preload_content`` the urllib3 response with its body unread (whatever its
+status), and ``op_async`` / ``op_with_http_info_async`` /
+``op_without_preload_content_async`` are their awaitable twins. Every form takes the
+per-call options ``_request_timeout``, ``_headers``, ``_request_auth`` and ``_retries``
+(see ``buena_sdk._call_options``).
 """
 
 from datetime import datetime
 from typing import Any, Optional, Union
 
+import urllib3
+from typing_extensions import Unpack
+
+from buena_sdk._call_options import CallOptions
+from buena_sdk._raw import AsyncRawResponse
 from buena_sdk.api._base import as_model, path_param
+from buena_sdk.api.api_keys_api import ApiKeysApi
 from buena_sdk.api.bulk_leads_api import BulkLeadsApi, Tags, tags_query
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
-    ApiKey,
-    CreateApiKeyRequest,
     CreateLeadRequest,
     HealthCheck200Response,
     Lead,
-    ListApiKeysResponse,
     ListLeads200Response,
     UpdateLeadRequest,
 )
 from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
 
 
-class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
-    """Every operation: leads, API keys and health here; batch writes and the export,
-    webhooks and events inherited from ``BulkLeadsApi``, ``WebhooksApi`` and ``EventsApi``
-    (usable on their own too)."""
+class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi, ApiKeysApi):
+    """Every operation: leads and health here; batch writes and the export, webhooks,
+    events and API keys inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi`` and
+    ``ApiKeysApi`` (usable on their own too)."""
 
     # -- list_leads ---------------------------------------------------------------------
 
@@ -51,6 +58,7 @@ class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
         updated_after: Optional[datetime] = None,
         updated_before: Optional[datetime] = None,
         has_email: Optional[bool] = None,
+        **call: Unpack[CallOptions],
     ) -> ListLeads200Response:
         """One page of leads; ``limit`` defaults to 50 on the server and is capped at 100.
 
@@ -61,7 +69,7 @@ class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
         ``updated_before`` (a naive datetime is local time) and ``has_email``."""
         return self.list_leads_with_http_info(
             limit, offset, sort, order, search, company, status, cursor, tags,
-            created_after, created_before, updated_after, updated_before, has_email,
+            created_after, created_before, updated_after, updated_before, has_email, **call,
         ).data  # fmt: skip
 
     def list_leads_with_http_info(
@@ -80,12 +88,13 @@ class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
         updated_after: Optional[datetime] = None,
         updated_before: Optional[datetime] = None,
         has_email: Optional[bool] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[ListLeads200Response]:
         options = _list_leads(
             limit, offset, sort, order, search, company, status, cursor, tags,
             created_after, created_before, updated_after, updated_before, has_email,
         )  # fmt: skip
-        return self.api_client.call_api(options, ListLeads200Response)
+        return self.api_client.call_api(options, ListLeads200Response, **call)
 
     async def list_leads_async(
         self,
@@ -103,10 +112,11 @@ class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
         updated_after: Optional[datetime] = None,
         updated_before: Optional[datetime] = None,
         has_email: Optional[bool] = None,
+        **call: Unpack[CallOptions],
     ) -> ListLeads200Response:
         response = await self.list_leads_with_http_info_async(
             limit, offset, sort, order, search, company, status, cursor, tags,
-            created_after, created_before, updated_after, updated_before, has_email,
+            created_after, created_before, updated_after, updated_before, has_email, **call,
         )  # fmt: skip
         return response.data
 
@@ -126,170 +136,218 @@ class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi):
         updated_after: Optional[datetime] = None,
         updated_before: Optional[datetime] = None,
         has_email: Optional[bool] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[ListLeads200Response]:
         options = _list_leads(
             limit, offset, sort, order, search, company, status, cursor, tags,
             created_after, created_before, updated_after, updated_before, has_email,
         )  # fmt: skip
-        return await self.api_client.call_api_async(options, ListLeads200Response)
+        return await self.api_client.call_api_async(options, ListLeads200Response, **call)
+
+    def list_leads_without_preload_content(
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: Optional[LeadSort] = None,
+        order: Optional[SortOrder] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[LeadStatus] = None,
+        cursor: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        options = _list_leads(
+            limit, offset, sort, order, search, company, status, cursor, tags,
+            created_after, created_before, updated_after, updated_before, has_email,
+        )  # fmt: skip
+        return self.api_client.call_api_raw(options, **call)
+
+    async def list_leads_without_preload_content_async(
+        self,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: Optional[LeadSort] = None,
+        order: Optional[SortOrder] = None,
+        search: Optional[str] = None,
+        company: Optional[str] = None,
+        status: Optional[LeadStatus] = None,
+        cursor: Optional[str] = None,
+        tags: Tags = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+        updated_after: Optional[datetime] = None,
+        updated_before: Optional[datetime] = None,
+        has_email: Optional[bool] = None,
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        options = _list_leads(
+            limit, offset, sort, order, search, company, status, cursor, tags,
+            created_after, created_before, updated_after, updated_before, has_email,
+        )  # fmt: skip
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- create_lead --------------------------------------------------------------------
 
-    def create_lead(self, create_lead_request: CreateLeadRequest) -> Lead:
+    def create_lead(
+        self, create_lead_request: CreateLeadRequest, **call: Unpack[CallOptions]
+    ) -> Lead:
         """Create a lead; 409 ``ConflictException`` if its email exists in the account."""
-        return self.create_lead_with_http_info(create_lead_request).data
+        return self.create_lead_with_http_info(create_lead_request, **call).data
 
     def create_lead_with_http_info(
-        self, create_lead_request: CreateLeadRequest
+        self, create_lead_request: CreateLeadRequest, **call: Unpack[CallOptions]
     ) -> ApiResponse[Lead]:
-        return self.api_client.call_api(_create_lead(create_lead_request), Lead)
+        return self.api_client.call_api(_create_lead(create_lead_request), Lead, **call)
 
-    async def create_lead_async(self, create_lead_request: CreateLeadRequest) -> Lead:
-        return (await self.create_lead_with_http_info_async(create_lead_request)).data
+    async def create_lead_async(
+        self, create_lead_request: CreateLeadRequest, **call: Unpack[CallOptions]
+    ) -> Lead:
+        return (await self.create_lead_with_http_info_async(create_lead_request, **call)).data
 
     async def create_lead_with_http_info_async(
-        self, create_lead_request: CreateLeadRequest
+        self, create_lead_request: CreateLeadRequest, **call: Unpack[CallOptions]
     ) -> ApiResponse[Lead]:
-        return await self.api_client.call_api_async(_create_lead(create_lead_request), Lead)
+        return await self.api_client.call_api_async(_create_lead(create_lead_request), Lead, **call)
+
+    def create_lead_without_preload_content(
+        self, create_lead_request: CreateLeadRequest, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_create_lead(create_lead_request), **call)
+
+    async def create_lead_without_preload_content_async(
+        self, create_lead_request: CreateLeadRequest, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_create_lead(create_lead_request), **call)
 
     # -- get_lead -----------------------------------------------------------------------
 
-    def get_lead(self, lead_id: str) -> Lead:
+    def get_lead(self, lead_id: str, **call: Unpack[CallOptions]) -> Lead:
         """One lead by id; ``NotFoundException`` if it is not in the account."""
-        return self.get_lead_with_http_info(lead_id).data
+        return self.get_lead_with_http_info(lead_id, **call).data
 
-    def get_lead_with_http_info(self, lead_id: str) -> ApiResponse[Lead]:
-        return self.api_client.call_api(_get_lead(lead_id), Lead)
+    def get_lead_with_http_info(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[Lead]:
+        return self.api_client.call_api(_get_lead(lead_id), Lead, **call)
 
-    async def get_lead_async(self, lead_id: str) -> Lead:
-        return (await self.get_lead_with_http_info_async(lead_id)).data
+    async def get_lead_async(self, lead_id: str, **call: Unpack[CallOptions]) -> Lead:
+        return (await self.get_lead_with_http_info_async(lead_id, **call)).data
 
-    async def get_lead_with_http_info_async(self, lead_id: str) -> ApiResponse[Lead]:
-        return await self.api_client.call_api_async(_get_lead(lead_id), Lead)
+    async def get_lead_with_http_info_async(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[Lead]:
+        return await self.api_client.call_api_async(_get_lead(lead_id), Lead, **call)
+
+    def get_lead_without_preload_content(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_get_lead(lead_id), **call)
+
+    async def get_lead_without_preload_content_async(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_get_lead(lead_id), **call)
 
     # -- update_lead --------------------------------------------------------------------
 
-    def update_lead(self, lead_id: str, update_lead_request: UpdateLeadRequest) -> Lead:
+    def update_lead(
+        self, lead_id: str, update_lead_request: UpdateLeadRequest, **call: Unpack[CallOptions]
+    ) -> Lead:
         """Change the fields set in ``update_lead_request``; the others stay as they are."""
-        return self.update_lead_with_http_info(lead_id, update_lead_request).data
+        return self.update_lead_with_http_info(lead_id, update_lead_request, **call).data
 
     def update_lead_with_http_info(
-        self, lead_id: str, update_lead_request: UpdateLeadRequest
+        self, lead_id: str, update_lead_request: UpdateLeadRequest, **call: Unpack[CallOptions]
     ) -> ApiResponse[Lead]:
-        return self.api_client.call_api(_update_lead(lead_id, update_lead_request), Lead)
+        return self.api_client.call_api(_update_lead(lead_id, update_lead_request), Lead, **call)
 
-    async def update_lead_async(self, lead_id: str, update_lead_request: UpdateLeadRequest) -> Lead:
-        return (await self.update_lead_with_http_info_async(lead_id, update_lead_request)).data
+    async def update_lead_async(
+        self, lead_id: str, update_lead_request: UpdateLeadRequest, **call: Unpack[CallOptions]
+    ) -> Lead:
+        return (
+            await self.update_lead_with_http_info_async(lead_id, update_lead_request, **call)
+        ).data
 
     async def update_lead_with_http_info_async(
-        self, lead_id: str, update_lead_request: UpdateLeadRequest
+        self, lead_id: str, update_lead_request: UpdateLeadRequest, **call: Unpack[CallOptions]
     ) -> ApiResponse[Lead]:
         options = _update_lead(lead_id, update_lead_request)
-        return await self.api_client.call_api_async(options, Lead)
+        return await self.api_client.call_api_async(options, Lead, **call)
+
+    def update_lead_without_preload_content(
+        self, lead_id: str, update_lead_request: UpdateLeadRequest, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_update_lead(lead_id, update_lead_request), **call)
+
+    async def update_lead_without_preload_content_async(
+        self, lead_id: str, update_lead_request: UpdateLeadRequest, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        options = _update_lead(lead_id, update_lead_request)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- delete_lead --------------------------------------------------------------------
 
-    def delete_lead(self, lead_id: str) -> dict[str, Any]:
+    def delete_lead(self, lead_id: str, **call: Unpack[CallOptions]) -> dict[str, Any]:
         """Delete a lead for good: ``{"success": True, "message": ..., "deleted_id": ...}``."""
-        return self.delete_lead_with_http_info(lead_id).data
+        return self.delete_lead_with_http_info(lead_id, **call).data
 
-    def delete_lead_with_http_info(self, lead_id: str) -> ApiResponse[dict[str, Any]]:
-        return self.api_client.call_api(_delete_lead(lead_id), dict)
+    def delete_lead_with_http_info(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[dict[str, Any]]:
+        return self.api_client.call_api(_delete_lead(lead_id), dict, **call)
 
-    async def delete_lead_async(self, lead_id: str) -> dict[str, Any]:
-        return (await self.delete_lead_with_http_info_async(lead_id)).data
+    async def delete_lead_async(self, lead_id: str, **call: Unpack[CallOptions]) -> dict[str, Any]:
+        return (await self.delete_lead_with_http_info_async(lead_id, **call)).data
 
-    async def delete_lead_with_http_info_async(self, lead_id: str) -> ApiResponse[dict[str, Any]]:
-        return await self.api_client.call_api_async(_delete_lead(lead_id), dict)
+    async def delete_lead_with_http_info_async(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[dict[str, Any]]:
+        return await self.api_client.call_api_async(_delete_lead(lead_id), dict, **call)
 
-    # -- list_api_keys ------------------------------------------------------------------
+    def delete_lead_without_preload_content(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_delete_lead(lead_id), **call)
 
-    def list_api_keys(
-        self,
-        limit: Optional[int] = None,
-        offset: Optional[int] = None,
-        cursor: Optional[str] = None,
-    ) -> ListApiKeysResponse:
-        """One page of the account's API keys, without the secrets: ``limit`` defaults to 50
-        on the server and is capped at 100; ``cursor`` is the previous page's
-        ``next_cursor`` (``paginate_api_keys`` walks every page)."""
-        return self.list_api_keys_with_http_info(limit, offset, cursor).data
-
-    def list_api_keys_with_http_info(
-        self,
-        limit: Optional[int] = None,
-        offset: Optional[int] = None,
-        cursor: Optional[str] = None,
-    ) -> ApiResponse[ListApiKeysResponse]:
-        options = _list_api_keys(limit, offset, cursor)
-        return self.api_client.call_api(options, ListApiKeysResponse)
-
-    async def list_api_keys_async(
-        self,
-        limit: Optional[int] = None,
-        offset: Optional[int] = None,
-        cursor: Optional[str] = None,
-    ) -> ListApiKeysResponse:
-        return (await self.list_api_keys_with_http_info_async(limit, offset, cursor)).data
-
-    async def list_api_keys_with_http_info_async(
-        self,
-        limit: Optional[int] = None,
-        offset: Optional[int] = None,
-        cursor: Optional[str] = None,
-    ) -> ApiResponse[ListApiKeysResponse]:
-        options = _list_api_keys(limit, offset, cursor)
-        return await self.api_client.call_api_async(options, ListApiKeysResponse)
-
-    # -- create_api_key -----------------------------------------------------------------
-
-    def create_api_key(self, create_api_key_request: CreateApiKeyRequest) -> ApiKey:
-        """Create a key; the answer's ``key`` is the secret, shown this once only."""
-        return self.create_api_key_with_http_info(create_api_key_request).data
-
-    def create_api_key_with_http_info(
-        self, create_api_key_request: CreateApiKeyRequest
-    ) -> ApiResponse[ApiKey]:
-        return self.api_client.call_api(_create_api_key(create_api_key_request), ApiKey)
-
-    async def create_api_key_async(self, create_api_key_request: CreateApiKeyRequest) -> ApiKey:
-        return (await self.create_api_key_with_http_info_async(create_api_key_request)).data
-
-    async def create_api_key_with_http_info_async(
-        self, create_api_key_request: CreateApiKeyRequest
-    ) -> ApiResponse[ApiKey]:
-        options = _create_api_key(create_api_key_request)
-        return await self.api_client.call_api_async(options, ApiKey)
-
-    # -- revoke_api_key -----------------------------------------------------------------
-
-    def revoke_api_key(self, key_id: str) -> dict[str, Any]:
-        """Revoke a key at once: ``{"success": True, "message": ..., "revoked_id": ...}``."""
-        return self.revoke_api_key_with_http_info(key_id).data
-
-    def revoke_api_key_with_http_info(self, key_id: str) -> ApiResponse[dict[str, Any]]:
-        return self.api_client.call_api(_revoke_api_key(key_id), dict)
-
-    async def revoke_api_key_async(self, key_id: str) -> dict[str, Any]:
-        return (await self.revoke_api_key_with_http_info_async(key_id)).data
-
-    async def revoke_api_key_with_http_info_async(self, key_id: str) -> ApiResponse[dict[str, Any]]:
-        return await self.api_client.call_api_async(_revoke_api_key(key_id), dict)
+    async def delete_lead_without_preload_content_async(
+        self, lead_id: str, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_delete_lead(lead_id), **call)
 
     # -- health_check -------------------------------------------------------------------
 
-    def health_check(self) -> HealthCheck200Response:
+    def health_check(self, **call: Unpack[CallOptions]) -> HealthCheck200Response:
         """Service status (no key needed); raises ``ServiceException`` (503) when down."""
-        return self.health_check_with_http_info().data
+        return self.health_check_with_http_info(**call).data
 
-    def health_check_with_http_info(self) -> ApiResponse[HealthCheck200Response]:
-        return self.api_client.call_api(_HEALTH_CHECK, HealthCheck200Response)
+    def health_check_with_http_info(
+        self, **call: Unpack[CallOptions]
+    ) -> ApiResponse[HealthCheck200Response]:
+        return self.api_client.call_api(_HEALTH_CHECK, HealthCheck200Response, **call)
 
-    async def health_check_async(self) -> HealthCheck200Response:
-        return (await self.health_check_with_http_info_async()).data
+    async def health_check_async(self, **call: Unpack[CallOptions]) -> HealthCheck200Response:
+        return (await self.health_check_with_http_info_async(**call)).data
 
-    async def health_check_with_http_info_async(self) -> ApiResponse[HealthCheck200Response]:
-        return await self.api_client.call_api_async(_HEALTH_CHECK, HealthCheck200Response)
+    async def health_check_with_http_info_async(
+        self, **call: Unpack[CallOptions]
+    ) -> ApiResponse[HealthCheck200Response]:
+        return await self.api_client.call_api_async(_HEALTH_CHECK, HealthCheck200Response, **call)
+
+    def health_check_without_preload_content(
+        self, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_HEALTH_CHECK, **call)
+
+    async def health_check_without_preload_content_async(
+        self, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_HEALTH_CHECK, **call)
 
 
 # -- request descriptions, shared by the sync and async forms --------------------------
@@ -347,20 +405,3 @@ def _update_lead(lead_id: str, body: Union[UpdateLeadRequest, dict[str, Any]]) -
 
 def _delete_lead(lead_id: str) -> RequestOptions:
     return RequestOptions("DELETE", f"/leads/{path_param('lead_id', lead_id)}")
-
-
-def _list_api_keys(
-    limit: Optional[int], offset: Optional[int], cursor: Optional[str]
-) -> RequestOptions:
-    query = {"limit": limit, "offset": offset, "cursor": cursor}
-    return RequestOptions("GET", "/keys", query=query)
-
-
-def _create_api_key(body: Union[CreateApiKeyRequest, dict[str, Any]]) -> RequestOptions:
-    # The server keeps no answer for a new key (its secret is never stored), so a key would
-    # not make a retry safe: a retry after a lost answer could create a second key.
-    return RequestOptions("POST", "/keys", body=as_model(CreateApiKeyRequest, body), keyed=False)
-
-
-def _revoke_api_key(key_id: str) -> RequestOptions:
-    return RequestOptions("DELETE", f"/keys/{path_param('key_id', key_id)}")

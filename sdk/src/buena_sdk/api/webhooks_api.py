@@ -6,6 +6,11 @@ them are also methods of ``DefaultApi``.
 
 from typing import Any, Optional, Union
 
+import urllib3
+from typing_extensions import Unpack
+
+from buena_sdk._call_options import CallOptions
+from buena_sdk._raw import AsyncRawResponse
 from buena_sdk.api._base import ApiBase, EmptyBody, as_model, path_param
 from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
@@ -29,111 +34,196 @@ class WebhooksApi(ApiBase):
     # -- list_webhooks ------------------------------------------------------------------
 
     def list_webhooks(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self, limit: Optional[int] = None, offset: Optional[int] = None, **call: Unpack[CallOptions]
     ) -> ListWebhooksResponse:
         """One page of the account's webhooks, newest first (``paginate_webhooks`` walks
         every page)."""
-        return self.list_webhooks_with_http_info(limit, offset).data
+        return self.list_webhooks_with_http_info(limit, offset, **call).data
 
     def list_webhooks_with_http_info(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self, limit: Optional[int] = None, offset: Optional[int] = None, **call: Unpack[CallOptions]
     ) -> ApiResponse[ListWebhooksResponse]:
-        return self.api_client.call_api(_list_webhooks(limit, offset), ListWebhooksResponse)
+        return self.api_client.call_api(_list_webhooks(limit, offset), ListWebhooksResponse, **call)
 
     async def list_webhooks_async(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self, limit: Optional[int] = None, offset: Optional[int] = None, **call: Unpack[CallOptions]
     ) -> ListWebhooksResponse:
-        return (await self.list_webhooks_with_http_info_async(limit, offset)).data
+        return (await self.list_webhooks_with_http_info_async(limit, offset, **call)).data
 
     async def list_webhooks_with_http_info_async(
-        self, limit: Optional[int] = None, offset: Optional[int] = None
+        self, limit: Optional[int] = None, offset: Optional[int] = None, **call: Unpack[CallOptions]
     ) -> ApiResponse[ListWebhooksResponse]:
         options = _list_webhooks(limit, offset)
-        return await self.api_client.call_api_async(options, ListWebhooksResponse)
+        return await self.api_client.call_api_async(options, ListWebhooksResponse, **call)
+
+    def list_webhooks_without_preload_content(
+        self, limit: Optional[int] = None, offset: Optional[int] = None, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_list_webhooks(limit, offset), **call)
+
+    async def list_webhooks_without_preload_content_async(
+        self, limit: Optional[int] = None, offset: Optional[int] = None, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        options = _list_webhooks(limit, offset)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- create_webhook -----------------------------------------------------------------
 
-    def create_webhook(self, create_webhook_request: CreateWebhookRequest) -> CreatedWebhook:
+    def create_webhook(
+        self, create_webhook_request: CreateWebhookRequest, **call: Unpack[CallOptions]
+    ) -> CreatedWebhook:
         """Create a webhook; the answer's ``secret`` signs its deliveries, shown this once.
         422 ``WEBHOOK_URL_REFUSED`` for a URL the server will not call (a private address,
         say), ``WEBHOOK_LIMIT_REACHED`` when the account has the most webhooks allowed."""
-        return self.create_webhook_with_http_info(create_webhook_request).data
+        return self.create_webhook_with_http_info(create_webhook_request, **call).data
 
     def create_webhook_with_http_info(
-        self, create_webhook_request: CreateWebhookRequest
+        self, create_webhook_request: CreateWebhookRequest, **call: Unpack[CallOptions]
     ) -> ApiResponse[CreatedWebhook]:
         options = _create_webhook(create_webhook_request)
-        return self.api_client.call_api(options, CreatedWebhook)
+        return self.api_client.call_api(options, CreatedWebhook, **call)
 
     async def create_webhook_async(
-        self, create_webhook_request: CreateWebhookRequest
+        self, create_webhook_request: CreateWebhookRequest, **call: Unpack[CallOptions]
     ) -> CreatedWebhook:
-        return (await self.create_webhook_with_http_info_async(create_webhook_request)).data
+        return (await self.create_webhook_with_http_info_async(create_webhook_request, **call)).data
 
     async def create_webhook_with_http_info_async(
-        self, create_webhook_request: CreateWebhookRequest
+        self, create_webhook_request: CreateWebhookRequest, **call: Unpack[CallOptions]
     ) -> ApiResponse[CreatedWebhook]:
         options = _create_webhook(create_webhook_request)
-        return await self.api_client.call_api_async(options, CreatedWebhook)
+        return await self.api_client.call_api_async(options, CreatedWebhook, **call)
+
+    def create_webhook_without_preload_content(
+        self, create_webhook_request: CreateWebhookRequest, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        options = _create_webhook(create_webhook_request)
+        return self.api_client.call_api_raw(options, **call)
+
+    async def create_webhook_without_preload_content_async(
+        self, create_webhook_request: CreateWebhookRequest, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        options = _create_webhook(create_webhook_request)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- get_webhook --------------------------------------------------------------------
 
-    def get_webhook(self, webhook_id: str) -> Webhook:
+    def get_webhook(self, webhook_id: str, **call: Unpack[CallOptions]) -> Webhook:
         """One webhook by id (without its secret); ``NotFoundException`` otherwise."""
-        return self.get_webhook_with_http_info(webhook_id).data
+        return self.get_webhook_with_http_info(webhook_id, **call).data
 
-    def get_webhook_with_http_info(self, webhook_id: str) -> ApiResponse[Webhook]:
-        return self.api_client.call_api(_webhook("GET", webhook_id), Webhook)
+    def get_webhook_with_http_info(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[Webhook]:
+        return self.api_client.call_api(_webhook("GET", webhook_id), Webhook, **call)
 
-    async def get_webhook_async(self, webhook_id: str) -> Webhook:
-        return (await self.get_webhook_with_http_info_async(webhook_id)).data
+    async def get_webhook_async(self, webhook_id: str, **call: Unpack[CallOptions]) -> Webhook:
+        return (await self.get_webhook_with_http_info_async(webhook_id, **call)).data
 
-    async def get_webhook_with_http_info_async(self, webhook_id: str) -> ApiResponse[Webhook]:
-        return await self.api_client.call_api_async(_webhook("GET", webhook_id), Webhook)
+    async def get_webhook_with_http_info_async(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[Webhook]:
+        return await self.api_client.call_api_async(_webhook("GET", webhook_id), Webhook, **call)
+
+    def get_webhook_without_preload_content(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_webhook("GET", webhook_id), **call)
+
+    async def get_webhook_without_preload_content_async(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_webhook("GET", webhook_id), **call)
 
     # -- update_webhook -----------------------------------------------------------------
 
     def update_webhook(
-        self, webhook_id: str, update_webhook_request: UpdateWebhookRequest
+        self,
+        webhook_id: str,
+        update_webhook_request: UpdateWebhookRequest,
+        **call: Unpack[CallOptions],
     ) -> Webhook:
         """Change the fields set in ``update_webhook_request``; the others stay as they are."""
-        return self.update_webhook_with_http_info(webhook_id, update_webhook_request).data
+        return self.update_webhook_with_http_info(webhook_id, update_webhook_request, **call).data
 
     def update_webhook_with_http_info(
-        self, webhook_id: str, update_webhook_request: UpdateWebhookRequest
+        self,
+        webhook_id: str,
+        update_webhook_request: UpdateWebhookRequest,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[Webhook]:
         options = _update_webhook(webhook_id, update_webhook_request)
-        return self.api_client.call_api(options, Webhook)
+        return self.api_client.call_api(options, Webhook, **call)
 
     async def update_webhook_async(
-        self, webhook_id: str, update_webhook_request: UpdateWebhookRequest
+        self,
+        webhook_id: str,
+        update_webhook_request: UpdateWebhookRequest,
+        **call: Unpack[CallOptions],
     ) -> Webhook:
-        answer = await self.update_webhook_with_http_info_async(webhook_id, update_webhook_request)
+        answer = await self.update_webhook_with_http_info_async(
+            webhook_id, update_webhook_request, **call
+        )
         return answer.data
 
     async def update_webhook_with_http_info_async(
-        self, webhook_id: str, update_webhook_request: UpdateWebhookRequest
+        self,
+        webhook_id: str,
+        update_webhook_request: UpdateWebhookRequest,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[Webhook]:
         options = _update_webhook(webhook_id, update_webhook_request)
-        return await self.api_client.call_api_async(options, Webhook)
+        return await self.api_client.call_api_async(options, Webhook, **call)
+
+    def update_webhook_without_preload_content(
+        self,
+        webhook_id: str,
+        update_webhook_request: UpdateWebhookRequest,
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        options = _update_webhook(webhook_id, update_webhook_request)
+        return self.api_client.call_api_raw(options, **call)
+
+    async def update_webhook_without_preload_content_async(
+        self,
+        webhook_id: str,
+        update_webhook_request: UpdateWebhookRequest,
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        options = _update_webhook(webhook_id, update_webhook_request)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- delete_webhook -----------------------------------------------------------------
 
-    def delete_webhook(self, webhook_id: str) -> dict[str, Any]:
+    def delete_webhook(self, webhook_id: str, **call: Unpack[CallOptions]) -> dict[str, Any]:
         """Delete a webhook and stop its deliveries:
         ``{"success": True, "message": ..., "deleted_id": ...}``."""
-        return self.delete_webhook_with_http_info(webhook_id).data
+        return self.delete_webhook_with_http_info(webhook_id, **call).data
 
-    def delete_webhook_with_http_info(self, webhook_id: str) -> ApiResponse[dict[str, Any]]:
-        return self.api_client.call_api(_webhook("DELETE", webhook_id), dict)
+    def delete_webhook_with_http_info(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> ApiResponse[dict[str, Any]]:
+        return self.api_client.call_api(_webhook("DELETE", webhook_id), dict, **call)
 
-    async def delete_webhook_async(self, webhook_id: str) -> dict[str, Any]:
-        return (await self.delete_webhook_with_http_info_async(webhook_id)).data
+    async def delete_webhook_async(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> dict[str, Any]:
+        return (await self.delete_webhook_with_http_info_async(webhook_id, **call)).data
 
     async def delete_webhook_with_http_info_async(
-        self, webhook_id: str
+        self, webhook_id: str, **call: Unpack[CallOptions]
     ) -> ApiResponse[dict[str, Any]]:
-        return await self.api_client.call_api_async(_webhook("DELETE", webhook_id), dict)
+        return await self.api_client.call_api_async(_webhook("DELETE", webhook_id), dict, **call)
+
+    def delete_webhook_without_preload_content(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_webhook("DELETE", webhook_id), **call)
+
+    async def delete_webhook_without_preload_content_async(
+        self, webhook_id: str, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_webhook("DELETE", webhook_id), **call)
 
     # -- rotate_webhook_secret ----------------------------------------------------------
 
@@ -141,28 +231,31 @@ class WebhooksApi(ApiBase):
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
+        **call: Unpack[CallOptions],
     ) -> WebhookSecret:
         """A new signing secret, shown this once. The previous one stays valid until the
         answer's ``previous_secret_expires_at``; meanwhile deliveries carry both signatures."""
         return self.rotate_webhook_secret_with_http_info(
-            webhook_id, rotate_webhook_secret_request
+            webhook_id, rotate_webhook_secret_request, **call
         ).data
 
     def rotate_webhook_secret_with_http_info(
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[WebhookSecret]:
         options = _rotate_webhook_secret(webhook_id, rotate_webhook_secret_request)
-        return self.api_client.call_api(options, WebhookSecret)
+        return self.api_client.call_api(options, WebhookSecret, **call)
 
     async def rotate_webhook_secret_async(
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
+        **call: Unpack[CallOptions],
     ) -> WebhookSecret:
         answer = await self.rotate_webhook_secret_with_http_info_async(
-            webhook_id, rotate_webhook_secret_request
+            webhook_id, rotate_webhook_secret_request, **call
         )
         return answer.data
 
@@ -170,9 +263,28 @@ class WebhooksApi(ApiBase):
         self,
         webhook_id: str,
         rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[WebhookSecret]:
         options = _rotate_webhook_secret(webhook_id, rotate_webhook_secret_request)
-        return await self.api_client.call_api_async(options, WebhookSecret)
+        return await self.api_client.call_api_async(options, WebhookSecret, **call)
+
+    def rotate_webhook_secret_without_preload_content(
+        self,
+        webhook_id: str,
+        rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        options = _rotate_webhook_secret(webhook_id, rotate_webhook_secret_request)
+        return self.api_client.call_api_raw(options, **call)
+
+    async def rotate_webhook_secret_without_preload_content_async(
+        self,
+        webhook_id: str,
+        rotate_webhook_secret_request: Optional[RotateWebhookSecretRequest] = None,
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        options = _rotate_webhook_secret(webhook_id, rotate_webhook_secret_request)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- list_webhook_deliveries --------------------------------------------------------
 
@@ -182,10 +294,13 @@ class WebhooksApi(ApiBase):
         limit: Optional[int] = None,
         offset: Optional[int] = None,
         status: Optional[DeliveryStatus] = None,
+        **call: Unpack[CallOptions],
     ) -> ListWebhookDeliveriesResponse:
         """One page of a webhook's deliveries, newest first; ``status`` (pending, delivered,
         failed) filters them."""
-        return self.list_webhook_deliveries_with_http_info(webhook_id, limit, offset, status).data
+        return self.list_webhook_deliveries_with_http_info(
+            webhook_id, limit, offset, status, **call
+        ).data
 
     def list_webhook_deliveries_with_http_info(
         self,
@@ -193,9 +308,10 @@ class WebhooksApi(ApiBase):
         limit: Optional[int] = None,
         offset: Optional[int] = None,
         status: Optional[DeliveryStatus] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[ListWebhookDeliveriesResponse]:
         options = _list_webhook_deliveries(webhook_id, limit, offset, status)
-        return self.api_client.call_api(options, ListWebhookDeliveriesResponse)
+        return self.api_client.call_api(options, ListWebhookDeliveriesResponse, **call)
 
     async def list_webhook_deliveries_async(
         self,
@@ -203,9 +319,10 @@ class WebhooksApi(ApiBase):
         limit: Optional[int] = None,
         offset: Optional[int] = None,
         status: Optional[DeliveryStatus] = None,
+        **call: Unpack[CallOptions],
     ) -> ListWebhookDeliveriesResponse:
         answer = await self.list_webhook_deliveries_with_http_info_async(
-            webhook_id, limit, offset, status
+            webhook_id, limit, offset, status, **call
         )
         return answer.data
 
@@ -215,34 +332,73 @@ class WebhooksApi(ApiBase):
         limit: Optional[int] = None,
         offset: Optional[int] = None,
         status: Optional[DeliveryStatus] = None,
+        **call: Unpack[CallOptions],
     ) -> ApiResponse[ListWebhookDeliveriesResponse]:
         options = _list_webhook_deliveries(webhook_id, limit, offset, status)
-        return await self.api_client.call_api_async(options, ListWebhookDeliveriesResponse)
+        return await self.api_client.call_api_async(options, ListWebhookDeliveriesResponse, **call)
+
+    def list_webhook_deliveries_without_preload_content(
+        self,
+        webhook_id: str,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        status: Optional[DeliveryStatus] = None,
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        options = _list_webhook_deliveries(webhook_id, limit, offset, status)
+        return self.api_client.call_api_raw(options, **call)
+
+    async def list_webhook_deliveries_without_preload_content_async(
+        self,
+        webhook_id: str,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        status: Optional[DeliveryStatus] = None,
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        options = _list_webhook_deliveries(webhook_id, limit, offset, status)
+        return await self.api_client.call_api_raw_async(options, **call)
 
     # -- redeliver_webhook_delivery -----------------------------------------------------
 
-    def redeliver_webhook_delivery(self, webhook_id: str, delivery_id: str) -> WebhookDelivery:
+    def redeliver_webhook_delivery(
+        self, webhook_id: str, delivery_id: str, **call: Unpack[CallOptions]
+    ) -> WebhookDelivery:
         """Queue a new attempt of a delivery now (it becomes ``pending``; ``attempts`` keeps
         counting). ``NotFoundException`` for a delivery not of this webhook."""
-        return self.redeliver_webhook_delivery_with_http_info(webhook_id, delivery_id).data
+        return self.redeliver_webhook_delivery_with_http_info(webhook_id, delivery_id, **call).data
 
     def redeliver_webhook_delivery_with_http_info(
-        self, webhook_id: str, delivery_id: str
+        self, webhook_id: str, delivery_id: str, **call: Unpack[CallOptions]
     ) -> ApiResponse[WebhookDelivery]:
         options = _redeliver(webhook_id, delivery_id)
-        return self.api_client.call_api(options, WebhookDelivery)
+        return self.api_client.call_api(options, WebhookDelivery, **call)
 
     async def redeliver_webhook_delivery_async(
-        self, webhook_id: str, delivery_id: str
+        self, webhook_id: str, delivery_id: str, **call: Unpack[CallOptions]
     ) -> WebhookDelivery:
-        answer = await self.redeliver_webhook_delivery_with_http_info_async(webhook_id, delivery_id)
+        answer = await self.redeliver_webhook_delivery_with_http_info_async(
+            webhook_id, delivery_id, **call
+        )
         return answer.data
 
     async def redeliver_webhook_delivery_with_http_info_async(
-        self, webhook_id: str, delivery_id: str
+        self, webhook_id: str, delivery_id: str, **call: Unpack[CallOptions]
     ) -> ApiResponse[WebhookDelivery]:
         options = _redeliver(webhook_id, delivery_id)
-        return await self.api_client.call_api_async(options, WebhookDelivery)
+        return await self.api_client.call_api_async(options, WebhookDelivery, **call)
+
+    def redeliver_webhook_delivery_without_preload_content(
+        self, webhook_id: str, delivery_id: str, **call: Unpack[CallOptions]
+    ) -> urllib3.BaseHTTPResponse:
+        options = _redeliver(webhook_id, delivery_id)
+        return self.api_client.call_api_raw(options, **call)
+
+    async def redeliver_webhook_delivery_without_preload_content_async(
+        self, webhook_id: str, delivery_id: str, **call: Unpack[CallOptions]
+    ) -> AsyncRawResponse:
+        options = _redeliver(webhook_id, delivery_id)
+        return await self.api_client.call_api_raw_async(options, **call)
 
 
 # -- request descriptions, shared by the sync and async forms --------------------------

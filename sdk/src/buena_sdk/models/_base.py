@@ -3,7 +3,9 @@
 from datetime import datetime, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, ConfigDict
+
+from buena_sdk.models._serialization import OpenApiModelMixin
 
 
 def _assume_utc(value: datetime) -> datetime:
@@ -15,13 +17,13 @@ def _assume_utc(value: datetime) -> datetime:
 ServerDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
 
 
-class ResponseModel(BaseModel):
+class ResponseModel(OpenApiModelMixin):
     """Parsed from the server. Fields a newer server adds are ignored, not errors."""
 
     model_config = ConfigDict(extra="ignore")
 
 
-class RequestModel(BaseModel):
+class RequestModel(OpenApiModelMixin):
     """Built by the caller. An unknown keyword (a typo) fails at once, locally, with a
     ``pydantic.ValidationError`` rather than as a 400 from the server. Only the fields the
     caller set are sent, so an explicit ``None`` reaches the server as JSON null."""
