@@ -369,7 +369,21 @@ def request_cost(
     stats = _get(f"{receiver_base}/stats")
     if stats["duplicates"]:
         raise RuntimeError(f"9c: deliveries arrived twice: {stats}")
+    # The deliveries left undelivered would go to a receiver about to stop: every later
+    # server's worker would spend its measurements failing them.
+    asyncio.run(_forget_webhooks(dsn, three_id))
     return RequestCost(with_three, without, expected, stats["distinct"], drained)
+
+
+async def _forget_webhooks(dsn: str, account_id: str) -> None:
+    """Delete the account's webhooks (their deliveries go with them) and every job left."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("DELETE FROM webhooks WHERE account_id = $1", account_id)
+            await conn.execute("DELETE FROM jobs")
+    finally:
+        await conn.close()
 
 
 def targets(
