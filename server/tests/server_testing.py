@@ -128,6 +128,10 @@ PUBLIC_PATHS = frozenset(
         f"{API}/docs/{{path}}",
         f"{API}/docs/openapi.json",
         f"{API}/docs/oauth2-redirect.html",
+        f"{API}/docs/redoc",
+        # The docs pages' own scripts and styles (kit/docs_ui.py).
+        f"{API}/docs/assets/swagger-ui/{{file_path}}",
+        f"{API}/docs/assets/redoc/{{file_path}}",
         "/metrics",
         f"{API}/metrics",
     }
