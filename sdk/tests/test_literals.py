@@ -4,7 +4,6 @@ time nothing is checked that was not before (the server still names a wrong valu
 from pathlib import Path
 
 import pytest
-from mypy import api as mypy
 from pydantic import ValidationError
 
 from buena_sdk.models import CreateLeadRequest, UpdateLeadRequest
@@ -26,6 +25,8 @@ def typos(api: DefaultApi, hooks: WebhooksApi) -> None:
 
 
 def test_mypy_catches_each_typo(tmp_path: Path) -> None:
+    # The Python 3.9 pass installs the SDK's runtime only: the type check runs in the main pass.
+    mypy = pytest.importorskip("mypy.api")
     source = tmp_path / "typos.py"
     source.write_text(TYPOS)
     config = tmp_path / "mypy.ini"
