@@ -9,15 +9,11 @@ import copy
 import logging
 import random
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from types import TracebackType
-from typing import Any, Callable, Optional, TypeVar, Union
-from urllib.parse import urlencode
+from typing import Callable, Optional, TypeVar, Union
 
 import urllib3
-from pydantic import BaseModel
 from typing_extensions import Unpack
 
 from buena_sdk import _debug_log
@@ -25,12 +21,17 @@ from buena_sdk._call_options import (
     UNSET,
     CallOptions,
     Unset,
-    apply_headers,
-    request_timeout,
     retries,
 )
-from buena_sdk._codec import parse_response, query_value, serialize_body
+from buena_sdk._codec import parse_response
+from buena_sdk._codec import serialize_body as serialize_body  # its import path since 0.1
 from buena_sdk._raw import AsyncRawResponse, async_raw, sync_raw
+from buena_sdk._request import (
+    IDEMPOTENCY_KEY_HEADER,
+    build_request,
+    call_secrets,
+)
+from buena_sdk._request import RequestOptions as RequestOptions  # its import path since 0.1
 from buena_sdk._retry import RetryPolicy, error_code_of, shared_policy
 from buena_sdk._transport import (
     AsyncBufferedStream,
@@ -43,7 +44,6 @@ from buena_sdk._transport import (
     HttpStream,
     SyncStreamingTransport,
     SyncTransport,
-    Timeout,
 )
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.configuration import Configuration
@@ -55,33 +55,9 @@ from buena_sdk.rest import RESTClientObject
 
 logger = logging.getLogger("buena_sdk")
 
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
-# Methods sent with an Idempotency-Key (a fresh one per call, the same on its retries).
-KEYED_METHODS = frozenset({"POST", "PATCH", "DELETE"})
-
 # A model class, or ``dict`` for operations (delete_lead, revoke_api_key) that return the
 # JSON object as it is.
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RequestOptions:
-    """What an operation asks for; ``ApiClient`` turns it into an ``HttpRequest``."""
-
-    method: str
-    path: str
-    query: Mapping[str, Any] = field(default_factory=dict)
-    body: Optional[BaseModel] = None
-    # /health needs no key, and the key is not sent where it is not needed.
-    authenticated: bool = True
-    # Sent with an Idempotency-Key (POST, PATCH, DELETE), and so retried like an idempotent
-    # call; False where the server keeps no answer (a new API key's secret is never stored).
-    keyed: bool = True
-    # The Idempotency-Key to send instead of a fresh random one (a caller that must repeat
-    # a call across runs, and wants the first answer back rather than a second action).
-    idempotency_key: Optional[str] = None
-    # What the operation answers in (an export streams CSV or NDJSON).
-    accept: str = "application/json"
 
 
 class ApiClient:
@@ -436,12 +412,7 @@ class ApiClient:
         return shared_policy(retries(call, self.configuration.retries))
 
     def _secrets(self, call: CallOptions) -> list[str]:
-        """Every key this call could send, for the debug log to redact."""
-        secrets = [value for value in self.configuration.api_key.values() if value]
-        auth = call.get("_request_auth")
-        if auth is not None and isinstance(auth.get("value"), str):
-            secrets.append(auth["value"])
-        return secrets
+        return call_secrets(self.configuration, call)
 
     @staticmethod
     def _log_retry(request: HttpRequest, cause: str, delay: float, retries_taken: int) -> None:
@@ -459,42 +430,8 @@ class ApiClient:
     def build_request(
         self, options: RequestOptions, call: Optional[CallOptions] = None
     ) -> HttpRequest:
-        """The request sent on every attempt of one call (same Idempotency-Key on each),
-        with the call's own timeout, headers and auth when ``call`` gives them."""
-        configuration = self.configuration
-        method = options.method.upper()
-        url = configuration.base_url + options.path
-        if options.query:
-            query = [(name, query_value(value)) for name, value in options.query.items()]
-            query = [(name, value) for name, value in query if value is not None]
-            if query:
-                url += "?" + urlencode(query)
-
-        headers = {
-            "Accept": options.accept,
-            "User-Agent": configuration.user_agent,
-            **self.default_headers,
-        }
-        body = None
-        if options.body is not None:
-            body = serialize_body(options.body)
-            headers["Content-Type"] = "application/json"
-        if options.authenticated:
-            key = configuration.auth_key()
-            if key is not None:
-                headers["x-api-key"] = key
-        if method in KEYED_METHODS and options.keyed:
-            # One key per call, reused by every retry: the server answers a repeat with the
-            # first answer, so a retry after a lost answer never acts twice.
-            headers[IDEMPOTENCY_KEY_HEADER] = options.idempotency_key or str(uuid.uuid4())
-        timeout: Timeout = configuration.timeout
-        if call:
-            headers = apply_headers(call, headers, authenticated=options.authenticated)
-            timeout = request_timeout(call, configuration.timeout)
-        request = HttpRequest(method, url, headers, body, timeout)
-        if _debug_log.enabled():
-            _debug_log.log_request(request, self._secrets(call or {}))
-        return request
+        """The request sent on every attempt of one call (``_request.build_request``)."""
+        return build_request(self.configuration, self.default_headers, options, call)
 
 
 async def _async_sleep(seconds: float) -> None:

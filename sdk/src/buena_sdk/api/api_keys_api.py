@@ -10,8 +10,8 @@ from typing_extensions import Unpack
 
 from buena_sdk._call_options import CallOptions
 from buena_sdk._raw import AsyncRawResponse
+from buena_sdk._request import RequestOptions
 from buena_sdk.api._base import ApiBase, as_model, path_param
-from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import ApiKey, CreateApiKeyRequest, ListApiKeysResponse
 

@@ -18,12 +18,12 @@ from typing_extensions import Unpack
 
 from buena_sdk._call_options import CallOptions
 from buena_sdk._raw import AsyncRawResponse
+from buena_sdk._request import RequestOptions
 from buena_sdk.api._base import as_model, path_param
 from buena_sdk.api.api_keys_api import ApiKeysApi
 from buena_sdk.api.bulk_leads_api import BulkLeadsApi, Tags, tags_query
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
-from buena_sdk.api_client import RequestOptions
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
     CreateLeadRequest,

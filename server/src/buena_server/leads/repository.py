@@ -7,29 +7,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     bindparam,
     delete,
     literal_column,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import SmallInteger
 
 from buena_server.events.repository import (
-    GROUPED_CTES,
     EventRepository,
     NewEvent,
     grouped_values,
 )
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import Connection
+from buena_server.leads.grouped import INSERT_TOGETHER, JSON_COLUMNS, UPDATE_TOGETHER
 from buena_server.leads.listing import (
     LEAD_COLUMNS,
     LeadFilters,
@@ -41,7 +38,7 @@ from buena_server.leads.listing import (
     total_statement,
 )
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
-from buena_server.tables import COUNTER_SLOTS, UTCDateTime, lead_counts, leads
+from buena_server.tables import COUNTER_SLOTS, lead_counts, leads
 
 
 class DuplicateEmail(Exception):
@@ -127,86 +124,6 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 )
 
 
-# PostgreSQL, in a single-write block: the creates that arrive together inserted and counted
-# by one statement (driver StatementGroups), each column's values given as one array. Rows
-# go in ordered by (account, email), and counters by (account, status), so that two groups
-# never wait for each other's rows in opposite orders; the leads are all inserted before
-# any counter is touched (the GROUP BY reads every inserted row first). A second create of
-# an email in the same group, like one of an email already taken, inserts nothing and
-# returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
-# does (encode_json_text). Each inserted lead's lead.created event and its deliveries are
-# written by the same statement (events/repository.py, GROUPED_CTES): none for a lead not
-# inserted.
-_JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
-
-
-def _insert_together() -> TextClause:
-    names = [column.name for column in leads.c]
-    arrays, selected = [], []
-    for column in leads.c:
-        kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
-        arrays.append(f"CAST(:{column.name} AS {kind}[])")
-        given = f"given.{column.name}"
-        selected.append(f"CAST({given} AS JSON)" if column.name in _JSON_COLUMNS else given)
-    # Built from the table's own column names; every value is a bound parameter.
-    return text(
-        f"""WITH inserted AS (
-    INSERT INTO leads ({", ".join(names)})
-    SELECT {", ".join(selected)}
-    FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
-    ORDER BY given.account_id, given.email_lower
-    ON CONFLICT (account_id, email_lower) DO NOTHING
-    RETURNING id, account_id, status, created_at
-), counted AS (
-    INSERT INTO lead_counts (account_id, status, slot, count)
-    SELECT account_id, status, CAST(floor(random() * {COUNTER_SLOTS}) AS SMALLINT), count(*)
-    FROM inserted
-    GROUP BY account_id, status
-    ORDER BY account_id, status
-    ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
-), {GROUPED_CTES("inserted")}
-SELECT id FROM inserted"""  # noqa: S608
-    )
-
-
-_INSERT_TOGETHER = _insert_together()
-
-
-def _update_together() -> TextClause:
-    """PostgreSQL: leads written over (each column's values one array), and the events the
-    changes made (any number per lead, in ``noted_*`` arrays, each with its own time), by
-    one statement; an event is written only with its lead's row."""
-    names = [column.name for column in leads.c if column.name != "account_id"]
-    arrays, assigned = [], []
-    for column in leads.c:
-        if column.name == "account_id":
-            continue
-        kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
-        arrays.append(f"CAST(:{column.name} AS {kind}[])")
-        given = f"given.{column.name}"
-        if column.name != "id":
-            value = f"CAST({given} AS JSON)" if column.name in _JSON_COLUMNS else given
-            assigned.append(f"{column.name} = {value}")
-    noted = (
-        "unnest(CAST(:noted_lead AS TEXT[]), CAST(:noted_event AS TEXT[]), "
-        "CAST(:noted_at AS TIMESTAMPTZ[])) AS noted(lead_id, event_id, created_at)"
-    )
-    # Built from the table's own column names; every value is a bound parameter.
-    return text(
-        f"""WITH updated AS (
-    UPDATE leads SET {", ".join(assigned)}
-    FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
-    WHERE leads.account_id = :updated_account AND leads.id = given.id
-    RETURNING leads.id, leads.account_id
-), noted AS (
-    SELECT noted.event_id AS id, updated.account_id, noted.created_at
-    FROM updated JOIN {noted} ON noted.lead_id = updated.id
-), {GROUPED_CTES("noted")}
-SELECT count(*) FROM updated"""  # noqa: S608
-    )
-
-
-_UPDATE_TOGETHER = _update_together()
 # The leads of some emails, locked for update in email order (two batches lock alike).
 _BY_EMAILS = (
     select(*_LEAD_COLUMNS)
@@ -334,12 +251,12 @@ class LeadRepository:
         if self.conn.runs_together:
             given = {
                 **values,
-                **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS},
+                **{name: encode_json_text(values[name]) for name in JSON_COLUMNS},
                 **grouped_values(event, subject=values["id"]),
             }
             lead_id = values["id"]
             try:
-                result = await self.conn.execute_together(_INSERT_TOGETHER, given)
+                result = await self.conn.execute_together(INSERT_TOGETHER, given)
             except OperationalError as exc:
                 # The connection was lost after the statement went out: it may have committed
                 # (a timeout cancels it). The database says which; otherwise the error stands.
@@ -384,12 +301,12 @@ class LeadRepository:
         for values, event in rows:
             block = {
                 **values,
-                **{name: encode_json_text(values[name]) for name in _JSON_COLUMNS},
+                **{name: encode_json_text(values[name]) for name in JSON_COLUMNS},
                 **grouped_values(event, subject=values["id"]),
             }
             for name, value in block.items():
                 given.setdefault(name, []).append(value)
-        result = await self.conn.execute(_INSERT_TOGETHER, given)
+        result = await self.conn.execute(INSERT_TOGETHER, given)
         return {row[0] for row in result.all()}
 
     async def update(self, account_id: str, lead: Lead, previous: Lead) -> None:
@@ -424,7 +341,7 @@ class LeadRepository:
             given: dict[str, Any] = {"updated_account": account_id}
             for lead, _previous in changed:
                 values = _values(lead)
-                values.update({name: encode_json_text(values[name]) for name in _JSON_COLUMNS})
+                values.update({name: encode_json_text(values[name]) for name in JSON_COLUMNS})
                 values["id"] = lead.id
                 for name, value in values.items():
                     given.setdefault(name, []).append(value)
@@ -435,7 +352,7 @@ class LeadRepository:
                 for name, value in grouped_values(event, subject=event.id).items():
                     given.setdefault(name, []).append(value)
             if changed:
-                await self.conn.execute(_UPDATE_TOGETHER, given)
+                await self.conn.execute(UPDATE_TOGETHER, given)
         else:
             # SQLite: in-process, the write lock held; one statement per row costs little.
             for lead, _previous in changed:
