@@ -169,10 +169,12 @@ class FanOutRepository:
             return any(row[0] == job.id for row in done)
         if not await JobRepository(self.conn).complete(job, token):
             return False
-        for delivery_id, job_id in (await self.conn.execute(_FAN_OUT_SQLITE, values)).all():
+        written = (await self.conn.execute(_FAN_OUT_SQLITE, values)).all()
+        for delivery_id, job_id in written:
             payload = {"account_id": values["account_id"], "delivery_id": delivery_id}
             await self.conn.execute(
                 _QUEUE_DELIVERY_SQLITE, {"job_id": job_id, "payload": payload, "at": at}
             )
+        if written:
             wake_after_commit(self.conn)
         return True

@@ -23,6 +23,7 @@ from buena_server.kit.driver import Connection
 from buena_server.queue import Job
 from buena_server.queue.repository import JobRepository
 from buena_server.tables import events, webhook_deliveries, webhooks
+from buena_server.webhooks.signing import signing_secrets
 
 # -- an attempt ---------------------------------------------------------------------------
 
@@ -46,12 +47,10 @@ class Attempting:
     event: Event
 
     def signing_secrets(self, now: datetime) -> list[str]:
-        """The secrets that sign a delivery sent at ``now``: the current one first."""
-        previous = self.previous_secret
-        expires = self.previous_secret_expires_at
-        if previous is not None and expires is not None and now < expires:
-            return [self.secret, previous]
-        return [self.secret]
+        """The secrets that sign a delivery sent at ``now`` (``signing.signing_secrets``)."""
+        return signing_secrets(
+            self.secret, self.previous_secret, self.previous_secret_expires_at, now
+        )
 
 
 _ATTEMPT_COLUMNS = (

@@ -30,14 +30,6 @@ class WebhookRecord:
     created_at: datetime
     updated_at: datetime
 
-    def signing_secrets(self, now: datetime) -> list[str]:
-        """The secrets that sign a delivery sent at ``now``: the current one first."""
-        previous = self.previous_secret
-        expires = self.previous_secret_expires_at
-        if previous is not None and expires is not None and now < expires:
-            return [self.secret, previous]
-        return [self.secret]
-
 
 @dataclass(frozen=True, slots=True)
 class DeliveryRecord:

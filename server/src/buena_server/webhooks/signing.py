@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from datetime import datetime
 
 HEADER = "Buena-Signature"
 
@@ -23,3 +24,13 @@ def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str
     parts = [f"t={timestamp}"]
     parts.extend(f"v1={signature(secret, timestamp, body)}" for secret in secrets)
     return ",".join(parts)
+
+
+def signing_secrets(
+    secret: str, previous: str | None, previous_expires_at: datetime | None, now: datetime
+) -> list[str]:
+    """The secrets that sign a delivery sent at ``now``: the current one first, the one it
+    replaced while its overlap lasts."""
+    if previous is not None and previous_expires_at is not None and now < previous_expires_at:
+        return [secret, previous]
+    return [secret]
