@@ -7,11 +7,13 @@ import asyncio
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from buena_server.auth.permissions import Permission
+from buena_server.leads import service
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -203,6 +205,72 @@ class TestExport:
     ) -> None:
         response = await client.get(EXPORT, params={"limit": 5}, headers=account.headers())
         assert_error(response, 400, "UNKNOWN_PARAMETER")
+
+
+# Every kind of value a lead's JSON holds: text needing each escape (quotes, backslashes,
+# control characters, DEL, line and paragraph separators, a slash, non-ASCII and astral
+# characters), nulls, empty and non-empty tags, custom values of every JSON type with big
+# and small numbers, and times with and without a fraction of a second.
+ESCAPES = 'q"b\\s/\x01\x08\x0c\x1f\x7f\u2028\u2029é日本🚀'
+EVERY_KIND: list[tuple[datetime, datetime, dict[str, Any]]] = [
+    (
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 6, 120000, tzinfo=UTC),
+        {
+            **TRICKY,
+            "first_name": f"A{ESCAPES}",
+            "notes": f"{ESCAPES}\n\r\t end",
+            "tags": ["ünï", "x\\y", 'q"t'],
+            "custom_fields": {
+                "big": 123456789012345678901234567890,
+                "negative": -9223372036854775809,
+                "float": 1.5e300,
+                "tiny": 1e-7,
+                "zero": -0.0,
+                "whole": 100000.0,
+                "text": ESCAPES,
+                "ñested": {"a": [True, False, None, {"b": []}], "": {}},
+            },
+        },
+    ),
+    (
+        datetime(2026, 3, 4, 5, 6, 7, 1, tzinfo=UTC),
+        datetime(2026, 3, 4, 5, 6, 8, tzinfo=UTC),
+        {"first_name": "Nulls", "email": "nulls@example.com", "tags": [], "custom_fields": {}},
+    ),
+]
+
+
+async def test_ndjson_lines_are_the_api_encoding_byte_for_byte(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each line is exactly the body GET /leads/{id} answers (on SQLite the database writes
+    the line, leads/encoded.py), whatever the lead holds. The service's clock is pinned to
+    times with and without a fraction of a second."""
+    for created_at, updated_at, fields in EVERY_KIND:
+        monkeypatch.setattr(service, "utcnow", lambda at=created_at: at)
+        lead = await account.create_lead(**fields)
+        monkeypatch.setattr(service, "utcnow", lambda at=updated_at: at)
+        response = await account.client.patch(
+            f"{API}/leads/{lead['id']}", json={"job_title": "Patched"}, headers=account.headers()
+        )
+        assert response.status_code == 200, response.text
+    response = await account.client.get(EXPORT, params={"order": "asc"}, headers=account.headers())
+    lines = response.content.splitlines()
+    assert len(lines) == len(EVERY_KIND)
+    for line in lines:
+        lead_id = json.loads(line)["id"]
+        answered = await account.client.get(f"{API}/leads/{lead_id}", headers=account.headers())
+        assert line == answered.content
+    # The times came out with and without their fraction, as msgspec writes them.
+    assert (
+        b'"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:06.120000Z"'
+        in (lines[0])
+    )
+    assert (
+        b'"created_at":"2026-03-04T05:06:07.000001Z","updated_at":"2026-03-04T05:06:08Z"'
+        in (lines[1])
+    )
 
 
 async def test_rows_are_streamed_chunk_by_chunk(

@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import BindParameter
 from buena_server.kit.cursor import Position
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION
+from buena_server.leads.encoded import LEAD_JSON
 from buena_server.leads.schemas import Lead
 from buena_server.tables import lead_counts, leads
 
@@ -164,6 +165,28 @@ def _list_options(pattern: bool) -> dict[str, bool]:
 def page_statement(
     shape: Shape, dialect: str, sort: str, ascending: bool, after: bool, offset: bool
 ) -> Select[Any]:
+    statement = _ordered(LEAD_COLUMNS, shape, dialect, sort, ascending, after)
+    if offset:
+        statement = statement.offset(bindparam("offset"))
+    return statement.execution_options(**_list_options(shape.company or shape.search))
+
+
+@cache
+def export_statement(shape: Shape, sort: str, ascending: bool, after: bool) -> Select[Any]:
+    """SQLite: the leads of a page as ``page_statement`` selects them, each as its JSON
+    (``leads/encoded.py``)."""
+    statement = _ordered((LEAD_JSON,), shape, "sqlite", sort, ascending, after)
+    return statement.execution_options(**_list_options(shape.company or shape.search))
+
+
+def _ordered(
+    columns: tuple[ColumnElement[Any], ...],
+    shape: Shape,
+    dialect: str,
+    sort: str,
+    ascending: bool,
+    after: bool,
+) -> Select[Any]:
     column: ColumnElement[Any] = leads.c[SORT_COLUMNS.get(sort, sort)]
     where = list(conditions(shape, dialect))
     if after:
@@ -174,10 +197,8 @@ def page_statement(
         where.append(position > start if ascending else position < start)
     # The id breaks ties so that consecutive pages never overlap or skip a lead.
     ordering = (column.asc(), leads.c.id.asc()) if ascending else (column.desc(), leads.c.id.desc())
-    statement = select(*LEAD_COLUMNS).where(*where).order_by(*ordering).limit(bindparam("limit"))
-    if offset:
-        statement = statement.offset(bindparam("offset"))
-    return statement.execution_options(**_list_options(shape.company or shape.search))
+    statement = select(*columns).select_from(leads).where(*where).order_by(*ordering)
+    return statement.limit(bindparam("limit"))
 
 
 _COUNTED_SHAPE = Shape(True, False, False, False, False, False, False, False, None)
