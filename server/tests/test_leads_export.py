@@ -255,9 +255,15 @@ async def test_ndjson_lines_are_the_api_encoding_byte_for_byte(
             f"{API}/leads/{lead['id']}", json={"job_title": "Patched"}, headers=account.headers()
         )
         assert response.status_code == 200, response.text
+    # A lead written by the batch route (its own statements on PostgreSQL) too.
+    batched = {**EVERY_KIND[0][2], "email": "batched@example.com"}
+    response = await account.client.post(
+        f"{API}/leads/batch", json={"leads": [batched]}, headers=account.headers()
+    )
+    assert response.json()["created"] == 1, response.text
     response = await account.client.get(EXPORT, params={"order": "asc"}, headers=account.headers())
     lines = response.content.splitlines()
-    assert len(lines) == len(EVERY_KIND)
+    assert len(lines) == len(EVERY_KIND) + 1
     for line in lines:
         lead_id = json.loads(line)["id"]
         answered = await account.client.get(f"{API}/leads/{lead_id}", headers=account.headers())
