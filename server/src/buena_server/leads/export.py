@@ -6,9 +6,10 @@ server memory stays at a chunk or two whatever the account's size, and no connec
 held while the client reads. Like cursor paging, a lead present throughout the export is
 sent exactly once; one created or deleted meanwhile may or may not be.
 
-NDJSON lines are written by the database (``leads/encoded.py``), and the next chunk is read
-while one is sent, so that the database writes one chunk while the server sends the other.
-CSV rows are encoded here from the leads, a chunk read, then sent.
+NDJSON lines come from ``LeadRepository.exported_lines`` (no JSON column decoded and encoded
+again), and the next chunk is read while one is sent: the database reads one chunk while
+the server sends the other. CSV rows are encoded here from the leads, a chunk read, then
+sent.
 """
 
 from __future__ import annotations
