@@ -17,36 +17,37 @@ decoding and encoding (docs/design.md, "Bulk import and export").
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, ColumnElement, Text, literal_column
+from sqlalchemy import JSON, ColumnElement, literal_column
 
 from buena_server.leads.schemas import Lead
 from buena_server.tables import UTCDateTime, leads
 
 
-def _value(name: str) -> str:
+def _value(name: str) -> tuple[str, str, str]:
+    """(text before, the value's expression, text after) of one field's value."""
     column = leads.c[name]
     stored = f"leads.{name}"
     if isinstance(column.type, JSON):
-        return stored  # as the API encodes it (the module docstring)
+        return "", stored, ""  # as the API encodes it (the module docstring)
     if isinstance(column.type, UTCDateTime):
-        # "2026-01-02 03:04:05.000000" -> "2026-01-02T03:04:05Z", else the fraction is kept.
-        clock = (
-            f"CASE WHEN substr({stored}, 20) = '.000000' THEN substr({stored}, 12, 8) "
-            f"ELSE substr({stored}, 12) END"
-        )
-        return f"'\"' || substr({stored}, 1, 10) || 'T' || {clock} || 'Z\"'"
-    return f"json_quote({stored})"  # null as null
+        # "2026-01-02 03:04:05.000000" -> "2026-01-02T03:04:05Z"; a fraction that is not
+        # zero is kept. The stored text has one space and at most one fraction.
+        return '"', f"replace(replace({stored}, ' ', 'T'), '.000000', '')", 'Z"'
+    return "", f"json_quote({stored})", ""  # null as null
 
 
-def _lead_json() -> ColumnElement[str]:
+def _lead_json() -> ColumnElement[bytes]:
     pieces: list[str] = []
+    text = "{"  # the literal text since the last value
     for index, name in enumerate(Lead.__struct_fields__):
-        key = ("{" if index == 0 else ",") + f'"{name}":'
-        pieces.extend((f"'{key}'", _value(name)))
-    pieces.append("'}'")
-    # || rather than concat(), which SQLite has only from 3.44; no piece is ever null.
-    return literal_column(" || ".join(pieces), Text()).label("line")
+        before, value, after = _value(name)
+        pieces.extend((f"'{text}{',' if index else ''}\"{name}\":{before}'", value))
+        text = after
+    pieces.append(f"'{text}}}'")
+    # || rather than concat(), which SQLite has only from 3.44; no piece is ever null. As a
+    # BLOB: sqlite3 hands over its UTF-8 bytes as they are, with no str made and encoded.
+    return literal_column(f"CAST({' || '.join(pieces)} AS BLOB)").label("line")
 
 
-# One expression over a ``leads`` row: the lead's JSON, without a line break.
+# One expression over a ``leads`` row: the lead's JSON in UTF-8, without a line break.
 LEAD_JSON = _lead_json()

@@ -243,7 +243,7 @@ class LeadRepository:
             return b""
         if dialect == "postgresql":
             return _ENCODER.encode_lines([_lead_as_stored(row) for row in rows])
-        return "\n".join([row[0] for row in rows] + [""]).encode()
+        return b"\n".join([row[0] for row in rows] + [b""])
 
     async def custom_field_keys(self, account_id: str, filters: LeadFilters) -> list[str]:
         """Every custom field key among the leads ``filters`` select, sorted."""
