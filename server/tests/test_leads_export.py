@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 
 from buena_server.auth.permissions import Permission
 from buena_server.leads import service
+from buena_server.leads.listing import LeadQuery
+from buena_server.leads.repository import LeadRepository
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -279,13 +282,12 @@ async def test_ndjson_lines_are_the_api_encoding_byte_for_byte(
     )
 
 
-async def test_rows_are_streamed_chunk_by_chunk(
-    client: InProcessClient, account: Account, people: list[dict[str, Any]]
-) -> None:
-    """The first chunk goes out before the last rows are read: a lead created once the
-    first chunk is sent, sorting last, is in the export (CHUNK leads per query)."""
+async def streamed(
+    client: InProcessClient, account: Account, on_body: Callable[[int], Awaitable[None]]
+) -> list[bytes]:
+    """The bodies of an ascending NDJSON export, sent straight through the ASGI app: before
+    taking the n-th body (from 0), the client awaits ``on_body(n)``."""
     sent: list[bytes] = []
-    late: dict[str, Any] = {}
     finished = asyncio.Event()
     asked = False
 
@@ -294,9 +296,7 @@ async def test_rows_are_streamed_chunk_by_chunk(
             assert message["status"] == 200
         elif message["type"] == "http.response.body":
             if message.get("body"):
-                if not sent:
-                    assert message.get("more_body")
-                    late.update(await account.create_lead(email="late@example.com"))
+                await on_body(len(sent))
                 sent.append(message["body"])
             if not message.get("more_body"):
                 finished.set()
@@ -325,7 +325,60 @@ async def test_rows_are_streamed_chunk_by_chunk(
         "state": {},
     }
     await asyncio.wait_for(client.app(scope, receive, send), 10)  # type: ignore[arg-type]
+    return sent
+
+
+async def test_rows_are_streamed_chunk_by_chunk(
+    client: InProcessClient, account: Account, people: list[dict[str, Any]]
+) -> None:
+    """The first chunk goes out before the last rows are read: a lead created once the
+    first chunk is sent, sorting last, is in the export (CHUNK leads per query)."""
+    late: dict[str, Any] = {}
+
+    async def on_body(index: int) -> None:
+        if index == 0:
+            late.update(await account.create_lead(email="late@example.com"))
+
+    sent = await streamed(client, account, on_body)
     lines = [json.loads(line) for line in b"".join(sent).splitlines()]
     assert [lead["id"] for lead in lines] == [p["id"] for p in people] + [late["id"]]
-    # One body message per chunk read (and the end).
-    assert len([chunk for chunk in sent if chunk]) == -(-len(lines) // CHUNK)
+    # One body message per chunk read.
+    assert len(sent) == -(-len(lines) // CHUNK)
+
+
+async def test_reads_one_chunk_ahead_of_the_client_at_most(
+    client: InProcessClient,
+    account: Account,
+    people: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Backpressure: while the client has not taken a chunk, the next one is read and no
+    other, however long the client takes."""
+    started: list[int] = []
+    done: list[int] = []
+    read_done = asyncio.Event()
+    read = LeadRepository.exported_lines
+
+    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> bytes:
+        started.append(1)
+        lines = await read(self, account_id, query)
+        done.append(1)
+        read_done.set()
+        return lines
+
+    monkeypatch.setattr(LeadRepository, "exported_lines", counted)
+    seen: list[int] = []
+
+    async def on_body(index: int) -> None:
+        # Chunk n is out; wait for the read of chunk n + 1 (or of the empty end) to finish,
+        # and give the loop turns enough to start any read beyond it.
+        while len(done) < index + 2:
+            read_done.clear()
+            await read_done.wait()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        seen.append(len(started))
+
+    sent = await streamed(client, account, on_body)
+    assert b"".join(sent).count(b"\n") == len(people)
+    assert seen == [index + 2 for index in range(len(sent))]
