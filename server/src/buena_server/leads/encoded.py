@@ -11,8 +11,9 @@ columns as they are stored: every write stores them as ``encode_json_text`` (the
 encoder) writes them, which a value decoded and encoded again reproduces byte for byte.
 ``tests/test_leads_export.py`` holds the two encodings equal, byte for byte.
 
-PostgreSQL is not asked to do the same: its expressions cost more than the server's own
-decoding and encoding (docs/design.md, "Bulk import and export").
+PostgreSQL is not asked to write the line: escaping text per column costs it more than
+the server's encoding (docs/design.md, the export); there the server writes the line around
+the stored JSON, sent as it is too (``LeadRepository.exported_lines``).
 """
 
 from __future__ import annotations
