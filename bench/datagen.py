@@ -7,7 +7,6 @@ name Johnson, or johnson.* emails); "zqxj" matches a handful (the rare term).
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from buena_server.kit.db import encode_json_text
 from buena_server.leads.repository import derived_values
 
 FIRST = [
@@ -219,8 +219,8 @@ def postgres_record(row: dict[str, Any]) -> tuple[Any, ...]:
     """A lead's row as asyncpg takes it (COPY or executemany), in ``COLUMNS`` order."""
     plain = {
         **row,
-        "tags": json.dumps(row["tags"]),
-        "custom_fields": json.dumps(row["custom_fields"]),
+        "tags": encode_json_text(row["tags"]),
+        "custom_fields": encode_json_text(row["custom_fields"]),
     }
     return tuple(plain[c] for c in COLUMNS)
 
@@ -229,8 +229,8 @@ def sqlite_record(row: dict[str, Any]) -> tuple[Any, ...]:
     """A lead's row as the server's SQLite columns hold it, in ``COLUMNS`` order."""
     plain = {
         **row,
-        "tags": json.dumps(row["tags"]),
-        "custom_fields": json.dumps(row["custom_fields"]),
+        "tags": encode_json_text(row["tags"]),
+        "custom_fields": encode_json_text(row["custom_fields"]),
     }
     # SQLAlchemy's SQLite format, microseconds always written: the text compares as the
     # server's bound values do (keyset paging and exports compare times as text).

@@ -7,11 +7,16 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from buena_server.auth.permissions import Permission
+from buena_server.leads import service
+from buena_server.leads.listing import LeadQuery
+from buena_server.leads.repository import LeadRepository
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -205,13 +210,84 @@ class TestExport:
         assert_error(response, 400, "UNKNOWN_PARAMETER")
 
 
-async def test_rows_are_streamed_chunk_by_chunk(
-    client: InProcessClient, account: Account, people: list[dict[str, Any]]
+# Every kind of value a lead's JSON holds: text needing each escape (quotes, backslashes,
+# control characters, DEL, line and paragraph separators, a slash, non-ASCII and astral
+# characters), nulls, empty and non-empty tags, custom values of every JSON type with big
+# and small numbers, and times with and without a fraction of a second.
+ESCAPES = 'q"b\\s/\x01\x08\x0c\x1f\x7f\u2028\u2029é日本🚀'
+EVERY_KIND: list[tuple[datetime, datetime, dict[str, Any]]] = [
+    (
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 6, 120000, tzinfo=UTC),
+        {
+            **TRICKY,
+            "first_name": f"A{ESCAPES}",
+            "notes": f"{ESCAPES}\n\r\t end",
+            "tags": ["ünï", "x\\y", 'q"t'],
+            "custom_fields": {
+                "big": 123456789012345678901234567890,
+                "negative": -9223372036854775809,
+                "float": 1.5e300,
+                "tiny": 1e-7,
+                "zero": -0.0,
+                "whole": 100000.0,
+                "text": ESCAPES,
+                "ñested": {"a": [True, False, None, {"b": []}], "": {}},
+            },
+        },
+    ),
+    (
+        datetime(2026, 3, 4, 5, 6, 7, 1, tzinfo=UTC),
+        datetime(2026, 3, 4, 5, 6, 8, tzinfo=UTC),
+        {"first_name": "Nulls", "email": "nulls@example.com", "tags": [], "custom_fields": {}},
+    ),
+]
+
+
+async def test_ndjson_lines_are_the_api_encoding_byte_for_byte(
+    account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first chunk goes out before the last rows are read: a lead created once the
-    first chunk is sent, sorting last, is in the export (CHUNK leads per query)."""
+    """Each line is exactly the body GET /leads/{id} answers (on SQLite the database writes
+    the line, leads/encoded.py), whatever the lead holds. The service's clock is pinned to
+    times with and without a fraction of a second."""
+    for created_at, updated_at, fields in EVERY_KIND:
+        monkeypatch.setattr(service, "utcnow", lambda at=created_at: at)
+        lead = await account.create_lead(**fields)
+        monkeypatch.setattr(service, "utcnow", lambda at=updated_at: at)
+        response = await account.client.patch(
+            f"{API}/leads/{lead['id']}", json={"job_title": "Patched"}, headers=account.headers()
+        )
+        assert response.status_code == 200, response.text
+    # A lead written by the batch route (its own statements on PostgreSQL) too.
+    batched = {**EVERY_KIND[0][2], "email": "batched@example.com"}
+    response = await account.client.post(
+        f"{API}/leads/batch", json={"leads": [batched]}, headers=account.headers()
+    )
+    assert response.json()["created"] == 1, response.text
+    response = await account.client.get(EXPORT, params={"order": "asc"}, headers=account.headers())
+    lines = response.content.splitlines()
+    assert len(lines) == len(EVERY_KIND) + 1
+    for line in lines:
+        lead_id = json.loads(line)["id"]
+        answered = await account.client.get(f"{API}/leads/{lead_id}", headers=account.headers())
+        assert line == answered.content
+    # The times came out with and without their fraction, as msgspec writes them.
+    assert (
+        b'"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:06.120000Z"'
+        in (lines[0])
+    )
+    assert (
+        b'"created_at":"2026-03-04T05:06:07.000001Z","updated_at":"2026-03-04T05:06:08Z"'
+        in (lines[1])
+    )
+
+
+async def streamed(
+    client: InProcessClient, account: Account, on_body: Callable[[int], Awaitable[None]]
+) -> list[bytes]:
+    """The bodies of an ascending NDJSON export, sent straight through the ASGI app: before
+    taking the n-th body (from 0), the client awaits ``on_body(n)``."""
     sent: list[bytes] = []
-    late: dict[str, Any] = {}
     finished = asyncio.Event()
     asked = False
 
@@ -220,9 +296,7 @@ async def test_rows_are_streamed_chunk_by_chunk(
             assert message["status"] == 200
         elif message["type"] == "http.response.body":
             if message.get("body"):
-                if not sent:
-                    assert message.get("more_body")
-                    late.update(await account.create_lead(email="late@example.com"))
+                await on_body(len(sent))
                 sent.append(message["body"])
             if not message.get("more_body"):
                 finished.set()
@@ -251,7 +325,60 @@ async def test_rows_are_streamed_chunk_by_chunk(
         "state": {},
     }
     await asyncio.wait_for(client.app(scope, receive, send), 10)  # type: ignore[arg-type]
+    return sent
+
+
+async def test_rows_are_streamed_chunk_by_chunk(
+    client: InProcessClient, account: Account, people: list[dict[str, Any]]
+) -> None:
+    """The first chunk goes out before the last rows are read: a lead created once the
+    first chunk is sent, sorting last, is in the export (CHUNK leads per query)."""
+    late: dict[str, Any] = {}
+
+    async def on_body(index: int) -> None:
+        if index == 0:
+            late.update(await account.create_lead(email="late@example.com"))
+
+    sent = await streamed(client, account, on_body)
     lines = [json.loads(line) for line in b"".join(sent).splitlines()]
     assert [lead["id"] for lead in lines] == [p["id"] for p in people] + [late["id"]]
-    # One body message per chunk read (and the end).
-    assert len([chunk for chunk in sent if chunk]) == -(-len(lines) // CHUNK)
+    # One body message per chunk read.
+    assert len(sent) == -(-len(lines) // CHUNK)
+
+
+async def test_reads_one_chunk_ahead_of_the_client_at_most(
+    client: InProcessClient,
+    account: Account,
+    people: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Backpressure: while the client has not taken a chunk, the next one is read and no
+    other, however long the client takes."""
+    started: list[int] = []
+    done: list[int] = []
+    read_done = asyncio.Event()
+    read = LeadRepository.exported_lines
+
+    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> bytes:
+        started.append(1)
+        lines = await read(self, account_id, query)
+        done.append(1)
+        read_done.set()
+        return lines
+
+    monkeypatch.setattr(LeadRepository, "exported_lines", counted)
+    seen: list[int] = []
+
+    async def on_body(index: int) -> None:
+        # Chunk n is out; wait for the read of chunk n + 1 (or of the empty end) to finish,
+        # and give the loop turns enough to start any read beyond it.
+        while len(done) < index + 2:
+            read_done.clear()
+            await read_done.wait()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        seen.append(len(started))
+
+    sent = await streamed(client, account, on_body)
+    assert b"".join(sent).count(b"\n") == len(people)
+    assert seen == [index + 2 for index in range(len(sent))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -225,15 +226,14 @@ class LeadController(Controller):
         services = services_of(state)
         account_id = request.user.account_id
         query = LeadQuery(filters, sort or "created_at", order or "desc")
-        chunks = exported_leads(
-            services.database, account_id, query, services.settings.export_chunk_size
-        )
+        database, chunk_size = services.database, services.settings.export_chunk_size
         kind = format or "ndjson"
+        content: AsyncIterator[bytes]
         if kind == "csv":
-            keys = await custom_field_keys(services.database, account_id, filters)
-            content = csv_rows(chunks, keys)
+            keys = await custom_field_keys(database, account_id, filters)
+            content = csv_rows(exported_leads(database, account_id, query, chunk_size), keys)
         else:
-            content = ndjson_lines(chunks)
+            content = ndjson_lines(database, account_id, query, chunk_size)
         return Stream(
             content,
             media_type=MEDIA_TYPES[kind],

@@ -1,14 +1,20 @@
 """GET /leads/export: every lead a list's filters select, as NDJSON or CSV, streamed.
 
 The leads are read chunk by chunk in keyset order (each chunk one indexed query in its own
-read transaction, after the last lead of the one before), and each chunk is encoded and sent
-before the next is read: server memory stays at one chunk whatever the account's size, and
-no connection is held while the client reads. Like cursor paging, a lead present throughout
-the export is sent exactly once; one created or deleted meanwhile may or may not be.
+read transaction, after the last lead of the one before), and each chunk is sent whole:
+server memory stays at a chunk or two whatever the account's size, and no connection is
+held while the client reads. Like cursor paging, a lead present throughout the export is
+sent exactly once; one created or deleted meanwhile may or may not be.
+
+NDJSON lines come from ``LeadRepository.exported_lines`` (no JSON column decoded and encoded
+again), and the next chunk is read while one is sent: the database reads one chunk while
+the server sends the other. CSV rows are encoded here from the leads, a chunk read, then
+sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -70,9 +76,35 @@ async def exported_leads(
         after = Position(sort_value(last, query.sort), last.id)
 
 
-async def ndjson_lines(chunks: AsyncIterator[Sequence[Lead]]) -> AsyncIterator[bytes]:
-    async for leads in chunks:
-        yield _ENCODER.encode_lines(leads)
+async def ndjson_lines(
+    database: Database, account_id: str, query: LeadQuery, chunk_size: int
+) -> AsyncIterator[bytes]:
+    """The leads ``query`` selects, in its order, as NDJSON, ``chunk_size`` leads a piece:
+    each piece is sent while the next is read (two in memory at most)."""
+    reading = asyncio.ensure_future(_lines(database, account_id, query, chunk_size, None))
+    try:
+        while lines := await asyncio.shield(reading):
+            # The next chunk starts after the last lead of this one, read back from its line.
+            last = msgspec.json.decode(lines[lines.rfind(b"\n", 0, -1) + 1 :], type=Lead)
+            after = Position(sort_value(last, query.sort), last.id)
+            reading = asyncio.ensure_future(_lines(database, account_id, query, chunk_size, after))
+            yield lines
+    finally:
+        # A client gone mid-export: the chunk being read finishes (a SQLite read in a worker
+        # thread cannot be stopped, and its connection must not go back to the pool first),
+        # and nothing waits for it.
+        if not reading.done():
+            await asyncio.wait([reading])
+        if not reading.cancelled():
+            reading.exception()
+
+
+async def _lines(
+    database: Database, account_id: str, query: LeadQuery, size: int, after: Position | None
+) -> bytes:
+    chunk = LeadQuery(query.filters, query.sort, query.order, size, after=after)
+    async with database.transaction(write=False) as conn:
+        return await LeadRepository(conn).exported_lines(account_id, chunk)
 
 
 async def csv_rows(

@@ -14,8 +14,11 @@ from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    DateTime,
     Select,
+    Text,
     bindparam,
     false,
     func,
@@ -24,14 +27,17 @@ from sqlalchemy import (
     text,
     true,
     tuple_,
+    type_coerce,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql.elements import BindParameter
 
 from buena_server.kit.cursor import Position
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION
+from buena_server.leads.encoded import LEAD_JSON
 from buena_server.leads.schemas import Lead
-from buena_server.tables import lead_counts, leads
+from buena_server.tables import UTCDateTime, lead_counts, leads
 
 LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
 # Names sort case-insensitively, through their lower-cased copies.
@@ -164,6 +170,44 @@ def _list_options(pattern: bool) -> dict[str, bool]:
 def page_statement(
     shape: Shape, dialect: str, sort: str, ascending: bool, after: bool, offset: bool
 ) -> Select[Any]:
+    statement = _ordered(LEAD_COLUMNS, shape, dialect, sort, ascending, after)
+    if offset:
+        statement = statement.offset(bindparam("offset"))
+    return statement.execution_options(**_list_options(shape.company or shape.search))
+
+
+# PostgreSQL: a page's columns for an export, the JSON ones as the text they are stored as
+# (leads/encoded.py says why that text is the API's encoding), the times with no processor
+# (asyncpg's are aware UTC datetimes already).
+_EXPORT_COLUMNS = tuple(
+    cast(ColumnElement[Any], sql_cast(column, Text()))
+    if isinstance(column.type, JSON)
+    else type_coerce(column, DateTime(timezone=True))
+    if isinstance(column.type, UTCDateTime)
+    else column
+    for column in LEAD_COLUMNS
+)
+
+
+@cache
+def export_statement(
+    shape: Shape, dialect: str, sort: str, ascending: bool, after: bool
+) -> Select[Any]:
+    """The leads of a page as ``page_statement`` selects them, for an export: on SQLite each
+    as its JSON (``leads/encoded.py``), on PostgreSQL with the JSON columns as text."""
+    columns = _EXPORT_COLUMNS if dialect == "postgresql" else (LEAD_JSON,)
+    statement = _ordered(columns, shape, dialect, sort, ascending, after)
+    return statement.execution_options(**_list_options(shape.company or shape.search))
+
+
+def _ordered(
+    columns: tuple[ColumnElement[Any], ...],
+    shape: Shape,
+    dialect: str,
+    sort: str,
+    ascending: bool,
+    after: bool,
+) -> Select[Any]:
     column: ColumnElement[Any] = leads.c[SORT_COLUMNS.get(sort, sort)]
     where = list(conditions(shape, dialect))
     if after:
@@ -174,10 +218,8 @@ def page_statement(
         where.append(position > start if ascending else position < start)
     # The id breaks ties so that consecutive pages never overlap or skip a lead.
     ordering = (column.asc(), leads.c.id.asc()) if ascending else (column.desc(), leads.c.id.desc())
-    statement = select(*LEAD_COLUMNS).where(*where).order_by(*ordering).limit(bindparam("limit"))
-    if offset:
-        statement = statement.offset(bindparam("offset"))
-    return statement.execution_options(**_list_options(shape.company or shape.search))
+    statement = select(*columns).select_from(leads).where(*where).order_by(*ordering)
+    return statement.limit(bindparam("limit"))
 
 
 _COUNTED_SHAPE = Shape(True, False, False, False, False, False, False, False, None)

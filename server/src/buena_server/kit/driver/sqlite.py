@@ -49,7 +49,9 @@ class SqliteConnection(Connection):
         except sqlite3.Error as exc:
             raise translated(exc, prepared, values) from exc
         if prepared.keys:
-            return Result(prepared.keys, [prepared.convert(row) for row in rows], cursor.rowcount)
+            if prepared.converted:
+                rows = [prepared.convert(row) for row in rows]
+            return Result(prepared.keys, rows, cursor.rowcount)  # sqlite3's rows are tuples
         keys = tuple(column[0] for column in cursor.description or ())
         return Result(keys, rows, cursor.rowcount)
 
