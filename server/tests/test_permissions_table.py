@@ -59,6 +59,7 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ): Permission.WEBHOOKS_WRITE,
     ("GET", f"{BASE_PATH}/events"): Permission.WEBHOOKS_READ,
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): Permission.WEBHOOKS_READ,
+    ("GET", f"{BASE_PATH}/credits"): Permission.LEADS_ENRICH,
 }
 
 
@@ -135,6 +136,10 @@ async def _update_lead(account: Account) -> tuple[str, Any]:
     return f"/leads/{await _new_lead(account)}", {"company": "Patched"}
 
 
+async def _credits(_account: Account) -> tuple[str, Any]:
+    return "/credits", None
+
+
 async def _list_keys(_account: Account) -> tuple[str, Any]:
     return "/keys", None
 
@@ -198,6 +203,7 @@ BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("DELETE", f"{BASE_PATH}/webhooks/{{webhook_id}}"): _webhook,
     ("POST", f"{BASE_PATH}/webhooks/{{webhook_id}}/rotate-secret"): _rotate_webhook_secret,
     ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries"): _webhook_deliveries,
+    ("GET", f"{BASE_PATH}/credits"): _credits,
 }
 # What the hot paths answer themselves when on (the rest they hand to Litestar).
 HOT_ROUTES = {("GET", f"{BASE_PATH}/leads/{{lead_id}}"), ("POST", f"{BASE_PATH}/leads")}

@@ -24,6 +24,7 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
+from buena_server.credits.controller import CreditController
 from buena_server.errors import handle_exception
 from buena_server.events.controller import EventController
 from buena_server.events.retention import purge_forever as purge_events_forever
@@ -220,7 +221,13 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     api = Router(
         path=BASE_PATH,
-        route_handlers=[LeadController, ApiKeyController, WebhookController, EventController],
+        route_handlers=[
+            LeadController,
+            ApiKeyController,
+            WebhookController,
+            EventController,
+            CreditController,
+        ],
         middleware=[
             SharedMiddleware(
                 ApiKeyAuthenticationMiddleware, auth=auth, exclude_from_auth_key=EXCLUDE_OPT_KEY

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # each declares (JSON, e.g. '{"phone": 0, "email": 2}').
     enrichment_dns: bool = False
     enrichment_costs: dict[str, int] = Field(default_factory=dict)
+    # Credits an account's balance opens with, at its first charge (credits/).
+    default_credits: int = Field(default=1000, ge=0)
     # Leads an export reads per query (GET /leads/export streams chunk by chunk).
     export_chunk_size: int = Field(default=1000, ge=1, le=100_000)
     # The request line and header fields together (as Node's default), and how many fields:

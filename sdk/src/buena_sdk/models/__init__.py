@@ -12,6 +12,7 @@ from buena_sdk.models.create_api_key_request import PERMISSIONS, CreateApiKeyReq
 from buena_sdk.models.create_lead_request import CreateLeadRequest
 from buena_sdk.models.create_webhook_request import CreateWebhookRequest
 from buena_sdk.models.created_webhook import CreatedWebhook
+from buena_sdk.models.credits import CreditsResponse, LedgerEntry
 from buena_sdk.models.error_response import ErrorResponse
 from buena_sdk.models.event import EVENT_TYPES, Event
 from buena_sdk.models.health_check200_response import HealthCheck200Response
@@ -42,6 +43,7 @@ __all__ = [
     "CreateLeadRequest",
     "CreateWebhookRequest",
     "CreatedWebhook",
+    "CreditsResponse",
     "DeliveryStatus",
     "ErrorResponse",
     "Event",
@@ -49,6 +51,7 @@ __all__ = [
     "Lead",
     "LeadSort",
     "LeadStatus",
+    "LedgerEntry",
     "ListApiKeysResponse",
     "ListEventsResponse",
     "ListLeads200Response",
