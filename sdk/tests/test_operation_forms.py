@@ -45,6 +45,8 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "list_events": ((), "GET", "/events"),
     "get_event": (("evt_1",), "GET", "/events/evt_1"),
     "get_credits": ((), "GET", "/credits"),
+    "enrich": (({"leads": [{"email": "ada@example.com"}]},), "POST", "/enrich"),
+    "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
 }
 
 

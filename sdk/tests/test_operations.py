@@ -300,6 +300,8 @@ OPERATIONS = [
     "list_events",
     "get_event",
     "get_credits",
+    "enrich",
+    "get_lead_enrichment",
 ]
 
 

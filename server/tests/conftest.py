@@ -56,7 +56,8 @@ async def _empty_tables(url: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(
             text(
-                "TRUNCATE credit_ledger, credit_balances, webhook_deliveries, webhooks, jobs, "
+                "TRUNCATE lead_enrichments, credit_ledger, credit_balances, webhook_deliveries, "
+                "webhooks, jobs, "
                 "events, idempotency_keys, "
                 "lead_counts, leads, api_keys, accounts"
             )

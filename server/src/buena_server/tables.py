@@ -322,3 +322,18 @@ credit_ledger = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index(None, "account_id", "created_at", "id"),
 )
+
+# What enrichment wrote to a stored lead (enrichment/): the last run (when, which
+# sources, its confidence) and, per field it filled, the value, its sources and when. One
+# row per lead, gone with it.
+lead_enrichments = Table(
+    "lead_enrichments",
+    metadata,
+    Column("lead_id", String(40), ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("enriched_at", UTCDateTime(), nullable=False),
+    Column("sources", JSON(), nullable=False),
+    # A JSON number: the driver reads no float column on PostgreSQL (kit/driver).
+    Column("confidence", JSON(), nullable=False),
+    Column("fields", JSON(), nullable=False),
+)

@@ -3,9 +3,10 @@ the sources that contributed, the credits they cost, and the ``confidence`` rule
 
 The rule (docs/enrichment.md, "Confidence"):
 
-- merging: what the input gave stands; a provider's *normalized* keys replace the input's
-  spelling (the first such provider wins); an *inference* fills a key the input left empty
-  (the first provider wins); nested objects merge key by key, first value wins;
+- merging: the input's names and company stand; a provider's *normalized* keys replace the
+  input's spelling (the first such provider wins), and the input's email, phone and LinkedIn
+  URL appear only so; an *inference* fills a key the input left empty (the first provider
+  wins); nested objects merge key by key, first value wins;
 - ``validity`` = the mean of the contributing findings' validity (how valid the inputs were);
 - ``agreement`` = 1 - 0.5 * (keys whose values disagree / keys with two or more values),
   over the input's values and the inferences (1 when no key has two values); two values
@@ -25,8 +26,12 @@ from buena_server.enrichment.registry import Registered
 
 log = logging.getLogger("buena.enrichment")
 
-# The input fields that are also fields of enriched_data.
+# The input fields that are also fields of enriched_data. An input's names and company
+# stand in enriched_data; its email, phone and LinkedIn URL appear there only in the
+# canonical form a provider gave them (one that found them invalid leaves them out, and its
+# ``*_info`` says why), so enriched_data can be written back without checking it again.
 GIVEN_FIELDS = ("first_name", "last_name", "email", "company", "phone", "linkedin_url")
+ECHOED_FIELDS = ("first_name", "last_name", "company")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,9 @@ class Enrichment:
     confidence: float
     sources: list[str]
     cost: int
+    # The provider each top-level key of ``data`` came from (keys the input gave and no
+    # provider replaced have none).
+    origins: dict[str, str]
 
 
 def comparable(value: Any) -> str:
@@ -62,10 +70,13 @@ async def enrich_lead(lead: LeadInput, providers: list[Registered]) -> Enrichmen
 
 
 def combine(lead: LeadInput, found: list[tuple[Registered, Finding]]) -> Enrichment:
-    data: dict[str, Any] = {k: getattr(lead, k) for k in GIVEN_FIELDS if getattr(lead, k)}
-    values: dict[str, list[Any]] = {k: [v] for k, v in data.items()}
+    given = {k: getattr(lead, k) for k in GIVEN_FIELDS if getattr(lead, k)}
+    values: dict[str, list[Any]] = {k: [v] for k, v in given.items()}
+    data: dict[str, Any] = {k: v for k, v in given.items() if k in ECHOED_FIELDS}
     normalized: set[str] = set()
-    for _registered, finding in found:
+    origins: dict[str, str] = {}
+    for registered, finding in found:
+        name = registered.provider.name
         for key, value in finding.data.items():
             if value is None:
                 continue
@@ -74,13 +85,17 @@ def combine(lead: LeadInput, found: list[tuple[Registered, Finding]]) -> Enrichm
                 for inner, inner_value in value.items():
                     if inner_value is not None:
                         merged.setdefault(inner, inner_value)
+                origins.setdefault(key, name)
             elif key in finding.normalized:
                 if key not in normalized:
                     normalized.add(key)
                     data[key] = value
+                    origins[key] = name
             else:
                 values.setdefault(key, []).append(value)
-                data.setdefault(key, value)
+                if key not in data:
+                    data[key] = value
+                    origins[key] = name
     compared = [vs for vs in values.values() if len(vs) > 1]
     disagreeing = sum(1 for vs in compared if not all(agree(vs[0], v) for v in vs[1:]))
     agreement = 1 - 0.5 * disagreeing / len(compared) if compared else 1.0
@@ -90,4 +105,5 @@ def combine(lead: LeadInput, found: list[tuple[Registered, Finding]]) -> Enrichm
         confidence=round(max(0.0, min(1.0, validity * agreement)), 2),
         sources=[r.provider.name for r, _ in found],
         cost=sum(r.cost for r, _ in found),
+        origins=origins,
     )
