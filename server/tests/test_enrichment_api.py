@@ -5,11 +5,15 @@ never overwrites, its provenance and events."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
 
 from buena_server.enrichment import examples
+from buena_server.enrichment.model import Finding, LeadInput
+from buena_server.enrichment.registry import ProviderRegistry
+from buena_server.services import SERVICES_KEY, services_of
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -64,6 +68,17 @@ class TestEnrich:
         assert (charge["kind"], charge["amount"]) == ("enrichment", -4)
         assert charge["description"] == "POST /enrich: 2 of 2 leads enriched"
         assert charge["request_id"] == body_request_id(response, charge)
+
+    async def test_a_repeated_idempotency_key_is_charged_once(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        headers = {**account.headers(), "Idempotency-Key": "enrich-once"}
+        first = await client.post(f"{API}/enrich", json={"leads": [ADA]}, headers=headers)
+        again = await client.post(f"{API}/enrich", json={"leads": [ADA]}, headers=headers)
+        assert first.status_code == again.status_code == 200
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json()
+        assert await balance(client, account) == 997  # 3 credits, once
 
     async def test_options_choose_what_is_found(
         self, client: InProcessClient, account: Account
@@ -347,3 +362,45 @@ def test_costs_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert settings.enrichment_costs == {"phone": 0, "email": 2}
     assert settings.enrichment_dns is True
     assert settings.default_credits == 50
+
+
+class _Scripted:
+    """A plug-in-like provider answering what the test scripts, per company name."""
+
+    name = "scripted"
+    cost = 1
+    options = frozenset({"include_company_info"})
+
+    async def enrich(self, lead: LeadInput) -> Finding | None:
+        if lead.company == "Wrong Types":
+            return Finding({"company_info": {"employee_count": "many"}})
+        return Finding({"location": "L" * 300, "title": "Chief Scientist"})
+
+
+@pytest.fixture
+def scripted_providers(client: InProcessClient) -> None:
+    services = services_of(client.app)
+    client.app.state[SERVICES_KEY] = dataclasses.replace(
+        services, enrichment_providers=ProviderRegistry([_Scripted()])
+    )
+
+
+@pytest.mark.usefixtures("scripted_providers")
+class TestPluginAnswers:
+    async def test_a_value_of_the_wrong_type_fails_that_lead_only(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        body = await enriched(client, account, {"company": "Wrong Types"}, {"company": "Fine"})
+        assert [f["code"] for f in body["failed"]] == ["PROVIDER_ERROR"]
+        assert body["enriched"][0]["enriched_data"]["title"] == "Chief Scientist"
+        assert body["credits_used"] == 1
+
+    async def test_a_value_the_lead_refuses_is_not_written_back(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        lead = await account.create_lead(email="grace@navy-labs.com", company="Navy")
+        body = await enriched(client, account, {"lead_id": lead["id"]}, update_leads=True)
+        # location (300 characters) is over a lead's 200: left out; job_title written.
+        assert body["enriched"][0]["updated_fields"] == ["job_title"]
+        stored = (await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())).json()
+        assert (stored["job_title"], stored["location"]) == ("Chief Scientist", None)

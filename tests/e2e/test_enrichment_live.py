@@ -109,4 +109,10 @@ async def test_enrich_async_and_insufficient_credits(server: Any, account: Accou
         with pytest.raises(buena_sdk.PaymentRequiredException) as refused:
             await api.enrich_async({"leads": [{"email": "ops@acme.io"}]})
         assert refused.value.code == "INSUFFICIENT_CREDITS"
+        # A lead never written back has no provenance yet (the async form).
+        lead = await api.create_lead_async(
+            buena_sdk.CreateLeadRequest(first_name="Ops", last_name="Team", email="ops@acme.io")
+        )
+        provenance = await api.get_lead_enrichment_async(lead.id)
+        assert (provenance.enriched_at, provenance.fields) == (None, {})
         assert refused.value.details == {"required": 2, "balance": 0}
