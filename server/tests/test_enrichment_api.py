@@ -404,3 +404,39 @@ class TestPluginAnswers:
         assert body["enriched"][0]["updated_fields"] == ["job_title"]
         stored = (await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())).json()
         assert (stored["job_title"], stored["location"]) == ("Chief Scientist", None)
+
+
+class _WritesMeanwhile:
+    """A provider during whose call a user sets the lead's location (through the API): it
+    could not while the request held SQLite's write lock or the lead's row."""
+
+    name = "meanwhile"
+    cost = 1
+    options = frozenset({"include_contact_info"})
+
+    def __init__(self, client: InProcessClient, account: Account, lead_id: str) -> None:
+        self.client, self.account, self.lead_id = client, account, lead_id
+
+    async def enrich(self, lead: LeadInput) -> Finding | None:
+        response = await self.client.patch(
+            f"{API}/leads/{self.lead_id}",
+            json={"location": "Set by the user meanwhile"},
+            headers=self.account.headers(),
+        )
+        assert response.status_code == 200, response.text
+        return Finding({"location": "Found by the provider", "title": "Engineer"})
+
+
+async def test_providers_run_outside_the_transaction_and_a_value_set_meanwhile_stays(
+    client: InProcessClient, account: Account
+) -> None:
+    lead = await account.create_lead(email="grace@navy-labs.com")
+    services = services_of(client.app)
+    provider = _WritesMeanwhile(client, account, lead["id"])
+    client.app.state[SERVICES_KEY] = dataclasses.replace(
+        services, enrichment_providers=ProviderRegistry([provider])
+    )
+    body = await enriched(client, account, {"lead_id": lead["id"]}, update_leads=True)
+    assert body["enriched"][0]["updated_fields"] == ["job_title"]
+    stored = (await client.get(f"{API}/leads/{lead['id']}", headers=account.headers())).json()
+    assert (stored["location"], stored["job_title"]) == ("Set by the user meanwhile", "Engineer")

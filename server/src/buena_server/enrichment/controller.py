@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter
 
-from buena_server.auth.guards import requires
+from buena_server.auth.guards import principal_of, requires
 from buena_server.auth.permissions import Permission
 from buena_server.credits.repository import CreditRepository
 from buena_server.credits.service import CreditService
@@ -20,7 +21,7 @@ from buena_server.enrichment.schemas import (
     EnrichResponse,
     LeadEnrichment,
 )
-from buena_server.enrichment.service import EnrichmentService
+from buena_server.enrichment.service import EnrichmentPlanner, EnrichmentService, Prepared
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import check_strict_body
@@ -37,19 +38,32 @@ def provide_enrichment_service(
     conn: NamedDependency[Connection], state: State
 ) -> EnrichmentService:
     services = services_of(state)
-    context = validation_context(services.settings)
     return EnrichmentService(
-        services.enrichment_providers,
         CreditService(CreditRepository(conn), default_credits=services.settings.default_credits),
-        LeadService(LeadRepository(conn), context),
-        context,
+        LeadService(LeadRepository(conn), validation_context(services.settings)),
     )
 
 
-async def check_enrich_body(request: Request[Any, Any, Any]) -> None:
+# Where ``prepare_enrichment`` leaves the providers' findings for the handler.
+_PREPARED = "buena_enrichment_prepared"
+
+
+async def prepare_enrichment(request: Request[Any, Any, Any]) -> None:
     """``before_request`` of POST /enrich: strict JSON types (``"update_leads": 0`` is 400,
-    not false)."""
+    not false), then the inputs checked and the providers run, before the request's
+    transaction begins (as the webhook URL check does): a provider waiting on the network
+    holds no write lock, pooled connection or lead row. A body that does not decode is left
+    to Litestar, which answers it 400."""
     await check_strict_body(request, EnrichRequest)
+    try:
+        body = msgspec.json.decode(await request.body(), type=EnrichRequest)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return
+    services = services_of(request.app)
+    planner = EnrichmentPlanner(
+        services.enrichment_providers, services.database, validation_context(services.settings)
+    )
+    request.state[_PREPARED] = await planner.prepare(principal_of(request).account_id, body)
 
 
 class EnrichmentController(Controller):
@@ -69,7 +83,7 @@ class EnrichmentController(Controller):
         "(`lead.updated` and `lead.enriched` events; provenance on "
         "`GET /leads/{lead_id}/enrichment`).",
         guards=[requires(Permission.LEADS_ENRICH)],
-        before_request=check_enrich_body,
+        before_request=prepare_enrichment,
         status_code=200,
         responses={
             200: answer(
@@ -87,8 +101,9 @@ class EnrichmentController(Controller):
         request: AuthenticatedRequest,
         data: Annotated[EnrichRequest, Body(examples=example("Three inputs", examples.REQUEST))],
     ) -> EnrichResponse:
+        prepared: Prepared = request.state[_PREPARED]
         return await service.enrich(
-            request.user.account_id, data, request_id=request_id_of(request.scope)
+            request.user.account_id, data, prepared, request_id=request_id_of(request.scope)
         )
 
     @get(
