@@ -65,7 +65,48 @@ async def test_an_unknown_ca_is_refused(invoke: Any, tls_server: Any) -> None:
     with pytest.raises(ApiConnectionError) as refused:
         await get_lead(invoke, tls_server)
     assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value)
+    assert refused.value.request_sent is False
     assert tls_server.requests == []
+
+
+async def test_a_refused_handshake_sent_nothing_so_a_post_is_retried(
+    invoke: Any, tls_server: Any
+) -> None:
+    """Both transports say a refused TLS handshake sent nothing (urllib3 raises the same
+    SSLError for a failure while reading a response, after the request went out), so even a
+    POST without an idempotency key is tried again."""
+    configuration = buena_sdk.Configuration(
+        host=tls_server.host, api_key={"ApiKeyAuth": KEY}, retries=2
+    )
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async with buena_sdk.ApiClient(configuration) as client:
+        client._sleep = waits.append
+        client._async_sleep = wait
+        with pytest.raises(ApiConnectionError) as refused:
+            await invoke(
+                DefaultApi(client),
+                "create_lead",
+                {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"},
+            )
+    assert refused.value.request_sent is False
+    assert len(waits) == 2
+    assert tls_server.requests == []
+
+
+async def test_a_plain_http_server_refuses_the_handshake(
+    invoke: Any, serve: Callable[..., AbstractContextManager[Any]]
+) -> None:
+    with serve() as plain:
+        host = plain.host.replace("http://", "https://")
+        configuration = buena_sdk.Configuration(host=host, api_key={"ApiKeyAuth": KEY}, retries=0)
+        async with buena_sdk.ApiClient(configuration) as client:
+            with pytest.raises(ApiConnectionError) as refused:
+                await invoke(DefaultApi(client), "get_lead", "lead_tls")
+    assert refused.value.request_sent is False
 
 
 # urllib3's reminder that nothing is verified: what this test asks for.

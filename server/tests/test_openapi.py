@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from buena_server.auth.permissions import ALL_PERMISSIONS
+from buena_server.errors import ApiError
 from buena_server.services import services_of
 
 from server_testing import API, Account, InProcessClient
@@ -306,3 +308,84 @@ async def test_unknown_docs_asset_is_our_json_404(client: InProcessClient) -> No
     response = await client.get(f"{API}/docs/assets/swagger-ui/missing.js")
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
+
+
+def _examples(media: dict[str, Any]) -> list[Any]:
+    if "example" in media:
+        return [media["example"]]
+    return [example.get("value") for example in media.get("examples", {}).values()]
+
+
+def _error_codes() -> dict[str, int]:
+    """Every error code the server has, with its status."""
+    codes: dict[str, int] = {}
+    pending: list[type[ApiError]] = [ApiError]
+    while pending:
+        kind = pending.pop()
+        codes[kind.code] = kind.status_code
+        pending.extend(kind.__subclasses__())
+    return codes
+
+
+async def test_every_operation_shows_examples_its_schema_admits(schema: dict[str, Any]) -> None:
+    """Each request body and each answer with a body shows an example; each example is valid
+    for its media type's schema, and an error example's code is one the server answers with
+    that status."""
+    codes = _error_codes()
+    missing: list[tuple[str, str, str]] = []
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            contents = [("request", operation.get("requestBody", {}).get("content", {}))]
+            contents += [(s, r.get("content", {})) for s, r in operation["responses"].items()]
+            for where, content in contents:
+                for media_type, media in content.items():
+                    examples = _examples(media)
+                    if not examples:
+                        missing.append((method, path, f"{where} {media_type}"))
+                    for example in examples:
+                        if "json" in media_type:
+                            # The document is the root that its #/components references name.
+                            validator = jsonschema_rs.Draft202012Validator(
+                                {**media["schema"], "components": schema["components"]}
+                            )
+                            errors = [e.message for e in validator.iter_errors(example)]
+                            assert errors == [], (method, path, where, example)
+                            checked += 1
+                        if where[0] in "45" and isinstance(example, dict) and "code" in example:
+                            assert codes.get(example["code"]) == int(where), (path, example)
+    assert missing == [], "\n".join(map(str, missing))
+    assert checked > 150
+
+
+async def test_error_examples_are_what_the_server_answers(
+    client: InProcessClient, schema: dict[str, Any], account: Account
+) -> None:
+    """The examples of 400 (an unknown parameter), 401, 403, 404 and 422 (a page's limit) are
+    the bodies the server sends for those requests, but for the request id and timestamp."""
+
+    def example(path: str, method: str, status: int, code: str) -> dict[str, Any]:
+        media = schema["paths"][f"{API}{path}"][method]["responses"][str(status)]
+        values = _examples(media["content"]["application/json"])
+        found: dict[str, Any] = next(v for v in values if v["code"] == code)
+        return found
+
+    def comparable(body: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k not in {"request_id", "timestamp"}}
+
+    reader = account.headers(await account.key_with("leads:read"))
+    lead = f"{API}/leads/lead_5f031a78d1255a6efee725c6"
+    answers = [
+        (await client.get(f"{API}/leads?colour=red", headers=account.headers()),
+         example("/leads", "get", 400, "UNKNOWN_PARAMETER")),
+        (await client.get(f"{API}/leads", headers={"x-api-key": "bna_" + "0" * 64}),
+         example("/leads", "get", 401, "UNAUTHORIZED")),
+        (await client.delete(lead, headers=reader),
+         example("/leads/{lead_id}", "delete", 403, "PERMISSION_DENIED")),
+        (await client.get(lead, headers=account.headers()),
+         example("/leads/{lead_id}", "get", 404, "LEAD_NOT_FOUND")),
+        (await client.get(f"{API}/keys?limit=0", headers=account.headers()),
+         example("/keys", "get", 422, "VALIDATION_ERROR")),
+    ]  # fmt: skip
+    for response, documented in answers:
+        assert comparable(response.json()) == comparable(documented)

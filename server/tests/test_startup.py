@@ -176,6 +176,15 @@ def test_serves_while_the_database_is_down(
     assert f"reached the database {empty_database}: serving" in output
 
 
+def test_a_new_database_starts_without_a_warning(tmp_path: Path) -> None:
+    """The background work that needs the tables (the purges, the worker) waits for the
+    migrations: a first start used to warn that a table did not exist."""
+    with live_server(f"sqlite:///{tmp_path / 'new.db'}", tmp_path, {}) as server:
+        output = server.output()
+    assert "Running upgrade" in output
+    assert "WARNING" not in output, output
+
+
 def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"BUENA_ENV": "production", "BUENA_HOST": "127.0.0.1", **extra}
 

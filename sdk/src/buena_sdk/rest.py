@@ -15,6 +15,7 @@ from urllib3.exceptions import (
     MaxRetryError,
     NewConnectionError,
     ProxyError,
+    SSLError,
 )
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from urllib3.util.retry import Retry
@@ -193,6 +194,24 @@ def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:
     return urllib3.PoolManager(**options)
 
 
+def _in_tls_handshake(error: BaseException) -> bool:
+    """Whether ``error`` (urllib3's SSLError) was raised by the TLS handshake.
+
+    urllib3 raises the same SSLError for a handshake refused while connecting and for a TLS
+    failure while reading a response; only the first certainly sent nothing. The ssl module's
+    own exception, kept as the error's context, carries the frames it was raised through.
+    """
+    cause: Optional[BaseException] = error
+    while cause is not None:
+        traceback = cause.__traceback__
+        while traceback is not None:
+            if traceback.tb_frame.f_code.co_name == "do_handshake":
+                return True
+            traceback = traceback.tb_next
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def connection_error_from_urllib3(exc: HTTPError) -> ApiConnectionError:
     """Map a urllib3 failure to the SDK's error, noting whether the request went out."""
     cause: Optional[BaseException] = exc
@@ -209,6 +228,10 @@ def connection_error_from_urllib3(exc: HTTPError) -> ApiConnectionError:
         return ApiTimeoutError(detail, request_sent=True)
     if isinstance(cause, ProxyError):
         # urllib3 raises ProxyError only before the connection to the proxy is up.
+        return ApiConnectionError(detail, request_sent=False)
+    if isinstance(cause, SSLError) and _in_tls_handshake(cause):
+        # A refused handshake (unknown CA, wrong protocol): no HTTP byte went out, as
+        # aiohttp's ClientConnectorSSLError says on the async side.
         return ApiConnectionError(detail, request_sent=False)
     # Anything else (reset, protocol or TLS error) may come after the request was written,
     # so a POST is not repeated.

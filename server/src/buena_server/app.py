@@ -69,6 +69,7 @@ from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.examples import document_batch_and_export
 from buena_server.leads.schemas import BatchLeadsRequest, CreateLeadRequest, UpdateLeadRequest
+from buena_server.openapi_examples import document_examples
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
 from buena_server.services import (
@@ -185,7 +186,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             metrics_listener.start()
         preparing = asyncio.create_task(startup.run(database)) if startup is not None else None
         flusher = asyncio.create_task(key_usage.run(database, settings.key_usage_flush_seconds))
-        purger = asyncio.create_task(purge_forever(idempotency.store))
+        purger = asyncio.create_task(_when_ready(startup, purge_forever(idempotency.store)))
         working = asyncio.create_task(_start_worker(worker, startup))
         events_purger = asyncio.create_task(
             _when_ready(startup, purge_events_forever(database, settings.events_retention_days))
@@ -303,6 +304,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     document_batch_and_export(app)
     document_locations(app)
     document_idempotency(app)
+    document_examples(app)
     # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
     # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
     # everything but their successful cases to Litestar's router and exception handling.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -39,13 +40,14 @@ class RequiresPermission:
     ) -> None:
         principal = principal_of(connection)
         if self.permission not in principal.permissions:
-            raise PermissionDenied(
-                f"This API key lacks the '{self.permission}' permission",
-                details={
-                    "required": [self.permission.value],
-                    "granted": sorted(principal.permissions),
-                },
-            )
+            raise permission_denied(self.permission, principal.permissions)
+
+
+def permission_denied(required: Permission, granted: Iterable[str]) -> PermissionDenied:
+    return PermissionDenied(
+        f"This API key lacks the '{required}' permission",
+        details={"required": [required.value], "granted": sorted(granted)},
+    )
 
 
 def requires(permission: Permission) -> RequiresPermission:

@@ -47,5 +47,9 @@ class EventService:
             await self.repository.get(account_id, event_id) if is_plausible_id(event_id) else None
         )
         if event is None:
-            raise EventNotFound(f"Event {event_id!r} not found", details={"event_id": event_id})
+            raise event_not_found(event_id)
         return event
+
+
+def event_not_found(event_id: str) -> EventNotFound:
+    return EventNotFound(f"Event {event_id!r} not found", details={"event_id": event_id})

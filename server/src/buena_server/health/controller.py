@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 
 from buena_server import API_VERSION
 from buena_server.health.service import (
@@ -16,6 +17,28 @@ from buena_server.health.service import (
 from buena_server.kit.openapi_docs import error_responses
 from buena_server.kit.request_id import request_id_of
 from buena_server.services import services_of
+
+_HEALTHY: dict[str, Any] = {
+    "status": "healthy",
+    "timestamp": "2026-12-05T10:00:00.123456Z",
+    "version": API_VERSION,
+    "services": {"database": "healthy", "redis": "healthy", "api": "healthy"},
+    "response_time": 1,
+}
+_DOWN_SERVICES = {"database": "down", "redis": "healthy", "api": "healthy"}
+_DOWN: dict[str, Any] = {
+    "error": True,
+    "code": "SERVICE_UNAVAILABLE",
+    "message": "The database is unavailable",
+    "version": API_VERSION,
+    "request_id": "req_6b1f0c2d3e4a5b6c7d8e9f0a1b2c3d4e",
+    "details": {"services": _DOWN_SERVICES},
+    **_HEALTHY,
+    "status": "down",
+    "services": _DOWN_SERVICES,
+}
+# operationId -> the example of its success answer.
+ANSWERS: dict[str, tuple[str, Any]] = {"health_check": ("Healthy", _HEALTHY)}
 
 
 @get(
@@ -32,6 +55,7 @@ from buena_server.services import services_of
             data_container=HealthUnavailable,
             description="The database is unreachable",
             generate_examples=False,
+            examples=[Example(summary="The database is down", value=_DOWN)],
         ),
     },
 )

@@ -102,16 +102,9 @@ def new_claim(account_id: str, key: str, request_fingerprint: str) -> Claim:
 def replay_or_refuse(held: Held, request_fingerprint: str) -> StoredResponse:
     """The answer to replay for a key another request holds, or the error to answer."""
     if held.fingerprint != request_fingerprint:
-        raise IdempotencyKeyMismatch(
-            "This Idempotency-Key was used with a different request (method, path or body); "
-            "use a new key for a new request",
-            details={"reason": "fingerprint_mismatch"},
-        )
+        raise key_mismatch()
     if held.response is None:
-        raise IdempotencyKeyInUse(
-            "A request with this Idempotency-Key is still being processed; retry shortly",
-            headers={"Retry-After": "1"},
-        )
+        raise key_in_use()
     return held.response
 
 
@@ -151,3 +144,18 @@ __all__ = [
     "new_claim",
     "replay_or_refuse",
 ]
+
+
+def key_mismatch() -> IdempotencyKeyMismatch:
+    return IdempotencyKeyMismatch(
+        "This Idempotency-Key was used with a different request (method, path or body); "
+        "use a new key for a new request",
+        details={"reason": "fingerprint_mismatch"},
+    )
+
+
+def key_in_use() -> IdempotencyKeyInUse:
+    return IdempotencyKeyInUse(
+        "A request with this Idempotency-Key is still being processed; retry shortly",
+        headers={"Retry-After": "1"},
+    )

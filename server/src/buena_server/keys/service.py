@@ -193,7 +193,7 @@ class ApiKeyService:
             else None
         )
         if target is None:
-            raise ApiKeyNotFound(f"API key {key_id} not found", details={"key_id": key_id})
+            raise key_not_found(key_id)
         missing = sorted(set(target.permissions) - principal.permissions)
         if missing:
             raise PermissionDenied(
@@ -253,3 +253,7 @@ def _refuse_outliving(caller_expires_at: datetime, expires_at: datetime | None) 
             "max_expires_at": limit,
         },
     )
+
+
+def key_not_found(key_id: str) -> ApiKeyNotFound:
+    return ApiKeyNotFound(f"API key {key_id} not found", details={"key_id": key_id})

@@ -34,16 +34,20 @@ def is_json_media_type(media_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
+def unsupported_media_type(media_type: str) -> UnsupportedMediaType:
+    return UnsupportedMediaType(
+        "Send the request body as JSON with 'Content-Type: application/json'",
+        details={"content_type": media_type or None},
+    )
+
+
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
     """415 for a body that is not declared as JSON (before it is parsed)."""
     if request.method not in _BODY_METHODS:
         return
     media_type = media_type_of(request.headers.get("content-type", ""))
     if not is_json_media_type(media_type):
-        raise UnsupportedMediaType(
-            "Send the request body as JSON with 'Content-Type: application/json'",
-            details={"content_type": media_type or None},
-        )
+        raise unsupported_media_type(media_type)
     if not (await request.body()).strip():
         raise InvalidJson("A JSON request body is required")
 

@@ -1,5 +1,6 @@
-"""The OpenAPI examples of /leads/batch and /leads/export, and the parts of their documents
-Litestar cannot derive (the batch's items, the export's two media types)."""
+"""The OpenAPI examples of /leads (the reference's own lead where it has one), and the parts
+of the batch's and the export's documents Litestar cannot derive (the batch's items, the
+export's two media types)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ BATCH_PARTIAL: dict[str, Any] = {
             "error": {
                 "status": 422,
                 "code": "VALIDATION_ERROR",
-                "message": "email must be a valid email address",
+                "message": "email is not a valid email address: An email address must have an "
+                "@-sign.",
                 "field": "email",
             },
         },
@@ -53,6 +55,61 @@ BATCH_DONE: dict[str, Any] = {
     "updated": 1,
     "unchanged": 0,
     "errors": 0,
+}
+# The reference's create_lead and update_lead examples, and what the server answers to them.
+CREATE_LEAD: dict[str, Any] = {
+    "first_name": "John",
+    "last_name": "Doe",
+    "email": "john.doe@example.com",
+    "company": "Example Corp",
+    "phone": "+1-555-123-4567",
+    "linkedin_url": "https://linkedin.com/in/johndoe",
+    "job_title": "Software Engineer",
+    "location": "San Francisco, CA",
+    "notes": "Met at tech conference 2024",
+    "tags": ["conference", "engineer", "potential"],
+    "custom_fields": {"lead_source": "conference", "budget": 50000},
+}
+UPDATE_LEAD: dict[str, Any] = {
+    "company": "New Company Inc",
+    "job_title": "Senior Software Engineer",
+    "status": "contacted",
+    "tags": ["contacted", "promoted", "hot-lead"],
+    "notes": "Promoted to senior role, very interested in our product",
+    "custom_fields": {"priority": "very_high", "last_contacted": "2024-06-29", "budget": 75000},
+}
+LEAD_ID = "lead_5f031a78d1255a6efee725c6"
+LEAD: dict[str, Any] = {
+    "id": LEAD_ID,
+    **CREATE_LEAD,
+    "status": "active",
+    "created_at": "2026-12-05T10:00:00.123456Z",
+    "updated_at": "2026-12-05T10:00:00.123456Z",
+}
+UPDATED_LEAD: dict[str, Any] = {
+    **LEAD,
+    **UPDATE_LEAD,
+    "custom_fields": {**LEAD["custom_fields"], **UPDATE_LEAD["custom_fields"]},
+    "updated_at": "2026-12-05T11:30:00.5Z",
+}
+# operationId -> the example of its request body and of its success answer.
+REQUESTS: dict[str, tuple[str, Any]] = {
+    "create_lead": ("The reference's lead", CREATE_LEAD),
+    "update_lead": ("The reference's update", UPDATE_LEAD),
+    "batch_leads": ("Two leads, one of them bad", BATCH),
+}
+ANSWERS: dict[str, tuple[str, Any]] = {
+    "create_lead": ("The lead created", LEAD),
+    "get_lead": ("A lead", LEAD),
+    "update_lead": ("The lead updated (custom_fields merged key by key)", UPDATED_LEAD),
+    "delete_lead": (
+        "The lead deleted",
+        {"success": True, "message": f"Lead {LEAD_ID} deleted", "deleted_id": LEAD_ID},
+    ),
+    "list_leads": (
+        "A page of one lead",
+        {"data": [LEAD], "total": 1, "limit": 50, "offset": 0, "next_cursor": None},
+    ),
 }
 CSV = (
     "id,first_name,last_name,email,company,phone,linkedin_url,job_title,location,notes,tags,"

@@ -62,7 +62,7 @@ class LeadService:
     async def get(self, account_id: str, lead_id: str) -> Lead:
         lead = await self.repository.get(account_id, lead_id) if is_plausible_id(lead_id) else None
         if lead is None:
-            raise _not_found(lead_id)
+            raise lead_not_found(lead_id)
         return lead
 
     async def create(self, account_id: str, request: CreateLeadRequest) -> Lead:
@@ -109,7 +109,7 @@ class LeadService:
         if is_plausible_id(lead_id):
             current = await self.repository.get(account_id, lead_id, for_update=True)
         if current is None:
-            raise _not_found(lead_id)
+            raise lead_not_found(lead_id)
         planned = self.planned_update(account_id, current, request)
         if planned is None:
             return current, False
@@ -175,7 +175,7 @@ class LeadService:
             await self.repository.delete(account_id, lead_id) if is_plausible_id(lead_id) else None
         )
         if deleted is None:
-            raise _not_found(lead_id)
+            raise lead_not_found(lead_id)
         await record_event(
             self.repository.conn, account_id, LEAD_DELETED, {"object": _plain(deleted)}
         )
@@ -190,7 +190,7 @@ def _plain(lead: Lead) -> dict[str, Any]:
     return plain
 
 
-def _not_found(lead_id: str) -> LeadNotFound:
+def lead_not_found(lead_id: str) -> LeadNotFound:
     return LeadNotFound(f"Lead {lead_id!r} not found", details={"lead_id": lead_id})
 
 

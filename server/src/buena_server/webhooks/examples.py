@@ -41,6 +41,17 @@ CREATE: dict[str, Any] = {
 }
 UPDATE: dict[str, Any] = {"events": ["*"], "is_active": True}
 ROTATE: dict[str, Any] = {"overlap_seconds": 86_400}
+# operationId -> the example of its success answer, for answers Litestar documents itself.
+ANSWERS: dict[str, tuple[str, Any]] = {
+    "delete_webhook": (
+        "The webhook deleted",
+        {
+            "success": True,
+            "message": f"Webhook {WEBHOOK['id']} deleted",
+            "deleted_id": WEBHOOK["id"],
+        },
+    ),
+}
 
 
 def page_of(item: dict[str, Any]) -> dict[str, Any]:

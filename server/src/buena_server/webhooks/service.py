@@ -82,6 +82,13 @@ def public_delivery(record: DeliveryRecord) -> WebhookDelivery:
     )
 
 
+def delivery_not_found(webhook_id: str, delivery_id: str) -> WebhookDeliveryNotFound:
+    return WebhookDeliveryNotFound(
+        f"Delivery {delivery_id!r} of webhook {webhook_id!r} not found",
+        details={"webhook_id": webhook_id, "delivery_id": delivery_id},
+    )
+
+
 def not_found(webhook_id: str) -> WebhookNotFound:
     return WebhookNotFound(f"Webhook {webhook_id!r} not found", details={"webhook_id": webhook_id})
 
@@ -243,10 +250,7 @@ class WebhookService:
             else None
         )
         if found is None:
-            raise WebhookDeliveryNotFound(
-                f"Delivery {delivery_id!r} of webhook {webhook_id!r} not found",
-                details={"webhook_id": webhook_id, "delivery_id": delivery_id},
-            )
+            raise delivery_not_found(webhook_id, delivery_id)
         job_id = await enqueue_delivery(self.conn, account_id, delivery_id)
         changes: dict[str, Any] = {
             "status": "pending",
