@@ -19,6 +19,14 @@ ENRICHMENT = "enrichment"
 OPERATOR = "operator"
 
 
+def insufficient_credits(required: int, balance: int) -> InsufficientCredits:
+    """402: a charge of ``required`` credits that a balance of ``balance`` cannot pay."""
+    return InsufficientCredits(
+        f"This call costs {required} credits; the account has {balance}",
+        details={"required": required, "balance": balance},
+    )
+
+
 def public_entry(record: LedgerRecord) -> LedgerEntry:
     return LedgerEntry(
         id=record.id,
@@ -62,11 +70,7 @@ class CreditService:
             return await self.balance(account_id)
         left = await self._add(account_id, -cost)
         if left is None:
-            balance = await self.balance(account_id)
-            raise InsufficientCredits(
-                f"This call costs {cost} credits; the account has {balance}",
-                details={"required": cost, "balance": balance},
-            )
+            raise insufficient_credits(cost, await self.balance(account_id))
         await self.repository.record(
             account_id,
             -cost,
