@@ -21,6 +21,7 @@ def _map(status: int, body: Any, **headers: str) -> exc.ApiException:
     [
         (400, exc.BadRequestException),
         (401, exc.UnauthorizedException),
+        (402, exc.PaymentRequiredException),
         (403, exc.ForbiddenException),
         (404, exc.NotFoundException),
         (409, exc.ConflictException),

@@ -163,9 +163,17 @@ class TestCreateApiKeyRequest:
             "expires_at": "2030-01-02T03:04:05+02:00",
         }
 
-    def test_permissions_lists_the_seven(self) -> None:
-        assert len(models.PERMISSIONS) == 7
-        assert "leads:read" in models.PERMISSIONS
+    def test_permissions_lists_the_reference_seven_and_enrichment(self) -> None:
+        assert models.PERMISSIONS[:7] == (
+            "leads:read",
+            "leads:write",
+            "leads:delete",
+            "api_keys:read",
+            "api_keys:write",
+            "webhooks:read",
+            "webhooks:write",
+        )
+        assert models.PERMISSIONS[7:] == ("leads:enrich", "jobs:read", "jobs:update")
 
 
 class TestApiKeyAndHealth:

@@ -1,12 +1,14 @@
 """Every operation's raw forms (``*_without_preload_content``, sync and ``_async``) send the
 request the operation sends, return the answer unread, and the domain APIs (``WebhooksApi``,
-``EventsApi``) send what ``DefaultApi`` sends: the forms differ only in what they return."""
+``EventsApi``, ``EnrichmentApi``) send what ``DefaultApi`` sends: the forms differ only in
+what they return."""
 
 from typing import Any, Callable
 
 import pytest
 
 import buena_sdk
+from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
@@ -42,6 +44,9 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     ),
     "list_events": ((), "GET", "/events"),
     "get_event": (("evt_1",), "GET", "/events/evt_1"),
+    "get_credits": ((), "GET", "/credits"),
+    "enrich": (({"leads": [{"email": "ada@example.com"}]},), "POST", "/enrich"),
+    "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
 }
 
 
@@ -88,7 +93,7 @@ async def test_raw_forms_send_the_operations_request(
     ("api_class", "operation"),
     [
         (cls, name)
-        for cls in (WebhooksApi, EventsApi)
+        for cls in (WebhooksApi, EventsApi, EnrichmentApi)
         for name in sorted(OPERATIONS)
         if hasattr(cls, f"{name}_without_preload_content")
     ],

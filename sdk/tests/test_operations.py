@@ -286,7 +286,8 @@ OPERATIONS = [
     "create_api_key",
     "revoke_api_key",
     "health_check",
-    # BulkLeadsApi's, WebhooksApi's and EventsApi's, which DefaultApi inherits
+    # BulkLeadsApi's, WebhooksApi's, EventsApi's and EnrichmentApi's, which DefaultApi
+    # inherits
     "batch_leads",
     "list_webhooks",
     "create_webhook",
@@ -298,6 +299,9 @@ OPERATIONS = [
     "redeliver_webhook_delivery",
     "list_events",
     "get_event",
+    "get_credits",
+    "enrich",
+    "get_lead_enrichment",
 ]
 
 

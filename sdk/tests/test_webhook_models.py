@@ -103,6 +103,7 @@ def test_event_types_are_the_catalogue() -> None:
         "lead.created",
         "lead.updated",
         "lead.deleted",
+        "lead.enriched",
         "api_key.created",
         "api_key.revoked",
         "webhook.disabled",

@@ -56,7 +56,9 @@ async def _empty_tables(url: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(
             text(
-                "TRUNCATE webhook_deliveries, webhooks, jobs, events, idempotency_keys, "
+                "TRUNCATE lead_enrichments, credit_ledger, credit_balances, webhook_deliveries, "
+                "webhooks, jobs, "
+                "events, idempotency_keys, "
                 "lead_counts, leads, api_keys, accounts"
             )
         )

@@ -118,6 +118,9 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
         {"company": "Taken over", "tags": [], "custom_fields": {"tier": None}},
     ),
     ("DELETE", f"{BASE_PATH}/leads/{{lead_id}}"): IdRoute(_lead_of, "lead", "LEAD_NOT_FOUND"),
+    ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): IdRoute(
+        _lead_of, "lead", "LEAD_NOT_FOUND"
+    ),
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): IdRoute(_key_of, "key", "API_KEY_NOT_FOUND"),
     **{
         (method, f"{BASE_PATH}/webhooks/{{webhook_id}}{below}"): IdRoute(

@@ -41,6 +41,9 @@ OPERATIONS = {
         "redeliver_webhook_delivery",
         "webhooks:write",
     ),
+    ("get", "/api/v2/credits"): ("get_credits", "leads:enrich"),
+    ("post", "/api/v2/enrich"): ("enrich", "leads:enrich"),
+    ("get", "/api/v2/leads/{lead_id}/enrichment"): ("get_lead_enrichment", "leads:read"),
 }
 
 

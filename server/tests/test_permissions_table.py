@@ -59,6 +59,9 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ): Permission.WEBHOOKS_WRITE,
     ("GET", f"{BASE_PATH}/events"): Permission.WEBHOOKS_READ,
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): Permission.WEBHOOKS_READ,
+    ("GET", f"{BASE_PATH}/credits"): Permission.LEADS_ENRICH,
+    ("POST", f"{BASE_PATH}/enrich"): Permission.LEADS_ENRICH,
+    ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): Permission.LEADS_READ,
 }
 
 
@@ -135,6 +138,18 @@ async def _update_lead(account: Account) -> tuple[str, Any]:
     return f"/leads/{await _new_lead(account)}", {"company": "Patched"}
 
 
+async def _credits(_account: Account) -> tuple[str, Any]:
+    return "/credits", None
+
+
+async def _enrich(_account: Account) -> tuple[str, Any]:
+    return "/enrich", {"leads": [{"email": "ada@analytical-engines.co.uk"}]}
+
+
+async def _lead_enrichment(account: Account) -> tuple[str, Any]:
+    return f"/leads/{await _new_lead(account)}/enrichment", None
+
+
 async def _list_keys(_account: Account) -> tuple[str, Any]:
     return "/keys", None
 
@@ -198,6 +213,9 @@ BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("DELETE", f"{BASE_PATH}/webhooks/{{webhook_id}}"): _webhook,
     ("POST", f"{BASE_PATH}/webhooks/{{webhook_id}}/rotate-secret"): _rotate_webhook_secret,
     ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries"): _webhook_deliveries,
+    ("GET", f"{BASE_PATH}/credits"): _credits,
+    ("POST", f"{BASE_PATH}/enrich"): _enrich,
+    ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): _lead_enrichment,
 }
 # What the hot paths answer themselves when on (the rest they hand to Litestar).
 HOT_ROUTES = {("GET", f"{BASE_PATH}/leads/{{lead_id}}"), ("POST", f"{BASE_PATH}/leads")}

@@ -30,9 +30,11 @@ def test_readme_sdk_example_runs_again_and_again(
     for _ in range(2):
         exec(code, {"__name__": "readme_example"})  # noqa: S102
         printed = capsys.readouterr().out.splitlines()
-        assert len(printed) == 2, printed
+        assert len(printed) == 3, printed
         assert printed[0].endswith("@example.com")
-        assert printed[1] == "404 LEAD_NOT_FOUND"
+        # The enrichment: its sources, confidence and the credits left.
+        assert printed[1].startswith("['name', 'email', 'company'] 0.93 "), printed[1]
+        assert printed[2] == "404 LEAD_NOT_FOUND"
         emails.append(printed[0])
     assert emails[0] != emails[1]
     held = {lead["email"] for lead in server.all_leads()}

@@ -10,6 +10,7 @@ Exception hierarchy::
         ├── ApiResponseValidationError a 2xx answer whose body does not fit the model
         ├── BadRequestException        400  malformed JSON, missing or unknown field
         ├── UnauthorizedException      401  missing, invalid, expired or revoked key
+        ├── PaymentRequiredException   402  INSUFFICIENT_CREDITS (details["required"], ["balance"])
         ├── ForbiddenException         403  the key lacks a permission
         ├── NotFoundException          404
         ├── ConflictException          409  e.g. LEAD_EMAIL_EXISTS (details["existing_id"])
@@ -140,6 +141,11 @@ class UnauthorizedException(ApiException):
     """401: the API key is missing, invalid, expired or revoked."""
 
 
+class PaymentRequiredException(ApiException):
+    """402: the account's credits cannot pay for the call (``INSUFFICIENT_CREDITS``);
+    nothing was charged or done."""
+
+
 class ForbiddenException(ApiException):
     """403: the API key lacks a permission this operation needs."""
 
@@ -182,6 +188,7 @@ class SignatureVerificationError(BuenaError):
 _BY_STATUS: dict[int, type[ApiException]] = {
     400: BadRequestException,
     401: UnauthorizedException,
+    402: PaymentRequiredException,
     403: ForbiddenException,
     404: NotFoundException,
     409: ConflictException,

@@ -24,6 +24,10 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
+from buena_server.credits.controller import CreditController
+from buena_server.enrichment.controller import EnrichmentController
+from buena_server.enrichment.registry import ProviderRegistry, ProviderSettings
+from buena_server.enrichment.schemas import EnrichInput, EnrichOptions, EnrichRequest
 from buena_server.errors import handle_exception
 from buena_server.events.controller import EventController
 from buena_server.events.retention import purge_forever as purge_events_forever
@@ -221,7 +225,14 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     api = Router(
         path=BASE_PATH,
-        route_handlers=[LeadController, ApiKeyController, WebhookController, EventController],
+        route_handlers=[
+            LeadController,
+            ApiKeyController,
+            WebhookController,
+            EventController,
+            CreditController,
+            EnrichmentController,
+        ],
         middleware=[
             SharedMiddleware(
                 ApiKeyAuthenticationMiddleware, auth=auth, exclude_from_auth_key=EXCLUDE_OPT_KEY
@@ -257,6 +268,12 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         metrics_listener=metrics_listener,
         idempotency=idempotency,
         webhook_sender=webhook_sender,
+        enrichment_providers=ProviderRegistry.load(
+            ProviderSettings(
+                default_phone_region=settings.default_phone_region, dns=settings.enrichment_dns
+            ),
+            settings.enrichment_costs,
+        ),
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
@@ -280,6 +297,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         CreateWebhookRequest,
         UpdateWebhookRequest,
         RotateWebhookSecretRequest,
+        EnrichRequest,
+        EnrichInput,
+        EnrichOptions,
     )
     document_batch_and_export(app)
     document_locations(app)

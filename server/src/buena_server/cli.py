@@ -1,4 +1,5 @@
-"""The ``buena-server`` command: serve, run a worker, migrate, create accounts and keys."""
+"""The ``buena-server`` command: serve, run a worker, migrate, manage accounts (and their
+credits) and keys."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from buena_server.accounts.repository import AccountRepository
 from buena_server.accounts.service import NewAccount, create_account
 from buena_server.auth.permissions import ALL_PERMISSIONS
 from buena_server.config import Settings
-from buena_server.errors import is_database_outage
+from buena_server.credits.operator import NoSuchAccount, add_credits, list_accounts
+from buena_server.errors import InsufficientCredits, is_database_outage
 from buena_server.keys.operator import (
     OperatorError,
     list_keys,
@@ -182,6 +184,30 @@ def cmd_accounts_create(args: argparse.Namespace) -> None:
     print_admin_key(created, f"http://{settings.host}:{settings.port}/api/v2")
 
 
+def cmd_accounts_list(_args: argparse.Namespace) -> None:
+    settings = _load_settings()
+
+    async def work(conn: Connection) -> str:
+        return await list_accounts(conn, default_credits=settings.default_credits)
+
+    print(_on_database(settings, work))
+
+
+def cmd_accounts_credits(args: argparse.Namespace) -> None:
+    settings = _load_settings()
+
+    async def work(conn: Connection) -> int:
+        try:
+            return await add_credits(
+                conn, args.account, args.add, default_credits=settings.default_credits
+            )
+        except (NoSuchAccount, InsufficientCredits) as exc:
+            raise CliError(str(exc)) from None
+
+    balance = _on_database(settings, work)
+    print(f"Account {args.account} now has {balance} credits.")
+
+
 def _permissions(value: str) -> list[str]:
     permissions = [p.strip() for p in value.split(",") if p.strip()]
     unknown = [p for p in permissions if p not in ALL_PERMISSIONS]
@@ -298,6 +324,17 @@ def build_parser() -> argparse.ArgumentParser:
     create_acct = account_sub.add_parser("create", help="create an account and its admin key")
     create_acct.add_argument("--name", required=True)
     create_acct.set_defaults(func=cmd_accounts_create)
+    account_sub.add_parser(
+        "list", help="list accounts: ids, names and credit balances"
+    ).set_defaults(func=cmd_accounts_list)
+    credits_cmd = account_sub.add_parser(
+        "credits", help="add credits to an account (a negative number takes them back)"
+    )
+    credits_cmd.add_argument("--account", required=True, help="account id")
+    credits_cmd.add_argument(
+        "--add", required=True, type=int, help="credits to add (negative: take back)"
+    )
+    credits_cmd.set_defaults(func=cmd_accounts_credits)
 
     keys_cmd = commands.add_parser("keys", help="manage API keys")
     keys_sub = keys_cmd.add_subparsers(dest="action", required=True)

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     # unset means a phone number must be international.
     default_phone_region: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Enrichment (enrichment/, docs/enrichment.md): MX lookups for emails' `deliverable`
+    # ("on"; off: null, no DNS traffic); credits per lead by provider name, overriding what
+    # each declares (JSON, e.g. '{"phone": 0, "email": 2}').
+    enrichment_dns: bool = False
+    enrichment_costs: dict[str, int] = Field(default_factory=dict)
+    # Credits an account's balance opens with, at its first charge (credits/).
+    default_credits: int = Field(default=1000, ge=0)
     # Leads an export reads per query (GET /leads/export streams chunk by chunk).
     export_chunk_size: int = Field(default=1000, ge=1, le=100_000)
     # The request line and header fields together (as Node's default), and how many fields:

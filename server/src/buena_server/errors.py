@@ -83,6 +83,13 @@ class Unauthorized(ApiError):
     code = "UNAUTHORIZED"
 
 
+class InsufficientCredits(ApiError):
+    """The account's balance cannot pay for the call; nothing was charged or done."""
+
+    status_code = 402
+    code = "INSUFFICIENT_CREDITS"
+
+
 class PermissionDenied(ApiError):
     status_code = 403
     code = "PERMISSION_DENIED"

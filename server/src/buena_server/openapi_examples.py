@@ -31,6 +31,7 @@ from litestar.openapi.spec.base import BaseSchemaObject
 
 from buena_server.auth.guards import declared_permissions, permission_denied
 from buena_server.auth.permissions import Permission
+from buena_server.credits.service import insufficient_credits
 from buena_server.errors import (
     ApiError,
     InternalError,
@@ -86,6 +87,7 @@ _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
     "update_webhook": ("events", "events must have at least 1 item(s)"),
     "export_leads": ("format", "format must be one of: ndjson, csv"),
     "rotate_webhook_secret": ("overlap_seconds", "overlap_seconds must be 0 to 604800"),
+    "enrich": ("leads[0].email", "leads[0].email must be at most 320 characters"),
 }
 
 
@@ -217,6 +219,8 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(_raised(lambda: rules.check([("colour", "red")])))
     elif status == 401:
         errors.append(Unauthorized("Invalid API key", details={"reason": "invalid"}))
+    elif status == 402:
+        errors.append(insufficient_credits(7, 2))
     elif status == 403:
         for permission in sorted(context.permissions):
             errors.append(permission_denied(permission, _granted_without(permission)))

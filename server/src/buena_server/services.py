@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from buena_server.auth.middleware import AuthServices
     from buena_server.auth.usage import KeyUsageTracker
     from buena_server.config import Settings
+    from buena_server.enrichment.registry import ProviderRegistry
     from buena_server.health.service import HealthService
     from buena_server.idempotency import Idempotency
     from buena_server.kit.driver import Database
@@ -62,6 +63,7 @@ class Services:
     metrics_listener: MetricsListener | None
     idempotency: Idempotency
     webhook_sender: WebhookSender
+    enrichment_providers: ProviderRegistry
     # Built from the app's routes, once the app exists.
     allowed_methods: dict[str, str]
     query_rules: dict[BaseRouteHandler, QueryRules]

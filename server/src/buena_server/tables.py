@@ -294,3 +294,46 @@ webhook_deliveries = Table(
     Index(None, "account_id", "webhook_id", "created_at"),
     Index(None, "account_id", "webhook_id", "status", "created_at"),
 )
+
+# Credits (credits/): each account's balance, opened with BUENA_DEFAULT_CREDITS on the
+# account's first credit operation, and spent by a conditional UPDATE (``balance >= cost``)
+# so that concurrent charges never take it below zero.
+credit_balances = Table(
+    "credit_balances",
+    metadata,
+    Column("account_id", String(40), ForeignKey("accounts.id"), primary_key=True),
+    Column("balance", BigInteger(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Every change of a balance, written in the same transaction as the change: the opening
+# grant, each charge (negative), each operator's addition. ``balance_after`` is the balance
+# the change left, so the ledger explains the balance line by line.
+credit_ledger = Table(
+    "credit_ledger",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger(), nullable=False),
+    Column("balance_after", BigInteger(), nullable=False),
+    Column("kind", String(20), nullable=False),  # grant, enrichment, operator
+    Column("description", Text(), nullable=True),
+    Column("request_id", String(128), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at", "id"),
+)
+
+# What enrichment wrote to a stored lead (enrichment/): the last run (when, which
+# sources, its confidence) and, per field it filled, the value, its sources and when. One
+# row per lead, gone with it.
+lead_enrichments = Table(
+    "lead_enrichments",
+    metadata,
+    Column("lead_id", String(40), ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("enriched_at", UTCDateTime(), nullable=False),
+    Column("sources", JSON(), nullable=False),
+    # A JSON number: the driver reads no float column on PostgreSQL (kit/driver).
+    Column("confidence", JSON(), nullable=False),
+    Column("fields", JSON(), nullable=False),
+)

@@ -1,7 +1,8 @@
 from buena_sdk.api.api_keys_api import ApiKeysApi
 from buena_sdk.api.bulk_leads_api import BulkLeadsApi
 from buena_sdk.api.default_api import DefaultApi
+from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
-__all__ = ["ApiKeysApi", "BulkLeadsApi", "DefaultApi", "EventsApi", "WebhooksApi"]
+__all__ = ["ApiKeysApi", "BulkLeadsApi", "DefaultApi", "EnrichmentApi", "EventsApi", "WebhooksApi"]

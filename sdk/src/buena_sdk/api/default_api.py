@@ -22,6 +22,7 @@ from buena_sdk._request import RequestOptions
 from buena_sdk.api._base import as_model, path_param
 from buena_sdk.api.api_keys_api import ApiKeysApi
 from buena_sdk.api.bulk_leads_api import BulkLeadsApi, Tags, tags_query
+from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_response import ApiResponse
@@ -35,7 +36,7 @@ from buena_sdk.models import (
 from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
 
 
-class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi, ApiKeysApi):
+class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi, EnrichmentApi, ApiKeysApi):
     """Every operation: leads and health here; batch writes and the export, webhooks,
     events and API keys inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi`` and
     ``ApiKeysApi`` (usable on their own too)."""

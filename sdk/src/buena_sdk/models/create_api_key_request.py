@@ -14,6 +14,9 @@ PERMISSIONS = (
     "api_keys:write",
     "webhooks:read",
     "webhooks:write",
+    "leads:enrich",
+    "jobs:read",
+    "jobs:update",
 )
 
 

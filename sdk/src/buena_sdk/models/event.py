@@ -8,6 +8,7 @@ EVENT_TYPES = (
     "lead.created",
     "lead.updated",
     "lead.deleted",
+    "lead.enriched",
     "api_key.created",
     "api_key.revoked",
     "webhook.disabled",

@@ -11,6 +11,10 @@ class Permission(StrEnum):
     API_KEYS_WRITE = "api_keys:write"
     WEBHOOKS_READ = "webhooks:read"
     WEBHOOKS_WRITE = "webhooks:write"
+    # The hosted API's names for the Enrichment & Prospecting group.
+    LEADS_ENRICH = "leads:enrich"
+    JOBS_READ = "jobs:read"
+    JOBS_UPDATE = "jobs:update"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

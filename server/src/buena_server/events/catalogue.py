@@ -6,6 +6,7 @@ from __future__ import annotations
 LEAD_CREATED = "lead.created"
 LEAD_UPDATED = "lead.updated"
 LEAD_DELETED = "lead.deleted"
+LEAD_ENRICHED = "lead.enriched"
 API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
 WEBHOOK_DISABLED = "webhook.disabled"
@@ -14,6 +15,7 @@ EVENT_TYPES: tuple[str, ...] = (
     LEAD_CREATED,
     LEAD_UPDATED,
     LEAD_DELETED,
+    LEAD_ENRICHED,
     API_KEY_CREATED,
     API_KEY_REVOKED,
     WEBHOOK_DISABLED,

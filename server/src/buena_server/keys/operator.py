@@ -22,6 +22,7 @@ from buena_server.keys.service import revoke_record
 from buena_server.kit.clock import utcnow
 from buena_server.kit.driver import Connection
 from buena_server.kit.redis_connection import RedisEndpoint
+from buena_server.kit.text_table import aligned
 
 _COLUMNS = ("ID", "ACCOUNT", "NAME", "PREVIEW", "STATE", "CREATED", "EXPIRES", "LAST USED")
 
@@ -32,7 +33,7 @@ class OperatorError(Exception):
 
 def key_table(records: Sequence[ApiKeyRecord], now: datetime) -> str:
     """The keys as an aligned text table, then their permissions one key a line."""
-    rows = [_COLUMNS] + [
+    rows = [
         (
             r.id,
             r.account_id,
@@ -45,12 +46,7 @@ def key_table(records: Sequence[ApiKeyRecord], now: datetime) -> str:
         )
         for r in records
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    return "\n".join(lines)
+    return aligned(_COLUMNS, rows)
 
 
 def _state(record: ApiKeyRecord, now: datetime) -> str:

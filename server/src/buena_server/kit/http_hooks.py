@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterable
 from typing import Any, cast
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import HTTPResponseStartEvent, Scope
 
-from buena_server.errors import InvalidJson, UnsupportedMediaType
+from buena_server.errors import InvalidJson, InvalidRequest, UnsupportedMediaType, summary_of
+from buena_server.kit.body_errors import structural_errors
 from buena_server.kit.cors import CORS_STATE_KEY
 from buena_server.kit.query_rules import parse_query
 from buena_server.kit.ratelimit import DECISION_STATE_KEY
@@ -134,3 +136,24 @@ def allowed_methods_by_path(
 ) -> dict[str, str]:
     """The ``Allow`` value of each route path, for the OPTIONS fix in ``finish_head``."""
     return {_untyped(path): _with_head(methods) for path, methods in paths_and_methods}
+
+
+def refuse_lax_types(body: bytes, kind: type[msgspec.Struct]) -> None:
+    """400 for values Litestar's lax decoding would convert (``"is_active": 0``), with every
+    structural error of the body; a body that is not a JSON object is left to Litestar."""
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return
+    if not isinstance(raw, dict):
+        return
+    # JSON Schema's integers include 2055.0; msgspec's strict mode does not.
+    raw = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in raw.items()}
+    if errors := structural_errors(kind, raw, strict=True):
+        raise InvalidRequest(summary_of(errors), details={"errors": errors})
+
+
+async def check_strict_body(request: Request[Any, Any, Any], kind: type[msgspec.Struct]) -> None:
+    """The API's checks, then ``refuse_lax_types`` for the route's body."""
+    await check_api_request(request)
+    refuse_lax_types(await request.body(), kind)

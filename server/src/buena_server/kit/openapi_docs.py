@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Components,
+    Example,
     OpenAPIHeader,
     OpenAPIResponse,
     OpenAPIType,
@@ -31,6 +32,8 @@ DOCS_PATH = f"{BASE_PATH}/docs"
 
 _DESCRIPTIONS = {
     401: "Missing, invalid, expired or revoked API key",
+    402: "The account's credits cannot pay for the call (INSUFFICIENT_CREDITS); nothing was "
+    "charged",
     403: "The API key lacks the required permission",
     404: "Not found (or owned by another account)",
     409: "Conflict: a lead with this email already exists",
@@ -54,6 +57,21 @@ _WITHOUT_BODY = {
 
 # Every authenticated operation can answer these.
 _COMMON = (400, 401, 429, 500, 503)
+
+
+def example(summary: str, value: Any) -> list[Example]:
+    """One named example of a body (``Body(examples=...)``)."""
+    return [Example(summary=summary, value=value)]
+
+
+def answer(data: type, description: str, summary: str, value: Any) -> ResponseSpec:
+    """A success answer documented with its example."""
+    return ResponseSpec(
+        data_container=data,
+        description=description,
+        generate_examples=False,
+        examples=example(summary, value),
+    )
 
 
 def error_responses(
@@ -174,6 +192,10 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="API Keys", description="API keys and their permissions"),
             Tag(name="Webhooks", description="Endpoints that receive the account's events"),
             Tag(name="Events", description="What happened in the account, newest first"),
+            Tag(
+                name="Enrichment",
+                description="Enriching leads through providers, paid for with credits",
+            ),
             Tag(name="System", description="Health"),
         ],
         use_handler_docstrings=False,

@@ -14,12 +14,16 @@ from litestar.params import Body, Parameter
 from buena_server.accounts.repository import AccountRepository
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.errors import InvalidRequest, ValidationFailed, WebhookUrlRefused, summary_of
+from buena_server.errors import ValidationFailed, WebhookUrlRefused
 from buena_server.idempotency.model import NO_KEPT_ANSWERS
-from buena_server.kit.body_errors import structural_errors
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
-from buena_server.kit.http_hooks import check_api_request, check_query, require_json_body
+from buena_server.kit.http_hooks import (
+    check_api_request,
+    check_query,
+    refuse_lax_types,
+    require_json_body,
+)
 from buena_server.kit.openapi_docs import (
     BASE_PATH,
     error_responses,
@@ -64,21 +68,6 @@ def provide_webhook_service(conn: NamedDependency[Connection], state: State) -> 
     )
 
 
-def _refuse_lax_types(body: bytes, kind: type[msgspec.Struct]) -> None:
-    """400 for values Litestar's lax decoding would convert (``"is_active": 0``), with every
-    structural error of the body; a body that is not a JSON object is left to Litestar."""
-    try:
-        raw = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return
-    if not isinstance(raw, dict):
-        return
-    # JSON Schema's integers include 2055.0; msgspec's strict mode does not.
-    raw = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in raw.items()}
-    if errors := structural_errors(kind, raw, strict=True):
-        raise InvalidRequest(summary_of(errors), details={"errors": errors})
-
-
 async def check_webhook_url(request: Request[Any, Any, Any]) -> None:
     """``before_request`` of create and update: the API's checks and strict JSON types, then
     the URL's host resolved and judged (``addresses``) before the request's transaction
@@ -88,7 +77,7 @@ async def check_webhook_url(request: Request[Any, Any, Any]) -> None:
     kind: type[CreateWebhookRequest | UpdateWebhookRequest] = (
         CreateWebhookRequest if request.method == "POST" else UpdateWebhookRequest
     )
-    _refuse_lax_types(await request.body(), kind)
+    refuse_lax_types(await request.body(), kind)
     services = services_of(request.app)
     try:
         body = msgspec.json.decode(await request.body(), type=kind)
@@ -110,7 +99,7 @@ async def check_rotate_body(request: Request[Any, Any, Any]) -> None:
     JSON, with strict types."""
     await check_optional_body(request)
     if (body := await request.body()).strip():
-        _refuse_lax_types(body, RotateWebhookSecretRequest)
+        refuse_lax_types(body, RotateWebhookSecretRequest)
 
 
 async def check_optional_body(request: Request[Any, Any, Any]) -> None:

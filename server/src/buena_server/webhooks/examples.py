@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from buena_server.kit.openapi_docs import answer, example
+
+__all__ = ["answer", "example"]
 
 WEBHOOK: dict[str, Any] = {
     "id": "wh_5f0c6b1e2a9d4c7e8b3a1f20",
@@ -51,20 +52,6 @@ ANSWERS: dict[str, tuple[str, Any]] = {
         },
     ),
 }
-
-
-def example(summary: str, value: Any) -> list[Example]:
-    return [Example(summary=summary, value=value)]
-
-
-def answer(data: type, description: str, summary: str, value: Any) -> ResponseSpec:
-    """A success answer documented with its example."""
-    return ResponseSpec(
-        data_container=data,
-        description=description,
-        generate_examples=False,
-        examples=example(summary, value),
-    )
 
 
 def page_of(item: dict[str, Any]) -> dict[str, Any]:

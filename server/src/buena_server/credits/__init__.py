@@ -1,0 +1,1 @@
+"""Credits: each account's balance, its ledger, and charging that never overdraws."""

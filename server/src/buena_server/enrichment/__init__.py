@@ -1,0 +1,1 @@
+"""Lead enrichment: the provider seam, the built-in offline providers, and /enrich."""
