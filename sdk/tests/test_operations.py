@@ -286,8 +286,8 @@ OPERATIONS = [
     "create_api_key",
     "revoke_api_key",
     "health_check",
-    # BulkLeadsApi's, WebhooksApi's, EventsApi's and EnrichmentApi's, which DefaultApi
-    # inherits
+    # BulkLeadsApi's, WebhooksApi's, EventsApi's, EnrichmentApi's and JobsApi's, which
+    # DefaultApi inherits
     "batch_leads",
     "list_webhooks",
     "create_webhook",
@@ -300,6 +300,9 @@ OPERATIONS = [
     "list_events",
     "get_event",
     "get_credits",
+    "list_jobs",
+    "get_job",
+    "cancel_job",
 ]
 
 

@@ -60,6 +60,10 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/events"): Permission.WEBHOOKS_READ,
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): Permission.WEBHOOKS_READ,
     ("GET", f"{BASE_PATH}/credits"): Permission.LEADS_ENRICH,
+    ("GET", f"{BASE_PATH}/jobs"): Permission.JOBS_READ,
+    ("GET", f"{BASE_PATH}/jobs/{{job_id}}"): Permission.JOBS_READ,
+    ("GET", f"{BASE_PATH}/jobs/{{job_id}}/result"): Permission.JOBS_READ,
+    ("POST", f"{BASE_PATH}/jobs/{{job_id}}/cancel"): Permission.JOBS_UPDATE,
 }
 
 
@@ -140,6 +144,10 @@ async def _credits(_account: Account) -> tuple[str, Any]:
     return "/credits", None
 
 
+async def _list_jobs(_account: Account) -> tuple[str, Any]:
+    return "/jobs", None
+
+
 async def _list_keys(_account: Account) -> tuple[str, Any]:
     return "/keys", None
 
@@ -204,6 +212,7 @@ BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("POST", f"{BASE_PATH}/webhooks/{{webhook_id}}/rotate-secret"): _rotate_webhook_secret,
     ("GET", f"{BASE_PATH}/webhooks/{{webhook_id}}/deliveries"): _webhook_deliveries,
     ("GET", f"{BASE_PATH}/credits"): _credits,
+    ("GET", f"{BASE_PATH}/jobs"): _list_jobs,
 }
 # What the hot paths answer themselves when on (the rest they hand to Litestar).
 HOT_ROUTES = {("GET", f"{BASE_PATH}/leads/{{lead_id}}"), ("POST", f"{BASE_PATH}/leads")}

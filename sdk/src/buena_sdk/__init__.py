@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from buena_sdk.api.default_api import DefaultApi
     from buena_sdk.api.enrichment_api import EnrichmentApi
     from buena_sdk.api.events_api import EventsApi
+    from buena_sdk.api.jobs_api import JobsApi
     from buena_sdk.api.webhooks_api import WebhooksApi
     from buena_sdk.api_client import ApiClient
     from buena_sdk.api_response import ApiResponse
@@ -66,10 +67,13 @@ if TYPE_CHECKING:
         ErrorResponse,
         Event,
         HealthCheck200Response,
+        Job,
+        JobStatistics,
         Lead,
         LedgerEntry,
         ListApiKeysResponse,
         ListEventsResponse,
+        ListJobsResponse,
         ListLeads200Response,
         ListWebhookDeliveriesResponse,
         ListWebhooksResponse,
@@ -99,6 +103,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "buena_sdk.api.default_api": ("DefaultApi",),
     "buena_sdk.api.enrichment_api": ("EnrichmentApi",),
     "buena_sdk.api.events_api": ("EventsApi",),
+    "buena_sdk.api.jobs_api": ("JobsApi",),
     "buena_sdk.api.webhooks_api": ("WebhooksApi",),
     "buena_sdk.api_client": ("ApiClient",),
     "buena_sdk.api_response": ("ApiResponse",),
@@ -137,10 +142,13 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "ErrorResponse",
         "Event",
         "HealthCheck200Response",
+        "Job",
+        "JobStatistics",
         "Lead",
         "LedgerEntry",
         "ListApiKeysResponse",
         "ListEventsResponse",
+        "ListJobsResponse",
         "ListLeads200Response",
         "ListWebhookDeliveriesResponse",
         "ListWebhooksResponse",
@@ -219,10 +227,14 @@ __all__ = [
     "EventsApi",
     "ForbiddenException",
     "HealthCheck200Response",
+    "Job",
+    "JobStatistics",
+    "JobsApi",
     "Lead",
     "LedgerEntry",
     "ListApiKeysResponse",
     "ListEventsResponse",
+    "ListJobsResponse",
     "ListLeads200Response",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",

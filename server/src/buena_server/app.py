@@ -34,6 +34,7 @@ from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
 from buena_server.idempotency.openapi import document_idempotency
 from buena_server.idempotency.setup import build_idempotency, purge_forever
 from buena_server.idempotency.setup import stop as stop_idempotency
+from buena_server.jobs.controller import JobController
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.kit.access_log import AccessLog
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             WebhookController,
             EventController,
             CreditController,
+            JobController,
         ],
         middleware=[
             SharedMiddleware(
