@@ -33,12 +33,15 @@ class Squares:
     def __init__(self) -> None:
         self.prepared: list[int] = []  # the chunks prepared, by their first index
         self.barrier: asyncio.Barrier | None = None  # runs that prepare together wait here
+        self.hang_at: int | None = None  # a chunk whose preparation never ends (a crash)
 
     async def prepare(self, database: Database, services: Services, job: JobRecord) -> Any:
         start = int(job.state.get("next", 0))
         self.prepared.append(start)
         if self.barrier is not None:
             await self.barrier.wait()
+        if start == self.hang_at:
+            await asyncio.Event().wait()
         numbers = job.params["numbers"][start : start + int(job.params["chunk"])]
         return start, numbers
 
@@ -201,6 +204,40 @@ async def test_a_chunk_run_twice_at_once_is_written_once(
     await worker.run_pending()  # the queued chunk 0 (skipped), then chunk 1
     assert [line["n"] for line in await result(account, job_id)] == [1, 2, 3]
     assert (await get_job(account, job_id))["processed"] == 3
+
+
+async def test_a_job_whose_worker_died_mid_chunk_resumes_there(
+    services: Services,
+    account: Account,
+    runner: JobRunner,
+    squares: Squares,
+    moved_clock: MovedClock,
+) -> None:
+    """A worker stopped in the middle of chunk 1 (its process killed: nothing it held is
+    released); once the lease runs out, another process's worker runs chunk 1 and the rest.
+    The result holds each item once."""
+    job_id = await submit(services, account, [1, 2, 3, 4, 5])
+
+    def new_worker() -> Worker:
+        registry = TaskRegistry()
+        registry.register(RUN_TASK, runner)
+        return Worker(services.database, registry, services, lease_seconds=30)
+
+    squares.hang_at = 2
+    dying = asyncio.create_task(new_worker().run_pending())
+    while squares.prepared != [0, 2]:
+        await asyncio.sleep(0)
+    dying.cancel()  # the process is gone: no lease released, nothing more written
+    with pytest.raises(asyncio.CancelledError):
+        await dying
+    squares.hang_at = None
+    assert (await get_job(account, job_id))["processed"] == 2
+    survivor = new_worker()
+    assert await survivor.run_pending() == 0  # chunk 1 is still leased
+    moved_clock.advance(31)
+    assert await survivor.run_pending() == 2  # chunk 1 again, then chunk 2
+    assert [line["n"] for line in await result(account, job_id)] == [1, 2, 3, 4, 5]
+    assert (await get_job(account, job_id))["status"] == "completed"
 
 
 async def test_cancel_stops_a_job_and_a_finished_job_cannot_be(
