@@ -34,6 +34,7 @@ class Squares:
         self.prepared: list[int] = []  # the chunks prepared, by their first index
         self.barrier: asyncio.Barrier | None = None  # runs that prepare together wait here
         self.hang_at: int | None = None  # a chunk whose preparation never ends (a crash)
+        self.hung = asyncio.Event()  # set once that chunk's preparation has begun
 
     async def prepare(self, database: Database, services: Services, job: JobRecord) -> Any:
         start = int(job.state.get("next", 0))
@@ -41,6 +42,7 @@ class Squares:
         if self.barrier is not None:
             await self.barrier.wait()
         if start == self.hang_at:
+            self.hung.set()
             await asyncio.Event().wait()
         numbers = job.params["numbers"][start : start + int(job.params["chunk"])]
         return start, numbers
@@ -225,8 +227,8 @@ async def test_a_job_whose_worker_died_mid_chunk_resumes_there(
 
     squares.hang_at = 2
     dying = asyncio.create_task(new_worker().run_pending())
-    while squares.prepared != [0, 2]:
-        await asyncio.sleep(0)
+    await squares.hung.wait()
+    assert squares.prepared == [0, 2]
     dying.cancel()  # the process is gone: no lease released, nothing more written
     with pytest.raises(asyncio.CancelledError):
         await dying
