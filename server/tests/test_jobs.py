@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from buena_server.jobs.kinds import ChunkOutcome, JobKinds, JobRecord
+from buena_server.jobs.repository import BackgroundJobRepository
+from buena_server.jobs.retention import purge_expired
 from buena_server.jobs.runner import JobRunner
 from buena_server.jobs.service import RUN_TASK, submit_job
 from buena_server.kit.clock import utcnow
@@ -329,3 +331,32 @@ async def test_another_accounts_job_is_not_found(
         response = await account.client.request(method, f"{API}{path}", headers=account.headers())
         body = assert_error(response, 404, "JOB_NOT_FOUND")
         assert body["details"]["job_id"] == path.split("/")[2]
+
+
+async def test_finished_jobs_are_purged_after_their_retention(
+    services: Services, account: Account, moved_clock: MovedClock
+) -> None:
+    """No worker runs here: the jobs finish by being canceled."""
+
+    async def cancel(job_id: str) -> None:
+        response = await account.client.post(
+            f"{API}/jobs/{job_id}/cancel", headers=account.headers()
+        )
+        assert response.status_code == 200, response.text
+
+    old = await submit(services, account, [1, 2, 3])
+    async with services.database.transaction(write=True) as conn:
+        await BackgroundJobRepository(conn).append_results(old, 0, ['{"n": 1}', '{"n": 2}'])
+    await cancel(old)
+    unfinished = await submit(services, account, [1])  # pending, however old it gets
+    moved_clock.advance(timedelta(days=30).total_seconds() + 1)
+    recent = await submit(services, account, [4])
+    await cancel(recent)
+    assert await purge_expired(services.database, retention_days=30) == 1
+    response = await account.client.get(f"{API}/jobs/{old}", headers=account.headers())
+    assert_error(response, 404, "JOB_NOT_FOUND")
+    async with services.database.transaction(write=False) as conn:
+        lines = await BackgroundJobRepository(conn).results_after(old, -1, 10)
+    assert lines == []  # its result went with it
+    for kept in (unfinished, recent):
+        assert (await get_job(account, kept))["id"] == kept

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, TextClause, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    TextClause,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from buena_server.jobs.kinds import JobRecord
 from buena_server.kit.driver import Connection
@@ -29,6 +39,17 @@ _APPEND: Mapping[str, TextClause] = {
         "SELECT :job_id, :first_seq + given.key, given.value FROM json_each(:lines) AS given"
     ),
 }
+
+
+# Finished jobs past their retention, a few at a time (their result lines go with them:
+# ON DELETE CASCADE), through the primary key: the purge runs rarely, so no index on
+# finished_at is kept up for it.
+_EXPIRED = (
+    select(background_jobs.c.id)
+    .where(background_jobs.c.finished_at < bindparam("cutoff"))
+    .limit(bindparam("batch"))
+)
+_PURGE = delete(background_jobs).where(background_jobs.c.id.in_(_EXPIRED.scalar_subquery()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +127,10 @@ class BackgroundJobRepository:
             _APPEND[self.conn.dialect.name],
             {"job_id": job_id, "first_seq": first_seq, "lines": values},
         )
+
+    async def purge(self, cutoff: datetime, batch: int) -> int:
+        """Delete up to ``batch`` jobs finished before ``cutoff``, with their results."""
+        return (await self.conn.execute(_PURGE, {"cutoff": cutoff, "batch": batch})).rowcount
 
     async def results_after(self, job_id: str, after: int, limit: int) -> Sequence[Any]:
         """Up to ``limit`` result lines numbered after ``after``, as (seq, line) rows."""

@@ -12,7 +12,7 @@ from buena_server.errors import JobFinished, JobNotFound
 from buena_server.jobs.kinds import JobRecord
 from buena_server.jobs.repository import BackgroundJobRepository, JobQuery
 from buena_server.jobs.schemas import Job, JobStatistics, ListJobsResponse
-from buena_server.kit.clock import utcnow
+from buena_server.kit import clock
 from buena_server.kit.driver import Connection, Database
 from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.openapi_docs import BASE_PATH
@@ -56,7 +56,7 @@ async def submit_job(
 ) -> Job:
     """Write a pending job and the queue job of its first chunk in ``conn``'s transaction:
     they commit with the request that asked for the work, or neither does."""
-    now = utcnow()
+    now = clock.utcnow()
     record = JobRecord(
         id=new_id("job"),
         account_id=account_id,
@@ -125,7 +125,7 @@ class JobService:
         async with self.database.transaction(write=True) as conn:
             repository = BackgroundJobRepository(conn)
             canceled = await repository.finish(
-                account_id, job_id, "canceled", CANCELED_MESSAGE, utcnow()
+                account_id, job_id, "canceled", CANCELED_MESSAGE, clock.utcnow()
             )
             if canceled is not None:
                 return public(canceled)
