@@ -1,7 +1,7 @@
 """Every operation's raw forms (``*_without_preload_content``, sync and ``_async``) send the
-request the operation sends, return the answer unread, and the domain APIs (``WebhooksApi``,
-``EventsApi``, ``EnrichmentApi``) send what ``DefaultApi`` sends: the forms differ only in
-what they return."""
+request the operation sends, return the answer unread, and the domain APIs
+(``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``, ``JobsApi``) send what ``DefaultApi``
+sends: the forms differ only in what they return."""
 
 from typing import Any, Callable
 
@@ -10,6 +10,7 @@ import pytest
 import buena_sdk
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
 LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
@@ -47,6 +48,9 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "get_credits": ((), "GET", "/credits"),
     "enrich": (({"leads": [{"email": "ada@example.com"}]},), "POST", "/enrich"),
     "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
+    "list_jobs": ((), "GET", "/jobs"),
+    "get_job": (("job_1",), "GET", "/jobs/job_1"),
+    "cancel_job": (("job_1",), "POST", "/jobs/job_1/cancel"),
 }
 
 
@@ -93,7 +97,7 @@ async def test_raw_forms_send_the_operations_request(
     ("api_class", "operation"),
     [
         (cls, name)
-        for cls in (WebhooksApi, EventsApi, EnrichmentApi)
+        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi)
         for name in sorted(OPERATIONS)
         if hasattr(cls, f"{name}_without_preload_content")
     ],

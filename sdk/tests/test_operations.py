@@ -286,8 +286,8 @@ OPERATIONS = [
     "create_api_key",
     "revoke_api_key",
     "health_check",
-    # BulkLeadsApi's, WebhooksApi's, EventsApi's and EnrichmentApi's, which DefaultApi
-    # inherits
+    # BulkLeadsApi's, WebhooksApi's, EventsApi's, EnrichmentApi's and JobsApi's, which
+    # DefaultApi inherits
     "batch_leads",
     "list_webhooks",
     "create_webhook",
@@ -302,6 +302,9 @@ OPERATIONS = [
     "get_credits",
     "enrich",
     "get_lead_enrichment",
+    "list_jobs",
+    "get_job",
+    "cancel_job",
 ]
 
 

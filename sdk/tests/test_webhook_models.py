@@ -107,4 +107,6 @@ def test_event_types_are_the_catalogue() -> None:
         "api_key.created",
         "api_key.revoked",
         "webhook.disabled",
+        "job.completed",
+        "job.failed",
     )

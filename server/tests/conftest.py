@@ -21,6 +21,7 @@ from buena_server.kit import clock
 from buena_server.kit.db import create_engine
 from buena_server.migrate import migrate
 from buena_server.services import services_of
+from buena_server.tables import metadata
 
 from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_postgres_database
 from private_services import PrivatePostgres, PrivateRedis, private_postgres, private_redis
@@ -54,14 +55,9 @@ async def _migrate(url: str) -> None:
 async def _empty_tables(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "TRUNCATE lead_enrichments, credit_ledger, credit_balances, webhook_deliveries, "
-                "webhooks, jobs, "
-                "events, idempotency_keys, "
-                "lead_counts, leads, api_keys, accounts"
-            )
-        )
+        # Every table of the schema, so that a new one never keeps rows between tests.
+        names = ", ".join(table.name for table in reversed(metadata.sorted_tables))
+        await conn.execute(text(f"TRUNCATE {names}"))
     await engine.dispose()
 
 

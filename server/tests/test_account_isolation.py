@@ -19,8 +19,10 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from buena_server.jobs.service import submit_job
 from buena_server.kit.ids import new_id
 from buena_server.kit.openapi_docs import BASE_PATH
+from buena_server.services import services_of
 
 from server_testing import API, PUBLIC_PATHS, Account, InProcessClient, assert_error, served_routes
 
@@ -100,6 +102,20 @@ async def _event_of(owner: Account) -> Resource:
     return Resource(event["id"], view)
 
 
+async def _job_of(owner: Account) -> Resource:
+    async with services_of(owner.client.app).database.transaction(write=True) as conn:
+        job = await submit_job(conn, owner.id, "test.isolation", total=1, params={})
+    # Canceled by its owner, so that nothing changes it while the test runs.
+    canceled = await owner.client.post(f"{API}/jobs/{job.id}/cancel", headers=owner.headers())
+    assert canceled.status_code == 200, canceled.text
+
+    async def view() -> Any:
+        response = await owner.client.get(f"{API}/jobs/{job.id}", headers=owner.headers())
+        return response.status_code, response.json()
+
+    return Resource(job.id, view)
+
+
 @dataclass(frozen=True)
 class IdRoute:
     make: Callable[[Account], Awaitable[Resource]]
@@ -136,6 +152,10 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
         )
     },
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): IdRoute(_event_of, "evt", "EVENT_NOT_FOUND"),
+    **{
+        (method, f"{BASE_PATH}/jobs/{{job_id}}{below}"): IdRoute(_job_of, "job", "JOB_NOT_FOUND")
+        for method, below in (("GET", ""), ("GET", "/result"), ("POST", "/cancel"))
+    },
 }
 
 

@@ -62,6 +62,10 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/credits"): Permission.LEADS_ENRICH,
     ("POST", f"{BASE_PATH}/enrich"): Permission.LEADS_ENRICH,
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): Permission.LEADS_READ,
+    ("GET", f"{BASE_PATH}/jobs"): Permission.JOBS_READ,
+    ("GET", f"{BASE_PATH}/jobs/{{job_id}}"): Permission.JOBS_READ,
+    ("GET", f"{BASE_PATH}/jobs/{{job_id}}/result"): Permission.JOBS_READ,
+    ("POST", f"{BASE_PATH}/jobs/{{job_id}}/cancel"): Permission.JOBS_UPDATE,
 }
 
 
@@ -150,6 +154,10 @@ async def _lead_enrichment(account: Account) -> tuple[str, Any]:
     return f"/leads/{await _new_lead(account)}/enrichment", None
 
 
+async def _list_jobs(_account: Account) -> tuple[str, Any]:
+    return "/jobs", None
+
+
 async def _list_keys(_account: Account) -> tuple[str, Any]:
     return "/keys", None
 
@@ -216,6 +224,7 @@ BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("GET", f"{BASE_PATH}/credits"): _credits,
     ("POST", f"{BASE_PATH}/enrich"): _enrich,
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): _lead_enrichment,
+    ("GET", f"{BASE_PATH}/jobs"): _list_jobs,
 }
 # What the hot paths answer themselves when on (the rest they hand to Litestar).
 HOT_ROUTES = {("GET", f"{BASE_PATH}/leads/{{lead_id}}"), ("POST", f"{BASE_PATH}/leads")}

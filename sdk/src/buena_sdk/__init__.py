@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from buena_sdk.api.default_api import DefaultApi
     from buena_sdk.api.enrichment_api import EnrichmentApi
     from buena_sdk.api.events_api import EventsApi
+    from buena_sdk.api.jobs_api import JobsApi
     from buena_sdk.api.webhooks_api import WebhooksApi
     from buena_sdk.api_client import ApiClient
     from buena_sdk.api_response import ApiResponse
@@ -76,11 +77,14 @@ if TYPE_CHECKING:
         FailedEnrichment,
         FieldProvenance,
         HealthCheck200Response,
+        Job,
+        JobStatistics,
         Lead,
         LeadEnrichment,
         LedgerEntry,
         ListApiKeysResponse,
         ListEventsResponse,
+        ListJobsResponse,
         ListLeads200Response,
         ListWebhookDeliveriesResponse,
         ListWebhooksResponse,
@@ -113,6 +117,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "buena_sdk.api.default_api": ("DefaultApi",),
     "buena_sdk.api.enrichment_api": ("EnrichmentApi",),
     "buena_sdk.api.events_api": ("EventsApi",),
+    "buena_sdk.api.jobs_api": ("JobsApi",),
     "buena_sdk.api.webhooks_api": ("WebhooksApi",),
     "buena_sdk.api_client": ("ApiClient",),
     "buena_sdk.api_response": ("ApiResponse",),
@@ -165,10 +170,13 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "ErrorResponse",
         "Event",
         "HealthCheck200Response",
+        "Job",
+        "JobStatistics",
         "Lead",
         "LedgerEntry",
         "ListApiKeysResponse",
         "ListEventsResponse",
+        "ListJobsResponse",
         "ListLeads200Response",
         "ListWebhookDeliveriesResponse",
         "ListWebhooksResponse",
@@ -257,11 +265,15 @@ __all__ = [
     "FieldProvenance",
     "ForbiddenException",
     "HealthCheck200Response",
+    "Job",
+    "JobStatistics",
+    "JobsApi",
     "Lead",
     "LeadEnrichment",
     "LedgerEntry",
     "ListApiKeysResponse",
     "ListEventsResponse",
+    "ListJobsResponse",
     "ListLeads200Response",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",

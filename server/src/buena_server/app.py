@@ -37,6 +37,8 @@ from buena_server.idempotency import IdempotencyMiddleware, keep_rendered_answer
 from buena_server.idempotency.openapi import document_idempotency
 from buena_server.idempotency.setup import build_idempotency, purge_forever
 from buena_server.idempotency.setup import stop as stop_idempotency
+from buena_server.jobs.controller import JobController
+from buena_server.jobs.retention import purge_forever as purge_jobs_forever
 from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.kit.access_log import AccessLog
@@ -191,6 +193,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         events_purger = asyncio.create_task(
             _when_ready(startup, purge_events_forever(database, settings.events_retention_days))
         )
+        jobs_purger = asyncio.create_task(
+            _when_ready(startup, purge_jobs_forever(database, settings.jobs_retention_days))
+        )
         try:
             yield
         finally:
@@ -198,7 +203,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
                 preparing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await preparing
-            for task in (working, events_purger):
+            for task in (working, events_purger, jobs_purger):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -232,6 +237,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             EventController,
             CreditController,
             EnrichmentController,
+            JobController,
         ],
         middleware=[
             SharedMiddleware(

@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     worker_in_serve: bool = True
     # Events (GET /events, webhooks) are kept this many days.
     events_retention_days: int = Field(default=30, ge=1)
+    # Finished jobs (GET /jobs) and their results are kept this many days after they finish.
+    jobs_retention_days: int = Field(default=30, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.

@@ -120,6 +120,10 @@ class EventNotFound(NotFound):
     code = "EVENT_NOT_FOUND"
 
 
+class JobNotFound(NotFound):
+    code = "JOB_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"
@@ -128,6 +132,12 @@ class MethodNotAllowed(ApiError):
 class Conflict(ApiError):
     status_code = 409
     code = "CONFLICT"
+
+
+class JobFinished(Conflict):
+    """A job that has finished cannot be canceled."""
+
+    code = "JOB_ALREADY_FINISHED"
 
 
 class LeadEmailExists(Conflict):

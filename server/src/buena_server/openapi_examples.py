@@ -46,6 +46,8 @@ from buena_server.errors import (
 from buena_server.events.service import event_not_found
 from buena_server.health import controller as health_controller
 from buena_server.idempotency.model import key_in_use, key_mismatch
+from buena_server.jobs import examples as job_examples
+from buena_server.jobs.service import job_finished, job_not_found
 from buena_server.keys import examples as key_examples
 from buena_server.keys.service import key_not_found
 from buena_server.kit.http_hooks import unsupported_media_type
@@ -74,6 +76,7 @@ _NOT_FOUND: tuple[tuple[str, Callable[[], ApiError]], ...] = (
     ("/leads/{lead_id}", lambda: lead_not_found(lead_examples.LEAD_ID)),
     ("/keys/{key_id}", lambda: key_not_found(key_examples.KEY_ID)),
     ("/events/{event_id}", lambda: event_not_found("evt_1a2b3c4d5e6f7a8b9c0d1e2f")),
+    ("/jobs/{job_id}", lambda: job_not_found(job_examples.JOB_ID)),
 )
 # 422: one invalid value of the operation's body or query, as the validation rules word it.
 _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
@@ -229,6 +232,8 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
     elif status == 409:
         if context.operation_id in {"create_lead", "update_lead"}:
             errors.append(email_exists("john.doe@example.com", lead_examples.LEAD_ID))
+        if context.operation_id == "cancel_job":
+            errors.append(job_finished(job_examples.JOB_ID, "completed"))
         if context.idempotent:
             errors.append(key_in_use())
     elif status == 413:

@@ -337,3 +337,43 @@ lead_enrichments = Table(
     Column("confidence", JSON(), nullable=False),
     Column("fields", JSON(), nullable=False),
 )
+
+# Jobs (jobs/): long work an account asked for (an enrichment of thousands of leads), run in
+# chunks on the durable queue and followed by GET /jobs. Not the queue's own ``jobs`` rows:
+# one background job runs as a succession of queue jobs, one per chunk. ``state`` is where
+# the job's kind resumes (its cursor); ``chunks`` counts the chunks done, so that a chunk
+# whose queue job ran twice (a lease lost) is written once.
+background_jobs = Table(
+    "background_jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("type", String(50), nullable=False),
+    Column("status", String(10), nullable=False),  # pending running completed failed canceled
+    Column("total", Integer(), nullable=False),
+    Column("processed", Integer(), nullable=False),
+    Column("succeeded", Integer(), nullable=False),
+    Column("failed", Integer(), nullable=False),
+    Column("chunks", Integer(), nullable=False),
+    Column("message", Text(), nullable=True),
+    Column("params", JSON(), nullable=False),
+    Column("state", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at", "id"),
+)
+
+# A job's result, one NDJSON line per item in the order the items were processed
+# (GET /jobs/{id}/result); written by each chunk with the job's progress.
+background_job_results = Table(
+    "background_job_results",
+    metadata,
+    Column(
+        "job_id", String(40), ForeignKey("background_jobs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer(), primary_key=True),
+    Column("line", Text(), nullable=False),
+)  # fmt: skip

@@ -4,11 +4,19 @@
 
 from __future__ import annotations
 
+from buena_server.jobs import runner as jobs_runner
+from buena_server.jobs.kinds import JobKinds
 from buena_server.queue import TaskRegistry
 from buena_server.webhooks import tasks as webhooks_tasks
+
+
+def job_kinds() -> JobKinds:
+    """The kinds of job this process runs (the domains whose work is long add theirs)."""
+    return JobKinds()
 
 
 def task_registry() -> TaskRegistry:
     registry = TaskRegistry()
     webhooks_tasks.register_tasks(registry)
+    jobs_runner.register_tasks(registry, job_kinds())
     return registry

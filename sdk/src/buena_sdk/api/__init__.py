@@ -3,6 +3,15 @@ from buena_sdk.api.bulk_leads_api import BulkLeadsApi
 from buena_sdk.api.default_api import DefaultApi
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
-__all__ = ["ApiKeysApi", "BulkLeadsApi", "DefaultApi", "EnrichmentApi", "EventsApi", "WebhooksApi"]
+__all__ = [
+    "ApiKeysApi",
+    "BulkLeadsApi",
+    "DefaultApi",
+    "EnrichmentApi",
+    "EventsApi",
+    "JobsApi",
+    "WebhooksApi",
+]

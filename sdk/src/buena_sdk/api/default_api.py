@@ -24,6 +24,7 @@ from buena_sdk.api.api_keys_api import ApiKeysApi
 from buena_sdk.api.bulk_leads_api import BulkLeadsApi, Tags, tags_query
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
+from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
@@ -36,7 +37,7 @@ from buena_sdk.models import (
 from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
 
 
-class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi, EnrichmentApi, ApiKeysApi):
+class DefaultApi(BulkLeadsApi, WebhooksApi, EventsApi, EnrichmentApi, JobsApi, ApiKeysApi):
     """Every operation: leads and health here; batch writes and the export, webhooks,
     events and API keys inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi`` and
     ``ApiKeysApi`` (usable on their own too)."""

@@ -32,13 +32,14 @@ from buena_sdk.models.enrichment import (
 from buena_sdk.models.error_response import ErrorResponse
 from buena_sdk.models.event import EVENT_TYPES, Event
 from buena_sdk.models.health_check200_response import HealthCheck200Response
+from buena_sdk.models.job import Job, JobStatistics, ListJobsResponse
 from buena_sdk.models.lead import Lead
 from buena_sdk.models.list_api_keys_response import ListApiKeysResponse
 from buena_sdk.models.list_events_response import ListEventsResponse
 from buena_sdk.models.list_leads200_response import ListLeads200Response
 from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
 from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
-from buena_sdk.models.literals import DeliveryStatus, LeadSort, LeadStatus, SortOrder
+from buena_sdk.models.literals import DeliveryStatus, JobStatus, LeadSort, LeadStatus, SortOrder
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
 from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
@@ -74,6 +75,9 @@ __all__ = [
     "FailedEnrichment",
     "FieldProvenance",
     "HealthCheck200Response",
+    "Job",
+    "JobStatistics",
+    "JobStatus",
     "Lead",
     "LeadEnrichment",
     "LeadSort",
@@ -81,6 +85,7 @@ __all__ = [
     "LedgerEntry",
     "ListApiKeysResponse",
     "ListEventsResponse",
+    "ListJobsResponse",
     "ListLeads200Response",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",

@@ -12,6 +12,8 @@ EVENT_TYPES = (
     "api_key.created",
     "api_key.revoked",
     "webhook.disabled",
+    "job.completed",
+    "job.failed",
 )
 
 
@@ -20,7 +22,7 @@ class Event(ResponseModel):
     and what ``list_events`` / ``get_event`` return.
 
     ``data["object"]`` is the object concerned as the API returns it (a lead, an API key
-    without its secret, a webhook); ``lead.updated`` adds ``data["previous_attributes"]``
+    without its secret, a webhook, a job); ``lead.updated`` adds ``data["previous_attributes"]``
     (each changed field's previous value), ``webhook.disabled`` adds ``data["reason"]``.
     Deliveries are at least once: use ``id`` to skip an event already handled.
     """

@@ -13,6 +13,7 @@ LeadStatus = Literal["active", "inactive", "contacted"]
 LeadSort = Literal["created_at", "updated_at", "first_name", "last_name"]
 SortOrder = Literal["asc", "desc"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
+JobStatus = Literal["pending", "running", "completed", "failed", "canceled"]
 
 if TYPE_CHECKING:
     LeadStatusField = LeadStatus

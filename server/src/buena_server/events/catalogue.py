@@ -10,6 +10,8 @@ LEAD_ENRICHED = "lead.enriched"
 API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
 WEBHOOK_DISABLED = "webhook.disabled"
+JOB_COMPLETED = "job.completed"
+JOB_FAILED = "job.failed"
 
 EVENT_TYPES: tuple[str, ...] = (
     LEAD_CREATED,
@@ -19,4 +21,6 @@ EVENT_TYPES: tuple[str, ...] = (
     API_KEY_CREATED,
     API_KEY_REVOKED,
     WEBHOOK_DISABLED,
+    JOB_COMPLETED,
+    JOB_FAILED,
 )

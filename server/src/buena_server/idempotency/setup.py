@@ -10,6 +10,7 @@ from buena_server.config import IdempotencyStoreKind, Settings
 from buena_server.idempotency.layer import Idempotency
 from buena_server.idempotency.redis_store import RedisStore
 from buena_server.idempotency.store import DatabaseStore, IdempotencyStore
+from buena_server.kit import retention
 from buena_server.kit.driver import Database
 from buena_server.kit.redis_script import RedisLink
 
@@ -36,16 +37,10 @@ def build_idempotency(
 
 
 async def purge_forever(store: IdempotencyStore, every: float = PURGE_EVERY_SECONDS) -> None:
-    """Delete expired answers now and then, until cancelled."""
-    while True:
-        try:
-            purged = await store.purge()
-        except Exception as exc:  # the database is down: try again next time
-            logger.warning("could not purge expired idempotency keys: %r", exc)
-        else:
-            if purged:
-                logger.info("purged %d expired idempotency keys", purged)
-        await asyncio.sleep(every)
+    """Delete expired answers now and then (the first time at once), until cancelled."""
+    await retention.purge_forever(
+        "idempotency keys", store.purge, logger, every=every, first_after=0
+    )
 
 
 async def stop(store: IdempotencyStore, purger: asyncio.Task[None]) -> None:

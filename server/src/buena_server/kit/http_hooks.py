@@ -80,6 +80,13 @@ async def check_api_request(request: Request[Any, Any, Any]) -> None:
     await require_json_body(request)
 
 
+async def check_optional_body(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of a POST whose body may be left out: a body given must be JSON."""
+    await check_query(request)
+    if (await request.body()).strip():
+        await require_json_body(request)
+
+
 async def check_query(request: Request[Any, Any, Any]) -> None:
     """A ``before_request`` hook: the request's query string against its handler's rules."""
     query_string: bytes = request.scope["query_string"]

@@ -36,7 +36,7 @@ _DESCRIPTIONS = {
     "charged",
     403: "The API key lacks the required permission",
     404: "Not found (or owned by another account)",
-    409: "Conflict: a lead with this email already exists",
+    409: "Conflict with the resource's state (the code says which)",
     413: "Request body larger than the limit",
     415: "Request body is not application/json",
     429: "Rate limit exceeded (see Retry-After)",
@@ -192,6 +192,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="API Keys", description="API keys and their permissions"),
             Tag(name="Webhooks", description="Endpoints that receive the account's events"),
             Tag(name="Events", description="What happened in the account, newest first"),
+            Tag(name="Jobs", description="Long work the account asked for, run in chunks"),
             Tag(
                 name="Enrichment",
                 description="Enriching leads through providers, paid for with credits",

@@ -20,9 +20,8 @@ from buena_server.kit.dependencies import AuthenticatedRequest, validation_conte
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import (
     check_api_request,
-    check_query,
+    check_optional_body,
     refuse_lax_types,
-    require_json_body,
 )
 from buena_server.kit.openapi_docs import (
     BASE_PATH,
@@ -100,13 +99,6 @@ async def check_rotate_body(request: Request[Any, Any, Any]) -> None:
     await check_optional_body(request)
     if (body := await request.body()).strip():
         refuse_lax_types(body, RotateWebhookSecretRequest)
-
-
-async def check_optional_body(request: Request[Any, Any, Any]) -> None:
-    """``before_request`` of a POST whose body may be left out: a body given must be JSON."""
-    await check_query(request)
-    if (await request.body()).strip():
-        await require_json_body(request)
 
 
 class WebhookController(Controller):

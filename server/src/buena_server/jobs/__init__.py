@@ -1,0 +1,1 @@
+"""Jobs: long work an account asked for, run in chunks on the durable queue (GET /jobs)."""
