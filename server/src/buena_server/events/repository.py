@@ -106,6 +106,15 @@ def grouped_values(event: NewEvent, subject: str) -> dict[str, Any]:
     }
 
 
+def _event_values(event: NewEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "event_account": event.account_id,
+        "event_type": event.type,
+        "event_created_at": event.created_at,
+    }
+
+
 def _event(row: Sequence[Any]) -> Event:
     event_id, event_type, created_at, data = row
     return Event(id=event_id, type=event_type, created_at=created_at, data=data)
@@ -169,18 +178,22 @@ class EventRepository:
 
     async def insert(self, event: NewEvent) -> None:
         """The event, and its fan-out job if a webhook subscribes to it."""
-        values = {
-            "event_id": event.id,
-            "event_account": event.account_id,
-            "event_type": event.type,
-            "event_created_at": event.created_at,
-        }
+        await self.insert_many([event])
+
+    async def insert_many(self, new: Sequence[NewEvent]) -> None:
+        """The events, each with its fan-out job if a webhook subscribes to it: on SQLite,
+        the events by one ``executemany`` and their jobs by another."""
         if self.conn.dialect.name == "postgresql":
-            values["event_data"] = encode_json_text(event.data)
-            await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
-        else:
-            await self.conn.execute(_INSERT_EVENT, {**values, "event_data": event.data})
-            await queue_fan_out(self.conn, event.account_id, event.id, event.type, event.created_at)
+            for event in new:
+                await self.conn.execute(
+                    _INSERT_EVENT_AND_FAN_OUT,
+                    {**_event_values(event), "event_data": encode_json_text(event.data)},
+                )
+            return
+        await self.conn.execute_many(
+            _INSERT_EVENT, [{**_event_values(event), "event_data": event.data} for event in new]
+        )
+        await queue_fan_out(self.conn, [(e.account_id, e.id, e.type, e.created_at) for e in new])
 
     async def get(self, account_id: str, event_id: str) -> Event | None:
         row = (

@@ -11,8 +11,10 @@ from sqlalchemy import (
     BigInteger,
     bindparam,
     delete,
+    insert,
     literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -126,6 +128,14 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
     .add_cte(_INSERTED)
 )
 
+
+# SQLite: which of some emails (lower-cased, a JSON array) leads of the account hold; and a
+# lead's row as it is written.
+_TAKEN_EMAILS = text(
+    "SELECT email_lower FROM leads WHERE account_id = :account_id"
+    " AND email_lower IN (SELECT value FROM json_each(:emails))"
+)
+_INSERT_ROW = insert(leads)
 
 # The leads of some emails, locked for update in email order (two batches lock alike).
 _BY_EMAILS = (
@@ -333,10 +343,7 @@ class LeadRepository:
             ({**_values(lead), "id": lead.id, "account_id": account_id}, e) for lead, e in ordered
         ]
         if self.conn.dialect.name != "postgresql":
-            # SQLite: in-process, the write lock held; one statement per lead costs little.
-            return {
-                values["id"] for values, event in rows if await self._insert_counted(values, event)
-            }
+            return await self._insert_free(account_id, rows)
         # PostgreSQL: every lead, counter, event and job in one statement (as a group of
         # single creates runs), each column's values as one array.
         given: dict[str, list[Any]] = {}
@@ -350,6 +357,31 @@ class LeadRepository:
                 given.setdefault(name, []).append(value)
         result = await self.conn.execute(INSERT_TOGETHER, given)
         return {row[0] for row in result.all()}
+
+    async def _insert_free(
+        self, account_id: str, rows: Sequence[tuple[dict[str, Any], NewEvent]]
+    ) -> set[str]:
+        """SQLite: the leads whose email is free, inserted by one ``executemany``, counted,
+        and their events written by another; their ids. The batch holds the write lock
+        (``BEGIN IMMEDIATE``) from the read of the taken emails to the insert, so an email
+        free when read is free when inserted."""
+        emails = [values["email_lower"] for values, _event in rows]
+        found = await self.conn.execute(
+            _TAKEN_EMAILS, {"account_id": account_id, "emails": encode_json_text(emails)}
+        )
+        taken = set(found.scalars())
+        free = []
+        for values, event in rows:
+            if values["email_lower"] not in taken:
+                taken.add(values["email_lower"])  # a second lead of the email is refused
+                free.append((values, event))
+        await self.conn.execute_many(_INSERT_ROW, [values for values, _event in free])
+        counted: dict[str, int] = {}
+        for values, _event in free:
+            counted[values["status"]] = counted.get(values["status"], 0) + 1
+        await self._count(account_id, counted)
+        await EventRepository(self.conn).insert_many([event for _values, event in free])
+        return {values["id"] for values, _event in free}
 
     async def update(self, account_id: str, lead: Lead, previous: Lead) -> None:
         """Write the lead's new values over ``previous`` (the row as read for update)."""
@@ -396,14 +428,15 @@ class LeadRepository:
             if changed:
                 await self.conn.execute(UPDATE_TOGETHER, given)
         else:
-            # SQLite: in-process, the write lock held; one statement per row costs little.
+            # SQLite: in-process, the write lock held; the rows by one executemany, their
+            # events by another.
+            written = []
             for lead, _previous in changed:
                 given = {f"set_{name}": value for name, value in _values(lead).items()}
                 given.update(updated_account=account_id, updated_id=lead.id)
-                await self.conn.execute(_UPDATE, given)
-            events = EventRepository(self.conn)
-            for _lead_id, event in new_events:
-                await events.insert(event)
+                written.append(given)
+            await self.conn.execute_many(_UPDATE, written)
+            await EventRepository(self.conn).insert_many([event for _id, event in new_events])
         await self._count(account_id, deltas)
 
     async def _write_unique_email(
