@@ -7,10 +7,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from buena_server.auth.permissions import Permission
 from buena_server.kit.validation import rules_of
+from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.services import services_of
 from buena_server.tables import events, jobs, leads
@@ -358,6 +359,44 @@ class TestBatchUpsert:
         assert answer["results"][1]["error"]["status"] == 422
         assert answer["results"][1]["error"]["field"] == "custom_fields"
         assert answer["results"][0]["outcome"] == "created"
+
+    async def test_a_lead_deleted_after_the_read_of_held_emails_is_created(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The emails leads hold are read without locks first; a lead deleted after that
+        read is found gone when its row is read for update, and the item creates it."""
+        existing = await account.create_lead(**lead(1))
+        read = LeadRepository.held_emails
+
+        async def read_then_deleted(self: LeadRepository, *args: Any) -> set[str]:
+            held = await read(self, *args)
+            await self.conn.execute(delete(leads).where(leads.c.id == existing["id"]))
+            return held
+
+        monkeypatch.setattr(LeadRepository, "held_emails", read_then_deleted)
+        answer = await batch(account, [lead(1, company="New"), lead(2)], mode="upsert")
+        assert [r["outcome"] for r in answer["results"]] == ["created", "created"]
+        assert answer["results"][0]["id"] != existing["id"]
+        got = await client.get(
+            f"{API}/leads/{answer['results'][0]['id']}", headers=account.headers()
+        )
+        assert got.json()["company"] == "New"
+
+    async def test_a_lead_made_after_the_read_of_held_emails_is_updated(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An email taken after that read is found taken by the insert: the item updates
+        the lead that holds it."""
+        existing = await account.create_lead(**lead(1))
+
+        async def read_too_early(self: LeadRepository, *args: Any) -> set[str]:
+            return set()
+
+        monkeypatch.setattr(LeadRepository, "held_emails", read_too_early)
+        answer = await batch(account, [lead(1, company="New"), lead(2)], mode="upsert")
+        assert [r["outcome"] for r in answer["results"]] == ["updated", "created"]
+        assert answer["results"][0]["id"] == existing["id"]
+        assert await count(client, leads) == 2
 
     async def test_idempotency_key_replays_the_answer(
         self, client: InProcessClient, account: Account

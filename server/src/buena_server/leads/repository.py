@@ -129,12 +129,18 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 )
 
 
-# SQLite: which of some emails (lower-cased, a JSON array) leads of the account hold; and a
-# lead's row as it is written.
-_TAKEN_EMAILS = text(
-    "SELECT email_lower FROM leads WHERE account_id = :account_id"
-    " AND email_lower IN (SELECT value FROM json_each(:emails))"
-)
+# Which of some emails (lower-cased; an array on PostgreSQL, a JSON array on SQLite) leads of
+# the account hold; and, SQLite, a lead's row as it is written.
+_HELD_EMAILS = {
+    "postgresql": text(
+        "SELECT email_lower FROM leads WHERE account_id = :account_id"
+        " AND email_lower = ANY(CAST(:emails AS TEXT[]))"
+    ),
+    "sqlite": text(
+        "SELECT email_lower FROM leads WHERE account_id = :account_id"
+        " AND email_lower IN (SELECT value FROM json_each(:emails))"
+    ),
+}
 _INSERT_ROW = insert(leads)
 
 # The leads of some emails, locked for update in email order (two batches lock alike).
@@ -197,6 +203,21 @@ class LeadRepository:
         )
         found = [_lead(row) for row in result.all()]
         return {lead.email.lower(): lead for lead in found}
+
+    async def held_emails(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
+        """Which of these (lower-cased) emails leads of the account hold, read without
+        locking anything."""
+        return await self._held(account_id, emails_lower)
+
+    async def _held(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
+        if not emails_lower:
+            return set()
+        dialect = self.conn.dialect.name
+        emails = list(emails_lower) if dialect == "postgresql" else encode_json_text(emails_lower)
+        found = await self.conn.execute(
+            _HELD_EMAILS[dialect], {"account_id": account_id, "emails": emails}
+        )
+        return set(found.scalars())
 
     async def find_page(
         self, account_id: str, query: LeadQuery, *, total: bool = True
@@ -365,11 +386,7 @@ class LeadRepository:
         and their events written by another; their ids. The batch holds the write lock
         (``BEGIN IMMEDIATE``) from the read of the taken emails to the insert, so an email
         free when read is free when inserted."""
-        emails = [values["email_lower"] for values, _event in rows]
-        found = await self.conn.execute(
-            _TAKEN_EMAILS, {"account_id": account_id, "emails": encode_json_text(emails)}
-        )
-        taken = set(found.scalars())
+        taken = await self._held(account_id, [values["email_lower"] for values, _e in rows])
         free = []
         for values, event in rows:
             if values["email_lower"] not in taken:
