@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, cast, delete, func, select
 
 from buena_server.auth.permissions import Permission
+from buena_server.kit.db import encode_json_text
 from buena_server.kit.validation import rules_of
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
@@ -397,6 +399,53 @@ class TestBatchUpsert:
         assert [r["outcome"] for r in answer["results"]] == ["updated", "created"]
         assert answer["results"][0]["id"] == existing["id"]
         assert await count(client, leads) == 2
+
+    async def test_events_are_stored_as_single_writes_store_them(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        """The batch writes its events' payloads itself (JSON rows on PostgreSQL): stored
+        byte for byte as the single writes' (msgspec's compact JSON, keys in the same
+        order), for lead.created and lead.updated alike."""
+        fields = {"tags": ["a", "é"], "custom_fields": {"z": 1, "a": [1.5e-07, None, "\u2028"]}}
+        await account.create_lead(**lead(1), **fields)
+        await client.patch(
+            f"{API}/leads/{(await lead_events(account))[0]['data']['object']['id']}",
+            json={"job_title": "CTO", "custom_fields": {"n": {"x": True}}},
+            headers=account.headers(),
+        )
+        await batch(account, [lead(2, **fields), lead(3, **fields)])
+        await batch(
+            account,
+            [lead(2, job_title="CTO", custom_fields={"n": {"x": True}}), lead(3, **fields)],
+            mode="upsert",
+        )
+        async with services_of(client.app).database.transaction(write=False) as conn:
+            rows = (
+                await conn.execute(
+                    select(events.c.type, cast(events.c.data, Text))
+                    .where(events.c.account_id == account.id, events.c.type.like("lead.%"))
+                    .order_by(events.c.created_at)
+                )
+            ).all()
+        stored = [(kind, text) for kind, text in rows]
+        kinds = [kind for kind, _text in stored]
+        assert kinds == [
+            "lead.created",
+            "lead.updated",
+            "lead.created",
+            "lead.created",
+            "lead.updated",
+        ]
+        single_created, single_updated, *batched = [text for _kind, text in stored]
+        for text in (single_created, single_updated, *batched):
+            assert text == encode_json_text(msgspec.json.decode(text))
+
+        def shape(text: str) -> list[Any]:
+            data = msgspec.json.decode(text)
+            return [list(data), list(data["object"]), list(data.get("previous_attributes", {}))]
+
+        assert shape(batched[0]) == shape(batched[1]) == shape(single_created)
+        assert shape(batched[2]) == shape(single_updated)
 
     async def test_idempotency_key_replays_the_answer(
         self, client: InProcessClient, account: Account

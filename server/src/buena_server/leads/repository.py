@@ -27,11 +27,12 @@ from sqlalchemy.types import SmallInteger
 from buena_server.events.repository import (
     EventRepository,
     NewEvent,
+    grouped_row,
     grouped_values,
 )
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import Connection
-from buena_server.leads.grouped import INSERT_TOGETHER, JSON_COLUMNS, UPDATE_TOGETHER
+from buena_server.leads.grouped import INSERT_MANY, INSERT_TOGETHER, JSON_COLUMNS, UPDATE_MANY
 from buena_server.leads.listing import (
     LEAD_COLUMNS,
     LeadFilters,
@@ -376,17 +377,14 @@ class LeadRepository:
         if self.conn.dialect.name != "postgresql":
             return await self._insert_free(account_id, rows)
         # PostgreSQL: every lead, counter, event and job in one statement (as a group of
-        # single creates runs), each column's values as one array.
-        given: dict[str, list[Any]] = {}
-        for values, event in rows:
-            block = {
-                **values,
-                **{name: encode_json_text(values[name]) for name in JSON_COLUMNS},
-                **grouped_values(event, subject=values["id"]),
-            }
-            for name, value in block.items():
-                given.setdefault(name, []).append(value)
-        result = await self.conn.execute(INSERT_TOGETHER, given)
+        # single creates runs), the leads and their events as JSON rows.
+        given = {
+            "rows": encode_json_text([values for values, _event in rows]),
+            "events": encode_json_text(
+                [grouped_row(event, subject=values["id"]) for values, event in rows]
+            ),
+        }
+        result = await self.conn.execute(INSERT_MANY, given)
         return {row[0] for row in result.all()}
 
     async def _insert_free(
@@ -439,21 +437,22 @@ class LeadRepository:
                 deltas[previous.status] = deltas.get(previous.status, 0) - 1
                 deltas[lead.status] = deltas.get(lead.status, 0) + 1
         if self.conn.dialect.name == "postgresql":
-            given: dict[str, Any] = {"updated_account": account_id}
-            for lead, _previous in changed:
-                values = _values(lead)
-                values.update({name: encode_json_text(values[name]) for name in JSON_COLUMNS})
-                values["id"] = lead.id
-                for name, value in values.items():
-                    given.setdefault(name, []).append(value)
-            for lead_id, event in new_events:
-                given.setdefault("noted_lead", []).append(lead_id)
-                given.setdefault("noted_event", []).append(event.id)
-                given.setdefault("noted_at", []).append(event.created_at)
-                for name, value in grouped_values(event, subject=event.id).items():
-                    given.setdefault(name, []).append(value)
             if changed:
-                await self.conn.execute(UPDATE_TOGETHER, given)
+                noted = [
+                    {"lead_id": lead_id, "event_id": event.id, "created_at": event.created_at}
+                    for lead_id, event in new_events
+                ]
+                given = {
+                    "updated_account": account_id,
+                    "rows": encode_json_text(
+                        [{**_values(lead), "id": lead.id} for lead, _ in changed]
+                    ),
+                    "noted": encode_json_text(noted),
+                    "events": encode_json_text(
+                        [grouped_row(event, subject=event.id) for _id, event in new_events]
+                    ),
+                }
+                await self.conn.execute(UPDATE_MANY, given)
         else:
             # SQLite: in-process, the write lock held; the rows by one executemany, their
             # events by another.
