@@ -172,6 +172,26 @@ class TestBatchCreate:
         assert await count(client, jobs) - jobs_before == 2
         assert await count(client, events) - events_before == 2
 
+    async def test_fan_out_jobs_only_for_the_types_subscribed(
+        self, client: InProcessClient, account: Account, other_account: Account
+    ) -> None:
+        for owner, kinds in ((account, ["lead.updated"]), (other_account, ["lead.created"])):
+            hook = {"url": "http://127.0.0.1:9/hook", "events": kinds}
+            subscribed = await client.post(f"{API}/webhooks", json=hook, headers=owner.headers())
+            assert subscribed.status_code == 201, subscribed.text
+        await account.create_lead(**lead(1))
+        await account.create_lead(**lead(2))
+        jobs_before = await count(client, jobs)
+        answer = await batch(
+            account,
+            [lead(1, company="New"), lead(2, company="New"), lead(3), lead(4)],
+            mode="upsert",
+        )
+        assert [r["outcome"] for r in answer["results"]] == ["updated"] * 2 + ["created"] * 2
+        # Two lead.updated events, each with its job; the lead.created ones have none here
+        # (another account subscribes to those).
+        assert await count(client, jobs) - jobs_before == 2
+
     async def test_order_preserved_for_a_thousand(
         self, client: InProcessClient, account: Account
     ) -> None:
