@@ -11,6 +11,7 @@ import pytest
 from buena_server.kit.cursor import Position
 from buena_server.kit.db import open_database
 from buena_server.kit.driver import PostgresConnection
+from buena_server.leads.grouped import BY_EMAILS_FOR_UPDATE, HELD_EMAILS
 from buena_server.leads.listing import (
     LeadFilters,
     LeadQuery,
@@ -19,7 +20,7 @@ from buena_server.leads.listing import (
     page_statement,
     shape_of,
 )
-from buena_server.leads.repository import _BY_EMAILS_FOR_UPDATE, _HELD_EMAILS, LeadRepository
+from buena_server.leads.repository import LeadRepository
 
 from backends import ON_POSTGRES
 
@@ -206,10 +207,10 @@ async def test_a_batchs_emails_are_looked_up_in_the_email_index(
             assert isinstance(conn, PostgresConnection)
             repository = LeadRepository(conn)
             if read == "held":
-                statement: Any = _HELD_EMAILS["postgresql"]
+                statement: Any = HELD_EMAILS["postgresql"]
                 assert await repository.held_emails("acct_1", emails) == set(emails)
             else:
-                statement = _BY_EMAILS_FOR_UPDATE["postgresql"]
+                statement = BY_EMAILS_FOR_UPDATE["postgresql"]
                 found = await repository.find_by_emails("acct_1", emails, for_update=True)
                 assert set(found) == set(emails)
             prepared, values = conn.compiler.bind(

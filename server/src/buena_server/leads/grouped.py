@@ -1,16 +1,33 @@
-"""The grouped statements of lead writes on PostgreSQL: the creates that arrive together,
-each column's values given as one array, and a batch's creates and updates, given as JSON
-rows, each run as one statement with their counters and events (driver
-``StatementGroups``; ``LeadRepository`` runs them)."""
+"""The statements of lead writes that go together (``LeadRepository`` runs them). On
+PostgreSQL: the creates that arrive together, each column's values given as one array, and
+a batch's creates and updates, given as JSON rows, each run as one statement with their
+counters and events (driver ``StatementGroups``). A batch's reads by email, and on SQLite
+its updates of the columns that changed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import TextClause
 
 from buena_server.events.repository import GROUPED_CTES
+from buena_server.kit.db import encode_json_text
+from buena_server.leads.listing import LEAD_COLUMNS
 from buena_server.tables import COUNTER_SLOTS, UTCDateTime, leads
 
 # PostgreSQL, in a single-write block: the creates that arrive together inserted and counted
@@ -119,3 +136,51 @@ SELECT count(*) FROM updated"""  # noqa: S608
 
 
 UPDATE_MANY = _update_many()
+
+
+# Some emails (lower-cased) given as one value, an array on PostgreSQL and a JSON array on
+# SQLite, as a subquery: ``email_lower IN (<it>)`` is planned as a lookup of each email in
+# the (account_id, email_lower) index. A list of bound values (``IN ($2, $3, ...)``) let
+# PostgreSQL plan 1000 emails of a large account on the email trigram index instead
+# (seconds, not milliseconds; test_postgres_plans.py); one value also spares SQLAlchemy's
+# expansion of the list on every call.
+GIVEN_EMAILS = {
+    "postgresql": select(func.unnest(cast(bindparam("emails"), postgresql.ARRAY(Text())))),
+    "sqlite": select(literal_column("value")).select_from(func.json_each(bindparam("emails"))),
+}
+# Which of the emails leads of the account hold; the leads holding them, and the same locked
+# for update in email order (two batches lock alike).
+HELD_EMAILS = {
+    dialect: select(leads.c.email_lower).where(
+        leads.c.account_id == bindparam("account_id"), leads.c.email_lower.in_(given)
+    )
+    for dialect, given in GIVEN_EMAILS.items()
+}
+BY_EMAILS = {
+    dialect: select(*LEAD_COLUMNS)
+    .where(leads.c.account_id == bindparam("account_id"), leads.c.email_lower.in_(given))
+    .order_by(leads.c.email_lower)
+    for dialect, given in GIVEN_EMAILS.items()
+}
+BY_EMAILS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in BY_EMAILS.items()}
+
+
+def emails_value(dialect: str, emails_lower: Sequence[str]) -> Any:
+    """The emails as ``GIVEN_EMAILS`` takes them."""
+    return list(emails_lower) if dialect == "postgresql" else encode_json_text(emails_lower)
+
+
+@lru_cache(maxsize=64)
+def update_of(names: tuple[str, ...]) -> Any:
+    """SQLite: a lead's row written over, these columns only (``updated_account``,
+    ``updated_id``, and ``set_<column>`` for each)."""
+    return (
+        update(leads)
+        .where(
+            leads.c.account_id == bindparam("updated_account"),
+            leads.c.id == bindparam("updated_id"),
+        )
+        .values(
+            {leads.c[name]: bindparam(f"set_{name}", type_=leads.c[name].type) for name in names}
+        )
+    )

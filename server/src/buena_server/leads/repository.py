@@ -9,11 +9,8 @@ from typing import Any, cast
 import msgspec
 from sqlalchemy import (
     BigInteger,
-    Text,
     bindparam,
-    cast,
     delete,
-    func,
     insert,
     literal_column,
     select,
@@ -32,7 +29,17 @@ from buena_server.events.repository import (
 )
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import Connection
-from buena_server.leads.grouped import INSERT_MANY, INSERT_TOGETHER, JSON_COLUMNS, UPDATE_MANY
+from buena_server.leads.grouped import (
+    BY_EMAILS,
+    BY_EMAILS_FOR_UPDATE,
+    HELD_EMAILS,
+    INSERT_MANY,
+    INSERT_TOGETHER,
+    JSON_COLUMNS,
+    UPDATE_MANY,
+    emails_value,
+    update_of,
+)
 from buena_server.leads.listing import (
     LEAD_COLUMNS,
     LeadFilters,
@@ -81,6 +88,8 @@ _UPDATE = (
         }
     )
 )
+
+
 _ID_BY_EMAIL = select(leads.c.id).where(
     leads.c.account_id == bindparam("account_id"), leads.c.email_lower == bindparam("email_lower")
 )
@@ -132,38 +141,8 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 )
 
 
-# Some emails (lower-cased) given as one value, an array on PostgreSQL and a JSON array on
-# SQLite, as a subquery: ``email_lower IN (<it>)`` is planned as a lookup of each email in
-# the (account_id, email_lower) index. A list of bound values (``IN ($2, $3, ...)``) let
-# PostgreSQL plan 1000 emails of a large account on the email trigram index instead
-# (seconds, not milliseconds; test_postgres_plans.py); one value also spares SQLAlchemy's
-# expansion of the list on every call.
-_GIVEN_EMAILS = {
-    "postgresql": select(func.unnest(cast(bindparam("emails"), postgresql.ARRAY(Text())))),
-    "sqlite": select(literal_column("value")).select_from(func.json_each(bindparam("emails"))),
-}
-# Which of the emails leads of the account hold; the leads holding them, and the same locked
-# for update in email order (two batches lock alike).
-_HELD_EMAILS = {
-    dialect: select(leads.c.email_lower).where(
-        leads.c.account_id == bindparam("account_id"), leads.c.email_lower.in_(given)
-    )
-    for dialect, given in _GIVEN_EMAILS.items()
-}
-_BY_EMAILS = {
-    dialect: select(*_LEAD_COLUMNS)
-    .where(leads.c.account_id == bindparam("account_id"), leads.c.email_lower.in_(given))
-    .order_by(leads.c.email_lower)
-    for dialect, given in _GIVEN_EMAILS.items()
-}
-_BY_EMAILS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in _BY_EMAILS.items()}
 # SQLite: a lead's row as it is written.
 _INSERT_ROW = insert(leads)
-
-
-def _emails_value(dialect: str, emails_lower: Sequence[str]) -> Any:
-    """The emails as ``_GIVEN_EMAILS`` takes them."""
-    return list(emails_lower) if dialect == "postgresql" else encode_json_text(emails_lower)
 
 
 _TAGS = Lead.__struct_fields__.index("tags")
@@ -209,8 +188,8 @@ class LeadRepository:
         if not emails_lower:
             return {}
         dialect = self.conn.dialect.name
-        query = (_BY_EMAILS_FOR_UPDATE if for_update else _BY_EMAILS)[dialect]
-        emails = _emails_value(dialect, sorted(set(emails_lower)))
+        query = (BY_EMAILS_FOR_UPDATE if for_update else BY_EMAILS)[dialect]
+        emails = emails_value(dialect, sorted(set(emails_lower)))
         result = await self.conn.execute(query, {"account_id": account_id, "emails": emails})
         found = [_lead(row) for row in result.all()]
         return {lead.email.lower(): lead for lead in found}
@@ -225,8 +204,8 @@ class LeadRepository:
             return set()
         dialect = self.conn.dialect.name
         found = await self.conn.execute(
-            _HELD_EMAILS[dialect],
-            {"account_id": account_id, "emails": _emails_value(dialect, emails_lower)},
+            HELD_EMAILS[dialect],
+            {"account_id": account_id, "emails": emails_value(dialect, emails_lower)},
         )
         return set(found.scalars())
 
@@ -454,14 +433,19 @@ class LeadRepository:
                 }
                 await self.conn.execute(UPDATE_MANY, given)
         else:
-            # SQLite: in-process, the write lock held; the rows by one executemany, their
-            # events by another.
-            written = []
-            for lead, _previous in changed:
-                given = {f"set_{name}": value for name, value in _values(lead).items()}
+            # SQLite: in-process, the write lock held; the rows by one executemany per set of
+            # changed columns (SQLite rewrites the index entries of every column an UPDATE
+            # sets, changed or not: ~20 against ~60 µs a row for a changed job title), their
+            # events by one more.
+            written: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for lead, previous in changed:
+                values, before = _values(lead), _values(previous)
+                names = tuple(name for name, value in values.items() if value != before[name])
+                given = {f"set_{name}": values[name] for name in names}
                 given.update(updated_account=account_id, updated_id=lead.id)
-                written.append(given)
-            await self.conn.execute_many(_UPDATE, written)
+                written.setdefault(names, []).append(given)
+            for names, rows in written.items():
+                await self.conn.execute_many(update_of(names), rows)
             await EventRepository(self.conn).insert_many([event for _id, event in new_events])
         await self._count(account_id, deltas)
 
