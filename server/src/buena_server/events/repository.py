@@ -128,15 +128,6 @@ def grouped_row(event: NewEvent, subject: str) -> dict[str, Any]:
     }
 
 
-def _event_values(event: NewEvent) -> dict[str, Any]:
-    return {
-        "event_id": event.id,
-        "event_account": event.account_id,
-        "event_type": event.type,
-        "event_created_at": event.created_at,
-    }
-
-
 def _event(row: Sequence[Any]) -> Event:
     event_id, event_type, created_at, data = row
     return Event(id=event_id, type=event_type, created_at=created_at, data=data)
@@ -205,16 +196,23 @@ class EventRepository:
     async def insert_many(self, new: Sequence[NewEvent]) -> None:
         """The events, each with its fan-out job if a webhook subscribes to it: on SQLite,
         the events by one ``executemany`` and their jobs by another."""
-        if self.conn.dialect.name == "postgresql":
-            for event in new:
-                await self.conn.execute(
-                    _INSERT_EVENT_AND_FAN_OUT,
-                    {**_event_values(event), "event_data": encode_json_text(event.data)},
-                )
+        postgres = self.conn.dialect.name == "postgresql"
+        written = [
+            {
+                "event_id": event.id,
+                "event_account": event.account_id,
+                "event_type": event.type,
+                "event_created_at": event.created_at,
+                # PostgreSQL's statement casts the text; SQLite's JSON column encodes it.
+                "event_data": encode_json_text(event.data) if postgres else event.data,
+            }
+            for event in new
+        ]
+        if postgres:
+            for values in written:
+                await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
             return
-        await self.conn.execute_many(
-            _INSERT_EVENT, [{**_event_values(event), "event_data": event.data} for event in new]
-        )
+        await self.conn.execute_many(_INSERT_EVENT, written)
         await queue_fan_out(self.conn, [(e.account_id, e.id, e.type, e.created_at) for e in new])
 
     async def get(self, account_id: str, event_id: str) -> Event | None:
