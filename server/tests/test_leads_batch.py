@@ -460,6 +460,20 @@ class TestBatchUpsert:
         for text in (single_created, single_updated, *batched):
             assert text == encode_json_text(msgspec.json.decode(text))
 
+        # The leads' JSON columns too, which the export sends as stored.
+        async with services_of(client.app).database.transaction(write=False) as conn:
+            stored_columns = (
+                await conn.execute(
+                    select(cast(leads.c.tags, Text), cast(leads.c.custom_fields, Text)).where(
+                        leads.c.account_id == account.id
+                    )
+                )
+            ).all()
+        assert len(stored_columns) == 3
+        for tags, custom in stored_columns:
+            assert tags == encode_json_text(msgspec.json.decode(tags))
+            assert custom == encode_json_text(msgspec.json.decode(custom))
+
         def shape(text: str) -> list[Any]:
             data = msgspec.json.decode(text)
             return [list(data), list(data["object"]), list(data.get("previous_attributes", {}))]

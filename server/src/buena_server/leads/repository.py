@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -141,9 +142,7 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 )
 
 
-# SQLite: a lead's row as it is written.
-_INSERT_ROW = insert(leads)
-
+_INSERT_ROW = insert(leads)  # SQLite: a lead's row as it is written
 
 _TAGS = Lead.__struct_fields__.index("tags")
 _CUSTOM_FIELDS = Lead.__struct_fields__.index("custom_fields")
@@ -195,8 +194,7 @@ class LeadRepository:
         return {lead.email.lower(): lead for lead in found}
 
     async def held_emails(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
-        """Which of these (lower-cased) emails leads of the account hold, read without
-        locking anything."""
+        """Which of these (lower-cased) emails leads of the account hold, read unlocked."""
         return await self._held(account_id, emails_lower)
 
     async def _held(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
@@ -370,9 +368,8 @@ class LeadRepository:
         self, account_id: str, rows: Sequence[tuple[dict[str, Any], NewEvent]]
     ) -> set[str]:
         """SQLite: the leads whose email is free, inserted by one ``executemany``, counted,
-        and their events written by another; their ids. The batch holds the write lock
-        (``BEGIN IMMEDIATE``) from the read of the taken emails to the insert, so an email
-        free when read is free when inserted."""
+        their events written by another; their ids. The write lock (``BEGIN IMMEDIATE``)
+        is held from the read of the taken emails to the insert: free when read is free."""
         taken = await self._held(account_id, [values["email_lower"] for values, _e in rows])
         free = []
         for values, event in rows:
@@ -380,10 +377,7 @@ class LeadRepository:
                 taken.add(values["email_lower"])  # a second lead of the email is refused
                 free.append((values, event))
         await self.conn.execute_many(_INSERT_ROW, [values for values, _event in free])
-        counted: dict[str, int] = {}
-        for values, _event in free:
-            counted[values["status"]] = counted.get(values["status"], 0) + 1
-        await self._count(account_id, counted)
+        await self._count(account_id, Counter(values["status"] for values, _event in free))
         await EventRepository(self.conn).insert_many([event for _values, event in free])
         return {values["id"] for values, _event in free}
 
@@ -433,10 +427,9 @@ class LeadRepository:
                 }
                 await self.conn.execute(UPDATE_MANY, given)
         else:
-            # SQLite: in-process, the write lock held; the rows by one executemany per set of
-            # changed columns (SQLite rewrites the index entries of every column an UPDATE
-            # sets, changed or not: ~20 against ~60 µs a row for a changed job title), their
-            # events by one more.
+            # SQLite (the write lock held): one executemany per set of changed columns, as
+            # SQLite rewrites the index entries of every column an UPDATE sets (~60 against
+            # ~20 µs a row for a changed job title); the events by one more.
             written: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for lead, previous in changed:
                 values, before = _values(lead), _values(previous)
