@@ -4,11 +4,12 @@ after-commit hooks, driver errors as SQLAlchemy's), on the database under test."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from driver_testing import NAMES, START, seeded_database
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from buena_server.kit.driver import Connection, Database, is_transaction_conflict
@@ -106,6 +107,49 @@ class TestTransactions:
             assert not conn.runs_together
             with pytest.raises(NotImplementedError):
                 await conn.execute_together(select(accounts.c.id), {})
+
+
+class TestExecuteMany:
+    """One write run once per set of values, in order, its changed rows summed (SQLite: one
+    ``executemany``), with the values bound as ``execute`` binds them."""
+
+    async def test_each_set_runs_in_order(self, database: Database) -> None:
+        renamed = (
+            update(accounts)
+            .where(accounts.c.name == bindparam("was"))
+            .values(name=bindparam("now"), created_at=bindparam("at"))
+        )
+        later = START + timedelta(days=30)
+        async with database.transaction(write=True) as conn:
+            changed = await conn.execute_many(
+                renamed,
+                [
+                    {"was": "alpha", "now": "omega", "at": later},
+                    {"was": "omega", "now": "psi", "at": later},  # sees the first's change
+                    {"was": "nobody", "now": "x", "at": later},
+                ],
+            )
+            assert await conn.execute_many(renamed, []) == 0
+        assert changed == 2
+        assert await stored_names(database) == ["beta", "delta", "gamma", "psi"]
+        async with database.transaction(write=False) as conn:
+            got = await conn.execute(select(accounts.c.created_at).where(accounts.c.name == "psi"))
+            assert got.scalar_one() == later
+
+    async def test_a_constraint_is_an_integrity_error_and_undoes_the_block(
+        self, database: Database
+    ) -> None:
+        new = insert(accounts)
+        with pytest.raises(IntegrityError):
+            async with database.transaction(write=True) as conn:
+                await conn.execute_many(
+                    new,
+                    [
+                        {"id": "acct_new", "name": "new", "created_at": START},
+                        {"id": "acct_alpha", "name": "again", "created_at": START},
+                    ],
+                )
+        assert await stored_names(database) == sorted(NAMES)
 
 
 class TestErrors:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import column, func, insert, select, table, text
 
 from buena_server.kit.db import create_engine, open_database
 from buena_server.kit.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
@@ -72,6 +72,25 @@ class TestStatements:
         async with database.transaction(write=True) as conn:
             assert isinstance(conn, SqliteConnection)
             assert conn.raw.in_transaction  # BEGIN IMMEDIATE: the write lock taken up front
+
+    async def test_execute_many_is_one_executemany_of_one_statement(
+        self, database: SqliteDatabase
+    ) -> None:
+        pairs = table("pairs", column("a"), column("b"))
+        async with database.transaction(write=True) as conn:
+            assert isinstance(conn, SqliteConnection)
+            await conn.execute(text("CREATE TABLE pairs (a, b)"))
+            calls: list[str] = []
+            conn.raw.set_trace_callback(calls.append)
+            written = await conn.execute_many(insert(pairs), [{"a": 1, "b": 2}, {"a": 3, "b": 4}])
+            conn.raw.set_trace_callback(None)
+            assert written == 2
+            assert len(calls) == 2  # the statement's two runs, and nothing else
+            # Sets that name other columns would make other SQL: refused, nothing written.
+            with pytest.raises(ValueError, match="different SQL"):
+                await conn.execute_many(insert(pairs), [{"a": 5, "b": 6}, {"a": 7}])
+            rows = (await conn.execute(text("SELECT a, b FROM pairs ORDER BY a"))).all()
+        assert rows == [(1, 2), (3, 4)]
 
     async def test_heavy_statements_run_in_a_worker_thread(self, database: SqliteDatabase) -> None:
         async with database.transaction(write=False) as conn:

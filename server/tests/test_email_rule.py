@@ -33,7 +33,8 @@ def rule_admits(value: str) -> bool:
     return True
 
 
-_LOCAL = st.text("aZ09_+-.'!#", min_size=0, max_size=70)
+# Accented Latin letters, the two signs among them (U+00D7, U+00F7), and U+017F.
+_LOCAL = st.text("aZ09_+-.'!#éÀÿ\u017f\u00d7\u00f7ĳ", min_size=0, max_size=70)
 _LABEL = st.text("aZ09-", min_size=0, max_size=66)
 _TLD = st.sampled_from(
     ["com", "io", "CO", "test", "local", "localhost", "invalid", "onion", "arpa", "c1", "x", ""]
@@ -75,7 +76,13 @@ def test_the_rule_agrees_with_email_validator(value: str) -> None:
         ("a@mail.LOCALHOST", False),
         ("a@ab--cd.com", False),  # an R-LDH label: email_validator decides
         ("a..b@example.com", False),
-        ("josé@example.com", False),  # Unicode: email_validator decides (and admits)
+        ("josé@example.com", True),  # accented Latin letters before the @
+        ("björn.müller.\u017f@leads.test", True),
+        ("a\u00d7b@example.com", False),  # a sign, no letter: email_validator decides
+        ("用户@example.com", False),  # another script: email_validator decides (and admits)
+        ("josé@exämple.com", False),  # an internationalized domain: email_validator decides
+        # 247 characters but 307 octets: too long for email_validator.
+        (f"{'é' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 60}.com", False),
         (f"{'a' * 65}@example.com", False),  # local part over 64
         (f"a@{'b' * 64}.com", False),  # label over 63
     ],
@@ -90,3 +97,4 @@ def test_special_use_domains_are_still_refused() -> None:
     for value in ("a@b.local", "a@b.invalid", "a@host.localhost", "a@x.onion", "a@1.in-addr.arpa"):
         assert not rule_admits(value), value
     assert rule_admits("josé@example.com")
+    assert rule_admits("用户@example.com")

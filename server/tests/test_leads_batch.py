@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, delete, func, select
 
 from buena_server.auth.permissions import Permission
+from buena_server.kit.db import encode_json_text
 from buena_server.kit.validation import rules_of
+from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.services import services_of
 from buena_server.tables import events, jobs, leads
@@ -168,6 +171,26 @@ class TestBatchCreate:
         # Each with its fan-out job, nothing for the bad item.
         assert await count(client, jobs) - jobs_before == 2
         assert await count(client, events) - events_before == 2
+
+    async def test_fan_out_jobs_only_for_the_types_subscribed(
+        self, client: InProcessClient, account: Account, other_account: Account
+    ) -> None:
+        for owner, kinds in ((account, ["lead.updated"]), (other_account, ["lead.created"])):
+            hook = {"url": "http://127.0.0.1:9/hook", "events": kinds}
+            subscribed = await client.post(f"{API}/webhooks", json=hook, headers=owner.headers())
+            assert subscribed.status_code == 201, subscribed.text
+        await account.create_lead(**lead(1))
+        await account.create_lead(**lead(2))
+        jobs_before = await count(client, jobs)
+        answer = await batch(
+            account,
+            [lead(1, company="New"), lead(2, company="New"), lead(3), lead(4)],
+            mode="upsert",
+        )
+        assert [r["outcome"] for r in answer["results"]] == ["updated"] * 2 + ["created"] * 2
+        # Two lead.updated events, each with its job; the lead.created ones have none here
+        # (another account subscribes to those).
+        assert await count(client, jobs) - jobs_before == 2
 
     async def test_order_preserved_for_a_thousand(
         self, client: InProcessClient, account: Account
@@ -358,6 +381,105 @@ class TestBatchUpsert:
         assert answer["results"][1]["error"]["status"] == 422
         assert answer["results"][1]["error"]["field"] == "custom_fields"
         assert answer["results"][0]["outcome"] == "created"
+
+    async def test_a_lead_deleted_after_the_read_of_held_emails_is_created(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The emails leads hold are read without locks first; a lead deleted after that
+        read is found gone when its row is read for update, and the item creates it."""
+        existing = await account.create_lead(**lead(1))
+        read = LeadRepository.held_emails
+
+        async def read_then_deleted(self: LeadRepository, *args: Any) -> set[str]:
+            held = await read(self, *args)
+            await self.conn.execute(delete(leads).where(leads.c.id == existing["id"]))
+            return held
+
+        monkeypatch.setattr(LeadRepository, "held_emails", read_then_deleted)
+        answer = await batch(account, [lead(1, company="New"), lead(2)], mode="upsert")
+        assert [r["outcome"] for r in answer["results"]] == ["created", "created"]
+        assert answer["results"][0]["id"] != existing["id"]
+        got = await client.get(
+            f"{API}/leads/{answer['results'][0]['id']}", headers=account.headers()
+        )
+        assert got.json()["company"] == "New"
+
+    async def test_a_lead_made_after_the_read_of_held_emails_is_updated(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An email taken after that read is found taken by the insert: the item updates
+        the lead that holds it."""
+        existing = await account.create_lead(**lead(1))
+
+        async def read_too_early(self: LeadRepository, *args: Any) -> set[str]:
+            return set()
+
+        monkeypatch.setattr(LeadRepository, "held_emails", read_too_early)
+        answer = await batch(account, [lead(1, company="New"), lead(2)], mode="upsert")
+        assert [r["outcome"] for r in answer["results"]] == ["updated", "created"]
+        assert answer["results"][0]["id"] == existing["id"]
+        assert await count(client, leads) == 2
+
+    async def test_events_are_stored_as_single_writes_store_them(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        """The batch writes its events' payloads itself (JSON rows on PostgreSQL): stored
+        byte for byte as the single writes' (msgspec's compact JSON, keys in the same
+        order), for lead.created and lead.updated alike."""
+        fields = {"tags": ["a", "é"], "custom_fields": {"z": 1, "a": [1.5e-07, None, "\u2028"]}}
+        await account.create_lead(**lead(1), **fields)
+        await client.patch(
+            f"{API}/leads/{(await lead_events(account))[0]['data']['object']['id']}",
+            json={"job_title": "CTO", "custom_fields": {"n": {"x": True}}},
+            headers=account.headers(),
+        )
+        await batch(account, [lead(2, **fields), lead(3, **fields)])
+        await batch(
+            account,
+            [lead(2, job_title="CTO", custom_fields={"n": {"x": True}}), lead(3, **fields)],
+            mode="upsert",
+        )
+        async with services_of(client.app).database.transaction(write=False) as conn:
+            rows = (
+                await conn.execute(
+                    select(events.c.type, cast(events.c.data, Text))
+                    .where(events.c.account_id == account.id, events.c.type.like("lead.%"))
+                    .order_by(events.c.created_at)
+                )
+            ).all()
+        stored = [(kind, text) for kind, text in rows]
+        kinds = [kind for kind, _text in stored]
+        assert kinds == [
+            "lead.created",
+            "lead.updated",
+            "lead.created",
+            "lead.created",
+            "lead.updated",
+        ]
+        single_created, single_updated, *batched = [text for _kind, text in stored]
+        for text in (single_created, single_updated, *batched):
+            assert text == encode_json_text(msgspec.json.decode(text))
+
+        # The leads' JSON columns too, which the export sends as stored.
+        async with services_of(client.app).database.transaction(write=False) as conn:
+            stored_columns = (
+                await conn.execute(
+                    select(cast(leads.c.tags, Text), cast(leads.c.custom_fields, Text)).where(
+                        leads.c.account_id == account.id
+                    )
+                )
+            ).all()
+        assert len(stored_columns) == 3
+        for tags, custom in stored_columns:
+            assert tags == encode_json_text(msgspec.json.decode(tags))
+            assert custom == encode_json_text(msgspec.json.decode(custom))
+
+        def shape(text: str) -> list[Any]:
+            data = msgspec.json.decode(text)
+            return [list(data), list(data["object"]), list(data.get("previous_attributes", {}))]
+
+        assert shape(batched[0]) == shape(batched[1]) == shape(single_created)
+        assert shape(batched[2]) == shape(single_updated)
 
     async def test_idempotency_key_replays_the_answer(
         self, client: InProcessClient, account: Account

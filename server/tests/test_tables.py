@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite
 
 from buena_server.tables import UTCDateTime
@@ -26,6 +27,23 @@ def test_what_is_stored_reads_back_equal_and_aware(moment: datetime) -> None:
     read = RESULT(stored)
     assert read == moment
     assert read.utcoffset() == timedelta(0)
+
+
+@given(st.datetimes(timezones=st.timezones()))
+def test_values_are_stored_as_sqlalchemy_stores_them(moment: datetime) -> None:
+    # SQLAlchemy's own processors: the type's process_bind_param, then SQLite's DateTime.
+    naive = UTCDateTime().process_bind_param(moment, DIALECT)
+    sqlalchemys = DateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
+    assert BIND is not None
+    assert sqlalchemys is not None
+    assert BIND(moment) == sqlalchemys(naive)
+
+
+def test_naive_values_are_refused() -> None:
+    assert BIND is not None
+    with pytest.raises(ValueError, match="naive"):
+        BIND(datetime(2026, 1, 1))
+    assert BIND(None) is None
 
 
 @pytest.mark.parametrize(

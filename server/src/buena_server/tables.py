@@ -53,6 +53,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # SQLAlchemy's SQLite text ("2026-11-28 23:05:44.372682": naive UTC, microseconds
+        # always written) by isoformat rather than SQLAlchemy's %-formatting of each field
+        # (~0.5 against ~2 µs a value; a batch writes ~5 a lead). test_tables.py holds the
+        # two equal.
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the database")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         if dialect.name != "sqlite":
             if self.impl_instance.result_processor(dialect, coltype) is not None:

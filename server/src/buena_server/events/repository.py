@@ -73,22 +73,34 @@ SELECT id FROM evented"""  # noqa: S608
 ).bindparams(bindparam("event_created_at", type_=UTCDateTime(timezone=True)))
 
 
-def _grouped_ctes(source: str) -> str:
-    """CTEs for a grouped statement (``Connection.execute_together``) whose CTE ``source``
-    returns the ``id``, ``account_id`` and ``created_at`` of the rows it wrote: an event for
-    each written row named by ``event_subject``, and its fan-out job when a webhook subscribes
-    to it. The values travel as arrays, one element per block (``grouped_values``)."""
-    given = (
+# How the events of a grouped statement arrive: as arrays, one element per block
+# (``grouped_values``; what StatementGroups binds), or as one JSON array of objects
+# (``grouped_row``; a batch's, which asyncpg would otherwise encode element by element).
+_GIVEN_EVENTS = {
+    "arrays": (
         "unnest(CAST(:event_subject AS TEXT[]), CAST(:event_id AS TEXT[]), "
         "CAST(:event_type AS TEXT[]), CAST(:event_data AS TEXT[])) "
         "AS given(subject, event_id, event_type, event_data)"
-    )
-    # The tables' own column names: every value is bound.
+    ),
+    "json": (
+        "json_to_recordset(CAST(:events AS JSON)) "
+        "AS given(subject TEXT, event_id TEXT, event_type TEXT, event_data JSON)"
+    ),
+}
+
+
+def _grouped_ctes(source: str, given: str = "arrays") -> str:
+    """CTEs for a grouped statement (``Connection.execute_together``, or a batch's) whose CTE
+    ``source`` returns the ``id``, ``account_id`` and ``created_at`` of the rows it wrote: an
+    event for each written row named by an event's subject, and its fan-out job when a
+    webhook subscribes to it. ``given``: how the events arrive (``_GIVEN_EVENTS``)."""
+    # The tables' own column names: every value is bound. A JSON event_data is stored as
+    # the text it arrived as (json keeps it verbatim): the bytes msgspec wrote.
     return f"""evented AS (
     INSERT INTO events (id, account_id, type, data, created_at)
     SELECT given.event_id, written.account_id, given.event_type,
         CAST(given.event_data AS JSON), written.created_at
-    FROM {source} AS written JOIN {given} ON given.subject = written.id
+    FROM {source} AS written JOIN {_GIVEN_EVENTS[given]} ON given.subject = written.id
     RETURNING id, account_id, type, created_at
 ), {fan_out_job_cte("evented")}"""  # noqa: S608
 
@@ -97,12 +109,22 @@ GROUPED_CTES = _grouped_ctes
 
 
 def grouped_values(event: NewEvent, subject: str) -> dict[str, Any]:
-    """One block's values for ``GROUPED_CTES``."""
+    """One block's values for ``GROUPED_CTES`` (arrays)."""
     return {
         "event_subject": subject,
         "event_id": event.id,
         "event_type": event.type,
         "event_data": encode_json_text(event.data),
+    }
+
+
+def grouped_row(event: NewEvent, subject: str) -> dict[str, Any]:
+    """One event's object in the ``events`` JSON array of ``GROUPED_CTES(..., "json")``."""
+    return {
+        "subject": subject,
+        "event_id": event.id,
+        "event_type": event.type,
+        "event_data": event.data,
     }
 
 
@@ -169,18 +191,29 @@ class EventRepository:
 
     async def insert(self, event: NewEvent) -> None:
         """The event, and its fan-out job if a webhook subscribes to it."""
-        values = {
-            "event_id": event.id,
-            "event_account": event.account_id,
-            "event_type": event.type,
-            "event_created_at": event.created_at,
-        }
-        if self.conn.dialect.name == "postgresql":
-            values["event_data"] = encode_json_text(event.data)
-            await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
-        else:
-            await self.conn.execute(_INSERT_EVENT, {**values, "event_data": event.data})
-            await queue_fan_out(self.conn, event.account_id, event.id, event.type, event.created_at)
+        await self.insert_many([event])
+
+    async def insert_many(self, new: Sequence[NewEvent]) -> None:
+        """The events, each with its fan-out job if a webhook subscribes to it: on SQLite,
+        the events by one ``executemany`` and their jobs by another."""
+        postgres = self.conn.dialect.name == "postgresql"
+        written = [
+            {
+                "event_id": event.id,
+                "event_account": event.account_id,
+                "event_type": event.type,
+                "event_created_at": event.created_at,
+                # PostgreSQL's statement casts the text; SQLite's JSON column encodes it.
+                "event_data": encode_json_text(event.data) if postgres else event.data,
+            }
+            for event in new
+        ]
+        if postgres:
+            for values in written:
+                await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
+            return
+        await self.conn.execute_many(_INSERT_EVENT, written)
+        await queue_fan_out(self.conn, [(e.account_id, e.id, e.type, e.created_at) for e in new])
 
     async def get(self, account_id: str, event_id: str) -> Event | None:
         row = (
@@ -215,4 +248,11 @@ class EventRepository:
         return result.rowcount
 
 
-__all__ = ["GROUPED_CTES", "EventQuery", "EventRepository", "NewEvent", "grouped_values"]
+__all__ = [
+    "GROUPED_CTES",
+    "EventQuery",
+    "EventRepository",
+    "NewEvent",
+    "grouped_row",
+    "grouped_values",
+]

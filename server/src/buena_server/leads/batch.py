@@ -65,8 +65,16 @@ class LeadBatch:
                 later.append(item)
             else:
                 first[item.email_key] = item
+        new = list(first.values())
+        if upsert:
+            # The emails leads hold already, read without locking: their items go straight to
+            # the read for update below instead of through an insert that finds them taken.
+            # An email taken since is found taken by the insert, one freed since is found
+            # gone by the read, and either way the item takes the path below as before.
+            held = await self.service.repository.held_emails(self.account_id, list(first))
+            new = [item for item in new if item.email_key not in held]
         inserted = await self.service.repository.insert_many(
-            self.account_id, [(item.lead, item.event) for item in first.values()]
+            self.account_id, [(item.lead, item.event) for item in new]
         )
         ids: dict[str, str] = {}  # email -> the lead this batch made or matched
         for item in first.values():

@@ -1,13 +1,33 @@
-"""The grouped statements of lead writes on PostgreSQL: the creates (and the batch's
-updates) that arrive together, each column's values given as one array, run as one statement
-with their counters and events (driver ``StatementGroups``; ``LeadRepository`` runs them)."""
+"""The statements of lead writes that go together (``LeadRepository`` runs them). On
+PostgreSQL: the creates that arrive together, each column's values given as one array, and
+a batch's creates and updates, given as JSON rows, each run as one statement with their
+counters and events (driver ``StatementGroups``). A batch's reads by email, and on SQLite
+its updates of the columns that changed."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, text
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import TextClause
 
 from buena_server.events.repository import GROUPED_CTES
+from buena_server.kit.db import encode_json_text
+from buena_server.leads.listing import LEAD_COLUMNS
 from buena_server.tables import COUNTER_SLOTS, UTCDateTime, leads
 
 # PostgreSQL, in a single-write block: the creates that arrive together inserted and counted
@@ -16,27 +36,49 @@ from buena_server.tables import COUNTER_SLOTS, UTCDateTime, leads
 # never wait for each other's rows in opposite orders; the leads are all inserted before
 # any counter is touched (the GROUP BY reads every inserted row first). A second create of
 # an email in the same group, like one of an email already taken, inserts nothing and
-# returns no row. JSON travels as text, serialized as the JSON columns' own bind processor
-# does (encode_json_text). Each inserted lead's lead.created event and its deliveries are
-# written by the same statement (events/repository.py, GROUPED_CTES): none for a lead not
-# inserted.
+# returns no row. JSON travels as text (or, in JSON rows, as JSON), serialized as the JSON
+# columns' own bind processor does (encode_json_text). Each inserted lead's lead.created
+# event and its deliveries are written by the same statement (events/repository.py,
+# GROUPED_CTES): none for a lead not inserted.
 JSON_COLUMNS = tuple(column.name for column in leads.c if isinstance(column.type, JSON))
 
 
-def _insert_together() -> TextClause:
-    names = [column.name for column in leads.c]
-    arrays, selected = [], []
-    for column in leads.c:
+def _kind(column: Column[Any]) -> str:
+    if isinstance(column.type, UTCDateTime):
+        return "TIMESTAMPTZ"
+    return "JSON" if column.name in JSON_COLUMNS else "TEXT"
+
+
+def _given(columns: list[Column[Any]], json_rows: bool) -> str:
+    """The relation ``given`` of these columns' values: each column's values as one array
+    (what StatementGroups binds, by column name), or, ``json_rows``, one JSON array of
+    objects keyed by column name (``:rows``: a batch's, which asyncpg would otherwise encode
+    element by element, ~0.5 µs each). JSON values arrive as JSON in the rows (json keeps
+    their text verbatim: the bytes msgspec wrote, as ``encode_json_text`` writes them), as
+    text in the arrays."""
+    names = ", ".join(column.name for column in columns)
+    if json_rows:
+        typed = ", ".join(f"{column.name} {_kind(column)}" for column in columns)
+        return f"json_to_recordset(CAST(:rows AS JSON)) AS given({typed})"
+    arrays = []
+    for column in columns:
         kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
         arrays.append(f"CAST(:{column.name} AS {kind}[])")
-        given = f"given.{column.name}"
-        selected.append(f"CAST({given} AS JSON)" if column.name in JSON_COLUMNS else given)
+    return f"unnest({', '.join(arrays)}) AS given({names})"
+
+
+def _insert_together(json_rows: bool) -> TextClause:
+    columns = list(leads.c)
+    names = [column.name for column in columns]
+    selected = [
+        f"CAST(given.{name} AS JSON)" if name in JSON_COLUMNS else f"given.{name}" for name in names
+    ]
     # Built from the table's own column names; every value is a bound parameter.
     return text(
         f"""WITH inserted AS (
     INSERT INTO leads ({", ".join(names)})
     SELECT {", ".join(selected)}
-    FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
+    FROM {_given(columns, json_rows)}
     ORDER BY given.account_id, given.email_lower
     ON CONFLICT (account_id, email_lower) DO NOTHING
     RETURNING id, account_id, status, created_at
@@ -47,46 +89,98 @@ def _insert_together() -> TextClause:
     GROUP BY account_id, status
     ORDER BY account_id, status
     ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
-), {GROUPED_CTES("inserted")}
+), {GROUPED_CTES("inserted", "json" if json_rows else "arrays")}
 SELECT id FROM inserted"""  # noqa: S608
     )
 
 
-INSERT_TOGETHER = _insert_together()
+# The grouped creates' (arrays, by column name) and a batch's (``:rows`` and ``:events``,
+# JSON arrays of objects).
+INSERT_TOGETHER = _insert_together(json_rows=False)
+INSERT_MANY = _insert_together(json_rows=True)
 
 
-def _update_together() -> TextClause:
-    """PostgreSQL: leads written over (each column's values one array), and the events the
-    changes made (any number per lead, in ``noted_*`` arrays, each with its own time), by
-    one statement; an event is written only with its lead's row."""
-    names = [column.name for column in leads.c if column.name != "account_id"]
-    arrays, assigned = [], []
-    for column in leads.c:
-        if column.name == "account_id":
-            continue
-        kind = "TIMESTAMPTZ" if isinstance(column.type, UTCDateTime) else "TEXT"
-        arrays.append(f"CAST(:{column.name} AS {kind}[])")
-        given = f"given.{column.name}"
-        if column.name != "id":
-            value = f"CAST({given} AS JSON)" if column.name in JSON_COLUMNS else given
-            assigned.append(f"{column.name} = {value}")
+def _update_many() -> TextClause:
+    """PostgreSQL: a batch's leads written over (``:rows``, a JSON array of the leads'
+    columns but the account), and the events the changes made (any number per lead, each
+    with its own time: ``:noted``, objects of lead_id, event_id and created_at; ``:events``
+    as ``GROUPED_CTES``), by one statement; an event is written only with its lead's row."""
+    columns = [column for column in leads.c if column.name != "account_id"]
+    assigned = [
+        f"{column.name} = "
+        + (
+            f"CAST(given.{column.name} AS JSON)"
+            if column.name in JSON_COLUMNS
+            else f"given.{column.name}"
+        )
+        for column in columns
+        if column.name != "id"
+    ]
     noted = (
-        "unnest(CAST(:noted_lead AS TEXT[]), CAST(:noted_event AS TEXT[]), "
-        "CAST(:noted_at AS TIMESTAMPTZ[])) AS noted(lead_id, event_id, created_at)"
+        "json_to_recordset(CAST(:noted AS JSON)) "
+        "AS noted(lead_id TEXT, event_id TEXT, created_at TIMESTAMPTZ)"
     )
     # Built from the table's own column names; every value is a bound parameter.
     return text(
         f"""WITH updated AS (
     UPDATE leads SET {", ".join(assigned)}
-    FROM unnest({", ".join(arrays)}) AS given({", ".join(names)})
+    FROM {_given(columns, json_rows=True)}
     WHERE leads.account_id = :updated_account AND leads.id = given.id
     RETURNING leads.id, leads.account_id
 ), noted AS (
     SELECT noted.event_id AS id, updated.account_id, noted.created_at
     FROM updated JOIN {noted} ON noted.lead_id = updated.id
-), {GROUPED_CTES("noted")}
+), {GROUPED_CTES("noted", "json")}
 SELECT count(*) FROM updated"""  # noqa: S608
     )
 
 
-UPDATE_TOGETHER = _update_together()
+UPDATE_MANY = _update_many()
+
+
+# Some emails (lower-cased) given as one value, an array on PostgreSQL and a JSON array on
+# SQLite, as a subquery: ``email_lower IN (<it>)`` is planned as a lookup of each email in
+# the (account_id, email_lower) index. A list of bound values (``IN ($2, $3, ...)``) let
+# PostgreSQL plan 1000 emails of a large account on the email trigram index instead
+# (seconds, not milliseconds; test_postgres_plans.py); one value also spares SQLAlchemy's
+# expansion of the list on every call.
+GIVEN_EMAILS = {
+    "postgresql": select(func.unnest(cast(bindparam("emails"), postgresql.ARRAY(Text())))),
+    "sqlite": select(literal_column("value")).select_from(func.json_each(bindparam("emails"))),
+}
+# Which of the emails leads of the account hold; the leads holding them, and the same locked
+# for update in email order (two batches lock alike).
+HELD_EMAILS = {
+    dialect: select(leads.c.email_lower).where(
+        leads.c.account_id == bindparam("account_id"), leads.c.email_lower.in_(given)
+    )
+    for dialect, given in GIVEN_EMAILS.items()
+}
+BY_EMAILS = {
+    dialect: select(*LEAD_COLUMNS)
+    .where(leads.c.account_id == bindparam("account_id"), leads.c.email_lower.in_(given))
+    .order_by(leads.c.email_lower)
+    for dialect, given in GIVEN_EMAILS.items()
+}
+BY_EMAILS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in BY_EMAILS.items()}
+
+
+def emails_value(dialect: str, emails_lower: Sequence[str]) -> Any:
+    """The emails as ``GIVEN_EMAILS`` takes them."""
+    return list(emails_lower) if dialect == "postgresql" else encode_json_text(emails_lower)
+
+
+@lru_cache(maxsize=64)
+def update_of(names: tuple[str, ...]) -> Any:
+    """SQLite: a lead's row written over, these columns only (``updated_account``,
+    ``updated_id``, and ``set_<column>`` for each)."""
+    return (
+        update(leads)
+        .where(
+            leads.c.account_id == bindparam("updated_account"),
+            leads.c.id == bindparam("updated_id"),
+        )
+        .values(
+            {leads.c[name]: bindparam(f"set_{name}", type_=leads.c[name].type) for name in names}
+        )
+    )

@@ -62,6 +62,17 @@ class Connection(ABC):
         self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
     ) -> Result: ...
 
+    async def execute_many(
+        self, statement: ClauseElement, parameters: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Run a write that returns no rows once per set of values, in order; how many rows
+        it changed in all. SQLite hands the sets to one ``executemany``; elsewhere each runs
+        as ``execute``."""
+        changed = 0
+        for values in parameters:
+            changed += (await self.execute(statement, values)).rowcount
+        return changed
+
     # Whether ``execute_together`` is on offer: in a read or single-write block on PostgreSQL.
     runs_together = False
 

@@ -7,12 +7,13 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
 
 from buena_server.kit.driver.base import Connection, Database, translated
 from buena_server.kit.driver.compiler import Prepared, StatementCompiler
@@ -34,6 +35,22 @@ class SqliteConnection(Connection):
     def __init__(self, compiler: StatementCompiler, raw: sqlite3.Connection) -> None:
         super().__init__(compiler)
         self.raw = raw
+
+    async def execute_many(
+        self, statement: ClauseElement, parameters: Sequence[Mapping[str, Any]]
+    ) -> int:
+        if not parameters:
+            return 0
+        bound = [self.compiler.bind(statement, values) for values in parameters]
+        prepared = bound[0][0]
+        if any(other.sql != prepared.sql for other, _ in bound):
+            raise ValueError("execute_many runs one statement: these sets make different SQL")
+        rows = [values for _, values in bound]
+        try:
+            cursor = self.raw.executemany(prepared.sql, rows)
+        except sqlite3.Error as exc:
+            raise translated(exc, prepared, rows) from exc
+        return int(cursor.rowcount)
 
     async def _run(
         self, prepared: Prepared, values: list[Any], *, heavy: bool, plan_per_value: bool = False
