@@ -314,10 +314,10 @@ async def test_list_filters_and_statistics(
     squares_only = await listed(type=Squares.type)
     assert (squares_only["statistics"]["failed"], squares_only["total"]) == (0, 2)
     assert (await listed(limit="1", offset="1"))["data"][0]["id"] == failed
-    bad = await account.client.get(
-        f"{API}/jobs", params={"status": "done"}, headers=account.headers()
-    )
-    assert_error(bad, 422, "VALIDATION_ERROR")
+    for refused, field in (({"status": "done"}, "status"), ({"type": "t" * 51}, "type")):
+        bad = await account.client.get(f"{API}/jobs", params=refused, headers=account.headers())
+        body = assert_error(bad, 422, "VALIDATION_ERROR")
+        assert body["details"]["errors"][0]["field"] == field
 
 
 async def test_another_accounts_job_is_not_found(

@@ -28,6 +28,7 @@ from buena_server.services import services_of
 NDJSON = "application/x-ndjson"
 RESULT_CHUNK_LINES = 1000
 _TIME_FILTER = query_schema(OpenAPIType.STRING, format="date-time")
+MAX_TYPE_LENGTH = 50  # background_jobs.type
 JobId = Annotated[str, Parameter(description="Job identifier (job_...)")]
 
 
@@ -45,6 +46,10 @@ def job_query(
 ) -> JobQuery:
     """Check the list's parameters (422 for each bad one) and apply defaults."""
     errors = page_errors(limit, offset) + choice_errors("status", status, JOB_STATUSES)
+    if type is not None and len(type) > MAX_TYPE_LENGTH:
+        errors.append(
+            {"field": "type", "message": f"type must be at most {MAX_TYPE_LENGTH} characters"}
+        )
     after = timestamp_param("created_after", created_after, errors)
     before = timestamp_param("created_before", created_before, errors)
     if errors:
@@ -86,7 +91,7 @@ class JobController(Controller):
             str | None,
             Parameter(
                 description="Only jobs of this type (e.g. enrichment)",
-                schema_extra=query_schema(OpenAPIType.STRING, max_length=50),
+                schema_extra=query_schema(OpenAPIType.STRING, max_length=MAX_TYPE_LENGTH),
             ),
         ] = None,
         created_after: Annotated[
