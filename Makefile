@@ -27,9 +27,11 @@ $(DEV): $(INSTALLED) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-test: $(DEV) ## Every test on SQLite and the SDK's on Python 3.9, beside server + e2e on PostgreSQL + Redis
+test: $(DEV) ## Every test on SQLite, the SDK's on Python 3.9, then server + e2e on PostgreSQL + Redis
 	$(BIN)/coverage erase
-	scripts/test-passes $(BIN)
+	$(BIN)/coverage run -m pytest
+	scripts/test-sdk-oldest-python
+	scripts/test-production-backends $(BIN)/python
 	scripts/coverage-check $(BIN)/coverage
 
 services: ## Start PostgreSQL and Redis if they are down (this machine's commands)
