@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -30,6 +30,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.base import BaseSchemaObject
 
 from buena_server.auth.guards import declared_permissions, permission_denied
+from buena_server.auth.middleware import invalid_key
 from buena_server.auth.permissions import Permission
 from buena_server.credits.service import insufficient_credits
 from buena_server.errors import (
@@ -39,7 +40,6 @@ from buena_server.errors import (
     PayloadTooLarge,
     RateLimitExceeded,
     ServiceUnavailable,
-    Unauthorized,
     ValidationFailed,
     error_body,
 )
@@ -67,7 +67,7 @@ ANSWERS: Mapping[str, tuple[str, Any]] = {
     **health_controller.ANSWERS,
 }
 _REQUEST_ID = "req_6b1f0c2d3e4a5b6c7d8e9f0a1b2c3d4e"
-_AT = "2026-12-05T10:00:00.123456Z"
+_AT = datetime(2026, 12, 5, 10, 0, 0, 123456, tzinfo=UTC)
 _WEBHOOK = "wh_5f0c6b1e2a9d4c7e8b3a1f20"
 # 404: the error of the innermost resource the operation's path names (the first that matches).
 _NOT_FOUND: tuple[tuple[str, Callable[[], ApiError]], ...] = (
@@ -221,7 +221,7 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
         if rules is not None:
             errors.append(_raised(lambda: rules.check([("colour", "red")])))
     elif status == 401:
-        errors.append(Unauthorized("Invalid API key", details={"reason": "invalid"}))
+        errors.append(invalid_key())
     elif status == 402:
         errors.append(insufficient_credits(7, 2))
     elif status == 403:
@@ -279,9 +279,5 @@ def _raised(call: Callable[[], object]) -> ApiError:
 
 
 def _encoded(error: ApiError) -> Any:
-    body = msgspec.structs.replace(error_body(error, _REQUEST_ID), timestamp=_parse(_AT))
+    body = msgspec.structs.replace(error_body(error, _REQUEST_ID), timestamp=_AT)
     return msgspec.to_builtins(body)
-
-
-def _parse(text: str) -> datetime:
-    return msgspec.convert(text, type=datetime)

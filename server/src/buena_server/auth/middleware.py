@@ -56,7 +56,7 @@ async def _load(database: Database, digest: str) -> ApiKeyRecord:
     async with database.transaction(write=False) as conn:
         record = await ApiKeyRepository(conn).find_by_digest(digest)
     if record is None:
-        raise Unauthorized("Invalid API key", details={"reason": "invalid"})
+        raise invalid_key()
     return record
 
 
@@ -109,7 +109,7 @@ async def authenticate(
             )
         # Refused on its form alone: a malformed key costs no database lookup.
         if not is_well_formed_key(key):
-            raise Unauthorized("Invalid API key", details={"reason": "invalid"})
+            raise invalid_key()
 
         cache = services.key_cache
         database = services.database
@@ -174,3 +174,8 @@ class ApiKeyAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             key = presented_key(connection.headers.get)
             outcome = await authenticate(self.auth, connection.scope, key)
         return AuthenticationResult(user=outcome, auth=outcome)
+
+
+def invalid_key() -> Unauthorized:
+    """The answer to a key that names no key (unknown, malformed or wrongly signed)."""
+    return Unauthorized("Invalid API key", details={"reason": "invalid"})
