@@ -250,7 +250,7 @@ def _from_framework(exc: HTTPException) -> ApiError:
     if status == 405:
         return MethodNotAllowed("Method not allowed for this endpoint", headers=exc.headers)
     if status == 413:
-        return PayloadTooLarge("The request body is too large")
+        return payload_too_large()
     error_class = _FRAMEWORK_ERRORS.get(status, InternalError if status >= 500 else InvalidRequest)
     return error_class(exc.detail or "Request failed", headers=exc.headers)
 
@@ -302,6 +302,20 @@ def is_database_outage(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, ApiError)
 
 
+def payload_too_large() -> PayloadTooLarge:
+    return PayloadTooLarge("The request body is too large")
+
+
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The database is unavailable; retry shortly", headers={"Retry-After": "1"}
+    )
+
+
+def internal_error() -> InternalError:
+    return InternalError("An internal error occurred")
+
+
 def to_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
@@ -312,11 +326,9 @@ def to_api_error(exc: Exception) -> ApiError:
         return _from_framework(exc)
     if is_database_outage(exc):
         logger.warning("database unavailable: %s", exc)
-        return ServiceUnavailable(
-            "The database is unavailable; retry shortly", headers={"Retry-After": "1"}
-        )
+        return database_unavailable()
     logger.exception("unhandled error", exc_info=exc)
-    return InternalError("An internal error occurred")
+    return internal_error()
 
 
 def error_body(error: ApiError, request_id: str) -> ErrorBody:

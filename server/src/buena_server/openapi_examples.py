@@ -35,13 +35,13 @@ from buena_server.auth.permissions import Permission
 from buena_server.credits.service import insufficient_credits
 from buena_server.errors import (
     ApiError,
-    InternalError,
     InvalidJson,
-    PayloadTooLarge,
     RateLimitExceeded,
-    ServiceUnavailable,
     ValidationFailed,
+    database_unavailable,
     error_body,
+    internal_error,
+    payload_too_large,
 )
 from buena_server.events.service import event_not_found
 from buena_server.health import controller as health_controller
@@ -237,7 +237,7 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
         if context.idempotent:
             errors.append(key_in_use())
     elif status == 413:
-        errors.append(PayloadTooLarge("The request body is too large"))
+        errors.append(payload_too_large())
     elif status == 415:
         errors.append(unsupported_media_type("text/plain"))
     elif status == 422:
@@ -256,9 +256,9 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             )
         )
     elif status == 500:
-        errors.append(InternalError("An internal error occurred"))
+        errors.append(internal_error())
     elif status == 503:
-        errors.append(ServiceUnavailable("The database is unavailable; retry shortly"))
+        errors.append(database_unavailable())
     return errors
 
 
