@@ -147,14 +147,6 @@ class TestEnrich:
         listed = await client.get(f"{API}/credits", headers=account.headers())
         assert listed.json()["total"] == 0  # nothing charged, nothing recorded
 
-    async def test_more_than_100_leads_is_422_for_now(
-        self, client: InProcessClient, account: Account
-    ) -> None:
-        response = await enrich(client, account, {"leads": [{"email": "a@b.com"}] * 101})
-        body = assert_error(response, 422, "VALIDATION_ERROR")
-        assert "at most 100" in body["message"]
-        assert "job (202)" in body["message"]
-
     async def test_value_and_structure_errors(
         self, client: InProcessClient, account: Account
     ) -> None:
@@ -165,6 +157,8 @@ class TestEnrich:
         assert_error(response, 400, "INVALID_REQUEST")
         response = await enrich(client, account, {"leads": []})
         assert response.status_code in (400, 422)
+        response = await enrich(client, account, {"leads": [ADA], "filter": {"nickname": "x"}})
+        assert_error(response, 400, "INVALID_REQUEST")
         assert_error(await enrich(client, account, {"lead": [ADA]}), 400, "INVALID_REQUEST")
         # Strict JSON types: 0 is not false, "yes" not true (no lax conversion).
         for body in (

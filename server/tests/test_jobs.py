@@ -37,6 +37,7 @@ class Squares:
         self.barrier: asyncio.Barrier | None = None  # runs that prepare together wait here
         self.hang_at: int | None = None  # a chunk whose preparation never ends (a crash)
         self.hung = asyncio.Event()  # set once that chunk's preparation has begun
+        self.finished: list[tuple[str, str, int]] = []  # (id, status, processed) at its end
 
     async def prepare(self, database: Database, services: Services, job: JobRecord) -> Any:
         start = int(job.state.get("next", 0))
@@ -66,6 +67,9 @@ class Squares:
             done=end >= len(job.params["numbers"]),
         )
 
+    async def finish(self, conn: Connection, services: Services, job: JobRecord) -> None:
+        self.finished.append((job.id, job.status, job.processed))
+
 
 class Broken:
     """Its preparation always fails (an outside service that stays down)."""
@@ -79,6 +83,12 @@ class Broken:
         self, conn: Connection, services: Services, job: JobRecord, work: Any
     ) -> ChunkOutcome:
         raise AssertionError("never prepared")
+
+    async def finish(self, conn: Connection, services: Services, job: JobRecord) -> None:
+        BROKEN_ENDS.append((job.id, job.status))
+
+
+BROKEN_ENDS: list[tuple[str, str]] = []
 
 
 @pytest.fixture
@@ -161,6 +171,7 @@ async def test_a_job_runs_chunk_by_chunk_to_completion(
     )  # fmt: skip
     assert await worker.run_pending() == 3  # three chunks, one queue job each
     assert squares.prepared == [0, 2, 4]
+    assert squares.finished == [(job_id, "completed", 5)]  # its kind's end, once
     done = await get_job(account, job_id)
     counts = ("status", "progress", "total", "processed", "succeeded", "failed")
     assert {k: done[k] for k in counts} == {
@@ -208,6 +219,7 @@ async def test_a_chunk_run_twice_at_once_is_written_once(
     await worker.run_pending()  # the queued chunk 0 (skipped), then chunk 1
     assert [line["n"] for line in await result(account, job_id)] == [1, 2, 3]
     assert (await get_job(account, job_id))["processed"] == 3
+    assert squares.finished == [(job_id, "completed", 3)]
 
 
 async def test_a_job_whose_worker_died_mid_chunk_resumes_there(
@@ -271,6 +283,7 @@ async def test_a_job_failing_past_its_retries_fails_with_its_event(
     failed = await get_job(account, job_id)
     assert failed["status"] == "failed"
     assert failed["message"] == "ConnectionError: provider unreachable"
+    assert BROKEN_ENDS.count((job_id, "failed")) == 1
     [event] = await events_of(account, "job.failed")
     assert event["data"]["object"]["id"] == job_id
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from buena_server.enrichment.job import EnrichmentJob
 from buena_server.jobs import runner as jobs_runner
 from buena_server.jobs.kinds import JobKinds
 from buena_server.queue import TaskRegistry
@@ -12,7 +13,7 @@ from buena_server.webhooks import tasks as webhooks_tasks
 
 def job_kinds() -> JobKinds:
     """The kinds of job this process runs (the domains whose work is long add theirs)."""
-    return JobKinds()
+    return JobKinds([EnrichmentJob()])
 
 
 def task_registry() -> TaskRegistry:

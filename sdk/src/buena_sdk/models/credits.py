@@ -11,7 +11,8 @@ class LedgerEntry(ResponseModel):
     # Credits added (positive) or spent (negative).
     amount: int
     balance_after: int
-    # grant (the opening balance), enrichment (a charge) or operator (added by an operator)
+    # grant (the opening balance), enrichment (a charge, or an enrichment job's reservation),
+    # refund (what a job reserved and did not use) or operator (added by an operator)
     kind: str
     description: Optional[str] = None
     # The X-Request-ID of the request that spent them, for charges.

@@ -7,7 +7,10 @@ from typing import Literal
 
 import msgspec
 
-LedgerKind = Literal["grant", "enrichment", "operator"]
+# grant: the opening balance; enrichment: a charge (or an enrichment job's reservation);
+# refund: what a job reserved and did not use, given back when it ends; operator: an
+# operator's change.
+LedgerKind = Literal["grant", "enrichment", "refund", "operator"]
 
 
 class LedgerEntry(msgspec.Struct, kw_only=True):

@@ -16,6 +16,7 @@ from buena_server.kit.clock import utcnow
 
 GRANT = "grant"
 ENRICHMENT = "enrichment"
+REFUND = "refund"
 OPERATOR = "operator"
 
 
@@ -79,6 +80,18 @@ class CreditService:
             utcnow(),
             description=description,
             request_id=request_id,
+        )
+        return left
+
+    async def refund(self, account_id: str, amount: int, *, description: str) -> int:
+        """Give back ``amount`` credits of a reservation (``charge``) that were not used:
+        the balance after. A refund of 0 records nothing."""
+        if amount == 0:
+            return await self.balance(account_id)
+        left = await self._add(account_id, amount)
+        assert left is not None  # adding never goes below the floor
+        await self.repository.record(
+            account_id, amount, left, REFUND, utcnow(), description=description
         )
         return left
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter
@@ -16,16 +16,23 @@ from buena_server.credits.repository import CreditRepository
 from buena_server.credits.service import CreditService
 from buena_server.enrichment import examples
 from buena_server.enrichment.schemas import (
+    MAX_JOB_LEADS,
     MAX_SYNC_LEADS,
     EnrichRequest,
     EnrichResponse,
     LeadEnrichment,
 )
-from buena_server.enrichment.service import EnrichmentPlanner, EnrichmentService, Prepared
+from buena_server.enrichment.service import (
+    EnrichmentPlanner,
+    EnrichmentService,
+    Prepared,
+    Submission,
+)
+from buena_server.jobs.schemas import Job
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import check_strict_body
-from buena_server.kit.openapi_docs import answer, error_responses, example
+from buena_server.kit.openapi_docs import BASE_PATH, answer, error_responses, example
 from buena_server.kit.request_id import request_id_of
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.service import LeadService
@@ -44,8 +51,20 @@ def provide_enrichment_service(
     )
 
 
-# Where ``prepare_enrichment`` leaves the providers' findings for the handler.
+# Where ``prepare_enrichment`` leaves the providers' findings (or a job's submission) for
+# the handler.
 _PREPARED = "buena_enrichment_prepared"
+RESPOND_ASYNC = "respond-async"
+
+
+def prefers_job(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request asked to be answered by a job (RFC 7240 ``Prefer:
+    respond-async``, among its other preferences)."""
+    return any(
+        preference.split(";")[0].split("=")[0].strip().lower() == RESPOND_ASYNC
+        for header in request.headers.getall("prefer", [])
+        for preference in header.split(",")
+    )
 
 
 async def prepare_enrichment(request: Request[Any, Any, Any]) -> None:
@@ -63,7 +82,9 @@ async def prepare_enrichment(request: Request[Any, Any, Any]) -> None:
     planner = EnrichmentPlanner(
         services.enrichment_providers, services.database, validation_context(services.settings)
     )
-    request.state[_PREPARED] = await planner.prepare(principal_of(request).account_id, body)
+    request.state[_PREPARED] = await planner.plan(
+        principal_of(request).account_id, body, as_job=prefers_job(request)
+    )
 
 
 class EnrichmentController(Controller):
@@ -78,7 +99,13 @@ class EnrichmentController(Controller):
         "is known of a lead; the providers the options turn on enrich it "
         "(docs/enrichment.md). Each lead costs the credits of the providers that found "
         "something for it; a call the balance cannot pay is 402 `INSUFFICIENT_CREDITS` and "
-        f"charges and writes nothing. At most {MAX_SYNC_LEADS} leads (more: 422, for now). "
+        f"charges and writes nothing. Up to {MAX_SYNC_LEADS} leads are answered at once "
+        f"(200). More (up to {MAX_JOB_LEADS}), a `filter` (the stored leads `GET /leads`' "
+        "filters select) or the header `Prefer: respond-async` answer 202 with an "
+        "enrichment job (`GET /jobs/{job_id}`, its result lines on "
+        "`GET /jobs/{job_id}/result`): the credits it may cost (each lead at the cost of "
+        "every provider the options turn on) are reserved at once (402 if the balance "
+        "cannot), and what it does not use is refunded when it ends, canceled too. "
         "`update_leads: true` writes results to the stored leads' empty fields only "
         "(`lead.updated` and `lead.enriched` events; provenance on "
         "`GET /leads/{lead_id}/enrichment`).",
@@ -92,6 +119,12 @@ class EnrichmentController(Controller):
                 "Three inputs",
                 examples.RESPONSE,
             ),
+            202: answer(
+                Job,
+                "An enrichment job, pending: its Location header is its URL",
+                "A job of 2,500 leads",
+                examples.SUBMITTED_JOB,
+            ),
             **error_responses(402, 403, 422, body=True),
         },
     )
@@ -99,12 +132,32 @@ class EnrichmentController(Controller):
         self,
         service: NamedDependency[EnrichmentService],
         request: AuthenticatedRequest,
-        data: Annotated[EnrichRequest, Body(examples=example("Three inputs", examples.REQUEST))],
-    ) -> EnrichResponse:
-        prepared: Prepared = request.state[_PREPARED]
-        return await service.enrich(
-            request.user.account_id, data, prepared, request_id=request_id_of(request.scope)
+        data: Annotated[
+            EnrichRequest,
+            Body(
+                examples=example("Three inputs", examples.REQUEST)
+                + example("Stored leads by filter (a job)", examples.FILTER_REQUEST)
+            ),
+        ],
+    ) -> Response[EnrichResponse | Job]:
+        planned: Prepared | Submission = request.state[_PREPARED]
+        request_id = request_id_of(request.scope)
+        if isinstance(planned, Prepared):
+            answer = await service.enrich(
+                request.user.account_id, data, planned, request_id=request_id
+            )
+            return Response(answer, status_code=200)
+        job = await service.submit(
+            request.user.account_id,
+            data,
+            planned,
+            services_of(request.app).enrichment_providers,
+            request_id=request_id,
         )
+        headers = {"location": f"{BASE_PATH}/jobs/{job.id}"}
+        if prefers_job(request):
+            headers["preference-applied"] = RESPOND_ASYNC
+        return Response(job, status_code=202, headers=headers)
 
     @get(
         "/leads/{lead_id:str}/enrichment",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from buena_server.jobs import examples as job_examples
+
 REQUEST: dict[str, Any] = {
     "leads": [
         {
@@ -154,4 +156,31 @@ PROVENANCE: dict[str, Any] = {
             "enriched_at": "2026-12-06T09:30:00Z",
         },
     },
+}
+
+# A job: the stored leads of one status and tag, written back.
+FILTER_REQUEST: dict[str, Any] = {
+    "filter": {"status": "active", "tags": ["webinar-2026"]},
+    "options": {
+        "include_personal_info": True,
+        "include_company_info": True,
+        "include_social_profiles": True,
+        "include_contact_info": True,
+    },
+    "update_leads": True,
+}
+SUBMITTED_JOB_ID = "job_2d8e4f6a0b1c3d5e7f9a1b2c"
+SUBMITTED_JOB: dict[str, Any] = {
+    **job_examples.JOB,
+    "id": SUBMITTED_JOB_ID,
+    "status": "pending",
+    "progress": 0,
+    "total": 2500,
+    "processed": 0,
+    "succeeded": 0,
+    "failed": 0,
+    "result_url": f"/api/v2/jobs/{SUBMITTED_JOB_ID}/result",
+    "created_at": "2026-12-06T09:30:00Z",
+    "started_at": None,
+    "updated_at": "2026-12-06T09:30:00Z",
 }

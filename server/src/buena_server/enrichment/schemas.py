@@ -53,21 +53,55 @@ class EnrichOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     )
 
 
+class EnrichFilter(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Stored leads to enrich, chosen by the filters of ``GET /leads`` (the same rules; an
+    empty filter selects every lead). The leads it selects when the job is submitted are
+    enriched: one created later is not."""
+
+    search: str | UnsetType = UNSET
+    company: str | UnsetType = UNSET
+    status: str | UnsetType = UNSET
+    tags: (
+        Annotated[list[str], msgspec.Meta(description="Leads holding any of these tags")]
+        | UnsetType
+    ) = UNSET
+    created_after: str | UnsetType = UNSET
+    created_before: str | UnsetType = UNSET
+    updated_after: str | UnsetType = UNSET
+    updated_before: str | UnsetType = UNSET
+    has_email: bool | UnsetType = UNSET
+
+
 class EnrichRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    leads: Annotated[
-        list[EnrichInput],
-        msgspec.Meta(
-            min_length=1,
-            description=f"1 to {MAX_SYNC_LEADS} leads, each a stored lead's id or what is "
-            f"known of it. More are refused for now (422): they will run as a job.",
-        ),
-    ]
+    leads: (
+        Annotated[
+            list[EnrichInput],
+            msgspec.Meta(
+                min_length=1,
+                description=f"1 to {MAX_JOB_LEADS} leads, each a stored lead's id or what is "
+                f"known of it. Up to {MAX_SYNC_LEADS} are answered at once (200); more run "
+                "as an enrichment job (202).",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    filter: (
+        Annotated[
+            EnrichFilter,
+            msgspec.Meta(
+                description="Instead of leads: the stored leads these list filters select, "
+                "enriched by a job (202)"
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     options: EnrichOptions = msgspec.field(default_factory=EnrichOptions)
     update_leads: Annotated[
         bool,
         msgspec.Meta(
-            description="Write results back to the stored leads named by lead_id: empty "
-            "fields only, never overwriting a value; provenance on GET /leads/{id}/enrichment"
+            description="Write results back to the stored leads named by lead_id (or selected "
+            "by filter): empty fields only, never overwriting a value; provenance on "
+            "GET /leads/{id}/enrichment"
         ),
     ] = False
 

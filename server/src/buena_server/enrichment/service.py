@@ -5,24 +5,34 @@ stored lead's enrichment provenance."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from buena_server.credits.service import CreditService
-from buena_server.enrichment.combine import Enrichment, enrich_lead
-from buena_server.enrichment.model import OPTIONS, LeadInput
+from buena_server.enrichment.model import OPTIONS, Option
+from buena_server.enrichment.outcomes import (
+    Found,
+    Outcome,
+    answer_of,
+    as_sent,
+    cost_of,
+    enriched_of,
+    lead_ids,
+    run_providers,
+    stored_leads,
+)
 from buena_server.enrichment.registry import ProviderRegistry
 from buena_server.enrichment.repository import LeadEnrichmentRepository
 from buena_server.enrichment.schemas import (
     MAX_JOB_LEADS,
     MAX_SYNC_LEADS,
-    EnrichedData,
-    EnrichedLead,
+    EnrichFilter,
     EnrichInput,
+    EnrichOptions,
     EnrichRequest,
     EnrichResponse,
     FailedLead,
@@ -31,133 +41,91 @@ from buena_server.enrichment.schemas import (
 )
 from buena_server.enrichment.writeback import WriteBack
 from buena_server.errors import ValidationFailed
-from buena_server.kit.clock import utcnow
+from buena_server.jobs.schemas import Job
+from buena_server.jobs.service import submit_job
+from buena_server.kit import clock
 from buena_server.kit.driver import Database
-from buena_server.kit.ids import is_plausible_id
 from buena_server.kit.validation import Context, raise_invalid, validate
+from buena_server.leads.listing import LeadFilters
+from buena_server.leads.parameters import lead_filters
 from buena_server.leads.repository import LeadRepository
-from buena_server.leads.schemas import Lead
 from buena_server.leads.service import LeadService
 
-# The input fields a provider reads (all of EnrichInput's but lead_id).
-_GIVEN = tuple(name for name in EnrichInput.__struct_fields__ if name != "lead_id")
-
-
-def as_sent(item: EnrichInput) -> dict[str, Any]:
-    """The item's own fields, as the answer echoes them (after trimming)."""
-    sent: dict[str, Any] = msgspec.to_builtins(item)
-    return sent
-
-
-class ItemFailed(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+JOB_TYPE = "enrichment"
 
 
 def too_many(count: int) -> ValidationFailed:
-    """More leads than one answer holds. The job path (202, up to MAX_JOB_LEADS) will take
-    them here once enrichment jobs exist."""
+    """More leads than one job takes."""
     message = (
-        f"leads holds {count} leads: at most {MAX_SYNC_LEADS} are enriched in one answer. "
-        f"Larger requests (up to {MAX_JOB_LEADS}) will run as an enrichment job (202) once "
-        "jobs are available; until then, send them in batches of 100"
+        f"leads holds {count} leads: at most {MAX_JOB_LEADS} are enriched by one request "
+        f"(up to {MAX_SYNC_LEADS} at once, more by a job); send the rest in another request, "
+        "or enrich stored leads with filter"
     )
     return ValidationFailed(message, details={"errors": [{"field": "leads", "message": message}]})
 
 
-async def _stored(
-    repository: LeadRepository, account_id: str, lead_ids: Iterable[str], *, for_update: bool
-) -> dict[str, Lead]:
-    """The account's stored leads among ``lead_ids`` (read in id order)."""
-    found: dict[str, Lead] = {}
-    for lead_id in sorted(lead_ids):
-        if is_plausible_id(lead_id):
-            lead = await repository.get(account_id, lead_id, for_update=for_update)
-            if lead is not None:
-                found[lead_id] = lead
-    return found
-
-
-def _lead_input(item: EnrichInput, stored: dict[str, Lead]) -> LeadInput:
-    given = {name: getattr(item, name) for name in _GIVEN if getattr(item, name) is not UNSET}
-    if not isinstance(item.lead_id, str):
-        if not given:
-            raise ItemFailed("INVALID_INPUT", "An input needs lead_id or at least one field")
-        return LeadInput(**given)
-    if given:
-        names = ", ".join(sorted(given))
-        raise ItemFailed(
-            "INVALID_INPUT",
-            f"lead_id comes alone: its lead's fields are the input (also given: {names})",
-        )
-    lead = stored.get(item.lead_id)
-    if lead is None:
-        raise ItemFailed("LEAD_NOT_FOUND", f"Lead {item.lead_id!r} not found")
-    return LeadInput(
-        email=lead.email,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        company=lead.company,
-        phone=lead.phone,
-        linkedin_url=lead.linkedin_url,
-    )
+def leads_or_filter() -> ValidationFailed:
+    message = "Give either leads or filter (one of them, not both)"
+    return ValidationFailed(message, details={"errors": [{"field": "leads", "message": message}]})
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """What the providers found for a request, before anything is charged or written."""
+    """What the providers found for a request of up to 100 leads, before anything is
+    charged or written."""
 
     count: int
-    enriched: list[tuple[EnrichInput, Enrichment, EnrichedData]]
-    failed: list[FailedLead]
+    outcomes: list[Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A request that runs as a job: its inputs checked, or the filter that selects the
+    stored leads."""
+
+    inputs: list[EnrichInput] | None
+    filters: LeadFilters | None
 
 
 class EnrichmentPlanner:
-    """Runs the providers, outside the request's transaction: a provider may wait on the
-    network (MX lookups, a plug-in's service), and must hold no write lock, pooled
-    connection or lead row meanwhile. The stored leads are read, unlocked, first."""
+    """Checks a request and, for up to 100 leads answered at once, runs the providers,
+    outside the request's transaction: a provider may wait on the network (MX lookups, a
+    plug-in's service), and must hold no write lock, pooled connection or lead row
+    meanwhile. The stored leads are read, unlocked, first."""
 
     def __init__(self, providers: ProviderRegistry, database: Database, context: Context) -> None:
         self.providers = providers
         self.database = database
         self.context = context
 
-    async def prepare(self, account_id: str, request: EnrichRequest) -> Prepared:
-        if len(request.leads) > MAX_SYNC_LEADS:
+    async def plan(
+        self, account_id: str, request: EnrichRequest, *, as_job: bool
+    ) -> Prepared | Submission:
+        """A request with ``filter``, with more than 100 leads, or asked to run as a job
+        (``as_job``) is a ``Submission``; the rest is answered at once (``Prepared``)."""
+        if isinstance(request.filter, EnrichFilter):
+            if not isinstance(request.leads, UnsetType):
+                raise leads_or_filter()
+            return Submission(inputs=None, filters=filters_of(request.filter))
+        if isinstance(request.leads, UnsetType):
+            raise leads_or_filter()
+        if len(request.leads) > MAX_JOB_LEADS:
             raise too_many(len(request.leads))
-        inputs = self._validated(request)
-        providers = self.providers.serving(o for o in OPTIONS if getattr(request.options, o))
+        inputs = self._validated(request.leads)
+        if as_job or len(inputs) > MAX_SYNC_LEADS:
+            return Submission(inputs=inputs, filters=None)
+        providers = self.providers.serving(chosen(request.options))
         async with self.database.transaction(write=False) as conn:
-            ids = {i.lead_id for i in inputs if isinstance(i.lead_id, str)}
-            stored = await _stored(LeadRepository(conn), account_id, ids, for_update=False)
-        enriched: list[tuple[EnrichInput, Enrichment, EnrichedData]] = []
-        failed: list[FailedLead] = []
-        for item in inputs:
-            try:
-                found = await enrich_lead(_lead_input(item, stored), providers)
-                if found is None:
-                    raise ItemFailed("NOTHING_FOUND", "No provider found anything for this lead")
-                data = msgspec.convert(found.data, EnrichedData)
-            except ItemFailed as failure:
-                failed.append(
-                    FailedLead(input=as_sent(item), code=failure.code, message=failure.message)
-                )
-            except msgspec.ValidationError as wrong:
-                message = f"A provider answered a value of the wrong type: {wrong}"
-                failed.append(
-                    FailedLead(input=as_sent(item), code="PROVIDER_ERROR", message=message)
-                )
-            else:
-                enriched.append((item, found, data))
-        return Prepared(count=len(inputs), enriched=enriched, failed=failed)
+            stored = await stored_leads(
+                LeadRepository(conn), account_id, lead_ids(inputs), for_update=False
+            )
+        return Prepared(count=len(inputs), outcomes=await run_providers(inputs, stored, providers))
 
-    def _validated(self, request: EnrichRequest) -> list[EnrichInput]:
+    def _validated(self, leads: list[EnrichInput]) -> list[EnrichInput]:
         """Each input's values by their rules (422 naming every bad one, ``leads[i].x``)."""
         errors: list[dict[str, str]] = []
         inputs = []
-        for index, item in enumerate(request.leads):
+        for index, item in enumerate(leads):
             try:
                 inputs.append(validate(item, self.context))
             except ValidationFailed as invalid:
@@ -169,8 +137,40 @@ class EnrichmentPlanner:
         return inputs
 
 
+def chosen(options: EnrichOptions) -> list[Option]:
+    """The options turned on."""
+    return [option for option in OPTIONS if getattr(options, option)]
+
+
+def until(filters: LeadFilters, moment: Any) -> LeadFilters:
+    """``filters`` narrowed to leads created before ``moment``."""
+    before = filters.created_before
+    return replace(filters, created_before=moment if before is None else min(before, moment))
+
+
+def filters_of(given: EnrichFilter) -> LeadFilters:
+    """The filter's values by the rules of GET /leads' parameters (422, ``filter.x``)."""
+    errors: list[dict[str, str]] = []
+    plain = {
+        name: value
+        for name in EnrichFilter.__struct_fields__
+        if (value := getattr(given, name)) is not UNSET
+    }
+    if isinstance(given.tags, list):
+        plain["tags"] = ",".join(given.tags)
+    if isinstance(given.has_email, bool):
+        plain["has_email"] = "true" if given.has_email else "false"
+    filters = lead_filters(errors, **plain)
+    if errors:
+        raise_invalid(
+            [{"field": f"filter.{e['field']}", "message": f"filter.{e['message']}"} for e in errors]
+        )
+    return filters
+
+
 class EnrichmentService:
-    """What runs in the request's transaction: the charge, then the write-back."""
+    """What runs in the request's transaction: the charge, then the write-back; or, for a
+    job, its submission and the reservation of what it may cost."""
 
     def __init__(self, credits: CreditService, leads: LeadService) -> None:
         self.credits = credits
@@ -184,46 +184,76 @@ class EnrichmentService:
         *,
         request_id: str | None,
     ) -> EnrichResponse:
-        cost = sum(found.cost for _, found, _ in prepared.enriched)
+        enriched = enriched_of(prepared.outcomes)
+        cost = cost_of(enriched)
         remaining = await self.credits.charge(
             account_id,
             cost,
-            description=f"POST /enrich: {len(prepared.enriched)} of {prepared.count} leads "
-            "enriched",
+            description=f"POST /enrich: {len(enriched)} of {prepared.count} leads enriched",
             request_id=request_id,
         )
-        written = await self._write_back(account_id, prepared) if request.update_leads else {}
-        answers = [
-            EnrichedLead(
-                input=as_sent(item),
-                enriched_data=data,
-                confidence=found.confidence,
-                sources=found.sources,
-                updated_fields=written.get(index, []),
-            )
-            for index, (item, found, data) in enumerate(prepared.enriched)
-        ]
+        written = await self.write_back(account_id, enriched) if request.update_leads else {}
         return EnrichResponse(
-            enriched=answers,
-            failed=prepared.failed,
+            enriched=[answer_of(o, written.get(i, [])) for i, o in enumerate(enriched)],
+            failed=[o for o in prepared.outcomes if isinstance(o, FailedLead)],
             credits_used=cost,
             remaining_credits=remaining,
         )
 
-    async def _write_back(self, account_id: str, prepared: Prepared) -> dict[int, list[str]]:
+    async def submit(
+        self,
+        account_id: str,
+        request: EnrichRequest,
+        submission: Submission,
+        providers: ProviderRegistry,
+        *,
+        request_id: str | None,
+    ) -> Job:
+        """The job, pending, with the credits it may cost reserved (402 when the balance
+        cannot pay them: nothing is submitted then)."""
+        options = chosen(request.options)
+        params: dict[str, Any] = {
+            "options": list(options),
+            "update_leads": request.update_leads,
+        }
+        if submission.filters is not None:
+            # The leads the filter selects now: one created later is not enriched.
+            filters = until(submission.filters, clock.utcnow())
+            total = await self.leads.repository.count(account_id, filters)
+            params["filter"] = filters.bound()
+        else:
+            assert submission.inputs is not None
+            total = len(submission.inputs)
+            params["inputs"] = [as_sent(item) for item in submission.inputs]
+        per_lead = sum(registered.cost for registered in providers.serving(options))
+        params["reserved"] = reserved = per_lead * total
+        job = await submit_job(
+            self.leads.repository.conn, account_id, JOB_TYPE, total=total, params=params
+        )
+        await self.credits.charge(
+            account_id,
+            reserved,
+            description=f"Enrichment job {job.id}: {total} leads, up to {per_lead} credits "
+            "each reserved (what it does not use is refunded when it ends)",
+            request_id=request_id,
+        )
+        return job
+
+    async def write_back(self, account_id: str, enriched: Sequence[Found]) -> dict[int, list[str]]:
         """Each stored lead's empty fields filled: the fields written, by enriched item. The
         leads are read again, locked (in id order), so a value set since the providers read
         them is never replaced."""
-        ids = {item.lead_id for item, _, _ in prepared.enriched if isinstance(item.lead_id, str)}
-        current = await _stored(self.leads.repository, account_id, ids, for_update=True)
+        ids = lead_ids(outcome.item for outcome in enriched)
+        current = await stored_leads(self.leads.repository, account_id, ids, for_update=True)
         write_back = WriteBack(self.leads)
-        at = utcnow()
+        at = clock.utcnow()
         written: dict[int, list[str]] = {}
-        for index, (item, found, data) in enumerate(prepared.enriched):
-            lead = current.get(item.lead_id) if isinstance(item.lead_id, str) else None
+        for index, outcome in enumerate(enriched):
+            lead_id = outcome.item.lead_id
+            lead = current.get(lead_id) if isinstance(lead_id, str) else None
             if lead is not None:
                 current[lead.id], written[index] = await write_back.write(
-                    account_id, lead, found, data, at
+                    account_id, lead, outcome.found, outcome.data, at
                 )
         return written
 

@@ -24,6 +24,7 @@ from buena_server.kit.http_hooks import check_optional_body
 from buena_server.kit.openapi_docs import answer, error_responses, query_schema
 from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors, timestamp_param
 from buena_server.services import services_of
+from buena_server.tasks import job_kinds
 
 NDJSON = "application/x-ndjson"
 RESULT_CHUNK_LINES = 1000
@@ -33,7 +34,7 @@ JobId = Annotated[str, Parameter(description="Job identifier (job_...)")]
 
 
 def provide_job_service(state: State) -> JobService:
-    return JobService(services_of(state).database)
+    return JobService(services_of(state), job_kinds())
 
 
 def job_query(

@@ -6,6 +6,10 @@ the chunk did in the chunk's one write transaction, which also records the job's
 its result lines and the queue job of the next chunk. A crash before that commit leaves
 nothing written, and the chunk runs again; a chunk that was already written is never
 applied twice (the job counts its chunks).
+
+When the job ends (completed, failed or canceled), ``finish`` runs in the transaction that
+ends it, once: a kind that took something up front (credits reserved) gives back there what
+the job did not use.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class JobRecord:
 class ChunkOutcome:
     """What one chunk did: one result line per item it processed, in order, and where the
     next chunk starts. ``failure`` ends the job as failed (with that message) after these
-    lines; ``done`` ends it as completed."""
+    lines; ``done`` ends it as completed (with ``message``, when given)."""
 
     lines: Sequence[dict[str, Any]]
     succeeded: int
@@ -54,6 +58,7 @@ class ChunkOutcome:
     state: dict[str, Any] = field(default_factory=dict)
     done: bool = False
     failure: str | None = None
+    message: str | None = None
 
 
 class JobKind(Protocol):
@@ -72,6 +77,11 @@ class JobKind(Protocol):
         """Write what ``work`` (``prepare``'s result) did, in the chunk's transaction."""
         ...
 
+    async def finish(self, conn: Connection, services: Services, job: JobRecord) -> None:
+        """The job has just ended (``job`` as it now is: its status, counts and state), in
+        the transaction that ended it."""
+        ...
+
 
 class UnknownJobType(LookupError):
     pass
@@ -79,6 +89,13 @@ class UnknownJobType(LookupError):
 
 class JobKinds:
     """The kinds this process can run, by type."""
+
+    async def ended(self, conn: Connection, services: Services, job: JobRecord) -> None:
+        """Run the ended ``job``'s kind's ``finish`` (a job of a type this process does not
+        know has none to run)."""
+        kind = self.find(job.type)
+        if kind is not None:
+            await kind.finish(conn, services, job)
 
     def __init__(self, kinds: Sequence[JobKind] = ()) -> None:
         self._kinds: dict[str, JobKind] = {}
@@ -90,8 +107,11 @@ class JobKinds:
             raise ValueError(f"job type {kind.type!r} already has a kind")
         self._kinds[kind.type] = kind
 
+    def find(self, job_type: str) -> JobKind | None:
+        return self._kinds.get(job_type)
+
     def get(self, job_type: str) -> JobKind:
-        found = self._kinds.get(job_type)
+        found = self.find(job_type)
         if found is None:
             raise UnknownJobType(f"no kind for job type {job_type!r}")
         return found

@@ -57,20 +57,45 @@ class JobRunner:
                 raise  # the queue retries it after its backoff
             logger.exception("job %s failed at chunk %d", job_id, chunk)
             async with database.transaction(write=True) as conn:
-                await _fail(conn, record, f"{type(exc).__name__}: {exc}", context)
+                await self._fail(conn, record, f"{type(exc).__name__}: {exc}", context)
                 await context.complete_in(conn)
             return
         async with database.transaction(write=True) as conn:
             current = await BackgroundJobRepository(conn).get(account_id, job_id, for_update=True)
             if current is not None and current.status not in FINISHED and current.chunks == chunk:
                 outcome = await kind.apply(conn, context.services, current, work)
-                await _record(conn, current, chunk, outcome, context)
+                await self._record(conn, current, chunk, outcome, context)
             await context.complete_in(conn)
+
+    async def _record(
+        self,
+        conn: Connection,
+        record: JobRecord,
+        chunk: int,
+        outcome: ChunkOutcome,
+        context: JobContext,
+    ) -> None:
+        ended = await _record(conn, record, chunk, outcome, context)
+        if ended is not None:
+            await self.kinds.ended(conn, context.services, ended)
+
+    async def _fail(
+        self, conn: Connection, record: JobRecord, message: str, context: JobContext
+    ) -> None:
+        failed = await BackgroundJobRepository(conn).finish(
+            record.account_id, record.id, "failed", message, context.clock.now()
+        )
+        if failed is not None:
+            await record_event(
+                conn, record.account_id, JOB_FAILED, {"object": msgspec.to_builtins(public(failed))}
+            )
+            await self.kinds.ended(conn, context.services, failed)
 
 
 async def _record(
     conn: Connection, record: JobRecord, chunk: int, outcome: ChunkOutcome, context: JobContext
-) -> None:
+) -> JobRecord | None:
+    """Write the chunk's lines and progress: the job as it ended, when this chunk ended it."""
     repository = BackgroundJobRepository(conn)
     now = context.clock.now()
     processed = record.processed + len(outcome.lines)
@@ -87,29 +112,22 @@ async def _record(
         "succeeded": record.succeeded + outcome.succeeded,
         "failed": record.failed + outcome.failed,
         "state": outcome.state,
-        "message": outcome.failure,
+        "message": outcome.failure or (outcome.message if outcome.done else None),
         "started_at": record.started_at or now,
         "finished_at": now if finished else None,
         "updated_at": now,
     }
     if not await repository.advance(record.id, chunk, changes):
-        return
-    if finished:
-        after = public(dataclasses.replace(record, **changes, chunks=chunk + 1))
-        event = JOB_FAILED if status == "failed" else JOB_COMPLETED
-        await record_event(conn, record.account_id, event, {"object": msgspec.to_builtins(after)})
-    else:
+        return None
+    if not finished:
         await enqueue(conn, RUN_TASK, chunk_payload(record, chunk + 1))
-
-
-async def _fail(conn: Connection, record: JobRecord, message: str, context: JobContext) -> None:
-    failed = await BackgroundJobRepository(conn).finish(
-        record.account_id, record.id, "failed", message, context.clock.now()
+        return None
+    ended = dataclasses.replace(record, **changes, chunks=chunk + 1)
+    event = JOB_FAILED if status == "failed" else JOB_COMPLETED
+    await record_event(
+        conn, record.account_id, event, {"object": msgspec.to_builtins(public(ended))}
     )
-    if failed is not None:
-        await record_event(
-            conn, record.account_id, JOB_FAILED, {"object": msgspec.to_builtins(public(failed))}
-        )
+    return ended
 
 
 def register_tasks(registry: TaskRegistry, kinds: JobKinds) -> None:

@@ -4,12 +4,12 @@ and streaming their results."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from buena_server.errors import JobFinished, JobNotFound
-from buena_server.jobs.kinds import JobRecord
+from buena_server.jobs.kinds import JobKinds, JobRecord
 from buena_server.jobs.repository import BackgroundJobRepository, JobQuery
 from buena_server.jobs.schemas import Job, JobStatistics, ListJobsResponse
 from buena_server.kit import clock
@@ -17,6 +17,9 @@ from buena_server.kit.driver import Connection, Database
 from buena_server.kit.ids import is_plausible_id, new_id
 from buena_server.kit.openapi_docs import BASE_PATH
 from buena_server.queue import enqueue
+
+if TYPE_CHECKING:
+    from buena_server.services import Services
 
 RUN_TASK = "jobs.run_chunk"
 CANCELED_MESSAGE = "Canceled by request"
@@ -96,8 +99,10 @@ def job_not_found(job_id: str) -> JobNotFound:
 
 
 class JobService:
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    def __init__(self, services: Services, kinds: JobKinds) -> None:
+        self.services = services
+        self.database: Database = services.database
+        self.kinds = kinds
 
     async def list(self, account_id: str, query: JobQuery) -> ListJobsResponse:
         async with self.database.transaction(write=False) as conn:
@@ -135,6 +140,7 @@ class JobService:
                 account_id, job_id, "canceled", CANCELED_MESSAGE, clock.utcnow()
             )
             if canceled is not None:
+                await self.kinds.ended(conn, self.services, canceled)
                 return public(canceled)
             current = await self._find(conn, account_id, job_id)
         raise job_finished(job_id, current.status)

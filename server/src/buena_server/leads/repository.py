@@ -238,6 +238,14 @@ class LeadRepository:
             )
         return [_lead(row) for row in rows[: query.limit]], counted, more
 
+    async def count(self, account_id: str, filters: LeadFilters) -> int:
+        """How many of the account's leads ``filters`` select."""
+        dialect = self.conn.dialect.name
+        statement = total_statement(shape_of(filters), dialect)
+        return int(
+            (await self.conn.execute(statement, list_values(account_id, filters))).scalar_one()
+        )
+
     async def exported_lines(self, account_id: str, query: LeadQuery) -> bytes:
         """Up to ``query.limit`` leads of the list ``query`` selects, past ``query.after``,
         each as its JSON (as ``GET /leads/{id}`` answers it) on a line of its own.
