@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bench import bulk, peers, webhooks
+from bench import bulk, enrichment, peers, webhooks
 from bench.load import Probe, measure, measure_interleaved
 from bench.prepare import admin, prepare_postgres, prepare_sqlite
 from bench.sdk import import_target, sdk_async, sdk_sync
@@ -285,6 +285,11 @@ def run(profile: Profile) -> Report:
     )
     raw.update(bulk=asdict(figures))
 
+    print("[bench] 12: an enrichment job over stored leads", flush=True)
+    enrich_leads = enrichment.FULL_LEADS if profile is FULL else enrichment.QUICK_LEADS
+    enriched = enrichment.measure(pg_url, sqlite_url, enrich_leads, log)
+    raw.update(enrichment=asdict(enriched))
+
     t = report.targets
     t.append(
         ratio_target(
@@ -452,6 +457,7 @@ def run(profile: Profile) -> Report:
     print("[bench] 11: import time of the SDK", flush=True)
     import_cost, raw["sdk_import"] = import_target()
     t.append(import_cost)
+    t.extend(enrichment.targets(enriched))
     return report
 
 

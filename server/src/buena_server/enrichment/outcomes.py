@@ -39,14 +39,10 @@ class ItemFailed(Exception):
 async def stored_leads(
     repository: LeadRepository, account_id: str, lead_ids: Iterable[str], *, for_update: bool
 ) -> dict[str, Lead]:
-    """The account's stored leads among ``lead_ids`` (read in id order)."""
-    found: dict[str, Lead] = {}
-    for lead_id in sorted(lead_ids):
-        if is_plausible_id(lead_id):
-            lead = await repository.get(account_id, lead_id, for_update=for_update)
-            if lead is not None:
-                found[lead_id] = lead
-    return found
+    """The account's stored leads among ``lead_ids`` (locked in id order, ``for_update``);
+    an id that cannot be a lead's is none."""
+    plausible = [lead_id for lead_id in lead_ids if is_plausible_id(lead_id)]
+    return await repository.get_many(account_id, plausible, for_update=for_update)
 
 
 def lead_ids(items: Iterable[EnrichInput]) -> set[str]:

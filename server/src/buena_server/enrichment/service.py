@@ -245,17 +245,15 @@ class EnrichmentService:
         them is never replaced."""
         ids = lead_ids(outcome.item for outcome in enriched)
         current = await stored_leads(self.leads.repository, account_id, ids, for_update=True)
-        write_back = WriteBack(self.leads)
-        at = clock.utcnow()
-        written: dict[int, list[str]] = {}
-        for index, outcome in enumerate(enriched):
-            lead_id = outcome.item.lead_id
-            lead = current.get(lead_id) if isinstance(lead_id, str) else None
-            if lead is not None:
-                current[lead.id], written[index] = await write_back.write(
-                    account_id, lead, outcome.found, outcome.data, at
-                )
-        return written
+        indexed = [
+            (index, (current[outcome.item.lead_id], outcome.found, outcome.data))
+            for index, outcome in enumerate(enriched)
+            if isinstance(outcome.item.lead_id, str) and outcome.item.lead_id in current
+        ]
+        answers = await WriteBack(self.leads).write_many(
+            account_id, [found for _, found in indexed], clock.utcnow()
+        )
+        return {index: written for (index, _), (_, written) in zip(indexed, answers, strict=True)}
 
     async def provenance(self, account_id: str, lead_id: str) -> LeadEnrichment:
         """What enrichment wrote to the lead (404 for an unknown lead; a lead never enriched

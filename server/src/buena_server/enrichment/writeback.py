@@ -4,6 +4,7 @@ field written and a ``lead.enriched`` event, all in the request's transaction.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from buena_server.enrichment.repository import LeadEnrichmentRepository
 from buena_server.enrichment.schemas import EnrichedData
 from buena_server.errors import ValidationFailed
 from buena_server.events.catalogue import LEAD_ENRICHED
-from buena_server.events.repository import EventRepository
+from buena_server.events.repository import EventRepository, NewEvent
 from buena_server.events.service import new_event
 from buena_server.leads.schemas import Lead, UpdateLeadRequest
 from buena_server.leads.service import LeadService
@@ -45,28 +46,43 @@ class WriteBack:
         self.conn = leads.repository.conn
         self.provenance = LeadEnrichmentRepository(self.conn)
 
-    async def write(
+    async def write_many(
         self,
         account_id: str,
-        lead: Lead,
-        found: Enrichment,
-        data: EnrichedData,
+        found: Sequence[tuple[Lead, Enrichment, EnrichedData]],
         at: datetime,
-    ) -> tuple[Lead, list[str]]:
-        """Fill ``lead``'s empty fields from ``data``: the lead after, and the fields
-        written (none when every one was set: its provenance still records the run)."""
-        request = self._checked(fills_for(lead, data))
-        planned = self.leads.planned_update(account_id, lead, request)
-        written: list[str] = []
-        if planned is not None:
-            updated, event = planned
-            await self.leads.repository.update(account_id, updated, previous=lead)
-            await EventRepository(self.conn).insert(event)
-            written = [f for f in Lead.__struct_fields__ if getattr(updated, f) != getattr(lead, f)]
-            written.remove("updated_at")
-            lead = updated
-        await self._record(account_id, lead, found, written, at)
-        return lead, written
+    ) -> list[tuple[Lead, list[str]]]:
+        """Fill each lead's empty fields from its data: each lead after, and the fields
+        written (none when every one was set: its provenance still records the run). A
+        lead named twice is written by its first finding, then completed by the next. The
+        provenance rows are read and written, and the events inserted, a statement each."""
+        previous = await self.provenance.get_many(account_id, [lead.id for lead, _, _ in found])
+        events: list[NewEvent] = []
+        saved: dict[str, dict[str, Any]] = {}
+        current: dict[str, Lead] = {}
+        answers: list[tuple[Lead, list[str]]] = []
+        for given, enrichment, data in found:
+            lead = current.get(given.id, given)
+            request = self._checked(fills_for(lead, data))
+            planned = self.leads.planned_update(account_id, lead, request)
+            written: list[str] = []
+            if planned is not None:
+                updated, event = planned
+                await self.leads.repository.update(account_id, updated, previous=lead)
+                events.append(event)
+                written = [
+                    f for f in Lead.__struct_fields__ if getattr(updated, f) != getattr(lead, f)
+                ]
+                written.remove("updated_at")
+                lead = updated
+            current[lead.id] = lead
+            row = saved.get(lead.id) or previous.get(lead.id)
+            saved[lead.id] = self._provenance(account_id, lead, row, enrichment, written, at)
+            events.append(_enriched_event(account_id, lead, enrichment, written, at))
+            answers.append((lead, written))
+        await self.provenance.save_many(list(saved.values()))
+        await EventRepository(self.conn).insert_many(events)
+        return answers
 
     def _checked(self, fills: dict[str, Any]) -> UpdateLeadRequest:
         """The fills as a PATCH the lead's rules accept: a value they refuse (a location
@@ -78,10 +94,17 @@ class WriteBack:
             kept = {k: v for k, v in fills.items() if k not in bad}
             return self.leads.checked_update(UpdateLeadRequest(**kept))
 
-    async def _record(
-        self, account_id: str, lead: Lead, found: Enrichment, written: list[str], at: datetime
-    ) -> None:
-        previous = await self.provenance.get(account_id, lead.id)
+    @staticmethod
+    def _provenance(
+        account_id: str,
+        lead: Lead,
+        previous: dict[str, Any] | None,
+        found: Enrichment,
+        written: list[str],
+        at: datetime,
+    ) -> dict[str, Any]:
+        """The lead's provenance row after this run: its fields' earlier entries kept, the
+        fields written now recorded."""
         fields: dict[str, Any] = dict(previous["fields"]) if previous else {}
         by_field = {field: key for key, field in FILLABLE.items()}
         for field in written:
@@ -89,23 +112,32 @@ class WriteBack:
             fields[field] = {
                 "value": getattr(lead, field),
                 "sources": [origin] if origin else found.sources,
-                "enriched_at": at.isoformat().replace("+00:00", "Z"),
+                "enriched_at": _timestamp(at),
             }
-        await self.provenance.save(
-            account_id,
-            lead.id,
-            enriched_at=at,
-            sources=found.sources,
-            confidence=found.confidence,
-            fields=fields,
-        )
-        data = {
-            "object": msgspec.to_builtins(lead),
-            "enrichment": {
-                "enriched_at": at.isoformat().replace("+00:00", "Z"),
-                "sources": found.sources,
-                "confidence": found.confidence,
-                "updated_fields": written,
-            },
+        return {
+            "lead_id": lead.id,
+            "account_id": account_id,
+            "enriched_at": at,
+            "sources": found.sources,
+            "confidence": found.confidence,
+            "fields": fields,
         }
-        await EventRepository(self.conn).insert(new_event(account_id, LEAD_ENRICHED, data, at=at))
+
+
+def _timestamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def _enriched_event(
+    account_id: str, lead: Lead, found: Enrichment, written: list[str], at: datetime
+) -> NewEvent:
+    data = {
+        "object": msgspec.to_builtins(lead),
+        "enrichment": {
+            "enriched_at": _timestamp(at),
+            "sources": found.sources,
+            "confidence": found.confidence,
+            "updated_fields": written,
+        },
+    }
+    return new_event(account_id, LEAD_ENRICHED, data, at=at)

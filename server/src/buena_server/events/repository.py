@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -71,6 +72,22 @@ _INSERT_EVENT_AND_FAN_OUT: TextClause = text(
 ), {fan_out_job_cte("evented")}
 SELECT id FROM evented"""  # noqa: S608
 ).bindparams(bindparam("event_created_at", type_=UTCDateTime(timezone=True)))
+
+
+_rows_encoder = msgspec.json.Encoder()
+# PostgreSQL: several events and their fan-out jobs in one statement, the events given as
+# one JSON array of objects (``_event_row``).
+_INSERT_EVENTS_AND_FAN_OUT: TextClause = text(
+    f"""WITH evented AS (
+    INSERT INTO events (id, account_id, type, data, created_at)
+    SELECT given.event_id, given.event_account, given.event_type, given.event_data,
+        given.event_created_at
+    FROM json_to_recordset(CAST(:events AS JSON)) AS given(event_id TEXT, event_account TEXT,
+        event_type TEXT, event_data JSON, event_created_at TIMESTAMPTZ)
+    RETURNING id, account_id, type, created_at
+), {fan_out_job_cte("evented")}
+SELECT id FROM evented"""  # noqa: S608
+)
 
 
 # How the events of a grouped statement arrive: as arrays, one element per block
@@ -194,26 +211,52 @@ class EventRepository:
         await self.insert_many([event])
 
     async def insert_many(self, new: Sequence[NewEvent]) -> None:
-        """The events, each with its fan-out job if a webhook subscribes to it: on SQLite,
-        the events by one ``executemany`` and their jobs by another."""
-        postgres = self.conn.dialect.name == "postgresql"
+        """The events, each with its fan-out job if a webhook subscribes to it: on
+        PostgreSQL by one statement; on SQLite, the events by one ``executemany`` and their
+        jobs by another."""
+        if not new:
+            return
+        if self.conn.dialect.name == "postgresql":
+            await self._insert_postgres(new)
+            return
         written = [
             {
                 "event_id": event.id,
                 "event_account": event.account_id,
                 "event_type": event.type,
                 "event_created_at": event.created_at,
-                # PostgreSQL's statement casts the text; SQLite's JSON column encodes it.
-                "event_data": encode_json_text(event.data) if postgres else event.data,
+                "event_data": event.data,  # the JSON column encodes it
             }
             for event in new
         ]
-        if postgres:
-            for values in written:
-                await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
-            return
         await self.conn.execute_many(_INSERT_EVENT, written)
         await queue_fan_out(self.conn, [(e.account_id, e.id, e.type, e.created_at) for e in new])
+
+    async def _insert_postgres(self, new: Sequence[NewEvent]) -> None:
+        if len(new) == 1:
+            event = new[0]
+            values = {
+                "event_id": event.id,
+                "event_account": event.account_id,
+                "event_type": event.type,
+                "event_created_at": event.created_at,
+                "event_data": encode_json_text(event.data),  # the statement casts the text
+            }
+            await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
+            return
+        rows = [
+            {
+                "event_id": event.id,
+                "event_account": event.account_id,
+                "event_type": event.type,
+                "event_data": event.data,
+                "event_created_at": event.created_at,
+            }
+            for event in new
+        ]
+        await self.conn.execute(
+            _INSERT_EVENTS_AND_FAN_OUT, {"events": _rows_encoder.encode(rows).decode()}
+        )
 
     async def get(self, account_id: str, event_id: str) -> Event | None:
         row = (

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Column,
     Text,
+    any_,
     bindparam,
     cast,
     func,
@@ -166,8 +167,25 @@ BY_EMAILS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in B
 
 
 def emails_value(dialect: str, emails_lower: Sequence[str]) -> Any:
-    """The emails as ``GIVEN_EMAILS`` takes them."""
+    """The emails as ``GIVEN_EMAILS`` takes them (or the ids as ``BY_IDS`` does)."""
     return list(emails_lower) if dialect == "postgresql" else encode_json_text(emails_lower)
+
+
+# Leads by id (the ids given as one value, as the emails above: ``:emails``), in id order;
+# and the same locked for update, in that order. On PostgreSQL ``id = ANY(array)``: a
+# lookup of each id in the primary key whatever the planner thinks of the account's size
+# (``IN (SELECT unnest(...))`` had it walk a fresh account's every lead: 65 ms for 100).
+_GIVEN_IDS = {
+    "postgresql": leads.c.id == any_(cast(bindparam("emails"), postgresql.ARRAY(Text()))),
+    "sqlite": leads.c.id.in_(GIVEN_EMAILS["sqlite"]),
+}
+BY_IDS = {
+    dialect: select(*LEAD_COLUMNS)
+    .where(leads.c.account_id == bindparam("account_id"), given)
+    .order_by(leads.c.id)
+    for dialect, given in _GIVEN_IDS.items()
+}
+BY_IDS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in BY_IDS.items()}
 
 
 @lru_cache(maxsize=64)

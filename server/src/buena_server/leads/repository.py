@@ -33,6 +33,8 @@ from buena_server.kit.driver import Connection
 from buena_server.leads.grouped import (
     BY_EMAILS,
     BY_EMAILS_FOR_UPDATE,
+    BY_IDS,
+    BY_IDS_FOR_UPDATE,
     HELD_EMAILS,
     INSERT_MANY,
     INSERT_TOGETHER,
@@ -192,6 +194,19 @@ class LeadRepository:
         result = await self.conn.execute(query, {"account_id": account_id, "emails": emails})
         found = [_lead(row) for row in result.all()]
         return {lead.email.lower(): lead for lead in found}
+
+    async def get_many(
+        self, account_id: str, lead_ids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, Lead]:
+        """The account's leads among ``lead_ids``, by id; with ``for_update``, locked in id
+        order."""
+        if not lead_ids:
+            return {}
+        dialect = self.conn.dialect.name
+        query = (BY_IDS_FOR_UPDATE if for_update else BY_IDS)[dialect]
+        ids = emails_value(dialect, sorted(set(lead_ids)))
+        result = await self.conn.execute(query, {"account_id": account_id, "emails": ids})
+        return {lead.id: lead for lead in map(_lead, result.all())}
 
     async def held_emails(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
         """Which of these (lower-cased) emails leads of the account hold, read unlocked."""
