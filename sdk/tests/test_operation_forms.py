@@ -47,6 +47,7 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "get_event": (("evt_1",), "GET", "/events/evt_1"),
     "get_credits": ((), "GET", "/credits"),
     "enrich": (({"leads": [{"email": "ada@example.com"}]},), "POST", "/enrich"),
+    "submit_enrichment_job": (({"filter": {"status": "active"}},), "POST", "/enrich"),
     "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
     "list_jobs": ((), "GET", "/jobs"),
     "get_job": (("job_1",), "GET", "/jobs/job_1"),

@@ -301,6 +301,7 @@ OPERATIONS = [
     "get_event",
     "get_credits",
     "enrich",
+    "submit_enrichment_job",
     "get_lead_enrichment",
     "list_jobs",
     "get_job",

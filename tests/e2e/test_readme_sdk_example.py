@@ -1,5 +1,6 @@
 """The README's SDK example, run as written against a live server, twice in a row: the
-second run must not meet the first one's lead (409 LEAD_EMAIL_EXISTS)."""
+second run must not meet the first one's lead (409 LEAD_EMAIL_EXISTS), and its enrichment
+job runs on the server's own worker to the end."""
 
 import re
 from pathlib import Path
@@ -30,11 +31,14 @@ def test_readme_sdk_example_runs_again_and_again(
     for _ in range(2):
         exec(code, {"__name__": "readme_example"})  # noqa: S102
         printed = capsys.readouterr().out.splitlines()
-        assert len(printed) == 3, printed
+        assert len(printed) == 5, printed
         assert printed[0].endswith("@example.com")
         # The enrichment: its sources, confidence and the credits left.
         assert printed[1].startswith("['name', 'email', 'company'] 0.93 "), printed[1]
-        assert printed[2] == "404 LEAD_NOT_FOUND"
+        # The job of the stored lead its filter selected, finished, and its one line.
+        assert printed[2] == "Enriched 1 of 1 leads; 3 credits used", printed[2]
+        assert printed[3] == "['enriched']"
+        assert printed[4] == "404 LEAD_NOT_FOUND"
         emails.append(printed[0])
     assert emails[0] != emails[1]
     held = {lead["email"] for lead in server.all_leads()}

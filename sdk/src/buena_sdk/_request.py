@@ -39,6 +39,9 @@ class RequestOptions:
     idempotency_key: Optional[str] = None
     # What the operation answers in (an export streams CSV or NDJSON).
     accept: str = "application/json"
+    # Headers the operation itself sends (``Prefer: respond-async`` for a job); the call's
+    # own ``_headers`` go over them.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def call_secrets(configuration: Configuration, call: CallOptions) -> list[str]:
@@ -70,6 +73,7 @@ def build_request(
         "Accept": options.accept,
         "User-Agent": configuration.user_agent,
         **default_headers,
+        **options.headers,
     }
     body = None
     if options.body is not None:

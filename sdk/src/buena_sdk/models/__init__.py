@@ -14,10 +14,13 @@ from buena_sdk.models.create_webhook_request import CreateWebhookRequest
 from buena_sdk.models.created_webhook import CreatedWebhook
 from buena_sdk.models.credits import CreditsResponse, LedgerEntry
 from buena_sdk.models.enrichment import (
+    MAX_ENRICH_LEADS,
+    MAX_ENRICHMENT_JOB_LEADS,
     CompanyInfo,
     EmailInfo,
     EnrichedData,
     EnrichedLead,
+    EnrichFilter,
     EnrichLeadInput,
     EnrichmentOptions,
     EnrichRequest,
@@ -50,6 +53,8 @@ from buena_sdk.models.webhook_secret import WebhookSecret
 __all__ = [
     "EVENT_TYPES",
     "MAX_BATCH_SIZE",
+    "MAX_ENRICHMENT_JOB_LEADS",
+    "MAX_ENRICH_LEADS",
     "PERMISSIONS",
     "ApiKey",
     "BatchLeadError",
@@ -64,6 +69,7 @@ __all__ = [
     "CreditsResponse",
     "DeliveryStatus",
     "EmailInfo",
+    "EnrichFilter",
     "EnrichLeadInput",
     "EnrichRequest",
     "EnrichResponse",

@@ -3,7 +3,8 @@
 from datetime import datetime, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, ConfigDict, model_validator
+from typing_extensions import Self
 
 from buena_sdk.models._serialization import OpenApiModelMixin
 
@@ -15,6 +16,15 @@ def _assume_utc(value: datetime) -> datetime:
 
 
 ServerDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+
+
+def _local_if_naive(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.astimezone()
+
+
+# A datetime the caller gives: a naive one (``datetime.now() + timedelta(days=1)``) is taken
+# as local time and made aware, because the server requires an explicit offset.
+RequestDatetime = Annotated[datetime, AfterValidator(_local_if_naive)]
 
 
 class ResponseModel(OpenApiModelMixin):
@@ -29,3 +39,14 @@ class RequestModel(OpenApiModelMixin):
     caller set are sent, so an explicit ``None`` reaches the server as JSON null."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class NoNullRequestModel(RequestModel):
+    """A request whose fields the server never takes as null: a field given as None is left
+    out, exactly as one not given (there is nothing for null to clear)."""
+
+    @model_validator(mode="after")
+    def _none_is_not_sent(self) -> Self:
+        fields_set = self.model_fields_set
+        fields_set.difference_update([name for name in fields_set if getattr(self, name) is None])
+        return self

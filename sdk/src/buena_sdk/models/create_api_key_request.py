@@ -1,9 +1,6 @@
-from datetime import datetime
 from typing import Optional
 
-from pydantic import field_validator
-
-from buena_sdk.models._base import RequestModel
+from buena_sdk.models._base import RequestDatetime, RequestModel
 
 # The permissions a key can hold; a key may only grant permissions it holds itself.
 PERMISSIONS = (
@@ -30,12 +27,5 @@ class CreateApiKeyRequest(RequestModel):
 
     name: str
     permissions: list[str]
-    expires_at: Optional[datetime] = None
+    expires_at: Optional[RequestDatetime] = None
     description: Optional[str] = None
-
-    @field_validator("expires_at")
-    @classmethod
-    def _make_aware(cls, value: Optional[datetime]) -> Optional[datetime]:
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.astimezone()

@@ -1,10 +1,25 @@
 from typing import Any, Optional
 
-from buena_sdk.models._base import RequestModel, ResponseModel, ServerDatetime
+from pydantic import model_validator
+from typing_extensions import Self
+
+from buena_sdk.models._base import (
+    NoNullRequestModel,
+    RequestDatetime,
+    ResponseModel,
+    ServerDatetime,
+)
+from buena_sdk.models.literals import LeadStatusField
+
+# Most leads ``enrich`` answers at once; more run as a job (``submit_enrichment_job``).
+MAX_ENRICH_LEADS = 100
+# Most leads one enrichment job takes (the server answers 422 beyond it).
+MAX_ENRICHMENT_JOB_LEADS = 10_000
 
 
-class EnrichLeadInput(RequestModel):
-    """One lead to enrich: a stored lead's ``lead_id`` alone, or any of the other fields."""
+class EnrichLeadInput(NoNullRequestModel):
+    """One lead to enrich: a stored lead's ``lead_id`` alone, or any of the other fields (a
+    field given as None is left out: the server takes no null here)."""
 
     lead_id: Optional[str] = None
     email: Optional[str] = None
@@ -16,8 +31,8 @@ class EnrichLeadInput(RequestModel):
     linkedin_url: Optional[str] = None
 
 
-class EnrichmentOptions(RequestModel):
-    """What to look for (the server takes each left out as true)."""
+class EnrichmentOptions(NoNullRequestModel):
+    """What to look for (the server takes each left out, or None, as true)."""
 
     include_personal_info: Optional[bool] = None
     include_company_info: Optional[bool] = None
@@ -25,13 +40,40 @@ class EnrichmentOptions(RequestModel):
     include_contact_info: Optional[bool] = None
 
 
-class EnrichRequest(RequestModel):
-    """Body of ``enrich``: 1 to 100 leads; ``update_leads`` writes results to the stored
-    leads' empty fields."""
+class EnrichFilter(NoNullRequestModel):
+    """The stored leads an enrichment job enriches, chosen as ``list_leads``' filters choose
+    them (an empty filter selects every lead): ``search`` (names and email), ``company``
+    (substrings, any case), ``status``, ``tags`` (leads holding any of them), the time
+    bounds (a naive datetime is local time) and ``has_email``. The leads it selects when
+    the job is submitted are enriched; one created later is not."""
 
-    leads: list[EnrichLeadInput]
+    search: Optional[str] = None
+    company: Optional[str] = None
+    status: Optional[LeadStatusField] = None
+    tags: Optional[list[str]] = None
+    created_after: Optional[RequestDatetime] = None
+    created_before: Optional[RequestDatetime] = None
+    updated_after: Optional[RequestDatetime] = None
+    updated_before: Optional[RequestDatetime] = None
+    has_email: Optional[bool] = None
+
+
+class EnrichRequest(NoNullRequestModel):
+    """Body of ``enrich`` and ``submit_enrichment_job``: either ``leads`` (``enrich``
+    answers up to 100 at once; a job takes up to 10,000) or ``filter`` (the stored leads it
+    selects, enriched by a job), not both; ``update_leads`` writes results to the stored
+    leads' empty fields. A field given as None is left out."""
+
+    leads: Optional[list[EnrichLeadInput]] = None
+    filter: Optional[EnrichFilter] = None
     options: Optional[EnrichmentOptions] = None
     update_leads: Optional[bool] = None
+
+    @model_validator(mode="after")
+    def _leads_or_filter(self) -> Self:
+        if (self.leads is None) == (self.filter is None):
+            raise ValueError("give either leads or filter (one of them, not both)")
+        return self
 
 
 class CompanyInfo(ResponseModel):
