@@ -233,7 +233,7 @@ class EnrichmentService:
         await self.credits.charge(
             account_id,
             reserved,
-            description=f"Enrichment job {job.id}: {total} leads, up to {per_lead} credits "
+            description=f"Enrichment job {job.id}: {total} lead(s), up to {per_lead} credits "
             "each reserved (what it does not use is refunded when it ends)",
             request_id=request_id,
         )
