@@ -309,3 +309,16 @@ class TestRefused:
             f"{API}/enrich", json={"filter": {}}, headers=account.headers(reader)
         )
         assert_error(response, 403, "PERMISSION_DENIED")
+
+
+async def test_a_repeated_idempotency_key_submits_and_reserves_once(account: Account) -> None:
+    headers = {**account.headers(), "idempotency-key": "enrich-job-1"}
+    first, again = [
+        await account.client.post(f"{API}/enrich", json={"leads": inputs(120)}, headers=headers)
+        for _ in range(2)
+    ]
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert (await get(account, "/jobs"))["total"] == 1
+    assert (await get(account, "/credits"))["balance"] == 5000 - 120 * RESERVED
