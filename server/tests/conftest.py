@@ -126,7 +126,7 @@ async def other_account(make_account: AccountFactory) -> Account:
 def moved_clock(monkeypatch: pytest.MonkeyPatch) -> MovedClock:
     """The project clock, moved only by the test."""
     moved = MovedClock()
-    monkeypatch.setattr(clock, "utcnow", moved.now)
+    monkeypatch.setattr(clock, "source", moved.now)
     return moved
 
 

@@ -170,11 +170,11 @@ def served_routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
 
 class MovedClock:
     """The project clock (``kit.clock.utcnow``) moved by the test: install ``now`` with
-    ``monkeypatch.setattr(clock, "utcnow", moved.now)``."""
+    ``monkeypatch.setattr(clock, "source", moved.now)``."""
 
     def __init__(self) -> None:
         self.offset = timedelta()
-        self._real = clock.utcnow
+        self._real = clock.system_now
 
     def now(self) -> datetime:
         return self._real() + self.offset

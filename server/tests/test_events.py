@@ -270,10 +270,10 @@ async def test_events_past_their_retention_are_purged(
     lead = await account.create_lead(**LEAD)
     created = datetime.fromisoformat(lead["created_at"])
     database = database_of(client)
-    monkeypatch.setattr(clock, "utcnow", lambda: created + timedelta(days=29, hours=23))
+    monkeypatch.setattr(clock, "source", lambda: created + timedelta(days=29, hours=23))
     assert await purge_expired(database, retention_days=30) == 0
     assert len(await lead_events(account)) == 1
-    monkeypatch.setattr(clock, "utcnow", lambda: created + timedelta(days=30, seconds=1))
+    monkeypatch.setattr(clock, "source", lambda: created + timedelta(days=30, seconds=1))
     assert await purge_expired(database, retention_days=30) >= 1  # its api_key.created too
     assert await lead_events(account) == []
     assert await all_event_ids(client) == []
