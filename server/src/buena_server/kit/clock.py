@@ -18,4 +18,3 @@ source: Callable[[], datetime] = system_now
 
 def utcnow() -> datetime:
     return source()
-
