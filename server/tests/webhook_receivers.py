@@ -23,6 +23,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: dict[str, str] = field(default_factory=dict)
 
 
 Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -44,7 +45,9 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        self.received.append(Received(request.path, dict(request.headers), await request.read()))
+        self.received.append(
+            Received(request.path, dict(request.headers), await request.read(), dict(request.query))
+        )
         self.arrived.set()
         answer = self.answers.pop(0) if self.answers else self.default
         if answer is None:

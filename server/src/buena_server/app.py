@@ -174,6 +174,14 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         user_agent=f"Buena-Webhooks/{__version__}",
         max_connections=max(100, settings.queue_concurrency),
     )
+    enrichment_providers = ProviderRegistry.load(
+        ProviderSettings(
+            default_phone_region=settings.default_phone_region,
+            dns=settings.enrichment_dns,
+            http_providers=tuple(settings.enrichment_http_providers),
+        ),
+        settings.enrichment_costs,
+    )
     health = HealthService(
         database,
         settings.health_timeout_seconds,
@@ -215,6 +223,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             await stop_idempotency(idempotency.store, purger)
             await key_usage.stop(database, flusher)
             await webhook_sender.close()
+            await enrichment_providers.aclose()
             await database.close()
             if redis_link is not None:
                 await redis_link.close()
@@ -274,12 +283,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         metrics_listener=metrics_listener,
         idempotency=idempotency,
         webhook_sender=webhook_sender,
-        enrichment_providers=ProviderRegistry.load(
-            ProviderSettings(
-                default_phone_region=settings.default_phone_region, dns=settings.enrichment_dns
-            ),
-            settings.enrichment_costs,
-        ),
+        enrichment_providers=enrichment_providers,
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),

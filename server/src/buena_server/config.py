@@ -6,11 +6,12 @@ import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from buena_server.enrichment.http_config import HttpProviderConfig, parse_http_providers
 from buena_server.kit.ratelimit_rules import RateLimitStrategy, parse_rate_limits
 from buena_server.kit.redis_connection import connection_options
 
@@ -36,7 +37,11 @@ class IdempotencyStoreKind(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BUENA_", extra="ignore")
+    # A refused value is never echoed in the error: it may be a key (BUENA_BOOTSTRAP_KEY, an
+    # HTTP provider's auth header in BUENA_ENRICHMENT_HTTP_PROVIDERS).
+    model_config = SettingsConfigDict(
+        env_prefix="BUENA_", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Environment = Environment.DEVELOPMENT
     # Plain URLs (sqlite:///path, postgresql://user@host/db); the async driver is chosen in
@@ -69,6 +74,11 @@ class Settings(BaseSettings):
     # each declares (JSON, e.g. '{"phone": 0, "email": 2}').
     enrichment_dns: bool = False
     enrichment_costs: dict[str, int] = Field(default_factory=dict)
+    # Outside services called by the generic HTTP provider: a JSON list of objects
+    # (enrichment/http_config.py; docs/enrichment.md, "The HTTP provider").
+    enrichment_http_providers: Annotated[list[HttpProviderConfig], NoDecode] = Field(
+        default_factory=list
+    )
     # Credits an account's balance opens with, at its first charge (credits/).
     default_credits: int = Field(default=1000, ge=0)
     # Leads an export reads per query (GET /leads/export streams chunk by chunk).
@@ -134,6 +144,11 @@ class Settings(BaseSettings):
     def _parse_rate_limits(cls, value: str) -> str:
         parse_rate_limits(value)  # raises ValueError with a readable message
         return value
+
+    @field_validator("enrichment_http_providers", mode="before")
+    @classmethod
+    def _parse_http_providers(cls, value: Any) -> list[HttpProviderConfig]:
+        return parse_http_providers(value)  # raises ValueError naming each mistake
 
     @field_validator("auth_failure_limit")
     @classmethod

@@ -1,5 +1,7 @@
-"""The providers a server runs: the built-in ones, then those installed packages register in
-the entry point group ``buena.enrichment_providers`` (as pytest finds its plug-ins).
+"""The providers a server runs: the built-in ones, then the outside services the settings
+describe (``BUENA_ENRICHMENT_HTTP_PROVIDERS``, each an ``HttpProvider``), then those installed
+packages register in the entry point group ``buena.enrichment_providers`` (as pytest finds
+its plug-ins).
 
 An entry point names a class or a factory; it is called with the server's settings, the
 built-ins too. A plug-in whose name is already taken, or that is not a provider, stops the
@@ -8,13 +10,16 @@ server at start-up with a message rather than being skipped quietly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
+from buena_server import __version__
 from buena_server.enrichment.company import CompanyProvider
 from buena_server.enrichment.emails import EmailProvider
+from buena_server.enrichment.http_config import HttpProviderConfig
+from buena_server.enrichment.http_provider import HttpProvider
 from buena_server.enrichment.linkedin import LinkedInProvider
 from buena_server.enrichment.model import EnrichmentProvider, Option
 from buena_server.enrichment.names import NameProvider
@@ -29,6 +34,7 @@ class ProviderSettings:
 
     default_phone_region: str | None = None
     dns: bool = False
+    http_providers: tuple[HttpProviderConfig, ...] = ()
 
 
 def builtin_providers(settings: ProviderSettings) -> list[EnrichmentProvider]:
@@ -40,6 +46,12 @@ def builtin_providers(settings: ProviderSettings) -> list[EnrichmentProvider]:
         CompanyProvider(),
         LinkedInProvider(),
     ]
+
+
+def http_providers(settings: ProviderSettings) -> list[EnrichmentProvider]:
+    """The outside services of BUENA_ENRICHMENT_HTTP_PROVIDERS, in their order."""
+    user_agent = f"Buena-Enrichment/{__version__}"
+    return [HttpProvider(config, user_agent=user_agent) for config in settings.http_providers]
 
 
 class ProviderError(RuntimeError):
@@ -76,8 +88,11 @@ class ProviderRegistry:
     def load(
         cls, settings: ProviderSettings, costs: Mapping[str, int] | None = None
     ) -> ProviderRegistry:
-        """The built-ins, then every installed plug-in."""
-        return cls([*builtin_providers(settings), *plugin_providers(settings)], costs)
+        """The built-ins, then the configured HTTP providers, then every installed plug-in."""
+        return cls(
+            [*builtin_providers(settings), *http_providers(settings), *plugin_providers(settings)],
+            costs,
+        )
 
     @property
     def registered(self) -> list[Registered]:
@@ -93,6 +108,16 @@ class ProviderRegistry:
         """The providers that serve any of ``options``, in merge order."""
         wanted = frozenset(options)
         return [r for r in self._by_name.values() if r.provider.options & wanted]
+
+    async def aclose(self) -> None:
+        """Close what the providers hold open (an HTTP provider's session; a plug-in's, if it
+        has an ``aclose`` coroutine), when the app stops."""
+        for registered in self._by_name.values():
+            close: Callable[[], Awaitable[object]] | None = getattr(
+                registered.provider, "aclose", None
+            )
+            if close is not None:
+                await close()
 
 
 def plugin_providers(settings: ProviderSettings) -> list[EnrichmentProvider]:

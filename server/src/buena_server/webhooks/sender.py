@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
+from buena_server.kit.http_answers import excerpt, read_at_most
 from buena_server.webhooks.addresses import (
     AddressRefused,
     GuardedResolver,
@@ -22,9 +23,8 @@ from buena_server.webhooks.addresses import (
     url_scheme_error,
 )
 
-# What is read of an answer at most, and what of it is kept in ``last_error``.
+# What is read of an answer at most (an excerpt of it is kept in ``last_error``).
 BODY_CAP = 65_536
-EXCERPT_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +153,6 @@ class WebhookSender:
 
 
 async def _excerpt(response: aiohttp.ClientResponse) -> str:
-    """The start of the answer, reading at most ``BODY_CAP`` bytes of it; the connection is
-    closed rather than drained when more follows."""
-    read = bytearray()
-    while len(read) < BODY_CAP:
-        chunk = await response.content.read(BODY_CAP - len(read))
-        if not chunk:
-            break
-        read += chunk
-    if not response.content.at_eof():
-        response.close()
-    return bytes(read[: EXCERPT_CHARS * 4]).decode(errors="replace")[:EXCERPT_CHARS].strip()
+    """The start of the answer, reading at most ``BODY_CAP`` bytes of it."""
+    body, _complete = await read_at_most(response, BODY_CAP)
+    return excerpt(body)
