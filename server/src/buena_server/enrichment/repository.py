@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Text, any_, bindparam, cast, func, literal_column, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects import sqlite
 
 from buena_server.kit.driver import Connection
 from buena_server.tables import lead_enrichments
@@ -22,28 +22,20 @@ _COLUMNS = (
 
 # Several leads' provenance rows: the lead ids given as one value (an array on PostgreSQL,
 # looked up in the primary key by ``= ANY``; a JSON array on SQLite).
-_GIVEN_IDS = {
-    "postgresql": lead_enrichments.c.lead_id
-    == any_(cast(bindparam("lead_ids"), postgresql.ARRAY(Text()))),
-    "sqlite": lead_enrichments.c.lead_id.in_(
-        select(literal_column("value")).select_from(func.json_each(bindparam("lead_ids")))
-    ),
-}
-_GET_MANY = {
-    dialect: select(lead_enrichments.c.lead_id, *_COLUMNS).where(
-        lead_enrichments.c.account_id == bindparam("account_id"), given
-    )
-    for dialect, given in _GIVEN_IDS.items()
-}
-_SAVED = ("enriched_at", "sources", "confidence", "fields")
-# SQLite: one row's upsert (run by executemany); PostgreSQL: the rows given as one JSON array
-# of objects, in one statement.
+# The provenance of several leads written by one statement (SQLite: one executemany): each
+# row's ``fields`` are merged into those the lead held, key by key (a field enriched again
+# replaces its entry; the others stay), by the database, so nothing is read first.
 _SAVE_ONE = (
     sqlite.insert(lead_enrichments)
     .values({column.name: bindparam(column.name) for column in lead_enrichments.c})
     .on_conflict_do_update(
         index_elements=[lead_enrichments.c.lead_id],
-        set_={name: bindparam(name) for name in _SAVED},
+        set_={
+            "enriched_at": bindparam("enriched_at"),
+            "sources": bindparam("sources"),
+            "confidence": bindparam("confidence"),
+            "fields": func.json_patch(lead_enrichments.c.fields, bindparam("fields")),
+        },
     )
 )
 _SAVE_MANY = text(
@@ -52,7 +44,9 @@ _SAVE_MANY = text(
     "account_id TEXT, enriched_at TIMESTAMPTZ, sources JSON, confidence JSON, fields JSON) "
     "ORDER BY lead_id "
     "ON CONFLICT (lead_id) DO UPDATE SET enriched_at = excluded.enriched_at, "
-    "sources = excluded.sources, confidence = excluded.confidence, fields = excluded.fields"
+    "sources = excluded.sources, confidence = excluded.confidence, "
+    "fields = CAST(CAST(lead_enrichments.fields AS JSONB) || CAST(excluded.fields AS JSONB) "
+    "AS JSON)"
 )
 _rows_encoder = msgspec.json.Encoder()
 
@@ -71,23 +65,10 @@ class LeadEnrichmentRepository:
         )
         return result.mappings().first()
 
-    async def get_many(self, account_id: str, lead_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The provenance rows of these leads that have one, by lead id."""
-        if not lead_ids:
-            return {}
-        dialect = self.conn.dialect.name
-        given: Any = list(lead_ids)
-        if dialect == "sqlite":
-            given = _rows_encoder.encode(given).decode()
-        result = await self.conn.execute(
-            _GET_MANY[dialect], {"account_id": account_id, "lead_ids": given}
-        )
-        return {row["lead_id"]: dict(row) for row in result.mappings()}
-
     async def save_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Write these leads' provenance: each row has ``lead_id``, ``account_id``,
-        ``enriched_at``, ``sources``, ``confidence`` and ``fields`` (already merged with
-        what the lead held)."""
+        ``enriched_at``, ``sources``, ``confidence`` and ``fields`` (the fields written by
+        this run, merged into those the lead's provenance held)."""
         if not rows:
             return
         if self.conn.dialect.name == "postgresql":

@@ -55,8 +55,8 @@ class WriteBack:
         """Fill each lead's empty fields from its data: each lead after, and the fields
         written (none when every one was set: its provenance still records the run). A
         lead named twice is written by its first finding, then completed by the next. The
-        provenance rows are read and written, and the events inserted, a statement each."""
-        previous = await self.provenance.get_many(account_id, [lead.id for lead, _, _ in found])
+        provenance rows are written (merged into what they held by the database), and the
+        events inserted, a statement each."""
         events: list[NewEvent] = []
         saved: dict[str, dict[str, Any]] = {}
         current: dict[str, Lead] = {}
@@ -76,7 +76,7 @@ class WriteBack:
                 written.remove("updated_at")
                 lead = updated
             current[lead.id] = lead
-            row = saved.get(lead.id) or previous.get(lead.id)
+            row = saved.get(lead.id)
             saved[lead.id] = self._provenance(account_id, lead, row, enrichment, written, at)
             events.append(_enriched_event(account_id, lead, enrichment, written, at))
             answers.append((lead, written))
@@ -103,8 +103,9 @@ class WriteBack:
         written: list[str],
         at: datetime,
     ) -> dict[str, Any]:
-        """The lead's provenance row after this run: its fields' earlier entries kept, the
-        fields written now recorded."""
+        """The lead's provenance row of this run: the fields written now (added to
+        ``previous``'s, the same lead's row earlier in this run), for the database to merge
+        into those it held."""
         fields: dict[str, Any] = dict(previous["fields"]) if previous else {}
         by_field = {field: key for key, field in FILLABLE.items()}
         for field in written:
