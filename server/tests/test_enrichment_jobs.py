@@ -296,6 +296,9 @@ class TestRefused:
         assert [e["field"] for e in bad["details"]["errors"]] == [
             "filter.status", "filter.created_after",
         ]  # fmt: skip
+        for tags in (["a,b"], ["x" * 51], [f"t{n}" for n in range(51)], ["nul\x00"]):
+            bad = await refused({"filter": {"tags": tags}})
+            assert [e["field"] for e in bad["details"]["errors"]] == ["filter.tags"], tags
         # Each input is checked before any job exists.
         many = inputs(150)
         many[120] = {"email": "a" * 321}

@@ -78,6 +78,16 @@ class TestCreateLead:
         assert lead["email"] == "ann@example.com"
         assert lead["tags"] == ["a", "b"]
 
+    async def test_the_length_counts_as_sent(self, account: Account) -> None:
+        """maxLength (100 for a first name) counts the value as sent, as the schema does:
+        blanks that trimming would remove do not let a longer value in."""
+        body = {**REFERENCE_LEAD, "first_name": " " + "a" * 100}
+        response = await account.client.post(f"{API}/leads", json=body, headers=account.headers())
+        error = assert_error(response, 422, "VALIDATION_ERROR")
+        assert error["details"]["errors"][0]["field"] == "first_name"
+        fits = await account.create_lead(first_name=" " + "a" * 99)
+        assert fits["first_name"] == "a" * 99
+
     async def test_anonymous(self, client: InProcessClient) -> None:
         response = await client.post(f"{API}/leads", json=REFERENCE_LEAD)
         assert_error(response, 401, "UNAUTHORIZED")

@@ -25,9 +25,9 @@ from buena_server.auth.middleware import (
 from buena_server.auth.usage import KeyUsageTracker
 from buena_server.config import Settings, get_settings
 from buena_server.credits.controller import CreditController
-from buena_server.enrichment.controller import EnrichmentController
+from buena_server.enrichment.controller import EnrichmentController, document_enrich_request
 from buena_server.enrichment.registry import ProviderRegistry, ProviderSettings
-from buena_server.enrichment.schemas import EnrichInput, EnrichOptions, EnrichRequest
+from buena_server.enrichment.schemas import EnrichRequest
 from buena_server.errors import handle_exception
 from buena_server.events.controller import EventController
 from buena_server.events.retention import purge_forever as purge_events_forever
@@ -308,9 +308,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         UpdateWebhookRequest,
         RotateWebhookSecretRequest,
         EnrichRequest,
-        EnrichInput,
-        EnrichOptions,
     )
+    document_enrich_request(app)
     document_batch_and_export(app)
     document_locations(app)
     document_idempotency(app)

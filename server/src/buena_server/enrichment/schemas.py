@@ -10,12 +10,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType
 from msgspec import UNSET, UnsetType
 
-from buena_server.kit.validation import text
+from buena_server.kit.validation import NO_NUL, text
+from buena_server.leads.parameters import MAX_FILTER_LENGTH
+from buena_server.leads.schemas import LEAD_STATUSES
 
 MAX_SYNC_LEADS = 100
 MAX_JOB_LEADS = 10_000
+# A filter's tags: as many and as long as GET /leads' comma-separated parameter takes.
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+NO_COMMA_NO_NUL = r"^[^\x00,]*$"
 
 
 class EnrichInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -53,22 +60,62 @@ class EnrichOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     )
 
 
+def _documented(description: str, **keywords: Any) -> msgspec.Meta:
+    """A filter value's rule as GET /leads states it: documented here (Litestar's schema
+    keywords, as ``kit.validation.field`` gives them), enforced (422) by that list's own
+    checks (``leads.parameters.lead_filters``) and ``filters_of``."""
+    return msgspec.Meta(
+        description=description,
+        extra_json_schema={"description": description, "extra": keywords},
+    )
+
+
+_TEXT_FILTER = {"max_length": MAX_FILTER_LENGTH, "pattern": NO_NUL}
+_TIME_FILTER = {"format": OpenAPIFormat.DATE_TIME}
+
+
 class EnrichFilter(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """Stored leads to enrich, chosen by the filters of ``GET /leads`` (the same rules; an
     empty filter selects every lead). The leads it selects when the job is submitted are
     enriched: one created later is not."""
 
-    search: str | UnsetType = UNSET
-    company: str | UnsetType = UNSET
-    status: str | UnsetType = UNSET
-    tags: (
-        Annotated[list[str], msgspec.Meta(description="Leads holding any of these tags")]
+    search: (
+        Annotated[str, _documented("Substring of name or email", **_TEXT_FILTER)] | UnsetType
+    ) = UNSET
+    company: Annotated[str, _documented("Substring of the company", **_TEXT_FILTER)] | UnsetType = (
+        UNSET
+    )
+    status: (
+        Annotated[str, _documented("Only leads with this status", enum=list(LEAD_STATUSES))]
         | UnsetType
     ) = UNSET
-    created_after: str | UnsetType = UNSET
-    created_before: str | UnsetType = UNSET
-    updated_after: str | UnsetType = UNSET
-    updated_before: str | UnsetType = UNSET
+    tags: (
+        Annotated[
+            list[str],
+            _documented(
+                "Leads holding any of these tags",
+                type=OpenAPIType.ARRAY,
+                one_of=None,
+                max_items=MAX_TAGS,
+                items={"type": "string", "maxLength": MAX_TAG_LENGTH, "pattern": NO_COMMA_NO_NUL},
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    created_after: (
+        Annotated[str, _documented("Created strictly after (RFC 3339)", **_TIME_FILTER)] | UnsetType
+    ) = UNSET
+    created_before: (
+        Annotated[str, _documented("Created strictly before (RFC 3339)", **_TIME_FILTER)]
+        | UnsetType
+    ) = UNSET
+    updated_after: (
+        Annotated[str, _documented("Updated strictly after (RFC 3339)", **_TIME_FILTER)] | UnsetType
+    ) = UNSET
+    updated_before: (
+        Annotated[str, _documented("Updated strictly before (RFC 3339)", **_TIME_FILTER)]
+        | UnsetType
+    ) = UNSET
     has_email: bool | UnsetType = UNSET
 
 

@@ -30,6 +30,8 @@ from buena_server.enrichment.repository import LeadEnrichmentRepository
 from buena_server.enrichment.schemas import (
     MAX_JOB_LEADS,
     MAX_SYNC_LEADS,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     EnrichFilter,
     EnrichInput,
     EnrichOptions,
@@ -158,9 +160,18 @@ def filters_of(given: EnrichFilter) -> LeadFilters:
     }
     if isinstance(given.tags, list):
         plain["tags"] = ",".join(given.tags)
+        if len(given.tags) > MAX_TAGS or any(
+            len(tag) > MAX_TAG_LENGTH or "," in tag or "\x00" in tag for tag in given.tags
+        ):
+            message = (
+                f"tags must be at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} "
+                "characters, without commas or NUL"
+            )
+            errors.append({"field": "tags", "message": message})
     if isinstance(given.has_email, bool):
         plain["has_email"] = "true" if given.has_email else "false"
     filters = lead_filters(errors, **plain)
+    errors = list({error["field"]: error for error in errors}.values())  # tags: once
     if errors:
         raise_invalid(
             [{"field": f"filter.{e['field']}", "message": f"filter.{e['message']}"} for e in errors]

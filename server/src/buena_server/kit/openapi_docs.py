@@ -4,6 +4,7 @@ and the route that serves it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -134,12 +135,34 @@ def query_schema(kind: OpenAPIType, **keywords: Any) -> dict[str, Any]:
 
 
 def close_request_schemas(app: Litestar, *structs: type[msgspec.Struct]) -> None:
-    """Document ``additionalProperties: false`` for bodies that refuse unknown fields."""
+    """Document ``additionalProperties: false`` for bodies that refuse unknown fields: these
+    structs and every struct their fields hold."""
     components = app.openapi_schema.components.schemas or {}
-    for struct in structs:
+    for struct in _with_nested(structs):
         schema = components.get(struct.__name__)
         if schema is not None and struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
+
+
+def _with_nested(structs: Sequence[type[msgspec.Struct]]) -> list[type[msgspec.Struct]]:
+    found: dict[type[msgspec.Struct], None] = {}
+    pending: list[msgspec.inspect.Type] = list(msgspec.inspect.multi_type_info(structs))
+    while pending:
+        info = pending.pop()
+        if isinstance(info, msgspec.inspect.StructType):
+            if info.cls in found:
+                continue
+            found[info.cls] = None
+            pending.extend(field.type for field in info.fields)
+        elif isinstance(info, msgspec.inspect.Metadata):
+            pending.append(info.type)
+        elif isinstance(info, msgspec.inspect.UnionType):
+            pending.extend(info.types)
+        elif isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.SetType)):
+            pending.append(info.item_type)
+        elif isinstance(info, msgspec.inspect.DictType):
+            pending.append(info.value_type)
+    return list(found)
 
 
 @get("/openapi.json", include_in_schema=False, sync_to_thread=False)

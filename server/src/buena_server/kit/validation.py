@@ -103,6 +103,10 @@ class Text:
     strip: bool = True
 
     def apply(self, value: str, context: Context) -> str:
+        # The length as sent, as the schema's maxLength counts it: blanks trimmed after do
+        # not let a longer value through.
+        if len(value) > self.max_length:
+            raise Invalid(f"must be at most {self.max_length} characters")
         if self.strip:
             value = value.strip(TRIMMED)
         if len(value) < self.min_length:
@@ -111,8 +115,6 @@ class Text:
                 if self.min_length == 1
                 else f"must be at least {self.min_length} characters"
             )
-        if len(value) > self.max_length:
-            raise Invalid(f"must be at most {self.max_length} characters")
         _refuse_nul(value)
         return value
 
