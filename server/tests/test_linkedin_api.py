@@ -94,8 +94,11 @@ class TestIntegration:
         ]  # fmt: skip
 
     async def test_wrong_types_at_any_depth_are_400(self, account: Account) -> None:
-        for body in ({"profile_url": "linkedin.com/in/abc", "daily_limit": "5"},
-                     {"profile_url": "linkedin.com/in/abc", "working_hours": {"days": "mon"}}):  # fmt: skip
+        url = "linkedin.com/in/abc"
+        for body in (
+            {"profile_url": url, "daily_limit": "5"},
+            {"profile_url": url, "working_hours": {"days": "mon"}},
+        ):
             response = await account.client.put(
                 f"{API}/integrations/linkedin", json=body, headers=account.headers()
             )

@@ -5,6 +5,7 @@ daily limit per local day rolling into the next day with room; the delays."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -94,11 +95,11 @@ class TestPlanner:
             moment = planner.place(moment, action_delay(berlin, f"lia_{n}"))
             times.append(moment)
         assert times[0] == utc("2026-12-03T10:00")
-        for n, (before, after) in enumerate(zip(times, times[1:], strict=False), 1):
+        for n, (before, after) in enumerate(pairwise(times), 1):
             assert after - before == action_delay(berlin, f"lia_{n}")
             assert timedelta(seconds=60) <= after - before <= timedelta(seconds=300)
         # The delays are drawn, not fixed, and the same for the same action every time.
-        assert len({b - a for a, b in zip(times, times[1:], strict=False)}) > 5
+        assert len({b - a for a, b in pairwise(times)}) > 5
         assert action_delay(berlin, "lia_7") == action_delay(berlin, "lia_7")
 
     def test_actions_asked_for_at_once_keep_every_gap_within_the_bounds(self) -> None:
@@ -107,7 +108,7 @@ class TestPlanner:
         start = utc("2026-12-03T10:00")
         times = sorted(planner.place(start, action_delay(berlin, f"lia_{n}")) for n in range(50))
         assert times[0] == start
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(times)]
         assert all(timedelta(seconds=60) <= gap <= timedelta(seconds=300) for gap in gaps)
 
     def test_a_full_day_rolls_to_the_next_working_day_with_room(self) -> None:
