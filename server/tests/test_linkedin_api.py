@@ -282,14 +282,14 @@ class TestActions:
             body: dict[str, Any] = response.json()
             return body
 
-        newest_first = [a["id"] for a in (await listed())["data"]]
-        assert newest_first == [a["id"] for a in reversed(made)]
-        assert [a["id"] for a in (await listed(order="asc", limit=2))["data"]] == [
-            made[0]["id"], made[1]["id"],
-        ]  # fmt: skip
+        # By scheduled_for (an action may fill a gap before one submitted earlier).
+        by_time = [a["id"] for a in sorted(made, key=lambda a: a["scheduled_for"])]
+        assert [a["id"] for a in (await listed())["data"]] == by_time[::-1]
+        assert [a["id"] for a in (await listed(order="asc", limit=2))["data"]] == by_time[:2]
         assert (await listed(lead_id=lead["id"]))["total"] == 1
         assert (await listed(action_type="view_profile"))["data"][0]["id"] == made[1]["id"]
         assert (await listed(status="completed"))["total"] == 0
+        assert made[0]["scheduled_for"] == "2026-12-03T08:00:00Z"  # the first: the opening
         after = (await listed(scheduled_after=made[0]["scheduled_for"]))["total"]
         assert after == 2
         bad = await account.client.get(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import available_timezones
 
 import msgspec
@@ -20,14 +20,6 @@ from buena_server.kit.clock import utcnow
 from buena_server.kit.validation import Context, Invalid, StringList, field, text
 from buena_server.linkedin.schedule import DAYS
 
-ACTION_TYPES: tuple[str, ...] = (
-    "send_connection_request",
-    "send_message",
-    "send_voice_message",
-    "view_profile",
-    "withdraw_connection_request",
-    "get_profile",
-)
 ActionType = Literal[
     "send_connection_request",
     "send_message",
@@ -36,8 +28,9 @@ ActionType = Literal[
     "withdraw_connection_request",
     "get_profile",
 ]
-ACTION_STATUSES: tuple[str, ...] = ("scheduled", "running", "completed", "failed", "canceled")
 ActionStatus = Literal["scheduled", "running", "completed", "failed", "canceled"]
+ACTION_TYPES: tuple[str, ...] = get_args(ActionType)
+ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 # An action in one of these never changes again (but for the sandbox's later outcomes).
 FINISHED: frozenset[str] = frozenset({"completed", "failed", "canceled"})
 # The actions that contact the person: once one completes, its lead is "contacted".
