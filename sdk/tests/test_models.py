@@ -173,7 +173,13 @@ class TestCreateApiKeyRequest:
             "webhooks:read",
             "webhooks:write",
         )
-        assert models.PERMISSIONS[7:] == ("leads:enrich", "jobs:read", "jobs:update")
+        assert models.PERMISSIONS[7:10] == ("leads:enrich", "jobs:read", "jobs:update")
+        assert models.PERMISSIONS[10:] == (
+            "linkedin:read",
+            "linkedin:schedule",
+            "linkedin:upload",
+            "linkedin:voice",
+        )
 
 
 class TestApiKeyAndHealth:

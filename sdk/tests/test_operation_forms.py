@@ -1,7 +1,7 @@
 """Every operation's raw forms (``*_without_preload_content``, sync and ``_async``) send the
 request the operation sends, return the answer unread, and the domain APIs
-(``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``, ``JobsApi``) send what ``DefaultApi``
-sends: the forms differ only in what they return."""
+(``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``, ``JobsApi``, ``LinkedInApi``) send what
+``DefaultApi`` sends: the forms differ only in what they return."""
 
 from typing import Any, Callable
 
@@ -11,6 +11,7 @@ import buena_sdk
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
+from buena_sdk.api.linkedin_api import LinkedInApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
 LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
@@ -52,6 +53,26 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "list_jobs": ((), "GET", "/jobs"),
     "get_job": (("job_1",), "GET", "/jobs/job_1"),
     "cancel_job": (("job_1",), "POST", "/jobs/job_1/cancel"),
+    "get_linkedin_integration": ((), "GET", "/integrations/linkedin"),
+    "update_linkedin_integration": (
+        ({"profile_url": "https://linkedin.com/in/me"},),
+        "PUT",
+        "/integrations/linkedin",
+    ),
+    "delete_linkedin_integration": ((), "DELETE", "/integrations/linkedin"),
+    "schedule_linkedin_action": (
+        ({"action_type": "view_profile", "profile_url": "https://linkedin.com/in/ada"},),
+        "POST",
+        "/linkedin/actions",
+    ),
+    "list_linkedin_actions": ((), "GET", "/linkedin/actions"),
+    "get_linkedin_action": (("lia_1",), "GET", "/linkedin/actions/lia_1"),
+    "cancel_linkedin_action": (("lia_1",), "POST", "/linkedin/actions/lia_1/cancel"),
+    "schedule_linkedin_action_hosted": (
+        ({"actionType": "viewProfile", "profileUrl": "https://linkedin.com/in/ada"},),
+        "POST",
+        "/linkedin/scheduleLinkedInAction",
+    ),
 }
 
 
@@ -98,7 +119,7 @@ async def test_raw_forms_send_the_operations_request(
     ("api_class", "operation"),
     [
         (cls, name)
-        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi)
+        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi, LinkedInApi)
         for name in sorted(OPERATIONS)
         if hasattr(cls, f"{name}_without_preload_content")
     ],

@@ -306,6 +306,14 @@ OPERATIONS = [
     "list_jobs",
     "get_job",
     "cancel_job",
+    "get_linkedin_integration",
+    "update_linkedin_integration",
+    "delete_linkedin_integration",
+    "schedule_linkedin_action",
+    "list_linkedin_actions",
+    "get_linkedin_action",
+    "cancel_linkedin_action",
+    "schedule_linkedin_action_hosted",
 ]
 
 

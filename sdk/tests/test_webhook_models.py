@@ -109,4 +109,8 @@ def test_event_types_are_the_catalogue() -> None:
         "webhook.disabled",
         "job.completed",
         "job.failed",
+        "linkedin.action.completed",
+        "linkedin.action.failed",
+        "linkedin.connection.accepted",
+        "linkedin.message.replied",
     )

@@ -23,6 +23,7 @@ from buena_server.kit.cursor import Position, encode_cursor
 from buena_server.kit.validation import FUTURE_DATE_TIME
 from buena_server.leads.listing import LeadQuery
 from buena_server.leads.parameters import lead_filters, query_binding
+from buena_server.linkedin.schemas import SCHEDULE_FORMAT, TIME_ZONE_FORMAT, time_zones
 from buena_server.webhooks.schemas import WEBHOOK_URL_FORMAT
 
 _REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -75,6 +76,21 @@ schemathesis.openapi.format(
 )
 
 
+# A LinkedIn integration's time zone: an IANA name the server knows (JSON Schema cannot list
+# the time zone database); an action's scheduled_at: from a year ago (as soon as the rules
+# allow) to 364 days ahead.
+schemathesis.openapi.format(TIME_ZONE_FORMAT, st.sampled_from(sorted(time_zones())))
+schemathesis.openapi.format(
+    SCHEDULE_FORMAT,
+    st.builds(
+        _future_timestamp,
+        st.integers(-365 * 86_400, 364 * 86_400),
+        st.integers(-14 * 60, 14 * 60),
+        st.booleans(),
+    ),
+)
+
+
 _IDEMPOTENCY_KEY = re.compile(r"^[!-~]{1,255}$")
 
 
@@ -89,6 +105,22 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         headers["Idempotency-Key"] = str(uuid.uuid4())
     if case.query and isinstance(case.query.get("cursor"), str):
         _valid_cursor(case.path, case.query)
+    _delays_in_order(case.body)
+
+
+def _delays_in_order(body: Any) -> None:
+    """A LinkedIn integration's max_delay_seconds must not be below its min_delay_seconds,
+    which JSON Schema cannot say: a generated pair is put in order (the refusal is tested in
+    test_linkedin_api.py)."""
+    if not isinstance(body, dict):
+        return
+    low, high = body.get("min_delay_seconds"), body.get("max_delay_seconds")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        body["min_delay_seconds"], body["max_delay_seconds"] = high, low
+    elif isinstance(low, int) and low > 300 and "max_delay_seconds" not in body:
+        body["max_delay_seconds"] = low  # the default maximum is 300
+    elif isinstance(high, int) and high < 60 and "min_delay_seconds" not in body:
+        body["min_delay_seconds"] = high  # the default minimum is 60
 
 
 def _valid_cursor(path: str, query: dict[str, Any]) -> None:

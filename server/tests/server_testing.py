@@ -182,6 +182,10 @@ class MovedClock:
     def advance(self, seconds: float = 0.0, **delta: float) -> None:
         self.offset += timedelta(seconds=seconds, **delta)
 
+    def move_to(self, moment: datetime) -> None:
+        """Make it ``moment`` now (the clock then runs on from there)."""
+        self.offset = moment - self._real()
+
 
 class ManualClockLoop(asyncio.SelectorEventLoop):
     """An event loop whose time moves only when the test moves it (``advance``): timers

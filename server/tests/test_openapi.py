@@ -44,6 +44,23 @@ OPERATIONS = {
     ("get", "/api/v2/credits"): ("get_credits", "leads:enrich"),
     ("post", "/api/v2/enrich"): ("enrich", "leads:enrich"),
     ("get", "/api/v2/leads/{lead_id}/enrichment"): ("get_lead_enrichment", "leads:read"),
+    ("get", "/api/v2/integrations/linkedin"): ("get_linkedin_integration", "linkedin:read"),
+    ("put", "/api/v2/integrations/linkedin"): ("update_linkedin_integration", "linkedin:schedule"),
+    ("delete", "/api/v2/integrations/linkedin"): (
+        "delete_linkedin_integration",
+        "linkedin:schedule",
+    ),
+    ("post", "/api/v2/linkedin/actions"): ("schedule_linkedin_action", "linkedin:schedule"),
+    ("get", "/api/v2/linkedin/actions"): ("list_linkedin_actions", "linkedin:read"),
+    ("get", "/api/v2/linkedin/actions/{action_id}"): ("get_linkedin_action", "linkedin:read"),
+    ("post", "/api/v2/linkedin/actions/{action_id}/cancel"): (
+        "cancel_linkedin_action",
+        "linkedin:schedule",
+    ),
+    ("post", "/api/v2/linkedin/scheduleLinkedInAction"): (
+        "schedule_linkedin_action_hosted",
+        "linkedin:schedule",
+    ),
 }
 
 

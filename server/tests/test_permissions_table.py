@@ -66,6 +66,14 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/jobs/{{job_id}}"): Permission.JOBS_READ,
     ("GET", f"{BASE_PATH}/jobs/{{job_id}}/result"): Permission.JOBS_READ,
     ("POST", f"{BASE_PATH}/jobs/{{job_id}}/cancel"): Permission.JOBS_UPDATE,
+    ("GET", f"{BASE_PATH}/integrations/linkedin"): Permission.LINKEDIN_READ,
+    ("PUT", f"{BASE_PATH}/integrations/linkedin"): Permission.LINKEDIN_SCHEDULE,
+    ("DELETE", f"{BASE_PATH}/integrations/linkedin"): Permission.LINKEDIN_SCHEDULE,
+    ("POST", f"{BASE_PATH}/linkedin/actions"): Permission.LINKEDIN_SCHEDULE,
+    ("GET", f"{BASE_PATH}/linkedin/actions"): Permission.LINKEDIN_READ,
+    ("GET", f"{BASE_PATH}/linkedin/actions/{{action_id}}"): Permission.LINKEDIN_READ,
+    ("POST", f"{BASE_PATH}/linkedin/actions/{{action_id}}/cancel"): Permission.LINKEDIN_SCHEDULE,
+    ("POST", f"{BASE_PATH}/linkedin/scheduleLinkedInAction"): Permission.LINKEDIN_SCHEDULE,
 }
 
 
@@ -158,6 +166,18 @@ async def _list_jobs(_account: Account) -> tuple[str, Any]:
     return "/jobs", None
 
 
+async def _linkedin_integration(_account: Account) -> tuple[str, Any]:
+    return "/integrations/linkedin", None
+
+
+async def _connect_linkedin(_account: Account) -> tuple[str, Any]:
+    return "/integrations/linkedin", {"profile_url": "https://www.linkedin.com/in/table-owner"}
+
+
+async def _list_linkedin_actions(_account: Account) -> tuple[str, Any]:
+    return "/linkedin/actions", None
+
+
 async def _list_keys(_account: Account) -> tuple[str, Any]:
     return "/keys", None
 
@@ -225,6 +245,9 @@ BUILDERS: dict[tuple[str, str], RequestBuilder] = {
     ("POST", f"{BASE_PATH}/enrich"): _enrich,
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): _lead_enrichment,
     ("GET", f"{BASE_PATH}/jobs"): _list_jobs,
+    ("GET", f"{BASE_PATH}/integrations/linkedin"): _linkedin_integration,
+    ("PUT", f"{BASE_PATH}/integrations/linkedin"): _connect_linkedin,
+    ("GET", f"{BASE_PATH}/linkedin/actions"): _list_linkedin_actions,
 }
 # What the hot paths answer themselves when on (the rest they hand to Litestar).
 HOT_ROUTES = {("GET", f"{BASE_PATH}/leads/{{lead_id}}"), ("POST", f"{BASE_PATH}/leads")}

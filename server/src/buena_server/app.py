@@ -71,6 +71,13 @@ from buena_server.kit.startup import Startup
 from buena_server.leads.controller import LeadController
 from buena_server.leads.examples import document_batch_and_export
 from buena_server.leads.schemas import BatchLeadsRequest, CreateLeadRequest, UpdateLeadRequest
+from buena_server.linkedin.controller import (
+    HostedLinkedInController,
+    LinkedInActionController,
+    LinkedInIntegrationController,
+    document_linkedin,
+)
+from buena_server.linkedin.registry import ExecutorRegistry, executor_settings
 from buena_server.openapi_examples import document_examples
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
@@ -247,6 +254,9 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             CreditController,
             EnrichmentController,
             JobController,
+            LinkedInIntegrationController,
+            LinkedInActionController,
+            HostedLinkedInController,
         ],
         middleware=[
             SharedMiddleware(
@@ -284,6 +294,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         idempotency=idempotency,
         webhook_sender=webhook_sender,
         enrichment_providers=enrichment_providers,
+        linkedin_executors=ExecutorRegistry.load(executor_settings(settings)),
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
@@ -311,6 +322,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     )
     document_enrich_request(app)
     document_batch_and_export(app)
+    document_linkedin(app, services.linkedin_executors.names())
     document_locations(app)
     document_idempotency(app)
     document_examples(app)

@@ -128,6 +128,18 @@ class Settings(BaseSettings):
     events_retention_days: int = Field(default=30, ge=1)
     # Finished jobs (GET /jobs) and their results are kept this many days after they finish.
     jobs_retention_days: int = Field(default=30, ge=1)
+    # LinkedIn (linkedin/, docs/linkedin.md): the sandbox executor's seed (its outcomes
+    # are a function of it and the action's id), how often its invitations are accepted and
+    # its messages answered, and how long after the action (between the two bounds); how
+    # many times an action runs when its executor fails in a way that may pass, and the
+    # first retry's delay (doubling from there, up to an hour).
+    linkedin_sandbox_seed: int = 0
+    linkedin_sandbox_acceptance_rate: float = Field(default=0.3, ge=0, le=1)
+    linkedin_sandbox_reply_rate: float = Field(default=0.2, ge=0, le=1)
+    linkedin_sandbox_min_response_seconds: float = Field(default=3600.0, ge=0)
+    linkedin_sandbox_max_response_seconds: float = Field(default=86_400.0, ge=0)
+    linkedin_max_attempts: int = Field(default=5, ge=1, le=100)
+    linkedin_retry_seconds: float = Field(default=60.0, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.

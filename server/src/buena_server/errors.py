@@ -124,6 +124,10 @@ class JobNotFound(NotFound):
     code = "JOB_NOT_FOUND"
 
 
+class LinkedInActionNotFound(NotFound):
+    code = "LINKEDIN_ACTION_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"
@@ -138,6 +142,24 @@ class JobFinished(Conflict):
     """A job that has finished cannot be canceled."""
 
     code = "JOB_ALREADY_FINISHED"
+
+
+class LinkedInNotConnected(Conflict):
+    """The account has no LinkedIn integration (PUT /integrations/linkedin connects one)."""
+
+    code = "LINKEDIN_NOT_CONNECTED"
+
+
+class LinkedInDuplicateAction(Conflict):
+    """A connection request to the profile is already scheduled, running or completed."""
+
+    code = "LINKEDIN_DUPLICATE_ACTION"
+
+
+class LinkedInActionNotCancelable(Conflict):
+    """Only a scheduled action can be canceled: it is running or has finished."""
+
+    code = "LINKEDIN_ACTION_NOT_CANCELABLE"
 
 
 class LeadEmailExists(Conflict):

@@ -55,6 +55,13 @@ from buena_server.kit.paging import page
 from buena_server.kit.query_rules import QueryRules
 from buena_server.leads import examples as lead_examples
 from buena_server.leads.service import email_exists, lead_not_found
+from buena_server.linkedin import examples as linkedin_examples
+from buena_server.linkedin.service import (
+    action_not_found,
+    duplicate_action,
+    not_cancelable,
+    not_connected,
+)
 from buena_server.webhooks import examples as webhook_examples
 from buena_server.webhooks.service import delivery_not_found
 from buena_server.webhooks.service import not_found as webhook_not_found
@@ -77,7 +84,11 @@ _NOT_FOUND: tuple[tuple[str, Callable[[], ApiError]], ...] = (
     ("/keys/{key_id}", lambda: key_not_found(key_examples.KEY_ID)),
     ("/events/{event_id}", lambda: event_not_found("evt_1a2b3c4d5e6f7a8b9c0d1e2f")),
     ("/jobs/{job_id}", lambda: job_not_found(job_examples.JOB_ID)),
+    ("/linkedin/actions/{action_id}", lambda: action_not_found(linkedin_examples.ACTION_ID)),
+    ("/linkedin/actions", lambda: lead_not_found(lead_examples.LEAD_ID)),
+    ("/linkedin/scheduleLinkedInAction", lambda: lead_not_found(lead_examples.LEAD_ID)),
 )
+_SCHEDULES = {"schedule_linkedin_action", "schedule_linkedin_action_hosted"}
 # 422: one invalid value of the operation's body or query, as the validation rules word it.
 _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
     "create_lead": (
@@ -91,6 +102,16 @@ _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
     "export_leads": ("format", "format must be one of: ndjson, csv"),
     "rotate_webhook_secret": ("overlap_seconds", "overlap_seconds must be 0 to 604800"),
     "enrich": ("leads[0].email", "leads[0].email must be at most 320 characters"),
+    "update_linkedin_integration": (
+        "timezone",
+        "timezone must be an IANA time zone name, e.g. Europe/Berlin",
+    ),
+    "schedule_linkedin_action": ("message", "message must be at most 300 characters"),
+    "schedule_linkedin_action_hosted": ("message", "message must be at most 300 characters"),
+    "list_linkedin_actions": (
+        "status",
+        "status must be one of: scheduled, running, completed, failed, canceled",
+    ),
 }
 
 
@@ -234,6 +255,12 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(email_exists("john.doe@example.com", lead_examples.LEAD_ID))
         if context.operation_id == "cancel_job":
             errors.append(job_finished(job_examples.JOB_ID, "completed"))
+        if context.operation_id in _SCHEDULES | {"delete_linkedin_integration"}:
+            errors.append(not_connected())
+        if context.operation_id in _SCHEDULES:
+            errors.append(duplicate_action(linkedin_examples.PROFILE, linkedin_examples.ACTION_ID))
+        if context.operation_id == "cancel_linkedin_action":
+            errors.append(not_cancelable(linkedin_examples.ACTION_ID, "completed"))
         if context.idempotent:
             errors.append(key_in_use())
     elif status == 413:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from buena_server.kit.metrics import Metrics, MetricsListener
     from buena_server.kit.query_rules import QueryRules
     from buena_server.kit.ratelimit import RateLimitService
+    from buena_server.linkedin.registry import ExecutorRegistry
     from buena_server.webhooks.sender import WebhookSender
 
 SERVICES_KEY = "services"
@@ -64,6 +65,7 @@ class Services:
     idempotency: Idempotency
     webhook_sender: WebhookSender
     enrichment_providers: ProviderRegistry
+    linkedin_executors: ExecutorRegistry
     # Built from the app's routes, once the app exists.
     allowed_methods: dict[str, str]
     query_rules: dict[BaseRouteHandler, QueryRules]

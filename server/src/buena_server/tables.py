@@ -394,3 +394,61 @@ background_job_results = Table(
     Column("seq", Integer(), primary_key=True),
     Column("line", Text(), nullable=False),
 )  # fmt: skip
+
+# LinkedIn (linkedin/): an account's one connected LinkedIn account, with the limits its
+# actions are scheduled within (``working_hours``: {"start": "09:00", "end": "18:00",
+# "days": ["mon", ...]}, in ``timezone``).
+linkedin_integrations = Table(
+    "linkedin_integrations",
+    metadata,
+    Column("account_id", String(40), ForeignKey("accounts.id"), primary_key=True),
+    Column("profile_url", Text(), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("daily_limit", Integer(), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("working_hours", JSON(), nullable=False),
+    Column("min_delay_seconds", Integer(), nullable=False),
+    Column("max_delay_seconds", Integer(), nullable=False),
+    Column("executor", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Every LinkedIn action an account scheduled, and what became of it: a lead's activity
+# timeline reads its actions here (``lead_id``, ``action_type``, ``status``, the times,
+# ``result`` and ``error``). ``lead_id`` has no foreign key: the history outlives the lead.
+# ``connection_key`` is the profile's identifier while a connection request to it is
+# scheduled, running or completed (and not withdrawn), null otherwise: the unique index
+# makes a second one a conflict however many requests race (NULLs never conflict).
+# ``job_id`` is the queue job that may run the action now; a job that finds another id here
+# (the action was moved) ends without running it.
+linkedin_actions = Table(
+    "linkedin_actions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("lead_id", String(40), nullable=True),
+    Column("action_type", String(40), nullable=False),
+    Column("profile_url", Text(), nullable=False),
+    Column("profile_id", String(100), nullable=False),
+    Column("message", Text(), nullable=True),
+    Column("voice_settings", JSON(none_as_null=True), nullable=True),
+    Column("status", String(10), nullable=False),  # scheduled running completed failed canceled
+    Column("scheduled_at", UTCDateTime(), nullable=True),  # what the request asked for
+    Column("scheduled_for", UTCDateTime(), nullable=False),  # when it runs
+    Column("attempts", Integer(), nullable=False),
+    Column("result", JSON(none_as_null=True), nullable=True),
+    Column("error", JSON(none_as_null=True), nullable=True),
+    Column("executor", String(64), nullable=False),
+    Column("connection_key", String(100), nullable=True),
+    Column("job_id", String(40), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("uq_linkedin_actions_account_id_connection_key", "account_id", "connection_key",
+          unique=True),
+    Index(None, "account_id", "scheduled_for", "id"),
+    Index(None, "account_id", "started_at"),
+    Index(None, "account_id", "lead_id", "created_at"),
+)  # fmt: skip

@@ -37,6 +37,21 @@ from buena_sdk.models.event import EVENT_TYPES, Event
 from buena_sdk.models.health_check200_response import HealthCheck200Response
 from buena_sdk.models.job import Job, JobStatistics, ListJobsResponse
 from buena_sdk.models.lead import Lead
+from buena_sdk.models.linkedin import (
+    LINKEDIN_ACTION_TYPES,
+    DisconnectLinkedInResponse,
+    HostedScheduleLinkedInActionRequest,
+    HostedScheduleLinkedInActionResponse,
+    LinkedInAction,
+    LinkedInActionError,
+    LinkedInIntegration,
+    LinkedInIntegrationRequest,
+    LinkedInWorkingHours,
+    ListLinkedInActionsResponse,
+    ScheduleLinkedInActionRequest,
+    VoiceSettings,
+    WorkingHours,
+)
 from buena_sdk.models.list_api_keys_response import ListApiKeysResponse
 from buena_sdk.models.list_events_response import ListEventsResponse
 from buena_sdk.models.list_leads200_response import ListLeads200Response
@@ -52,6 +67,7 @@ from buena_sdk.models.webhook_secret import WebhookSecret
 
 __all__ = [
     "EVENT_TYPES",
+    "LINKEDIN_ACTION_TYPES",
     "MAX_BATCH_SIZE",
     "MAX_ENRICHMENT_JOB_LEADS",
     "MAX_ENRICH_LEADS",
@@ -68,6 +84,7 @@ __all__ = [
     "CreatedWebhook",
     "CreditsResponse",
     "DeliveryStatus",
+    "DisconnectLinkedInResponse",
     "EmailInfo",
     "EnrichFilter",
     "EnrichLeadInput",
@@ -81,6 +98,8 @@ __all__ = [
     "FailedEnrichment",
     "FieldProvenance",
     "HealthCheck200Response",
+    "HostedScheduleLinkedInActionRequest",
+    "HostedScheduleLinkedInActionResponse",
     "Job",
     "JobStatistics",
     "JobStatus",
@@ -89,20 +108,29 @@ __all__ = [
     "LeadSort",
     "LeadStatus",
     "LedgerEntry",
+    "LinkedInAction",
+    "LinkedInActionError",
+    "LinkedInIntegration",
+    "LinkedInIntegrationRequest",
+    "LinkedInWorkingHours",
     "ListApiKeysResponse",
     "ListEventsResponse",
     "ListJobsResponse",
     "ListLeads200Response",
+    "ListLinkedInActionsResponse",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",
     "NameInfo",
     "PhoneInfo",
     "RotateWebhookSecretRequest",
+    "ScheduleLinkedInActionRequest",
     "SocialProfiles",
     "SortOrder",
     "UpdateLeadRequest",
     "UpdateWebhookRequest",
+    "VoiceSettings",
     "Webhook",
     "WebhookDelivery",
     "WebhookSecret",
+    "WorkingHours",
 ]

@@ -14,6 +14,10 @@ PERMISSIONS = (
     "leads:enrich",
     "jobs:read",
     "jobs:update",
+    "linkedin:read",
+    "linkedin:schedule",
+    "linkedin:upload",
+    "linkedin:voice",
 )
 
 

@@ -14,6 +14,10 @@ EVENT_TYPES = (
     "webhook.disabled",
     "job.completed",
     "job.failed",
+    "linkedin.action.completed",
+    "linkedin.action.failed",
+    "linkedin.connection.accepted",
+    "linkedin.message.replied",
 )
 
 

@@ -15,6 +15,11 @@ class Permission(StrEnum):
     LEADS_ENRICH = "leads:enrich"
     JOBS_READ = "jobs:read"
     JOBS_UPDATE = "jobs:update"
+    # The hosted API's names for the LinkedIn Automation group.
+    LINKEDIN_READ = "linkedin:read"
+    LINKEDIN_SCHEDULE = "linkedin:schedule"
+    LINKEDIN_UPLOAD = "linkedin:upload"
+    LINKEDIN_VOICE = "linkedin:voice"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

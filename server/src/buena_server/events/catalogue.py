@@ -12,6 +12,10 @@ API_KEY_REVOKED = "api_key.revoked"
 WEBHOOK_DISABLED = "webhook.disabled"
 JOB_COMPLETED = "job.completed"
 JOB_FAILED = "job.failed"
+LINKEDIN_ACTION_COMPLETED = "linkedin.action.completed"
+LINKEDIN_ACTION_FAILED = "linkedin.action.failed"
+LINKEDIN_CONNECTION_ACCEPTED = "linkedin.connection.accepted"
+LINKEDIN_MESSAGE_REPLIED = "linkedin.message.replied"
 
 EVENT_TYPES: tuple[str, ...] = (
     LEAD_CREATED,
@@ -23,4 +27,8 @@ EVENT_TYPES: tuple[str, ...] = (
     WEBHOOK_DISABLED,
     JOB_COMPLETED,
     JOB_FAILED,
+    LINKEDIN_ACTION_COMPLETED,
+    LINKEDIN_ACTION_FAILED,
+    LINKEDIN_CONNECTION_ACCEPTED,
+    LINKEDIN_MESSAGE_REPLIED,
 )
