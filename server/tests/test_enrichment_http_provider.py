@@ -219,7 +219,7 @@ class TestRetries:
         retry_after: str,
         waited: float,
     ) -> None:
-        monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 1, 1, tzinfo=UTC))
+        monkeypatch.setattr(clock, "source", lambda: datetime(2026, 1, 1, tzinfo=UTC))
         fake.answers.append(answer_json({"error": "slow down"}, 429, {"Retry-After": retry_after}))
         assert await provider_for(max_retry_after_seconds=30).enrich(ADA) is not None
         assert sleeps.delays == [waited]

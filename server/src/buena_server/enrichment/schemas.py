@@ -14,8 +14,7 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType
 from msgspec import UNSET, UnsetType
 
 from buena_server.kit.validation import NO_NUL, text
-from buena_server.leads.parameters import MAX_FILTER_LENGTH
-from buena_server.leads.schemas import LEAD_STATUSES
+from buena_server.leads.schemas import LEAD_STATUSES, MAX_FILTER_LENGTH
 
 MAX_SYNC_LEADS = 100
 MAX_JOB_LEADS = 10_000

@@ -21,9 +21,14 @@ from buena_server.kit.openapi_docs import query_schema
 from buena_server.kit.paging import page, page_errors, refuse_cursor_with_offset, timestamp_param
 from buena_server.kit.validation import NO_NUL
 from buena_server.leads.listing import LeadFilters, LeadQuery, sort_value
-from buena_server.leads.schemas import LEAD_STATUSES, SORT_FIELDS, SORT_ORDERS, Lead
+from buena_server.leads.schemas import (
+    LEAD_STATUSES,
+    MAX_FILTER_LENGTH,
+    SORT_FIELDS,
+    SORT_ORDERS,
+    Lead,
+)
 
-MAX_FILTER_LENGTH = 200
 MAX_TAGS_LENGTH = 2550  # 50 tags of 50 characters, comma-separated
 _TIME_FILTER = query_schema(OpenAPIType.STRING, format="date-time")
 

@@ -23,6 +23,8 @@ from buena_server.kit.validation import (
 )
 
 LEAD_STATUSES = ("active", "inactive", "contacted")
+# A list filter's text (search, company): at most this many characters.
+MAX_FILTER_LENGTH = 200
 LeadStatusName = Literal["active", "inactive", "contacted"]
 SORT_FIELDS = ("created_at", "updated_at", "first_name", "last_name")
 SORT_ORDERS = ("asc", "desc")
