@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from buena_server.app import create_app
+from buena_server.enrichment.job import EnrichmentJob
+from buena_server.enrichment.model import OPTIONS, LeadInput
 from buena_server.enrichment.registry import ProviderRegistry
+from buena_server.jobs.repository import BackgroundJobRepository
 from buena_server.jobs.runner import JobRunner
 from buena_server.jobs.service import RUN_TASK
 from buena_server.kit.clock import utcnow
@@ -325,3 +328,46 @@ async def test_a_repeated_idempotency_key_submits_and_reserves_once(account: Acc
     assert again.headers["location"] == first.headers["location"]
     assert (await get(account, "/jobs"))["total"] == 1
     assert (await get(account, "/credits"))["balance"] == 5000 - 120 * RESERVED
+
+
+async def test_the_next_chunk_is_prepared_while_one_is_written(
+    client: InProcessClient, account: Account
+) -> None:
+    """A chunk's preparation starts the next one's; the next chunk takes it when the job is
+    where it was started, and prepares afresh when it is not."""
+    services = services_of(client.app)
+    calls: list[str] = []
+    reached = {200: asyncio.Event(), 350: asyncio.Event()}
+
+    class Counting:
+        name = "counting"
+        cost = 0
+        options = frozenset(OPTIONS)
+
+        async def enrich(self, lead: LeadInput) -> None:
+            calls.append(lead.email or "")
+            if len(calls) in reached:
+                reached[len(calls)].set()
+
+    providers = [r.provider for r in services.enrichment_providers.registered]
+    counted = dataclasses.replace(
+        services, enrichment_providers=ProviderRegistry([*providers, Counting()])
+    )
+    submitted = await submit(account, {"leads": inputs(250)})
+    async with services.database.transaction(write=False) as conn:
+        record = await BackgroundJobRepository(conn).get(account.id, submitted["id"])
+    assert record is not None
+    kind = EnrichmentJob()
+    first = await kind.prepare(services.database, counted, record)
+    assert len(calls) == 100
+    await reached[200].wait()  # the event loop runs the next chunk's preparation
+    assert calls[100:] == [item["email"] for item in inputs(250)[100:200]]
+    second_record = dataclasses.replace(record, state=first.state)
+    second = await kind.prepare(services.database, counted, second_record)
+    assert len(calls) == 200  # taken as prepared ahead, not prepared again
+    assert [o.item.email for o in second.outcomes] == calls[100:200]  # type: ignore[union-attr]
+    # The job is not where the chunk prepared ahead starts (chunk 3): prepared afresh.
+    again = await kind.prepare(services.database, counted, second_record)
+    assert len(calls) == 300
+    assert again.state == second.state
+    await reached[350].wait()  # the last chunk, prepared ahead again, ends before the test

@@ -15,6 +15,9 @@ Where the next chunk starts is the job's state: the index of the next input, or 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from buena_server.kit.driver import Connection, Database
     from buena_server.services import Services
 
+logger = logging.getLogger("buena_server.enrichment")
 CHUNK_LEADS = 100
 _TIMES = ("created_after", "created_before", "updated_after", "updated_before")
 
@@ -85,12 +89,69 @@ def _services(conn: Connection, services: Services) -> EnrichmentService:
     )
 
 
+def _retrieved(task: asyncio.Task[ChunkWork]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.debug("a chunk prepared ahead failed", exc_info=task.exception())
+
+
+def _cursor(state: dict[str, Any]) -> tuple[Any, Any]:
+    """Where a chunk starts (the state but what the chunks count)."""
+    return state.get("index"), state.get("after")
+
+
 class EnrichmentJob:
-    """The ``JobKind`` of enrichment jobs."""
+    """The ``JobKind`` of enrichment jobs.
+
+    The next chunk is read and run through the providers while this one is written (its
+    database statements leave the process's core free): ``prepare`` starts it, for this
+    process, as soon as it knows where it starts, and the next chunk's ``prepare`` takes
+    it when the job is where it was started (the same cursor); otherwise (another process
+    ran a chunk meanwhile, a retry) it is dropped and the chunk prepared afresh. What it
+    reads is what a fresh preparation would read then: leads not locked, written back under
+    their lock by ``apply`` as always."""
 
     type = JOB_TYPE
+    # The chunks prepared ahead, by job id: at most this many jobs' (oldest dropped).
+    AHEAD = 32
+
+    def __init__(self) -> None:
+        self._ahead: dict[str, tuple[tuple[Any, Any], asyncio.Task[ChunkWork]]] = {}
 
     async def prepare(self, database: Database, services: Services, job: JobRecord) -> ChunkWork:
+        work = await self._taken_ahead(job)
+        if work is None:
+            work = await self._prepared(database, services, job)
+        if not work.done:
+            self._start_next(database, services, dataclasses.replace(job, state=work.state))
+        return work
+
+    async def _taken_ahead(self, job: JobRecord) -> ChunkWork | None:
+        ahead = self._ahead.pop(job.id, None)
+        if ahead is None:
+            return None
+        cursor, task = ahead
+        if cursor != _cursor(job.state):
+            task.cancel()
+            return None
+        try:
+            return await task
+        except Exception:
+            return None  # prepared afresh: its own failure, if any, is the one that counts
+
+    def _start_next(self, database: Database, services: Services, job: JobRecord) -> None:
+        while len(self._ahead) >= self.AHEAD:
+            _, (_, dropped) = self._ahead.popitem()
+            dropped.cancel()
+        task = asyncio.create_task(self._prepared(database, services, job))
+        task.add_done_callback(_retrieved)  # a chunk never taken may have failed: said once
+        self._ahead[job.id] = (_cursor(job.state), task)
+
+    def _drop_ahead(self, job_id: str) -> None:
+        ahead = self._ahead.pop(job_id, None)
+        if ahead is not None:
+            ahead[1].cancel()
+
+    async def _prepared(self, database: Database, services: Services, job: JobRecord) -> ChunkWork:
         options: list[Option] = job.params["options"]
         providers = services.enrichment_providers.serving(options)
         if "filter" in job.params:
@@ -182,6 +243,7 @@ class EnrichmentJob:
 
     async def finish(self, conn: Connection, services: Services, job: JobRecord) -> None:
         """Refund what the job reserved and did not use."""
+        self._drop_ahead(job.id)
         reserved = int(job.params["reserved"])
         used = min(reserved, int(job.state.get("credits_used", 0)))
         await _services(conn, services).credits.refund(

@@ -4,6 +4,7 @@ the answer of POST /enrich and the chunks of an enrichment job."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,9 @@ async def run_providers(
     """Each item through the providers, in order (``stored``: the leads its lead ids name)."""
     outcomes: list[Outcome] = []
     for item in items:
+        # Other work of the event loop (a chunk being written, requests) runs between leads:
+        # the providers' work is CPU-bound and would hold the loop for the whole list.
+        await asyncio.sleep(0)
         try:
             found = await enrich_lead(_lead_input(item, stored), providers)
             if found is None:
