@@ -368,6 +368,10 @@ class _Scripted:
     async def enrich(self, lead: LeadInput) -> Finding | None:
         if lead.company == "Wrong Types":
             return Finding({"company_info": {"employee_count": "many"}})
+        if lead.company == "Down":
+            raise ConnectionError("the service is down")
+        if lead.company == "Unknown":
+            return None
         return Finding({"location": "L" * 300, "title": "Chief Scientist"})
 
 
@@ -388,6 +392,18 @@ class TestPluginAnswers:
         assert [f["code"] for f in body["failed"]] == ["PROVIDER_ERROR"]
         assert body["enriched"][0]["enriched_data"]["title"] == "Chief Scientist"
         assert body["credits_used"] == 1
+
+    async def test_a_provider_that_failed_is_not_nothing_found(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        """A lead no provider found anything for is NOTHING_FOUND only when none failed:
+        when one did, it is PROVIDER_UNAVAILABLE, naming the failure (and costs nothing)."""
+        body = await enriched(client, account, {"company": "Down"}, {"company": "Unknown"})
+        failed = {f["input"]["company"]: f for f in body["failed"]}
+        assert failed["Down"]["code"] == "PROVIDER_UNAVAILABLE"
+        assert "scripted: ConnectionError: the service is down" in failed["Down"]["message"]
+        assert failed["Unknown"]["code"] == "NOTHING_FOUND"
+        assert body["credits_used"] == 0
 
     async def test_a_value_the_lead_refuses_is_not_written_back(
         self, client: InProcessClient, account: Account

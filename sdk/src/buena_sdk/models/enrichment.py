@@ -154,7 +154,8 @@ class EnrichedLead(ResponseModel):
 
 class FailedEnrichment(ResponseModel):
     """An input that was not enriched (and not charged): ``code`` is INVALID_INPUT,
-    LEAD_NOT_FOUND, NOTHING_FOUND or PROVIDER_ERROR."""
+    LEAD_NOT_FOUND, NOTHING_FOUND, PROVIDER_UNAVAILABLE (nothing found and a provider
+    failed) or PROVIDER_ERROR."""
 
     input: dict[str, Any]
     code: str

@@ -54,19 +54,38 @@ def agree(a: Any, b: Any) -> bool:
     return bool(ca and cb) and (ca in cb or cb in ca)
 
 
+class ProvidersFailed(Exception):
+    """No provider found anything for a lead, and some of them failed (their errors): what
+    they would have found is unknown, so the lead is not "nothing found"."""
+
+    def __init__(self, failures: list[tuple[str, Exception]]) -> None:
+        self.failures = failures
+        described = "; ".join(f"{name}: {type(exc).__name__}: {exc}" for name, exc in failures)
+        super().__init__(f"No provider found anything, and these failed: {described}")
+
+
 async def enrich_lead(lead: LeadInput, providers: list[Registered]) -> Enrichment | None:
-    """Every provider's finding for ``lead``, merged; None when none found anything."""
+    """Every provider's finding for ``lead``, merged; None when none found anything (and
+    none failed: ``ProvidersFailed`` when some did)."""
     found: list[tuple[Registered, Finding]] = []
+    failures: list[tuple[str, Exception]] = []
     for registered in providers:
+        name = registered.provider.name
         try:
             finding = await registered.provider.enrich(lead)
-        except Exception:
-            # A provider's failure costs its findings, not the lead's others.
-            log.exception("enrichment provider %r failed", registered.provider.name)
+        except Exception as exc:
+            # A provider's failure costs its findings, not the lead's others. One line, no
+            # traceback: an outside service down fails every lead of a request alike.
+            log.warning("enrichment provider %r failed: %s: %s", name, type(exc).__name__, exc)
+            failures.append((name, exc))
             continue
         if finding is not None:
             found.append((registered, finding))
-    return combine(lead, found) if found else None
+    if found:
+        return combine(lead, found)
+    if failures:
+        raise ProvidersFailed(failures)
+    return None
 
 
 def combine(lead: LeadInput, found: list[tuple[Registered, Finding]]) -> Enrichment:

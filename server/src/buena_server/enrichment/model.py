@@ -70,5 +70,6 @@ class EnrichmentProvider(Protocol):
     async def enrich(self, lead: LeadInput) -> Finding | None:
         """What the provider finds about ``lead``, or None when it has nothing to say
         (no input it reads, or nothing found). Raising counts as finding nothing, and the
-        error is logged."""
+        error is logged; a lead no provider found anything for while one raised is failed
+        as PROVIDER_UNAVAILABLE."""
         ...

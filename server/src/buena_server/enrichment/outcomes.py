@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from buena_server.enrichment.combine import Enrichment, enrich_lead
+from buena_server.enrichment.combine import Enrichment, ProvidersFailed, enrich_lead
 from buena_server.enrichment.model import LeadInput
 from buena_server.enrichment.registry import Registered
 from buena_server.enrichment.schemas import EnrichedData, EnrichedLead, EnrichInput, FailedLead
@@ -101,6 +101,10 @@ async def run_providers(
             if found is None:
                 raise ItemFailed("NOTHING_FOUND", "No provider found anything for this lead")
             data = msgspec.convert(found.data, EnrichedData)
+        except ProvidersFailed as failed:
+            outcomes.append(
+                FailedLead(input=as_sent(item), code="PROVIDER_UNAVAILABLE", message=str(failed))
+            )
         except ItemFailed as failure:
             outcomes.append(
                 FailedLead(input=as_sent(item), code=failure.code, message=failure.message)
