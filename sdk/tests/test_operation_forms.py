@@ -11,6 +11,7 @@ import buena_sdk
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
+from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
@@ -50,6 +51,7 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "enrich": (({"leads": [{"email": "ada@example.com"}]},), "POST", "/enrich"),
     "submit_enrichment_job": (({"filter": {"status": "active"}},), "POST", "/enrich"),
     "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
+    "list_lead_activities": (("lead_1",), "GET", "/leads/lead_1/activities"),
     "list_jobs": ((), "GET", "/jobs"),
     "get_job": (("job_1",), "GET", "/jobs/job_1"),
     "cancel_job": (("job_1",), "POST", "/jobs/job_1/cancel"),
@@ -119,7 +121,7 @@ async def test_raw_forms_send_the_operations_request(
     ("api_class", "operation"),
     [
         (cls, name)
-        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi, LinkedInApi)
+        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi, LinkedInApi, LeadActivitiesApi)
         for name in sorted(OPERATIONS)
         if hasattr(cls, f"{name}_without_preload_content")
     ],

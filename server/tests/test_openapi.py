@@ -44,6 +44,7 @@ OPERATIONS = {
     ("get", "/api/v2/credits"): ("get_credits", "leads:enrich"),
     ("post", "/api/v2/enrich"): ("enrich", "leads:enrich"),
     ("get", "/api/v2/leads/{lead_id}/enrichment"): ("get_lead_enrichment", "leads:read"),
+    ("get", "/api/v2/leads/{lead_id}/activities"): ("list_lead_activities", "leads:read"),
     ("get", "/api/v2/integrations/linkedin"): ("get_linkedin_integration", "linkedin:read"),
     ("put", "/api/v2/integrations/linkedin"): ("update_linkedin_integration", "linkedin:schedule"),
     ("delete", "/api/v2/integrations/linkedin"): (

@@ -62,6 +62,7 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/credits"): Permission.LEADS_ENRICH,
     ("POST", f"{BASE_PATH}/enrich"): Permission.LEADS_ENRICH,
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): Permission.LEADS_READ,
+    ("GET", f"{BASE_PATH}/leads/{{lead_id}}/activities"): Permission.LEADS_READ,
     ("GET", f"{BASE_PATH}/jobs"): Permission.JOBS_READ,
     ("GET", f"{BASE_PATH}/jobs/{{job_id}}"): Permission.JOBS_READ,
     ("GET", f"{BASE_PATH}/jobs/{{job_id}}/result"): Permission.JOBS_READ,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from buena_sdk.api.enrichment_api import EnrichmentApi
     from buena_sdk.api.events_api import EventsApi
     from buena_sdk.api.jobs_api import JobsApi
+    from buena_sdk.api.lead_activities_api import LeadActivitiesApi
     from buena_sdk.api.linkedin_api import LinkedInApi
     from buena_sdk.api.webhooks_api import WebhooksApi
     from buena_sdk.api_client import ApiClient
@@ -88,7 +89,9 @@ if TYPE_CHECKING:
         Job,
         JobStatistics,
         Lead,
+        LeadActivity,
         LeadEnrichment,
+        LeadStatusChange,
         LedgerEntry,
         LinkedInAction,
         LinkedInActionError,
@@ -98,6 +101,7 @@ if TYPE_CHECKING:
         ListApiKeysResponse,
         ListEventsResponse,
         ListJobsResponse,
+        ListLeadActivitiesResponse,
         ListLeads200Response,
         ListLinkedInActionsResponse,
         ListWebhookDeliveriesResponse,
@@ -135,6 +139,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "buena_sdk.api.enrichment_api": ("EnrichmentApi",),
     "buena_sdk.api.events_api": ("EventsApi",),
     "buena_sdk.api.jobs_api": ("JobsApi",),
+    "buena_sdk.api.lead_activities_api": ("LeadActivitiesApi",),
     "buena_sdk.api.linkedin_api": ("LinkedInApi",),
     "buena_sdk.api.webhooks_api": ("WebhooksApi",),
     "buena_sdk.api_client": ("ApiClient",),
@@ -218,6 +223,9 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "LinkedInWorkingHours",
         "ListLinkedInActionsResponse",
         "ScheduleLinkedInActionRequest",
+        "LeadActivity",
+        "LeadStatusChange",
+        "ListLeadActivitiesResponse",
         "VoiceSettings",
         "WorkingHours",
     ),
@@ -310,7 +318,10 @@ __all__ = [
     "JobStatistics",
     "JobsApi",
     "Lead",
+    "LeadActivitiesApi",
+    "LeadActivity",
     "LeadEnrichment",
+    "LeadStatusChange",
     "LedgerEntry",
     "LinkedInAction",
     "LinkedInActionError",
@@ -321,6 +332,7 @@ __all__ = [
     "ListApiKeysResponse",
     "ListEventsResponse",
     "ListJobsResponse",
+    "ListLeadActivitiesResponse",
     "ListLeads200Response",
     "ListLinkedInActionsResponse",
     "ListWebhookDeliveriesResponse",

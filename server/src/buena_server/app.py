@@ -14,6 +14,7 @@ from litestar.di import Provide
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
+from buena_server.activities.controller import LeadActivityController
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.failures import auth_failure_guard
 from buena_server.auth.middleware import (
@@ -248,6 +249,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         path=BASE_PATH,
         route_handlers=[
             LeadController,
+            LeadActivityController,
             ApiKeyController,
             WebhookController,
             EventController,

@@ -263,6 +263,19 @@ events = Table(
     Index(None, "account_id", "type", "created_at", "id"),
 )
 
+# A lead's status changes for its timeline (GET /leads/{id}/activities): its lead.updated
+# events, found by the lead's id inside ``data`` through an expression index on each dialect,
+# partial (``type = 'lead.updated'``) so that no other event pays for it (docs/design.md,
+# "A lead's timeline").
+LEAD_OF_EVENT = {
+    "sqlite": "json_extract(data, '$.object.id')",
+    "postgresql": "(data -> 'object' ->> 'id')",
+}
+# The index itself is made by migration 0015 only: SQLAlchemy cannot reflect an expression
+# index on SQLite, so autogenerate could not compare it (migrations/env.py leaves it out).
+LEAD_UPDATED_INDEX = {dialect: f"ix_events_lead_updated_{dialect}" for dialect in LEAD_OF_EVENT}
+EXPRESSION_INDEXES = tuple(LEAD_UPDATED_INDEX.values())
+
 # Webhook endpoints (webhooks/). ``secret`` signs deliveries, so it is kept as it is (not a
 # digest; docs/security.md); ``previous_secret`` keeps signing until its expiry after a
 # rotation. ``failing_since``: the first failed attempt since the last success (the disable

@@ -4,6 +4,7 @@ from buena_sdk.api.default_api import DefaultApi
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
+from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
@@ -14,6 +15,7 @@ __all__ = [
     "EnrichmentApi",
     "EventsApi",
     "JobsApi",
+    "LeadActivitiesApi",
     "LinkedInApi",
     "WebhooksApi",
 ]

@@ -37,6 +37,11 @@ from buena_sdk.models.event import EVENT_TYPES, Event
 from buena_sdk.models.health_check200_response import HealthCheck200Response
 from buena_sdk.models.job import Job, JobStatistics, ListJobsResponse
 from buena_sdk.models.lead import Lead
+from buena_sdk.models.lead_activity import (
+    LeadActivity,
+    LeadStatusChange,
+    ListLeadActivitiesResponse,
+)
 from buena_sdk.models.linkedin import (
     LINKEDIN_ACTION_TYPES,
     DisconnectLinkedInResponse,
@@ -104,9 +109,11 @@ __all__ = [
     "JobStatistics",
     "JobStatus",
     "Lead",
+    "LeadActivity",
     "LeadEnrichment",
     "LeadSort",
     "LeadStatus",
+    "LeadStatusChange",
     "LedgerEntry",
     "LinkedInAction",
     "LinkedInActionError",
@@ -116,6 +123,7 @@ __all__ = [
     "ListApiKeysResponse",
     "ListEventsResponse",
     "ListJobsResponse",
+    "ListLeadActivitiesResponse",
     "ListLeads200Response",
     "ListLinkedInActionsResponse",
     "ListWebhookDeliveriesResponse",
