@@ -143,6 +143,24 @@ async def _action_of(owner: Account) -> Resource:
     return Resource(action_id, view)
 
 
+async def _prospect_list_of(owner: Account) -> Resource:
+    made = await owner.client.post(
+        f"{API}/prospect-lists",
+        json={"name": "owned", "prospects": [{"email": f"p{next(_unique)}@example.com"}]},
+        headers=owner.headers(),
+    )
+    assert made.status_code == 201, made.text
+    list_id = made.json()["id"]
+
+    async def view() -> Any:
+        response = await owner.client.get(
+            f"{API}/prospect-lists/{list_id}/prospects", headers=owner.headers()
+        )
+        return response.status_code, response.json()
+
+    return Resource(list_id, view)
+
+
 @dataclass(frozen=True)
 class IdRoute:
     make: Callable[[Account], Awaitable[Resource]]
@@ -188,6 +206,12 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
         )
     },
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): IdRoute(_event_of, "evt", "EVENT_NOT_FOUND"),
+    **{
+        (method, f"{BASE_PATH}/prospect-lists/{{list_id}}{below}"): IdRoute(
+            _prospect_list_of, "pl", "PROSPECT_LIST_NOT_FOUND"
+        )
+        for method, below in (("GET", ""), ("GET", "/prospects"), ("POST", "/convert"))
+    },
     **{
         (method, f"{BASE_PATH}/jobs/{{job_id}}{below}"): IdRoute(_job_of, "job", "JOB_NOT_FOUND")
         for method, below in (("GET", ""), ("GET", "/result"), ("POST", "/cancel"))

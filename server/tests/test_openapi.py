@@ -62,6 +62,14 @@ OPERATIONS = {
         "schedule_linkedin_action_hosted",
         "linkedin:schedule",
     ),
+    ("post", "/api/v2/prospect-lists"): ("create_prospect_list", "linkedin:upload"),
+    ("get", "/api/v2/prospect-lists"): ("list_prospect_lists", "linkedin:upload"),
+    ("get", "/api/v2/prospect-lists/{list_id}"): ("get_prospect_list", "linkedin:upload"),
+    ("get", "/api/v2/prospect-lists/{list_id}/prospects"): ("list_prospects", "linkedin:upload"),
+    ("post", "/api/v2/prospect-lists/{list_id}/convert"): (
+        "convert_prospect_list",
+        "linkedin:upload",
+    ),
 }
 
 
@@ -127,6 +135,7 @@ CREATE_BODIES = {
     "/api/v2/leads": {"first_name": "A", "last_name": "B", "email": "a@b.io"},
     "/api/v2/keys": {"name": "CRM sync", "permissions": ["leads:read"]},
     "/api/v2/webhooks": {"url": "https://hooks.example.com/buena", "events": ["*"]},
+    "/api/v2/prospect-lists": {"name": "Founders", "prospects": [{"email": "a@b.io"}]},
 }
 
 

@@ -75,6 +75,11 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/linkedin/actions/{{action_id}}"): Permission.LINKEDIN_READ,
     ("POST", f"{BASE_PATH}/linkedin/actions/{{action_id}}/cancel"): Permission.LINKEDIN_SCHEDULE,
     ("POST", f"{BASE_PATH}/linkedin/scheduleLinkedInAction"): Permission.LINKEDIN_SCHEDULE,
+    ("POST", f"{BASE_PATH}/prospect-lists"): Permission.LINKEDIN_UPLOAD,
+    ("GET", f"{BASE_PATH}/prospect-lists"): Permission.LINKEDIN_UPLOAD,
+    ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}"): Permission.LINKEDIN_UPLOAD,
+    ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}/prospects"): Permission.LINKEDIN_UPLOAD,
+    ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/convert"): Permission.LINKEDIN_UPLOAD,
 }
 
 

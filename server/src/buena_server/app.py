@@ -80,6 +80,7 @@ from buena_server.linkedin.controller import (
 )
 from buena_server.linkedin.registry import ExecutorRegistry, executor_settings
 from buena_server.openapi_examples import document_examples
+from buena_server.prospects.controller import ProspectListController
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
 from buena_server.services import (
@@ -259,6 +260,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             LinkedInIntegrationController,
             LinkedInActionController,
             HostedLinkedInController,
+            ProspectListController,
         ],
         middleware=[
             SharedMiddleware(

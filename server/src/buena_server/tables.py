@@ -465,3 +465,34 @@ linkedin_actions = Table(
     Index(None, "account_id", "started_at"),
     Index(None, "account_id", "lead_id", "created_at"),
 )  # fmt: skip
+
+# Prospect lists (prospects/): people to reach on LinkedIn, uploaded before they are leads.
+# A prospect is matched to the account's leads when read (by email, by LinkedIn URL), so a
+# lead made or deleted since is seen; ``position`` keeps the upload's order.
+prospect_lists = Table(
+    "prospect_lists",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("prospect_count", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at", "id"),
+)
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column(
+        "list_id", String(40), ForeignKey("prospect_lists.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("position", Integer(), nullable=False),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("company", String(200), nullable=True),
+    Column("job_title", String(200), nullable=True),
+    Column("linkedin_url", String(500), nullable=True),  # canonical
+    Index(None, "list_id", "position", unique=True),
+)

@@ -1,0 +1,168 @@
+"""Prospect lists: uploaded with the lead's rules, matched to leads by email or LinkedIn URL
+when read, converted with POST /leads/batch's semantics; linkedin:upload; 404s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server_testing import API, Account, assert_error
+
+LISTS = f"{API}/prospect-lists"
+ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Example.com",
+       "linkedin_url": "http://uk.linkedin.com/in/Ada-Lovelace?trk=x"}  # fmt: skip
+
+
+async def create(account: Account, body: dict[str, Any], key: str | None = None) -> Any:
+    return await account.client.post(LISTS, json=body, headers=account.headers(key))
+
+
+async def created(account: Account, *prospects: dict[str, Any], name: str = "Founders") -> Any:
+    response = await create(account, {"name": name, "prospects": list(prospects)})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def get(account: Account, path: str, key: str | None = None, **params: Any) -> Any:
+    return await account.client.get(f"{LISTS}{path}", params=params, headers=account.headers(key))
+
+
+async def prospects_of(account: Account, list_id: str, **params: Any) -> dict[str, Any]:
+    response = await get(account, f"/{list_id}/prospects", **params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def convert(account: Account, list_id: str, key: str | None = None) -> Any:
+    return await account.client.post(f"{LISTS}/{list_id}/convert", headers=account.headers(key))
+
+
+class TestCreate:
+    async def test_stored_canonical_in_order(self, account: Account) -> None:
+        grace = {"first_name": " Grace ", "linkedin_url": "linkedin.com/in/grace-hopper"}
+        made = await created(account, ADA, grace)
+        assert made["id"].startswith("pl_")
+        assert (made["name"], made["prospect_count"]) == ("Founders", 2)
+        assert (await get(account, f"/{made['id']}")).json() == made
+        body = await prospects_of(account, made["id"])
+        assert body["total"] == 2
+        first, second = body["data"]
+        assert (first["position"], second["position"]) == (0, 1)
+        assert first["linkedin_url"] == "https://www.linkedin.com/in/ada-lovelace/"
+        assert first["email"] == "Ada@Example.com"
+        assert second["first_name"] == "Grace"
+        assert second["email"] is None
+
+    @pytest.mark.parametrize(
+        ("prospect", "field"),
+        [
+            (
+                {"linkedin_url": "https://www.linkedin.com/company/acme"},
+                "prospects[1].linkedin_url",
+            ),
+            ({"email": "not-an-email"}, "prospects[1].email"),
+            ({"first_name": "x" * 101}, "prospects[1].first_name"),
+        ],
+    )
+    async def test_each_prospect_has_the_lead_rules(
+        self, account: Account, prospect: dict[str, Any], field: str
+    ) -> None:
+        response = await create(account, {"name": "L", "prospects": [ADA, prospect]})
+        body = assert_error(response, 422, "VALIDATION_ERROR")
+        assert [e["field"] for e in body["details"]["errors"]] == [field]
+        assert (await get(account, "")).json()["total"] == 0  # nothing stored
+
+    async def test_limits_and_shape(self, account: Account) -> None:
+        assert (await create(account, {"name": "L", "prospects": []})).status_code == 400
+        too_many = {"name": "L", "prospects": [{}] * 10_001}
+        assert (await create(account, too_many)).status_code == 400
+        unknown = {"name": "L", "prospects": [{"emial": "a@b.co"}]}
+        assert (await create(account, unknown)).status_code == 400
+        assert (await create(account, {"name": " ", "prospects": [ADA]})).status_code == 422
+
+
+async def test_listing_is_paged_newest_first(account: Account, other_account: Account) -> None:
+    made = [await created(account, ADA, name=f"List {n}") for n in range(3)]
+    await created(other_account, ADA)
+    page = (await get(account, "", limit=2)).json()
+    assert (page["total"], page["limit"]) == (3, 2)
+    assert [item["id"] for item in page["data"]] == [made[2]["id"], made[1]["id"]]
+    rest = (await get(account, "", limit=2, offset=2)).json()
+    assert [item["id"] for item in rest["data"]] == [made[0]["id"]]
+
+
+async def test_prospects_match_leads_by_email_or_linkedin_url(account: Account) -> None:
+    by_email = await account.create_lead(first_name="A", last_name="L", email="ada@example.com")
+    by_url = await account.create_lead(
+        first_name="G", last_name="H", email="grace@example.com",
+        linkedin_url="http://linkedin.com/in/grace-hopper",
+    )  # fmt: skip
+    made = await created(
+        account,
+        ADA,
+        {"linkedin_url": "https://www.linkedin.com/in/grace-hopper/?x=1"},
+        {"email": "new@example.com", "linkedin_url": "linkedin.com/in/someone-new"},
+    )
+    data = (await prospects_of(account, made["id"]))["data"]
+    assert [(p["match"], p["lead_id"], p["matched_by"]) for p in data] == [
+        ("lead", by_email["id"], "email"),
+        ("lead", by_url["id"], "linkedin_url"),
+        ("new", None, None),
+    ]
+    paged = await prospects_of(account, made["id"], limit=1, offset=1)
+    assert [p["lead_id"] for p in paged["data"]] == [by_url["id"]]
+    assert (paged["total"], paged["limit"], paged["offset"]) == (3, 1, 1)
+
+
+async def test_convert_makes_leads_of_the_new_ones_only(account: Account) -> None:
+    existing = await account.create_lead(first_name="A", last_name="L", email="ada@example.com")
+    grace = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com",
+             "company": "Navy", "linkedin_url": "linkedin.com/in/grace-hopper"}  # fmt: skip
+    made = await created(
+        account,
+        ADA,
+        grace,
+        {"first_name": "No", "linkedin_url": "linkedin.com/in/no-email"},
+        {**grace, "linkedin_url": None, "first_name": "Again"},  # the same email again
+    )
+    response = await convert(account, made["id"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    outcomes = [(r["position"], r["outcome"]) for r in body["results"]]
+    assert outcomes == [(0, "existing"), (1, "created"), (2, "error"), (3, "error")]
+    assert (body["created"], body["existing"], body["errors"]) == (1, 1, 2)
+    assert body["results"][0]["lead_id"] == existing["id"]
+    assert body["results"][2]["error"]["status"] == 400  # a lead needs an email
+    assert body["results"][3]["error"]["code"] == "LEAD_EMAIL_EXISTS"
+    lead_id = body["results"][1]["lead_id"]
+    lead = (await account.client.get(f"{API}/leads/{lead_id}", headers=account.headers())).json()
+    assert (lead["first_name"], lead["company"]) == ("Grace", "Navy")
+    assert lead["linkedin_url"] == "https://www.linkedin.com/in/grace-hopper/"
+    # Now matched: converting again makes nothing twice.
+    again = (await convert(account, made["id"])).json()
+    assert [(r["outcome"], r["lead_id"]) for r in again["results"][:2]] == [
+        ("existing", existing["id"]), ("existing", lead_id)
+    ]  # fmt: skip
+    assert again["created"] == 0
+
+
+async def test_unknown_and_foreign_lists_are_404(account: Account, other_account: Account) -> None:
+    theirs = await created(other_account, ADA)
+    for list_id in (theirs["id"], "pl_000000000000000000000000", "no such list"):
+        for path in ("", "/prospects"):
+            assert_error(await get(account, f"/{list_id}{path}"), 404, "PROSPECT_LIST_NOT_FOUND")
+        assert_error(await convert(account, list_id), 404, "PROSPECT_LIST_NOT_FOUND")
+
+
+async def test_it_needs_linkedin_upload(account: Account) -> None:
+    made = await created(account, ADA)
+    key = await account.key_with("leads:read", "leads:write", "linkedin:schedule")
+    assert_error(
+        await create(account, {"name": "L", "prospects": [ADA]}, key), 403, "PERMISSION_DENIED"
+    )
+    assert_error(await get(account, "", key), 403, "PERMISSION_DENIED")
+    assert_error(await convert(account, made["id"], key), 403, "PERMISSION_DENIED")
+    uploader = await account.key_with("linkedin:upload")
+    assert (await get(account, f"/{made['id']}/prospects", uploader)).status_code == 200
