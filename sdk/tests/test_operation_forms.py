@@ -13,6 +13,7 @@ from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
+from buena_sdk.api.prospect_lists_api import ProspectListsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
 LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
@@ -52,6 +53,15 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "submit_enrichment_job": (({"filter": {"status": "active"}},), "POST", "/enrich"),
     "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
     "list_lead_activities": (("lead_1",), "GET", "/leads/lead_1/activities"),
+    "create_prospect_list": (
+        ({"name": "L", "prospects": [{"email": "a@b.io"}]},),
+        "POST",
+        "/prospect-lists",
+    ),
+    "list_prospect_lists": ((), "GET", "/prospect-lists"),
+    "get_prospect_list": (("pl_1",), "GET", "/prospect-lists/pl_1"),
+    "list_prospects": (("pl_1",), "GET", "/prospect-lists/pl_1/prospects"),
+    "convert_prospect_list": (("pl_1",), "POST", "/prospect-lists/pl_1/convert"),
     "list_jobs": ((), "GET", "/jobs"),
     "get_job": (("job_1",), "GET", "/jobs/job_1"),
     "cancel_job": (("job_1",), "POST", "/jobs/job_1/cancel"),
@@ -121,7 +131,15 @@ async def test_raw_forms_send_the_operations_request(
     ("api_class", "operation"),
     [
         (cls, name)
-        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi, LinkedInApi, LeadActivitiesApi)
+        for cls in (
+            WebhooksApi,
+            EventsApi,
+            EnrichmentApi,
+            JobsApi,
+            LinkedInApi,
+            LeadActivitiesApi,
+            ProspectListsApi,
+        )
         for name in sorted(OPERATIONS)
         if hasattr(cls, f"{name}_without_preload_content")
     ],

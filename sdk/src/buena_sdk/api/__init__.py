@@ -6,6 +6,7 @@ from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
+from buena_sdk.api.prospect_lists_api import ProspectListsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "JobsApi",
     "LeadActivitiesApi",
     "LinkedInApi",
+    "ProspectListsApi",
     "WebhooksApi",
 ]

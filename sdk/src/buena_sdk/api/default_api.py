@@ -27,6 +27,7 @@ from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
+from buena_sdk.api.prospect_lists_api import ProspectListsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
@@ -47,12 +48,14 @@ class DefaultApi(
     JobsApi,
     LinkedInApi,
     LeadActivitiesApi,
+    ProspectListsApi,
     ApiKeysApi,
 ):
     """Every operation: leads and health here; batch writes and the export, webhooks,
-    events, enrichment, jobs, LinkedIn, a lead's timeline and API keys inherited from
-    ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``, ``JobsApi``,
-    ``LinkedInApi``, ``LeadActivitiesApi`` and ``ApiKeysApi`` (usable on their own too)."""
+    events, enrichment, jobs, LinkedIn, a lead's timeline, prospect lists and API keys
+    inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``,
+    ``JobsApi``, ``LinkedInApi``, ``LeadActivitiesApi``, ``ProspectListsApi`` and
+    ``ApiKeysApi`` (usable on their own too)."""
 
     # -- list_leads ---------------------------------------------------------------------
 

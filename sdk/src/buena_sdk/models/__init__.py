@@ -63,6 +63,17 @@ from buena_sdk.models.list_leads200_response import ListLeads200Response
 from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
 from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
 from buena_sdk.models.literals import DeliveryStatus, JobStatus, LeadSort, LeadStatus, SortOrder
+from buena_sdk.models.prospect_list import (
+    MAX_PROSPECTS,
+    ConvertedProspect,
+    ConvertProspectListResponse,
+    CreateProspectListRequest,
+    ListProspectListsResponse,
+    ListProspectsResponse,
+    Prospect,
+    ProspectInput,
+    ProspectList,
+)
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
 from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
@@ -76,6 +87,7 @@ __all__ = [
     "MAX_BATCH_SIZE",
     "MAX_ENRICHMENT_JOB_LEADS",
     "MAX_ENRICH_LEADS",
+    "MAX_PROSPECTS",
     "PERMISSIONS",
     "ApiKey",
     "BatchLeadError",
@@ -83,8 +95,11 @@ __all__ = [
     "BatchLeadsRequest",
     "BatchLeadsResponse",
     "CompanyInfo",
+    "ConvertProspectListResponse",
+    "ConvertedProspect",
     "CreateApiKeyRequest",
     "CreateLeadRequest",
+    "CreateProspectListRequest",
     "CreateWebhookRequest",
     "CreatedWebhook",
     "CreditsResponse",
@@ -126,10 +141,15 @@ __all__ = [
     "ListLeadActivitiesResponse",
     "ListLeads200Response",
     "ListLinkedInActionsResponse",
+    "ListProspectListsResponse",
+    "ListProspectsResponse",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",
     "NameInfo",
     "PhoneInfo",
+    "Prospect",
+    "ProspectInput",
+    "ProspectList",
     "RotateWebhookSecretRequest",
     "ScheduleLinkedInActionRequest",
     "SocialProfiles",
