@@ -62,6 +62,11 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "get_prospect_list": (("pl_1",), "GET", "/prospect-lists/pl_1"),
     "list_prospects": (("pl_1",), "GET", "/prospect-lists/pl_1/prospects"),
     "convert_prospect_list": (("pl_1",), "POST", "/prospect-lists/pl_1/convert"),
+    "schedule_prospect_list": (
+        ("pl_1", {"action_type": "view_profile"}),
+        "POST",
+        "/prospect-lists/pl_1/schedule",
+    ),
     "list_jobs": ((), "GET", "/jobs"),
     "get_job": (("job_1",), "GET", "/jobs/job_1"),
     "cancel_job": (("job_1",), "POST", "/jobs/job_1/cancel"),

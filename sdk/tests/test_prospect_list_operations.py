@@ -1,6 +1,7 @@
 """The prospect-list operations over the scripted transport: what each sends and returns,
 and the request models' local checks."""
 
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +14,8 @@ from buena_sdk import (
     ListProspectsResponse,
     ProspectInput,
     ProspectList,
+    ScheduleProspectListRequest,
+    ScheduleProspectListResponse,
 )
 
 LIST: "dict[str, Any]" = {
@@ -86,3 +89,28 @@ async def test_convert_reports_each_prospect(fake_api: Any, invoke: Any) -> None
     assert (error.code, error.field) == ("LEAD_EMAIL_EXISTS", "email")
     assert fake_api.last.method == "POST"
     assert urlsplit(fake_api.last.url).path == "/api/v2/prospect-lists/pl_1/convert"
+
+
+async def test_schedule_sends_the_action_and_reports_each(fake_api: Any, invoke: Any) -> None:
+    fake_api.transport.reply(
+        200,
+        {
+            "results": [
+                {"prospect_id": "pr_1", "position": 0, "outcome": "scheduled",
+                 "action_id": "lia_1", "scheduled_for": "2026-12-07T08:00:00Z",
+                 "lead_id": None, "error": None},
+                {"prospect_id": "pr_2", "position": 1, "outcome": "refused",
+                 "error": {"status": 409, "code": "LINKEDIN_DUPLICATE_ACTION", "message": "dup"}},
+            ],
+            "scheduled": 1, "refused": 1,
+        },
+    )  # fmt: skip
+    request = ScheduleProspectListRequest(action_type="send_connection_request", message="Hi")
+    answer = await invoke(fake_api.api, "schedule_prospect_list", "pl_1", request)
+    assert isinstance(answer, ScheduleProspectListResponse)
+    first, second = answer.results
+    assert first.scheduled_for == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    assert second.error is not None
+    assert second.error.code == "LINKEDIN_DUPLICATE_ACTION"
+    assert urlsplit(fake_api.last.url).path == "/api/v2/prospect-lists/pl_1/schedule"
+    assert fake_api.last_json() == {"action_type": "send_connection_request", "message": "Hi"}

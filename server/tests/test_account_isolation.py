@@ -208,9 +208,14 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): IdRoute(_event_of, "evt", "EVENT_NOT_FOUND"),
     **{
         (method, f"{BASE_PATH}/prospect-lists/{{list_id}}{below}"): IdRoute(
-            _prospect_list_of, "pl", "PROSPECT_LIST_NOT_FOUND"
+            _prospect_list_of, "pl", "PROSPECT_LIST_NOT_FOUND", body
         )
-        for method, below in (("GET", ""), ("GET", "/prospects"), ("POST", "/convert"))
+        for method, below, body in (
+            ("GET", "", None),
+            ("GET", "/prospects", None),
+            ("POST", "/convert", None),
+            ("POST", "/schedule", {"action_type": "view_profile"}),
+        )
     },
     **{
         (method, f"{BASE_PATH}/jobs/{{job_id}}{below}"): IdRoute(_job_of, "job", "JOB_NOT_FOUND")

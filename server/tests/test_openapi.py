@@ -70,6 +70,10 @@ OPERATIONS = {
         "convert_prospect_list",
         "linkedin:upload",
     ),
+    ("post", "/api/v2/prospect-lists/{list_id}/schedule"): (
+        "schedule_prospect_list",
+        "linkedin:schedule",
+    ),
 }
 
 

@@ -80,6 +80,7 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}"): Permission.LINKEDIN_UPLOAD,
     ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}/prospects"): Permission.LINKEDIN_UPLOAD,
     ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/convert"): Permission.LINKEDIN_UPLOAD,
+    ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/schedule"): Permission.LINKEDIN_SCHEDULE,
 }
 
 

@@ -3,11 +3,14 @@ when read, converted with POST /leads/batch's semantics; linkedin:upload; 404s."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from test_linkedin_api import BEFORE_OPENING, at, connect
+from test_linkedin_runs import OPENING
 
-from server_testing import API, Account, assert_error
+from server_testing import API, Account, MovedClock, assert_error
 
 LISTS = f"{API}/prospect-lists"
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Example.com",
@@ -81,6 +84,10 @@ class TestCreate:
         unknown = {"name": "L", "prospects": [{"emial": "a@b.co"}]}
         assert (await create(account, unknown)).status_code == 400
         assert (await create(account, {"name": " ", "prospects": [ADA]})).status_code == 422
+        # email and linkedin_url are left out when unknown, never null (their schema says so).
+        for field in ("email", "linkedin_url"):
+            body = {"name": "L", "prospects": [{field: None}]}
+            assert (await create(account, body)).status_code == 400
 
 
 async def test_listing_is_paged_newest_first(account: Account, other_account: Account) -> None:
@@ -125,7 +132,7 @@ async def test_convert_makes_leads_of_the_new_ones_only(account: Account) -> Non
         ADA,
         grace,
         {"first_name": "No", "linkedin_url": "linkedin.com/in/no-email"},
-        {**grace, "linkedin_url": None, "first_name": "Again"},  # the same email again
+        {**grace, "linkedin_url": "linkedin.com/in/again", "first_name": "Again"},  # same email
     )
     response = await convert(account, made["id"])
     assert response.status_code == 200, response.text
@@ -166,3 +173,95 @@ async def test_it_needs_linkedin_upload(account: Account) -> None:
     assert_error(await convert(account, made["id"], key), 403, "PERMISSION_DENIED")
     uploader = await account.key_with("linkedin:upload")
     assert (await get(account, f"/{made['id']}/prospects", uploader)).status_code == 200
+
+
+async def schedule(
+    account: Account, list_id: str, body: dict[str, Any], key: str | None = None
+) -> Any:
+    return await account.client.post(
+        f"{LISTS}/{list_id}/schedule", json=body, headers=account.headers(key)
+    )
+
+
+class TestSchedule:
+    async def test_within_the_limits_one_outcome_each(
+        self, account: Account, moved_clock: MovedClock
+    ) -> None:
+        moved_clock.move_to(BEFORE_OPENING)  # 07:00 in Berlin, a Thursday
+        made = await created(
+            account,
+            *[{"linkedin_url": f"linkedin.com/in/person-{n}"} for n in range(3)],
+            {"first_name": "No URL"},
+            {"linkedin_url": "linkedin.com/in/person-0"},  # a second request to person-0
+        )
+        not_yet = await schedule(account, made["id"], {"action_type": "send_connection_request"})
+        assert_error(not_yet, 409, "LINKEDIN_NOT_CONNECTED")
+        await connect(account, daily_limit=2, min_delay_seconds=60, max_delay_seconds=60)
+        lead = await account.create_lead(
+            first_name="P", last_name="One", email="p1@example.com",
+            linkedin_url="https://www.linkedin.com/in/person-1/",
+        )  # fmt: skip
+        response = await schedule(
+            account, made["id"], {"action_type": "send_connection_request", "message": "Hi!"}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["scheduled"], body["refused"]) == (3, 2)
+        results = body["results"]
+        assert [r["outcome"] for r in results] == [
+            "scheduled", "scheduled", "scheduled", "refused", "refused"
+        ]  # fmt: skip
+        times = [at(r["scheduled_for"]) for r in results[:3]]
+        # Two a local day: 09:00 and a minute later on Thursday, the third on Friday.
+        assert times[0] == OPENING
+        assert times[1] == OPENING + timedelta(minutes=1)
+        assert times[2] == OPENING + timedelta(days=1)
+        assert results[1]["lead_id"] == lead["id"]
+        assert (results[3]["error"]["status"], results[3]["error"]["field"]) == (
+            422, "linkedin_url"
+        )  # fmt: skip
+        assert results[4]["error"]["code"] == "LINKEDIN_DUPLICATE_ACTION"
+        # Each scheduled action is a real one; the refused ones left nothing.
+        listed = await account.client.get(f"{API}/linkedin/actions", headers=account.headers())
+        assert listed.json()["total"] == 3
+        action = await account.client.get(
+            f"{API}/linkedin/actions/{results[1]['action_id']}", headers=account.headers()
+        )
+        assert (action.json()["lead_id"], action.json()["message"]) == (lead["id"], "Hi!")
+        # Again: every connection request is a duplicate now.
+        again = (
+            await schedule(account, made["id"], {"action_type": "send_connection_request"})
+        ).json()
+        codes = {r["error"]["code"] for r in again["results"] if r["error"]}
+        assert again["scheduled"] == 0
+        assert codes == {"LINKEDIN_DUPLICATE_ACTION", "VALIDATION_ERROR"}
+
+    async def test_a_field_the_type_does_not_take_refuses_each(
+        self, account: Account, moved_clock: MovedClock
+    ) -> None:
+        moved_clock.move_to(BEFORE_OPENING)
+        await connect(account)
+        made = await created(account, {"linkedin_url": "linkedin.com/in/someone"})
+        body = (
+            await schedule(account, made["id"], {"action_type": "view_profile", "message": "x"})
+        ).json()
+        assert body["refused"] == 1
+        assert body["results"][0]["error"]["status"] == 400
+        missing = (await schedule(account, made["id"], {"action_type": "send_message"})).json()
+        assert missing["results"][0]["error"]["status"] == 400
+        note = {"action_type": "send_connection_request", "message": "x" * 301}
+        too_long = (await schedule(account, made["id"], note)).json()
+        assert too_long["results"][0]["error"]["status"] == 422
+
+    async def test_permissions_and_bodies(self, account: Account) -> None:
+        made = await created(account, ADA)
+        uploader = await account.key_with("linkedin:upload")
+        body = {"action_type": "view_profile"}
+        assert_error(await schedule(account, made["id"], body, uploader), 403, "PERMISSION_DENIED")
+        voice = {"action_type": "send_voice_message"}
+        assert (await schedule(account, made["id"], voice)).status_code == 400
+        assert (await schedule(account, made["id"], {"action_type": 1})).status_code == 400
+        assert_error(
+            await schedule(account, "pl_000000000000000000000000", body), 404,
+            "PROSPECT_LIST_NOT_FOUND",
+        )  # fmt: skip

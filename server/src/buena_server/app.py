@@ -81,6 +81,7 @@ from buena_server.linkedin.controller import (
 from buena_server.linkedin.registry import ExecutorRegistry, executor_settings
 from buena_server.openapi_examples import document_examples
 from buena_server.prospects.controller import ProspectListController
+from buena_server.prospects.schemas import CreateProspectListRequest, ScheduleProspectListRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
 from buena_server.services import (
@@ -323,6 +324,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         UpdateWebhookRequest,
         RotateWebhookSecretRequest,
         EnrichRequest,
+        CreateProspectListRequest,
+        ScheduleProspectListRequest,
     )
     document_enrich_request(app)
     document_batch_and_export(app)

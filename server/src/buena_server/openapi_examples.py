@@ -116,6 +116,10 @@ _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
         "prospects[0].linkedin_url must be a LinkedIn member profile URL, e.g. "
         "https://www.linkedin.com/in/jane-doe",
     ),
+    "schedule_prospect_list": (
+        "scheduled_at",
+        "scheduled_at must be an RFC 3339 date-time with an offset",
+    ),
     "list_linkedin_actions": (
         "status",
         "status must be one of: scheduled, running, completed, failed, canceled",
@@ -267,6 +271,8 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(not_connected())
         if context.operation_id in _SCHEDULES:
             errors.append(duplicate_action(linkedin_examples.PROFILE, linkedin_examples.ACTION_ID))
+        if context.operation_id == "schedule_prospect_list":
+            errors.append(not_connected())
         if context.operation_id == "cancel_linkedin_action":
             errors.append(not_cancelable(linkedin_examples.ACTION_ID, "completed"))
         if context.idempotent:

@@ -1,5 +1,6 @@
 """Prospect lists (``linkedin:upload``): upload people to reach on LinkedIn, see which are
-leads already (by email or LinkedIn URL), and make leads of the new ones.
+leads already (by email or LinkedIn URL), make leads of the new ones, and schedule one
+LinkedIn action for each (``linkedin:schedule``).
 
 Each operation comes in the same six forms as every other (see ``default_api``); all are
 also methods of ``DefaultApi``.
@@ -21,9 +22,12 @@ from buena_sdk.models import (
     ListProspectListsResponse,
     ListProspectsResponse,
     ProspectList,
+    ScheduleProspectListRequest,
+    ScheduleProspectListResponse,
 )
 
 NewList = Union[CreateProspectListRequest, dict[str, Any]]
+Schedule = Union[ScheduleProspectListRequest, dict[str, Any]]
 _LISTS = "/prospect-lists"
 
 
@@ -293,6 +297,73 @@ class ProspectListsApi(ApiBase):
     ) -> AsyncRawResponse:
         return await self.api_client.call_api_raw_async(_convert(list_id), **call)
 
+    # -- schedule_prospect_list ------------------------------------------------
+
+    def schedule_prospect_list(
+        self,
+        list_id: str,
+        schedule_prospect_list_request: Schedule,
+        **call: Unpack[CallOptions],
+    ) -> ScheduleProspectListResponse:
+        """Schedule one action for every prospect, within the integration's limits: one outcome
+        each (``scheduled`` with ``scheduled_for``, or ``refused`` with its error);
+        ``ConflictException`` (``LINKEDIN_NOT_CONNECTED``) without an integration."""
+        return self.schedule_prospect_list_with_http_info(
+            list_id, schedule_prospect_list_request, **call
+        ).data
+
+    def schedule_prospect_list_with_http_info(
+        self,
+        list_id: str,
+        schedule_prospect_list_request: Schedule,
+        **call: Unpack[CallOptions],
+    ) -> ApiResponse[ScheduleProspectListResponse]:
+        return self.api_client.call_api(
+            _schedule(list_id, schedule_prospect_list_request), ScheduleProspectListResponse, **call
+        )
+
+    async def schedule_prospect_list_async(
+        self,
+        list_id: str,
+        schedule_prospect_list_request: Schedule,
+        **call: Unpack[CallOptions],
+    ) -> ScheduleProspectListResponse:
+        return (
+            await self.schedule_prospect_list_with_http_info_async(
+                list_id, schedule_prospect_list_request, **call
+            )
+        ).data
+
+    async def schedule_prospect_list_with_http_info_async(
+        self,
+        list_id: str,
+        schedule_prospect_list_request: Schedule,
+        **call: Unpack[CallOptions],
+    ) -> ApiResponse[ScheduleProspectListResponse]:
+        return await self.api_client.call_api_async(
+            _schedule(list_id, schedule_prospect_list_request), ScheduleProspectListResponse, **call
+        )
+
+    def schedule_prospect_list_without_preload_content(
+        self,
+        list_id: str,
+        schedule_prospect_list_request: Schedule,
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(
+            _schedule(list_id, schedule_prospect_list_request), **call
+        )
+
+    async def schedule_prospect_list_without_preload_content_async(
+        self,
+        list_id: str,
+        schedule_prospect_list_request: Schedule,
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(
+            _schedule(list_id, schedule_prospect_list_request), **call
+        )
+
 
 def _create(request: NewList) -> RequestOptions:
     return RequestOptions("POST", _LISTS, body=as_model(CreateProspectListRequest, request))
@@ -317,3 +388,8 @@ def _prospects(list_id: str, limit: Optional[int], offset: Optional[int]) -> Req
 
 def _convert(list_id: str) -> RequestOptions:
     return RequestOptions("POST", f"{_one(list_id)}/convert")
+
+
+def _schedule(list_id: str, request: Schedule) -> RequestOptions:
+    body = as_model(ScheduleProspectListRequest, request)
+    return RequestOptions("POST", f"{_one(list_id)}/schedule", body=body)

@@ -73,6 +73,9 @@ from buena_sdk.models.prospect_list import (
     Prospect,
     ProspectInput,
     ProspectList,
+    ScheduledProspect,
+    ScheduleProspectListRequest,
+    ScheduleProspectListResponse,
 )
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
@@ -152,6 +155,9 @@ __all__ = [
     "ProspectList",
     "RotateWebhookSecretRequest",
     "ScheduleLinkedInActionRequest",
+    "ScheduleProspectListRequest",
+    "ScheduleProspectListResponse",
+    "ScheduledProspect",
     "SocialProfiles",
     "SortOrder",
     "UpdateLeadRequest",

@@ -1,6 +1,11 @@
 from typing import Optional
 
-from buena_sdk.models._base import NoNullRequestModel, ResponseModel, ServerDatetime
+from buena_sdk.models._base import (
+    NoNullRequestModel,
+    RequestDatetime,
+    ResponseModel,
+    ServerDatetime,
+)
 from buena_sdk.models._page import Page
 from buena_sdk.models.batch_leads import BatchLeadError
 
@@ -76,3 +81,33 @@ class ConvertProspectListResponse(ResponseModel):
     created: int
     existing: int
     errors: int
+
+
+class ScheduleProspectListRequest(NoNullRequestModel):
+    """Body of ``schedule_prospect_list``: one action for every prospect. ``action_type``
+    any of ``LINKEDIN_ACTION_TYPES`` but ``send_voice_message``; ``message`` as that type
+    takes it (a field it does not take refuses each prospect); ``scheduled_at`` the
+    earliest time (a naive datetime is local time)."""
+
+    action_type: str
+    message: Optional[str] = None
+    scheduled_at: Optional[RequestDatetime] = None
+
+
+class ScheduledProspect(ResponseModel):
+    """A prospect's outcome: ``scheduled`` (``action_id``, ``scheduled_for``) or
+    ``refused`` (``error``, e.g. ``LINKEDIN_DUPLICATE_ACTION``)."""
+
+    prospect_id: str
+    position: int
+    outcome: str
+    action_id: Optional[str] = None
+    scheduled_for: Optional[ServerDatetime] = None
+    lead_id: Optional[str] = None
+    error: Optional[BatchLeadError] = None
+
+
+class ScheduleProspectListResponse(ResponseModel):
+    results: list[ScheduledProspect]
+    scheduled: int
+    refused: int

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter
@@ -13,7 +13,7 @@ from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
-from buena_server.kit.http_hooks import check_optional_body
+from buena_server.kit.http_hooks import check_api_request, check_optional_body
 from buena_server.kit.openapi_docs import (
     BASE_PATH,
     answer,
@@ -22,7 +22,10 @@ from buena_server.kit.openapi_docs import (
     location_header,
 )
 from buena_server.kit.paging import Limit, Offset, page
+from buena_server.linkedin.controller import provide_linkedin_service, raw_object, strict_errors
+from buena_server.linkedin.service import LinkedInService
 from buena_server.prospects import examples
+from buena_server.prospects.scheduling import schedule_list
 from buena_server.prospects.schemas import (
     MAX_PROSPECTS,
     ConvertProspectListResponse,
@@ -30,12 +33,17 @@ from buena_server.prospects.schemas import (
     ListProspectListsResponse,
     ListProspectsResponse,
     ProspectList,
+    ScheduleProspectListRequest,
+    ScheduleProspectListResponse,
 )
 from buena_server.prospects.service import ProspectService
 from buena_server.services import services_of
 
 LISTS_PATH = f"{BASE_PATH}/prospect-lists"
 _UPLOAD = [requires(Permission.LINKEDIN_UPLOAD)]
+# Scheduling a list schedules actions: the permission POST /linkedin/actions needs (one
+# permission a route, as everywhere).
+_SCHEDULE = [requires(Permission.LINKEDIN_SCHEDULE)]
 ListId = Annotated[str, Parameter(description="Prospect list identifier (pl_...)")]
 
 
@@ -43,10 +51,21 @@ def provide_prospect_service(conn: NamedDependency[Connection], state: State) ->
     return ProspectService(conn, validation_context(services_of(state).settings))
 
 
+async def check_schedule_body(request: Request[Any, Any, Any]) -> None:
+    """400 for a value of the wrong JSON type, where Litestar's lax decoding converts."""
+    await check_api_request(request)
+    raw = await raw_object(request)
+    if raw is not None:
+        strict_errors(raw, ScheduleProspectListRequest)
+
+
 class ProspectListController(Controller):
     path = "/prospect-lists"
     tags = ["LinkedIn"]
-    dependencies = {"service": Provide(provide_prospect_service, sync_to_thread=False)}
+    dependencies = {
+        "service": Provide(provide_prospect_service, sync_to_thread=False),
+        "linkedin": Provide(provide_linkedin_service, sync_to_thread=False),
+    }
 
     @post(
         operation_id="create_prospect_list",
@@ -164,3 +183,44 @@ class ProspectListController(Controller):
         list_id: ListId,
     ) -> ConvertProspectListResponse:  # fmt: skip
         return await service.convert(request.user.account_id, list_id)
+
+    @post(
+        "/{list_id:str}/schedule",
+        operation_id="schedule_prospect_list",
+        summary="Schedule one LinkedIn action for every prospect",
+        guards=_SCHEDULE,
+        description="Requires `linkedin:schedule`, as `POST /linkedin/actions`. The action "
+        "(`action_type`, any but `send_voice_message`; `message`; `scheduled_at`) for each "
+        "prospect, in list order, as `POST /linkedin/actions` schedules it with the "
+        "prospect's `linkedin_url` (and `lead_id` when it matches a lead): within the "
+        "integration's working hours, daily limit and delays, a full day rolling to the "
+        "next. One outcome each: `scheduled` with `action_id` and `scheduled_for`, or "
+        "`refused` with the error that route would answer (a prospect without a "
+        "`linkedin_url` is 422; a second connection request to a profile 409 "
+        "`LINKEDIN_DUPLICATE_ACTION`; a `message` the type does not take 400). 409 "
+        "`LINKEDIN_NOT_CONNECTED` for the whole list without an integration.",
+        status_code=200,
+        before_request=check_schedule_body,
+        responses={
+            200: answer(
+                ScheduleProspectListResponse, "One outcome per prospect", "One refused",
+                examples.SCHEDULED,
+            ),
+            **error_responses(403, 404, 409, 422, body=True),
+        },
+    )  # fmt: skip
+    async def schedule_prospect_list(
+        self,
+        service: NamedDependency[ProspectService],
+        linkedin: NamedDependency[LinkedInService],
+        request: AuthenticatedRequest,
+        list_id: ListId,
+        data: Annotated[
+            ScheduleProspectListRequest,
+            Body(examples=example("Connection requests", examples.SCHEDULE_REQUEST)),
+        ],
+    ) -> ScheduleProspectListResponse:
+        account = request.user
+        return await schedule_list(
+            service, linkedin, account.account_id, list_id, data, account.permissions
+        )

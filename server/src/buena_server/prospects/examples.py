@@ -49,3 +49,21 @@ CONVERTED: dict[str, Any] = {
     "existing": 1,
     "errors": 1,
 }  # fmt: skip
+SCHEDULE_REQUEST: dict[str, Any] = {
+    "action_type": "send_connection_request",
+    "message": "Hi, I enjoyed your talk at the fintech meetup. Let's connect!",
+}
+SCHEDULED: dict[str, Any] = {
+    "results": [
+        {"prospect_id": "pr_1b2c3d4e5f6a7b8c9d0e1f2a", "position": 0, "outcome": "scheduled",
+         "action_id": "lia_4c2e8a1b9d3f5e7a6b0c1d2e", "scheduled_for": "2026-12-07T09:02:15Z",
+         "lead_id": "lead_5f031a78d1255a6efee725c6", "error": None},
+        {"prospect_id": "pr_2c3d4e5f6a7b8c9d0e1f2a3b", "position": 1, "outcome": "refused",
+         "action_id": None, "scheduled_for": None, "lead_id": None,
+         "error": {"status": 409, "code": "LINKEDIN_DUPLICATE_ACTION",
+                   "message": "A connection request to https://www.linkedin.com/in/grace-hopper/ "
+                   "is already scheduled, running or completed", "field": None}},
+    ],
+    "scheduled": 1,
+    "refused": 1,
+}  # fmt: skip

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from buena_server.kit.validation import text
 from buena_server.leads.schemas import BatchItemError, Company, EmailAddress, JobTitle
-from buena_server.linkedin.schemas import ProfileUrlField
+from buena_server.linkedin.schemas import ProfileUrlField, ScheduledAt
 
 MAX_PROSPECTS = 10_000
 ProspectMatch = Literal["new", "lead"]
@@ -24,10 +25,11 @@ class ProspectInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     first_name: Annotated[str, text(100, "First name")] | None = None
     last_name: Annotated[str, text(100, "Last name")] | None = None
-    email: EmailAddress | None = None
+    # Left out when unknown, never null (their rules admit no null, as the lead's).
+    email: EmailAddress | UnsetType = UNSET
     company: Company | None = None
     job_title: JobTitle | None = None
-    linkedin_url: ProfileUrlField | None = None
+    linkedin_url: ProfileUrlField | UnsetType = UNSET
 
 
 class CreateProspectListRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -96,3 +98,44 @@ class ConvertProspectListResponse(msgspec.Struct, kw_only=True):
     created: int
     existing: int
     errors: int
+
+
+ScheduleOutcome = Literal["scheduled", "refused"]
+# Every action type but the voice message (its settings are one prospect's, not a list's).
+LIST_ACTION_TYPES = (
+    "send_connection_request", "send_message", "view_profile",
+    "withdraw_connection_request", "get_profile",
+)  # fmt: skip
+
+
+class ScheduleProspectListRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One action for every prospect of the list, as POST /linkedin/actions takes it for
+    each (with the prospect's ``linkedin_url`` and its lead, if it matches one): a
+    ``message`` the type does not take, or one it needs and lacks, refuses every
+    prospect, each with its own error."""
+
+    action_type: Literal[
+        "send_connection_request", "send_message", "view_profile",
+        "withdraw_connection_request", "get_profile",
+    ]  # fmt: skip
+    message: Annotated[str, text(8000, "The note (up to 300) or message")] | None = None
+    scheduled_at: ScheduledAt | None = None
+
+
+class ScheduleItem(msgspec.Struct, kw_only=True):
+    """A prospect's outcome: ``scheduled`` (``action_id``, ``scheduled_for``) or ``refused``
+    (``error``: status, code, message, field; e.g. 409 ``LINKEDIN_DUPLICATE_ACTION``)."""
+
+    prospect_id: str
+    position: int
+    outcome: ScheduleOutcome
+    action_id: str | None = None
+    scheduled_for: datetime | None = None
+    lead_id: str | None = None
+    error: BatchItemError | None = None
+
+
+class ScheduleProspectListResponse(msgspec.Struct, kw_only=True):
+    results: list[ScheduleItem]
+    scheduled: int
+    refused: int

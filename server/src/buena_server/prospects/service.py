@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from msgspec import UNSET
+
 from buena_server.errors import ProspectListNotFound
 from buena_server.kit import clock
 from buena_server.kit.driver import Connection
@@ -84,7 +86,7 @@ class ProspectService:
         record = ListRecord(new_id("pl"), name, len(checked), clock.utcnow())
         rows = [
             {"id": new_id("pr"), "position": index,
-             **{field: getattr(prospect, field) for field in _FIELDS}}
+             **{field: _known(getattr(prospect, field)) for field in _FIELDS}}
             for index, prospect in enumerate(checked)
         ]  # fmt: skip
         await self.repository.insert(account_id, record, rows)
@@ -97,12 +99,12 @@ class ProspectService:
         )
 
     async def get(self, account_id: str, list_id: str) -> ProspectList:
-        return _public(await self._find(account_id, list_id))
+        return _public(await self.find(account_id, list_id))
 
     async def prospects(self, account_id: str, list_id: str, page: Page) -> ListProspectsResponse:
-        found = await self._find(account_id, list_id)
+        found = await self.find(account_id, list_id)
         records = await self.repository.prospects(found.id, page.limit, page.offset)
-        keys = await self._keys(account_id, records)
+        keys = await self.keys(account_id, records)
         return ListProspectsResponse(
             data=[matched(r, keys) for r in records],
             total=found.prospect_count, limit=page.limit, offset=page.offset,
@@ -111,9 +113,9 @@ class ProspectService:
     async def convert(self, account_id: str, list_id: str) -> ConvertProspectListResponse:
         """Each new prospect becomes a lead, as POST /leads/batch (mode create) makes one;
         a prospect that matches a lead is reported ``existing`` and left alone."""
-        found = await self._find(account_id, list_id)
+        found = await self.find(account_id, list_id)
         records = await self.repository.prospects(found.id)
-        keys = await self._keys(account_id, records)
+        keys = await self.keys(account_id, records)
         results: list[ConvertItem] = []
         new: list[ProspectRecord] = []
         for record in records:
@@ -146,18 +148,23 @@ class ProspectService:
             errors=counts["error"],
         )  # fmt: skip
 
-    async def _find(self, account_id: str, list_id: str) -> ListRecord:
+    async def find(self, account_id: str, list_id: str) -> ListRecord:
         found = await self.repository.get(account_id, list_id) if is_plausible_id(list_id) else None
         if found is None:
             raise list_not_found(list_id)
         return found
 
-    async def _keys(self, account_id: str, records: Sequence[ProspectRecord]) -> LeadKeys:
+    async def keys(self, account_id: str, records: Sequence[ProspectRecord]) -> LeadKeys:
         return await self.repository.lead_keys(
             account_id,
             [r.email.lower() for r in records if r.email],
             [r.linkedin_url for r in records if r.linkedin_url],
         )
+
+
+def _known(value: Any) -> Any:
+    """A prospect's field as stored: None when it was left out."""
+    return None if value is UNSET else value
 
 
 def _lead_fields(record: ProspectRecord) -> dict[str, Any]:
