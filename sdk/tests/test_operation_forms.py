@@ -59,6 +59,7 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
         "/prospect-lists",
     ),
     "list_prospect_lists": ((), "GET", "/prospect-lists"),
+    "import_prospect_list": (("L", "email\na@b.io\n"), "POST", "/prospect-lists/import"),
     "get_prospect_list": (("pl_1",), "GET", "/prospect-lists/pl_1"),
     "list_prospects": (("pl_1",), "GET", "/prospect-lists/pl_1/prospects"),
     "convert_prospect_list": (("pl_1",), "POST", "/prospect-lists/pl_1/convert"),
@@ -111,7 +112,10 @@ async def _sent_raw(
         response.release()
     last = fake.last
     path = last.url.split("/api/v2", 1)[-1].split("?", 1)[0]
-    return last.method, path, fake.last_json() if last.body else None
+    if not last.body:
+        return last.method, path, None
+    is_json = "json" in {k.lower(): v for k, v in last.headers.items()}["content-type"]
+    return last.method, path, fake.last_json() if is_json else last.body
 
 
 def test_every_operation_is_in_the_table() -> None:

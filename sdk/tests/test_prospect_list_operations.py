@@ -114,3 +114,17 @@ async def test_schedule_sends_the_action_and_reports_each(fake_api: Any, invoke:
     assert second.error.code == "LINKEDIN_DUPLICATE_ACTION"
     assert urlsplit(fake_api.last.url).path == "/api/v2/prospect-lists/pl_1/schedule"
     assert fake_api.last_json() == {"action_type": "send_connection_request", "message": "Hi"}
+
+
+@pytest.mark.parametrize(
+    "csv", ["email,LinkedIn URL\nada@example.com,\n", b"email\nada@example.com\n"]
+)
+async def test_import_sends_the_csv_as_it_is(fake_api: Any, invoke: Any, csv: Any) -> None:
+    fake_api.transport.reply(201, LIST)
+    made = await invoke(fake_api.api, "import_prospect_list", "Founders", csv)
+    assert isinstance(made, ProspectList)
+    sent = fake_api.last
+    assert (sent.method, urlsplit(sent.url).path) == ("POST", "/api/v2/prospect-lists/import")
+    assert parse_qs(urlsplit(sent.url).query) == {"name": ["Founders"]}
+    assert {k.lower(): v for k, v in sent.headers.items()}["content-type"] == "text/csv"
+    assert sent.body == (csv.encode() if isinstance(csv, str) else csv)

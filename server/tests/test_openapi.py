@@ -70,6 +70,7 @@ OPERATIONS = {
         "convert_prospect_list",
         "linkedin:upload",
     ),
+    ("post", "/api/v2/prospect-lists/import"): ("import_prospect_list", "linkedin:upload"),
     ("post", "/api/v2/prospect-lists/{list_id}/schedule"): (
         "schedule_prospect_list",
         "linkedin:schedule",
@@ -140,7 +141,10 @@ CREATE_BODIES = {
     "/api/v2/keys": {"name": "CRM sync", "permissions": ["leads:read"]},
     "/api/v2/webhooks": {"url": "https://hooks.example.com/buena", "events": ["*"]},
     "/api/v2/prospect-lists": {"name": "Founders", "prospects": [{"email": "a@b.io"}]},
+    "/api/v2/prospect-lists/import": "email\na@b.io\n",  # CSV
 }
+# Where a create's resource lives when not under the path it was posted to.
+COLLECTIONS = {"/api/v2/prospect-lists/import": "/api/v2/prospect-lists"}
 
 
 async def test_created_responses_send_the_location_they_promise(
@@ -158,7 +162,14 @@ async def test_created_responses_send_the_location_they_promise(
     }
     assert set(created) == set(CREATE_BODIES)
     for path, documented in created.items():
-        response = await client.post(path, json=CREATE_BODIES[path], headers=account.headers())
+        body = CREATE_BODIES[path]
+        if isinstance(body, str):
+            csv_headers = {**account.headers(), "content-type": "text/csv"}
+            response = await client.post(
+                path, params={"name": "CSV"}, content=body.encode(), headers=csv_headers
+            )
+        else:
+            response = await client.post(path, json=body, headers=account.headers())
         assert response.status_code == 201, response.text
         # Nothing promises a URL it does not send (Litestar's default description did).
         assert "URL follows" not in documented["description"]
@@ -170,7 +181,8 @@ async def test_created_responses_send_the_location_they_promise(
         location = documented["headers"]["Location"]
         assert location["schema"] == {"type": "string"}
         assert location["required"] is True
-        assert response.headers["location"] == f"{path}/{response.json()['id']}"
+        collection = COLLECTIONS.get(path, path)
+        assert response.headers["location"] == f"{collection}/{response.json()['id']}"
         fetched = await client.get(response.headers["location"], headers=account.headers())
         assert fetched.status_code == 200
         assert fetched.json()["id"] == response.json()["id"]

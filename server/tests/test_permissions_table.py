@@ -76,6 +76,7 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{BASE_PATH}/linkedin/actions/{{action_id}}/cancel"): Permission.LINKEDIN_SCHEDULE,
     ("POST", f"{BASE_PATH}/linkedin/scheduleLinkedInAction"): Permission.LINKEDIN_SCHEDULE,
     ("POST", f"{BASE_PATH}/prospect-lists"): Permission.LINKEDIN_UPLOAD,
+    ("POST", f"{BASE_PATH}/prospect-lists/import"): Permission.LINKEDIN_UPLOAD,
     ("GET", f"{BASE_PATH}/prospect-lists"): Permission.LINKEDIN_UPLOAD,
     ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}"): Permission.LINKEDIN_UPLOAD,
     ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}/prospects"): Permission.LINKEDIN_UPLOAD,

@@ -265,3 +265,59 @@ class TestSchedule:
             await schedule(account, "pl_000000000000000000000000", body), 404,
             "PROSPECT_LIST_NOT_FOUND",
         )  # fmt: skip
+
+
+async def upload(account: Account, text: str, name: str = "From CSV", **headers: str) -> Any:
+    return await account.client.post(
+        f"{LISTS}/import",
+        params={"name": name},
+        content=text.encode(),
+        headers={**account.headers(), "content-type": "text/csv", **headers},
+    )
+
+
+class TestCsvImport:
+    async def test_columns_mapped_as_the_lead_import(self, account: Account) -> None:
+        text = (
+            "\ufeffFirst Name,Last Name,E-mail,Company,LinkedIn Profile URL,Favourite colour\r\n"
+            'Ada,Lovelace,ada@example.com,"Engines, Ltd",linkedin.com/in/ada-lovelace,red\r\n'
+            ",,,,\r\n"
+            "Grace,,,,https://uk.linkedin.com/in/grace-hopper\r\n"
+        )
+        response = await upload(account, text)
+        assert response.status_code == 201, response.text
+        made = response.json()
+        assert response.headers["location"] == f"{LISTS}/{made['id']}"
+        assert (made["name"], made["prospect_count"]) == ("From CSV", 2)
+        ada, grace = (await prospects_of(account, made["id"]))["data"]
+        assert (ada["first_name"], ada["email"], ada["company"]) == (
+            "Ada", "ada@example.com", "Engines, Ltd"
+        )  # fmt: skip
+        assert ada["linkedin_url"] == "https://www.linkedin.com/in/ada-lovelace/"
+        assert (grace["first_name"], grace["last_name"], grace["email"]) == ("Grace", None, None)
+        assert grace["linkedin_url"] == "https://www.linkedin.com/in/grace-hopper/"
+
+    async def test_rows_have_the_lead_rules(self, account: Account) -> None:
+        text = "email,linkedin\nada@example.com,linkedin.com/in/ada\nnot-an-email,\n"
+        body = assert_error(await upload(account, text), 422, "VALIDATION_ERROR")
+        assert [e["field"] for e in body["details"]["errors"]] == ["prospects[1].email"]
+        too_many = "email\n" + "".join(f"p{n}@example.com\n" for n in range(10_001))
+        assert_error(await upload(account, too_many), 422, "VALIDATION_ERROR")
+        # NUL nowhere, even in a column left out (the schema's pattern says so).
+        assert_error(await upload(account, "email,x\na@b.io,\x00\n"), 422, "VALIDATION_ERROR")
+        assert (await get(account, "")).json()["total"] == 0
+
+    async def test_type_name_and_permission(self, account: Account) -> None:
+        assert_error(
+            await upload(account, "email\n", **{"content-type": "application/json"}),
+            415, "UNSUPPORTED_MEDIA_TYPE",
+        )  # fmt: skip
+        assert (await upload(account, "email\n", name=" ")).status_code == 422
+        empty = await upload(account, "email\n")
+        assert (empty.status_code, empty.json()["prospect_count"]) == (201, 0)
+        key = await account.key_with("leads:write")
+        response = await account.client.post(
+            f"{LISTS}/import", params={"name": "L"}, content=b"email\n",
+            headers={**account.headers(key), "content-type": "text/csv"},
+        )  # fmt: skip
+        assert_error(response, 403, "PERMISSION_DENIED")

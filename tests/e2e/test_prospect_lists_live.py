@@ -68,3 +68,17 @@ async def test_async_forms(async_api: DefaultApi) -> None:
     assert (page.total, page.data[0].match) == (1, "new")
     with pytest.raises(buena_sdk.NotFoundException):
         await async_api.list_lead_activities_async("lead_000000000000000000000000")
+
+
+def test_import_a_csv(api: DefaultApi) -> None:
+    made = api.import_prospect_list(
+        "CSV", "First Name,E-mail,LinkedIn URL\nAda,ada-csv@example.com,linkedin.com/in/ada-csv\n"
+    )
+    assert made.prospect_count == 1
+    [prospect] = api.list_prospects(made.id).data
+    assert (prospect.first_name, prospect.linkedin_url) == (
+        "Ada",
+        "https://www.linkedin.com/in/ada-csv/",
+    )
+    with pytest.raises(buena_sdk.UnprocessableEntityException):
+        api.import_prospect_list("CSV", "email\nnot-an-email\n")

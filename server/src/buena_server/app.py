@@ -80,7 +80,7 @@ from buena_server.linkedin.controller import (
 )
 from buena_server.linkedin.registry import ExecutorRegistry, executor_settings
 from buena_server.openapi_examples import document_examples
-from buena_server.prospects.controller import ProspectListController
+from buena_server.prospects.controller import ProspectListController, document_csv_import
 from buena_server.prospects.schemas import CreateProspectListRequest, ScheduleProspectListRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
@@ -330,6 +330,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     document_enrich_request(app)
     document_batch_and_export(app)
     document_linkedin(app, services.linkedin_executors.names())
+    document_csv_import(app)
     document_locations(app)
     document_idempotency(app)
     document_examples(app)

@@ -364,6 +364,59 @@ class ProspectListsApi(ApiBase):
             _schedule(list_id, schedule_prospect_list_request), **call
         )
 
+    # -- import_prospect_list --------------------------------------------------
+
+    def import_prospect_list(
+        self,
+        name: str,
+        csv: Union[str, bytes],
+        **call: Unpack[CallOptions],
+    ) -> ProspectList:
+        """Upload a list as CSV (201): a header row (mapped as ``buena leads import`` maps
+        columns: "First Name", "E-mail", "LinkedIn URL"...), then one prospect a row; text
+        is sent as UTF-8. ``UnprocessableEntityException`` names each invalid value."""
+        return self.import_prospect_list_with_http_info(name, csv, **call).data
+
+    def import_prospect_list_with_http_info(
+        self,
+        name: str,
+        csv: Union[str, bytes],
+        **call: Unpack[CallOptions],
+    ) -> ApiResponse[ProspectList]:
+        return self.api_client.call_api(_import(name, csv), ProspectList, **call)
+
+    async def import_prospect_list_async(
+        self,
+        name: str,
+        csv: Union[str, bytes],
+        **call: Unpack[CallOptions],
+    ) -> ProspectList:
+        return (await self.import_prospect_list_with_http_info_async(name, csv, **call)).data
+
+    async def import_prospect_list_with_http_info_async(
+        self,
+        name: str,
+        csv: Union[str, bytes],
+        **call: Unpack[CallOptions],
+    ) -> ApiResponse[ProspectList]:
+        return await self.api_client.call_api_async(_import(name, csv), ProspectList, **call)
+
+    def import_prospect_list_without_preload_content(
+        self,
+        name: str,
+        csv: Union[str, bytes],
+        **call: Unpack[CallOptions],
+    ) -> urllib3.BaseHTTPResponse:
+        return self.api_client.call_api_raw(_import(name, csv), **call)
+
+    async def import_prospect_list_without_preload_content_async(
+        self,
+        name: str,
+        csv: Union[str, bytes],
+        **call: Unpack[CallOptions],
+    ) -> AsyncRawResponse:
+        return await self.api_client.call_api_raw_async(_import(name, csv), **call)
+
 
 def _create(request: NewList) -> RequestOptions:
     return RequestOptions("POST", _LISTS, body=as_model(CreateProspectListRequest, request))
@@ -393,3 +446,10 @@ def _convert(list_id: str) -> RequestOptions:
 def _schedule(list_id: str, request: Schedule) -> RequestOptions:
     body = as_model(ScheduleProspectListRequest, request)
     return RequestOptions("POST", f"{_one(list_id)}/schedule", body=body)
+
+
+def _import(name: str, csv: Union[str, bytes]) -> RequestOptions:
+    content = csv.encode("utf-8") if isinstance(csv, str) else csv
+    return RequestOptions(
+        "POST", f"{_LISTS}/import", query={"name": name}, content=("text/csv", content)
+    )

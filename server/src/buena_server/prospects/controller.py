@@ -4,27 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIType, RequestBody, Schema
 from litestar.params import Body, Parameter
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
+from buena_server.errors import InvalidRequest, UnsupportedMediaType
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
-from buena_server.kit.http_hooks import check_api_request, check_optional_body
+from buena_server.kit.http_hooks import (
+    check_api_request,
+    check_optional_body,
+    check_query,
+    media_type_of,
+)
 from buena_server.kit.openapi_docs import (
     BASE_PATH,
     answer,
     error_responses,
     example,
     location_header,
+    query_schema,
 )
 from buena_server.kit.paging import Limit, Offset, page
+from buena_server.kit.validation import NO_NUL, NOT_BLANK
 from buena_server.linkedin.controller import provide_linkedin_service, raw_object, strict_errors
 from buena_server.linkedin.service import LinkedInService
 from buena_server.prospects import examples
+from buena_server.prospects.csv_import import prospects_from_csv
 from buena_server.prospects.scheduling import schedule_list
 from buena_server.prospects.schemas import (
     MAX_PROSPECTS,
@@ -32,6 +43,7 @@ from buena_server.prospects.schemas import (
     CreateProspectListRequest,
     ListProspectListsResponse,
     ListProspectsResponse,
+    ProspectInput,
     ProspectList,
     ScheduleProspectListRequest,
     ScheduleProspectListResponse,
@@ -41,6 +53,10 @@ from buena_server.services import services_of
 
 LISTS_PATH = f"{BASE_PATH}/prospect-lists"
 _UPLOAD = [requires(Permission.LINKEDIN_UPLOAD)]
+_CREATED = {
+    201: answer(ProspectList, "The list", "Two prospects", examples.LIST),
+    **error_responses(403, 422, body=True),
+}
 # Scheduling a list schedules actions: the permission POST /linkedin/actions needs (one
 # permission a route, as everywhere).
 _SCHEDULE = [requires(Permission.LINKEDIN_SCHEDULE)]
@@ -57,6 +73,34 @@ async def check_schedule_body(request: Request[Any, Any, Any]) -> None:
     raw = await raw_object(request)
     if raw is not None:
         strict_errors(raw, ScheduleProspectListRequest)
+
+
+async def check_csv_request(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not declared as CSV."""
+    await check_query(request)
+    media_type = media_type_of(request.headers.get("content-type", ""))
+    if media_type != "text/csv":
+        raise UnsupportedMediaType(
+            "Send the list as CSV with 'Content-Type: text/csv'",
+            details={"content_type": media_type or None},
+        )
+
+
+def document_csv_import(app: Litestar) -> None:
+    """The CSV body of POST /prospect-lists/import (read by the handler itself)."""
+    paths = app.openapi_schema.paths or {}
+    operation = paths[f"{LISTS_PATH}/import"].post
+    assert operation is not None
+    operation.request_body = RequestBody(
+        required=True,
+        description="The list as CSV: a header row, then one prospect a row",
+        content={
+            "text/csv": OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, pattern=NO_NUL),
+                examples={"Two prospects": Example(value=examples.CSV)},
+            )
+        },
+    )
 
 
 class ProspectListController(Controller):
@@ -76,10 +120,7 @@ class ProspectListController(Controller):
         "canonical); one invalid prospect refuses the list (422, each error named "
         "`prospects[i].field`).",
         status_code=201,
-        responses={
-            201: answer(ProspectList, "The list", "Two prospects", examples.LIST),
-            **error_responses(403, 422, body=True),
-        },
+        responses=_CREATED,
         response_headers=[location_header(LISTS_PATH, "prospect list")],
     )
     async def create_prospect_list(
@@ -92,6 +133,51 @@ class ProspectListController(Controller):
         ],
     ) -> Response[ProspectList]:
         made = await service.create(request.user.account_id, data)
+        return Response(made, status_code=201, headers={"location": f"{LISTS_PATH}/{made.id}"})
+
+    @post(
+        "/import",
+        operation_id="import_prospect_list",
+        summary="Upload a prospect list as CSV",
+        guards=_UPLOAD,
+        description="Requires `linkedin:upload`. The list as a CSV file (`Content-Type: "
+        "text/csv`, UTF-8), its name in `name`. The header row names the columns, mapped "
+        "as `buena leads import` maps them (without case, spaces or punctuation: "
+        "`First Name`, `Last Name`, `E-mail`, `Company`, `Job Title`, `LinkedIn URL`...); "
+        "other columns are left out, as are empty cells and blank rows. Up to "
+        f"{MAX_PROSPECTS} data rows (a file without any makes an empty list); each row "
+        "checked as a prospect of `POST /prospect-lists` (422, errors named "
+        "`prospects[i].field`, `i` counting data rows from 0).",
+        status_code=201,
+        before_request=check_csv_request,
+        responses=_CREATED,
+        response_headers=[location_header(LISTS_PATH, "prospect list")],
+    )
+    async def import_prospect_list(
+        self,
+        service: NamedDependency[ProspectService],
+        request: AuthenticatedRequest,
+        name: Annotated[
+            str,
+            Parameter(
+                description="The list's name",
+                schema_extra=query_schema(
+                    OpenAPIType.STRING, min_length=1, max_length=200, pattern=NOT_BLANK
+                ),
+            ),
+        ],
+    ) -> Response[ProspectList]:
+        try:
+            text = (await request.body()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidRequest("The CSV file must be UTF-8") from None
+        rows = prospects_from_csv(text)
+        try:
+            listed = [msgspec.convert(row, ProspectInput) for row in rows]
+            body = CreateProspectListRequest(name=name, prospects=listed)
+        except msgspec.ValidationError as exc:  # pragma: no cover  (every cell is text)
+            raise InvalidRequest(str(exc)) from None
+        made = await service.create(request.user.account_id, body)
         return Response(made, status_code=201, headers={"location": f"{LISTS_PATH}/{made.id}"})
 
     @get(

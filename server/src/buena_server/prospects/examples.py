@@ -67,3 +67,8 @@ SCHEDULED: dict[str, Any] = {
     "scheduled": 1,
     "refused": 1,
 }  # fmt: skip
+CSV = (
+    "First Name,Last Name,E-mail,Company,LinkedIn URL\n"
+    "Ada,Lovelace,ada@example.com,Analytical Engines,linkedin.com/in/ada-lovelace\n"
+    "Grace,Hopper,,,https://uk.linkedin.com/in/grace-hopper\n"
+)

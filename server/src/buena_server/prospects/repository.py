@@ -79,6 +79,8 @@ class ProspectRepository:
                 prospect_count=record.prospect_count, created_at=record.created_at,
             )
         )  # fmt: skip
+        if not rows:
+            return
         await self.conn.execute_many(
             insert(prospects),
             [{**row, "account_id": account_id, "list_id": record.id} for row in rows],
