@@ -132,6 +132,12 @@ class ProspectListController(Controller):
             Body(examples=example("Two prospects", examples.CREATE_REQUEST)),
         ],
     ) -> Response[ProspectList]:
+        if not 1 <= len(data.prospects) <= MAX_PROSPECTS:
+            # The schema's minItems and maxItems (the decoder let a longer list through).
+            message = f"prospects must hold 1 to {MAX_PROSPECTS} items"
+            raise InvalidRequest(
+                message, details={"errors": [{"field": "prospects", "message": message}]}
+            )
         made = await service.create(request.user.account_id, data)
         return Response(made, status_code=201, headers={"location": f"{LISTS_PATH}/{made.id}"})
 
