@@ -11,7 +11,9 @@ import buena_sdk
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
+from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
+from buena_sdk.api.prospect_lists_api import ProspectListsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
 LEAD = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
@@ -50,6 +52,22 @@ OPERATIONS: dict[str, tuple[tuple[Any, ...], str, str]] = {
     "enrich": (({"leads": [{"email": "ada@example.com"}]},), "POST", "/enrich"),
     "submit_enrichment_job": (({"filter": {"status": "active"}},), "POST", "/enrich"),
     "get_lead_enrichment": (("lead_1",), "GET", "/leads/lead_1/enrichment"),
+    "list_lead_activities": (("lead_1",), "GET", "/leads/lead_1/activities"),
+    "create_prospect_list": (
+        ({"name": "L", "prospects": [{"email": "a@b.io"}]},),
+        "POST",
+        "/prospect-lists",
+    ),
+    "list_prospect_lists": ((), "GET", "/prospect-lists"),
+    "import_prospect_list": (("L", "email\na@b.io\n"), "POST", "/prospect-lists/import"),
+    "get_prospect_list": (("pl_1",), "GET", "/prospect-lists/pl_1"),
+    "list_prospects": (("pl_1",), "GET", "/prospect-lists/pl_1/prospects"),
+    "convert_prospect_list": (("pl_1",), "POST", "/prospect-lists/pl_1/convert"),
+    "schedule_prospect_list": (
+        ("pl_1", {"action_type": "view_profile"}),
+        "POST",
+        "/prospect-lists/pl_1/schedule",
+    ),
     "list_jobs": ((), "GET", "/jobs"),
     "get_job": (("job_1",), "GET", "/jobs/job_1"),
     "cancel_job": (("job_1",), "POST", "/jobs/job_1/cancel"),
@@ -94,7 +112,10 @@ async def _sent_raw(
         response.release()
     last = fake.last
     path = last.url.split("/api/v2", 1)[-1].split("?", 1)[0]
-    return last.method, path, fake.last_json() if last.body else None
+    if not last.body:
+        return last.method, path, None
+    is_json = "json" in {k.lower(): v for k, v in last.headers.items()}["content-type"]
+    return last.method, path, fake.last_json() if is_json else last.body
 
 
 def test_every_operation_is_in_the_table() -> None:
@@ -119,7 +140,15 @@ async def test_raw_forms_send_the_operations_request(
     ("api_class", "operation"),
     [
         (cls, name)
-        for cls in (WebhooksApi, EventsApi, EnrichmentApi, JobsApi, LinkedInApi)
+        for cls in (
+            WebhooksApi,
+            EventsApi,
+            EnrichmentApi,
+            JobsApi,
+            LinkedInApi,
+            LeadActivitiesApi,
+            ProspectListsApi,
+        )
         for name in sorted(OPERATIONS)
         if hasattr(cls, f"{name}_without_preload_content")
     ],

@@ -9,6 +9,7 @@ positive-data checks test everything else.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -106,6 +107,30 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     if case.query and isinstance(case.query.get("cursor"), str):
         _valid_cursor(case.path, case.query)
     _delays_in_order(case.body)
+    _csv_is_text(case)
+    _prospects_within_the_body_limit(case)
+
+
+def _prospects_within_the_body_limit(case: Any) -> None:
+    """A list may hold 10,000 prospects, each up to a few kilobytes: more than the body
+    limit (BUENA_MAX_BODY_BYTES, 1 MiB; its 413 is tested in test_http_limits.py), which
+    JSON Schema cannot say. A generated list that large keeps its length with empty
+    prospects, so that the count (or the items' own rules, on smaller lists) is tested."""
+    body = case.body
+    if not (case.path.endswith("/prospect-lists") and isinstance(body, dict)):
+        return
+    prospects = body.get("prospects")
+    if isinstance(prospects, list) and len(json.dumps(prospects)) > 900_000:
+        body["prospects"] = [{} for _ in prospects]
+
+
+def _csv_is_text(case: Any) -> None:
+    """A CSV upload's body is text whatever it holds: a generated JSON value of another type
+    (a negative case, "incorrect type") would reach the server as the text of that JSON, a
+    CSV file like any other. It stands for an invalid file instead, sent as one: with a NUL,
+    the one character the schema refuses (the refusal: test_prospect_lists.py)."""
+    if case.path.endswith("/prospect-lists/import") and not isinstance(case.body, str):
+        case.body = "email\n\x00\n"
 
 
 def _delays_in_order(body: Any) -> None:
@@ -115,6 +140,9 @@ def _delays_in_order(body: Any) -> None:
     if not isinstance(body, dict):
         return
     low, high = body.get("min_delay_seconds"), body.get("max_delay_seconds")
+    # JSON Schema's integers include 1361.0, which the server takes as 1361.
+    low = int(low) if isinstance(low, float) and low.is_integer() else low
+    high = int(high) if isinstance(high, float) and high.is_integer() else high
     if isinstance(low, int) and isinstance(high, int) and low > high:
         body["min_delay_seconds"], body["max_delay_seconds"] = high, low
     elif isinstance(low, int) and low > 300 and "max_delay_seconds" not in body:
@@ -154,3 +182,7 @@ def _valid_cursor(path: str, query: dict[str, Any]) -> None:
     lead_query = LeadQuery(filters, sort, values.get("order") or "desc")
     value: Any = datetime.now(UTC) if sort in ("created_at", "updated_at") else "m"
     query["cursor"] = encode_cursor(query_binding(lead_query), Position(value, "lead_x"))
+
+
+# POST /prospect-lists/import takes its list as CSV: a generated string is sent as it is.
+schemathesis.serializer.alias("text/csv", "text/plain")

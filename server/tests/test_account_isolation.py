@@ -116,6 +116,51 @@ async def _job_of(owner: Account) -> Resource:
     return Resource(job.id, view)
 
 
+async def _action_of(owner: Account) -> Resource:
+    connected = await owner.client.put(
+        f"{API}/integrations/linkedin",
+        json={"profile_url": "linkedin.com/in/owner"},
+        headers=owner.headers(),
+    )
+    assert connected.status_code == 200, connected.text
+    made = await owner.client.post(
+        f"{API}/linkedin/actions",
+        json={
+            "action_type": "view_profile",
+            "profile_url": f"linkedin.com/in/owned-{next(_unique)}",
+        },
+        headers=owner.headers(),
+    )
+    assert made.status_code == 202, made.text
+    action_id = made.json()["id"]
+
+    async def view() -> Any:
+        response = await owner.client.get(
+            f"{API}/linkedin/actions/{action_id}", headers=owner.headers()
+        )
+        return response.status_code, response.json()
+
+    return Resource(action_id, view)
+
+
+async def _prospect_list_of(owner: Account) -> Resource:
+    made = await owner.client.post(
+        f"{API}/prospect-lists",
+        json={"name": "owned", "prospects": [{"email": f"p{next(_unique)}@example.com"}]},
+        headers=owner.headers(),
+    )
+    assert made.status_code == 201, made.text
+    list_id = made.json()["id"]
+
+    async def view() -> Any:
+        response = await owner.client.get(
+            f"{API}/prospect-lists/{list_id}/prospects", headers=owner.headers()
+        )
+        return response.status_code, response.json()
+
+    return Resource(list_id, view)
+
+
 @dataclass(frozen=True)
 class IdRoute:
     make: Callable[[Account], Awaitable[Resource]]
@@ -137,6 +182,15 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): IdRoute(
         _lead_of, "lead", "LEAD_NOT_FOUND"
     ),
+    ("GET", f"{BASE_PATH}/leads/{{lead_id}}/activities"): IdRoute(
+        _lead_of, "lead", "LEAD_NOT_FOUND"
+    ),
+    ("GET", f"{BASE_PATH}/linkedin/actions/{{action_id}}"): IdRoute(
+        _action_of, "lia", "LINKEDIN_ACTION_NOT_FOUND"
+    ),
+    ("POST", f"{BASE_PATH}/linkedin/actions/{{action_id}}/cancel"): IdRoute(
+        _action_of, "lia", "LINKEDIN_ACTION_NOT_FOUND"
+    ),
     ("DELETE", f"{BASE_PATH}/keys/{{key_id}}"): IdRoute(_key_of, "key", "API_KEY_NOT_FOUND"),
     **{
         (method, f"{BASE_PATH}/webhooks/{{webhook_id}}{below}"): IdRoute(
@@ -152,6 +206,17 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
         )
     },
     ("GET", f"{BASE_PATH}/events/{{event_id}}"): IdRoute(_event_of, "evt", "EVENT_NOT_FOUND"),
+    **{
+        (method, f"{BASE_PATH}/prospect-lists/{{list_id}}{below}"): IdRoute(
+            _prospect_list_of, "pl", "PROSPECT_LIST_NOT_FOUND", body
+        )
+        for method, below, body in (
+            ("GET", "", None),
+            ("GET", "/prospects", None),
+            ("POST", "/convert", None),
+            ("POST", "/schedule", {"action_type": "view_profile"}),
+        )
+    },
     **{
         (method, f"{BASE_PATH}/jobs/{{job_id}}{below}"): IdRoute(_job_of, "job", "JOB_NOT_FOUND")
         for method, below in (("GET", ""), ("GET", "/result"), ("POST", "/cancel"))

@@ -44,6 +44,7 @@ OPERATIONS = {
     ("get", "/api/v2/credits"): ("get_credits", "leads:enrich"),
     ("post", "/api/v2/enrich"): ("enrich", "leads:enrich"),
     ("get", "/api/v2/leads/{lead_id}/enrichment"): ("get_lead_enrichment", "leads:read"),
+    ("get", "/api/v2/leads/{lead_id}/activities"): ("list_lead_activities", "leads:read"),
     ("get", "/api/v2/integrations/linkedin"): ("get_linkedin_integration", "linkedin:read"),
     ("put", "/api/v2/integrations/linkedin"): ("update_linkedin_integration", "linkedin:schedule"),
     ("delete", "/api/v2/integrations/linkedin"): (
@@ -59,6 +60,19 @@ OPERATIONS = {
     ),
     ("post", "/api/v2/linkedin/scheduleLinkedInAction"): (
         "schedule_linkedin_action_hosted",
+        "linkedin:schedule",
+    ),
+    ("post", "/api/v2/prospect-lists"): ("create_prospect_list", "linkedin:upload"),
+    ("get", "/api/v2/prospect-lists"): ("list_prospect_lists", "linkedin:upload"),
+    ("get", "/api/v2/prospect-lists/{list_id}"): ("get_prospect_list", "linkedin:upload"),
+    ("get", "/api/v2/prospect-lists/{list_id}/prospects"): ("list_prospects", "linkedin:upload"),
+    ("post", "/api/v2/prospect-lists/{list_id}/convert"): (
+        "convert_prospect_list",
+        "linkedin:upload",
+    ),
+    ("post", "/api/v2/prospect-lists/import"): ("import_prospect_list", "linkedin:upload"),
+    ("post", "/api/v2/prospect-lists/{list_id}/schedule"): (
+        "schedule_prospect_list",
         "linkedin:schedule",
     ),
 }
@@ -126,7 +140,11 @@ CREATE_BODIES = {
     "/api/v2/leads": {"first_name": "A", "last_name": "B", "email": "a@b.io"},
     "/api/v2/keys": {"name": "CRM sync", "permissions": ["leads:read"]},
     "/api/v2/webhooks": {"url": "https://hooks.example.com/buena", "events": ["*"]},
+    "/api/v2/prospect-lists": {"name": "Founders", "prospects": [{"email": "a@b.io"}]},
+    "/api/v2/prospect-lists/import": "email\na@b.io\n",  # CSV
 }
+# Where a create's resource lives when not under the path it was posted to.
+COLLECTIONS = {"/api/v2/prospect-lists/import": "/api/v2/prospect-lists"}
 
 
 async def test_created_responses_send_the_location_they_promise(
@@ -144,7 +162,14 @@ async def test_created_responses_send_the_location_they_promise(
     }
     assert set(created) == set(CREATE_BODIES)
     for path, documented in created.items():
-        response = await client.post(path, json=CREATE_BODIES[path], headers=account.headers())
+        body = CREATE_BODIES[path]
+        if isinstance(body, str):
+            csv_headers = {**account.headers(), "content-type": "text/csv"}
+            response = await client.post(
+                path, params={"name": "CSV"}, content=body.encode(), headers=csv_headers
+            )
+        else:
+            response = await client.post(path, json=body, headers=account.headers())
         assert response.status_code == 201, response.text
         # Nothing promises a URL it does not send (Litestar's default description did).
         assert "URL follows" not in documented["description"]
@@ -156,7 +181,8 @@ async def test_created_responses_send_the_location_they_promise(
         location = documented["headers"]["Location"]
         assert location["schema"] == {"type": "string"}
         assert location["required"] is True
-        assert response.headers["location"] == f"{path}/{response.json()['id']}"
+        collection = COLLECTIONS.get(path, path)
+        assert response.headers["location"] == f"{collection}/{response.json()['id']}"
         fetched = await client.get(response.headers["location"], headers=account.headers())
         assert fetched.status_code == 200
         assert fetched.json()["id"] == response.json()["id"]

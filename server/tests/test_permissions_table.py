@@ -62,6 +62,7 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/credits"): Permission.LEADS_ENRICH,
     ("POST", f"{BASE_PATH}/enrich"): Permission.LEADS_ENRICH,
     ("GET", f"{BASE_PATH}/leads/{{lead_id}}/enrichment"): Permission.LEADS_READ,
+    ("GET", f"{BASE_PATH}/leads/{{lead_id}}/activities"): Permission.LEADS_READ,
     ("GET", f"{BASE_PATH}/jobs"): Permission.JOBS_READ,
     ("GET", f"{BASE_PATH}/jobs/{{job_id}}"): Permission.JOBS_READ,
     ("GET", f"{BASE_PATH}/jobs/{{job_id}}/result"): Permission.JOBS_READ,
@@ -74,6 +75,13 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/linkedin/actions/{{action_id}}"): Permission.LINKEDIN_READ,
     ("POST", f"{BASE_PATH}/linkedin/actions/{{action_id}}/cancel"): Permission.LINKEDIN_SCHEDULE,
     ("POST", f"{BASE_PATH}/linkedin/scheduleLinkedInAction"): Permission.LINKEDIN_SCHEDULE,
+    ("POST", f"{BASE_PATH}/prospect-lists"): Permission.LINKEDIN_UPLOAD,
+    ("POST", f"{BASE_PATH}/prospect-lists/import"): Permission.LINKEDIN_UPLOAD,
+    ("GET", f"{BASE_PATH}/prospect-lists"): Permission.LINKEDIN_UPLOAD,
+    ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}"): Permission.LINKEDIN_UPLOAD,
+    ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}/prospects"): Permission.LINKEDIN_UPLOAD,
+    ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/convert"): Permission.LINKEDIN_UPLOAD,
+    ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/schedule"): Permission.LINKEDIN_SCHEDULE,
 }
 
 

@@ -29,6 +29,8 @@ class RequestOptions:
     path: str
     query: Mapping[str, Any] = field(default_factory=dict)
     body: Optional[BaseModel] = None
+    # A body that is not JSON (a CSV upload): its media type and bytes, sent as they are.
+    content: Optional[tuple[str, bytes]] = None
     # /health needs no key, and the key is not sent where it is not needed.
     authenticated: bool = True
     # Sent with an Idempotency-Key (POST, PATCH, DELETE), and so retried like an idempotent
@@ -79,6 +81,8 @@ def build_request(
     if options.body is not None:
         body = serialize_body(options.body)
         headers["Content-Type"] = "application/json"
+    elif options.content is not None:
+        headers["Content-Type"], body = options.content
     if options.authenticated:
         key = configuration.auth_key()
         if key is not None:

@@ -14,6 +14,7 @@ from litestar.di import Provide
 from redis.asyncio import ConnectionPool, Redis
 
 from buena_server import __version__
+from buena_server.activities.controller import LeadActivityController
 from buena_server.auth.cache import KeyCache, KeyVersions
 from buena_server.auth.failures import auth_failure_guard
 from buena_server.auth.middleware import (
@@ -79,6 +80,8 @@ from buena_server.linkedin.controller import (
 )
 from buena_server.linkedin.registry import ExecutorRegistry, executor_settings
 from buena_server.openapi_examples import document_examples
+from buena_server.prospects.controller import ProspectListController, document_csv_import
+from buena_server.prospects.schemas import CreateProspectListRequest, ScheduleProspectListRequest
 from buena_server.queue import Worker
 from buena_server.queue.setup import build_worker
 from buena_server.services import (
@@ -248,6 +251,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         path=BASE_PATH,
         route_handlers=[
             LeadController,
+            LeadActivityController,
             ApiKeyController,
             WebhookController,
             EventController,
@@ -257,6 +261,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             LinkedInIntegrationController,
             LinkedInActionController,
             HostedLinkedInController,
+            ProspectListController,
         ],
         middleware=[
             SharedMiddleware(
@@ -319,10 +324,13 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         UpdateWebhookRequest,
         RotateWebhookSecretRequest,
         EnrichRequest,
+        CreateProspectListRequest,
+        ScheduleProspectListRequest,
     )
     document_enrich_request(app)
     document_batch_and_export(app)
     document_linkedin(app, services.linkedin_executors.names())
+    document_csv_import(app)
     document_locations(app)
     document_idempotency(app)
     document_examples(app)

@@ -128,6 +128,10 @@ class LinkedInActionNotFound(NotFound):
     code = "LINKEDIN_ACTION_NOT_FOUND"
 
 
+class ProspectListNotFound(NotFound):
+    code = "PROSPECT_LIST_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"

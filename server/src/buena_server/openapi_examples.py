@@ -62,6 +62,8 @@ from buena_server.linkedin.service import (
     not_cancelable,
     not_connected,
 )
+from buena_server.prospects import examples as prospect_examples
+from buena_server.prospects.service import list_not_found as prospect_list_not_found
 from buena_server.webhooks import examples as webhook_examples
 from buena_server.webhooks.service import delivery_not_found
 from buena_server.webhooks.service import not_found as webhook_not_found
@@ -86,6 +88,7 @@ _NOT_FOUND: tuple[tuple[str, Callable[[], ApiError]], ...] = (
     ("/jobs/{job_id}", lambda: job_not_found(job_examples.JOB_ID)),
     ("/linkedin/actions/{action_id}", lambda: action_not_found(linkedin_examples.ACTION_ID)),
     ("/linkedin/actions", lambda: lead_not_found(lead_examples.LEAD_ID)),
+    ("/prospect-lists/{list_id}", lambda: prospect_list_not_found(prospect_examples.LIST_ID)),
     ("/linkedin/scheduleLinkedInAction", lambda: lead_not_found(lead_examples.LEAD_ID)),
 )
 _SCHEDULES = {"schedule_linkedin_action", "schedule_linkedin_action_hosted"}
@@ -108,6 +111,15 @@ _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
     ),
     "schedule_linkedin_action": ("message", "message must be at most 300 characters"),
     "schedule_linkedin_action_hosted": ("message", "message must be at most 300 characters"),
+    "create_prospect_list": (
+        "prospects[0].linkedin_url",
+        "prospects[0].linkedin_url must be a LinkedIn member profile URL, e.g. "
+        "https://www.linkedin.com/in/jane-doe",
+    ),
+    "schedule_prospect_list": (
+        "scheduled_at",
+        "scheduled_at must be an RFC 3339 date-time with an offset",
+    ),
     "list_linkedin_actions": (
         "status",
         "status must be one of: scheduled, running, completed, failed, canceled",
@@ -259,6 +271,8 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(not_connected())
         if context.operation_id in _SCHEDULES:
             errors.append(duplicate_action(linkedin_examples.PROFILE, linkedin_examples.ACTION_ID))
+        if context.operation_id == "schedule_prospect_list":
+            errors.append(not_connected())
         if context.operation_id == "cancel_linkedin_action":
             errors.append(not_cancelable(linkedin_examples.ACTION_ID, "completed"))
         if context.idempotent:

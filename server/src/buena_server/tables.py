@@ -263,6 +263,19 @@ events = Table(
     Index(None, "account_id", "type", "created_at", "id"),
 )
 
+# A lead's status changes for its timeline (GET /leads/{id}/activities): its lead.updated
+# events, found by the lead's id inside ``data`` through an expression index on each dialect,
+# partial (``type = 'lead.updated'``) so that no other event pays for it (docs/design.md,
+# "A lead's timeline").
+LEAD_OF_EVENT = {
+    "sqlite": "json_extract(data, '$.object.id')",
+    "postgresql": "(data -> 'object' ->> 'id')",
+}
+# The index itself is made by migration 0015 only: SQLAlchemy cannot reflect an expression
+# index on SQLite, so autogenerate could not compare it (migrations/env.py leaves it out).
+LEAD_UPDATED_INDEX = {dialect: f"ix_events_lead_updated_{dialect}" for dialect in LEAD_OF_EVENT}
+EXPRESSION_INDEXES = tuple(LEAD_UPDATED_INDEX.values())
+
 # Webhook endpoints (webhooks/). ``secret`` signs deliveries, so it is kept as it is (not a
 # digest; docs/security.md); ``previous_secret`` keeps signing until its expiry after a
 # rotation. ``failing_since``: the first failed attempt since the last success (the disable
@@ -452,3 +465,34 @@ linkedin_actions = Table(
     Index(None, "account_id", "started_at"),
     Index(None, "account_id", "lead_id", "created_at"),
 )  # fmt: skip
+
+# Prospect lists (prospects/): people to reach on LinkedIn, uploaded before they are leads.
+# A prospect is matched to the account's leads when read (by email, by LinkedIn URL), so a
+# lead made or deleted since is seen; ``position`` keeps the upload's order.
+prospect_lists = Table(
+    "prospect_lists",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("prospect_count", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at", "id"),
+)
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column(
+        "list_id", String(40), ForeignKey("prospect_lists.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("position", Integer(), nullable=False),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("company", String(200), nullable=True),
+    Column("job_title", String(200), nullable=True),
+    Column("linkedin_url", String(500), nullable=True),  # canonical
+    Index(None, "list_id", "position", unique=True),
+)

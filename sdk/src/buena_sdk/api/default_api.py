@@ -25,7 +25,9 @@ from buena_sdk.api.bulk_leads_api import BulkLeadsApi, Tags, tags_query
 from buena_sdk.api.enrichment_api import EnrichmentApi
 from buena_sdk.api.events_api import EventsApi
 from buena_sdk.api.jobs_api import JobsApi
+from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
+from buena_sdk.api.prospect_lists_api import ProspectListsApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
@@ -39,11 +41,20 @@ from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
 
 
 class DefaultApi(
-    BulkLeadsApi, WebhooksApi, EventsApi, EnrichmentApi, JobsApi, LinkedInApi, ApiKeysApi
+    BulkLeadsApi,
+    WebhooksApi,
+    EventsApi,
+    EnrichmentApi,
+    JobsApi,
+    LinkedInApi,
+    LeadActivitiesApi,
+    ProspectListsApi,
+    ApiKeysApi,
 ):
     """Every operation: leads and health here; batch writes and the export, webhooks,
-    events, enrichment, jobs, LinkedIn and API keys inherited from ``BulkLeadsApi``,
-    ``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``, ``JobsApi``, ``LinkedInApi`` and
+    events, enrichment, jobs, LinkedIn, a lead's timeline, prospect lists and API keys
+    inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``,
+    ``JobsApi``, ``LinkedInApi``, ``LeadActivitiesApi``, ``ProspectListsApi`` and
     ``ApiKeysApi`` (usable on their own too)."""
 
     # -- list_leads ---------------------------------------------------------------------

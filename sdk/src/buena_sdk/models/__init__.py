@@ -37,6 +37,11 @@ from buena_sdk.models.event import EVENT_TYPES, Event
 from buena_sdk.models.health_check200_response import HealthCheck200Response
 from buena_sdk.models.job import Job, JobStatistics, ListJobsResponse
 from buena_sdk.models.lead import Lead
+from buena_sdk.models.lead_activity import (
+    LeadActivity,
+    LeadStatusChange,
+    ListLeadActivitiesResponse,
+)
 from buena_sdk.models.linkedin import (
     LINKEDIN_ACTION_TYPES,
     DisconnectLinkedInResponse,
@@ -58,6 +63,20 @@ from buena_sdk.models.list_leads200_response import ListLeads200Response
 from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
 from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
 from buena_sdk.models.literals import DeliveryStatus, JobStatus, LeadSort, LeadStatus, SortOrder
+from buena_sdk.models.prospect_list import (
+    MAX_PROSPECTS,
+    ConvertedProspect,
+    ConvertProspectListResponse,
+    CreateProspectListRequest,
+    ListProspectListsResponse,
+    ListProspectsResponse,
+    Prospect,
+    ProspectInput,
+    ProspectList,
+    ScheduledProspect,
+    ScheduleProspectListRequest,
+    ScheduleProspectListResponse,
+)
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
 from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
@@ -71,6 +90,7 @@ __all__ = [
     "MAX_BATCH_SIZE",
     "MAX_ENRICHMENT_JOB_LEADS",
     "MAX_ENRICH_LEADS",
+    "MAX_PROSPECTS",
     "PERMISSIONS",
     "ApiKey",
     "BatchLeadError",
@@ -78,8 +98,11 @@ __all__ = [
     "BatchLeadsRequest",
     "BatchLeadsResponse",
     "CompanyInfo",
+    "ConvertProspectListResponse",
+    "ConvertedProspect",
     "CreateApiKeyRequest",
     "CreateLeadRequest",
+    "CreateProspectListRequest",
     "CreateWebhookRequest",
     "CreatedWebhook",
     "CreditsResponse",
@@ -104,9 +127,11 @@ __all__ = [
     "JobStatistics",
     "JobStatus",
     "Lead",
+    "LeadActivity",
     "LeadEnrichment",
     "LeadSort",
     "LeadStatus",
+    "LeadStatusChange",
     "LedgerEntry",
     "LinkedInAction",
     "LinkedInActionError",
@@ -116,14 +141,23 @@ __all__ = [
     "ListApiKeysResponse",
     "ListEventsResponse",
     "ListJobsResponse",
+    "ListLeadActivitiesResponse",
     "ListLeads200Response",
     "ListLinkedInActionsResponse",
+    "ListProspectListsResponse",
+    "ListProspectsResponse",
     "ListWebhookDeliveriesResponse",
     "ListWebhooksResponse",
     "NameInfo",
     "PhoneInfo",
+    "Prospect",
+    "ProspectInput",
+    "ProspectList",
     "RotateWebhookSecretRequest",
     "ScheduleLinkedInActionRequest",
+    "ScheduleProspectListRequest",
+    "ScheduleProspectListResponse",
+    "ScheduledProspect",
     "SocialProfiles",
     "SortOrder",
     "UpdateLeadRequest",

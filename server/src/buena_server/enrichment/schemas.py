@@ -6,6 +6,7 @@ providers know (``email_info``, ``phone_info``, ``name_info``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -262,3 +263,14 @@ class LeadEnrichment(msgspec.Struct, kw_only=True):
     sources: list[str]
     confidence: float | None
     fields: dict[str, FieldProvenance]
+
+
+def provenance_of(lead_id: str, row: Mapping[str, Any]) -> LeadEnrichment:
+    """A lead's stored provenance row (``LeadEnrichmentRepository.get``) as answered."""
+    return LeadEnrichment(
+        lead_id=lead_id,
+        enriched_at=row["enriched_at"],
+        sources=list(row["sources"]),
+        confidence=row["confidence"],
+        fields=msgspec.convert(row["fields"], dict[str, FieldProvenance], strict=False),
+    )

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import msgspec
 from msgspec import UNSET, UnsetType
 
 from buena_server.credits.service import CreditService
@@ -38,8 +37,8 @@ from buena_server.enrichment.schemas import (
     EnrichRequest,
     EnrichResponse,
     FailedLead,
-    FieldProvenance,
     LeadEnrichment,
+    provenance_of,
 )
 from buena_server.enrichment.writeback import WriteBack
 from buena_server.errors import ValidationFailed
@@ -277,10 +276,4 @@ class EnrichmentService:
             return LeadEnrichment(
                 lead_id=lead_id, enriched_at=None, sources=[], confidence=None, fields={}
             )
-        return LeadEnrichment(
-            lead_id=lead_id,
-            enriched_at=row["enriched_at"],
-            sources=list(row["sources"]),
-            confidence=row["confidence"],
-            fields=msgspec.convert(row["fields"], dict[str, FieldProvenance], strict=False),
-        )
+        return provenance_of(lead_id, row)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     TextClause,
+    TextualSelect,
     bindparam,
     delete,
     func,
@@ -35,7 +36,13 @@ from sqlalchemy import (
 from buena_server.events.schemas import Event
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import Connection
-from buena_server.tables import UTCDateTime, accounts, events
+from buena_server.tables import (
+    LEAD_OF_EVENT,
+    LEAD_UPDATED_INDEX,
+    UTCDateTime,
+    accounts,
+    events,
+)
 from buena_server.webhooks.fanout import fan_out_job_cte, queue_fan_out
 
 
@@ -178,6 +185,28 @@ def _total(by_type: bool, after: bool, before: bool) -> Select[Any]:
     return select(func.count()).select_from(events).where(*_conditions(by_type, after, before))
 
 
+def _status_changes(dialect: str) -> tuple[TextualSelect, TextClause]:
+    """A lead's lead.updated events that changed its status (``previous_attributes`` has
+    the status only then): a page, newest first, and the count. The index's expression and
+    condition are written as it has them (a bound value would not match it); SQLite is told
+    to use it, as its planner, without statistics, would take the (account, type) index and
+    read every lead.updated event of the account (128 ms against 0.1 ms for 50,000 of them:
+    docs/design.md)."""
+    hint = f"INDEXED BY {LEAD_UPDATED_INDEX[dialect]}" if dialect == "sqlite" else ""
+    status_before = {
+        "sqlite": "json_extract(data, '$.previous_attributes.status')",
+        "postgresql": "(data -> 'previous_attributes' ->> 'status')",
+    }[dialect]
+    where = f"""FROM events {hint}
+WHERE account_id = :account_id AND type = 'lead.updated'
+    AND {LEAD_OF_EVENT[dialect]} = :lead_id AND {status_before} IS NOT NULL"""
+    page = text(
+        f"SELECT id, type, created_at, data {where} ORDER BY created_at DESC, id DESC LIMIT :limit"
+    ).columns(*_EVENT_COLUMNS)
+    return page, text(f"SELECT count(*) {where}")
+
+
+_STATUS_CHANGES = {dialect: _status_changes(dialect) for dialect in ("sqlite", "postgresql")}
 _GET = select(*_EVENT_COLUMNS).where(
     events.c.account_id == bindparam("account_id"), events.c.id == bindparam("event_id")
 )
@@ -283,6 +312,18 @@ class EventRepository:
             )
         ).all()
         total = (await self.conn.execute(_total(*shape), values)).scalar_one()
+        return [_event(row) for row in rows], int(total)
+
+    async def status_changes_of_lead(
+        self, account_id: str, lead_id: str, limit: int
+    ) -> tuple[list[Event], int]:
+        """The lead's ``limit`` latest ``lead.updated`` events that changed its status,
+        newest first, and how many there are, read through the partial expression index of
+        migration 0015 (``_STATUS_CHANGES``)."""
+        page, count = _STATUS_CHANGES[self.conn.dialect.name]
+        values = {"account_id": account_id, "lead_id": lead_id}
+        rows = (await self.conn.execute(page, {**values, "limit": limit})).all()
+        total = (await self.conn.execute(count, values)).scalar_one()
         return [_event(row) for row in rows], int(total)
 
     async def purge(self, cutoff: datetime, batch: int) -> int:

@@ -230,14 +230,14 @@ class LeadBatch:
         )
 
     def _fail(self, index: int, exc: ApiError) -> None:
-        errors = exc.details.get("errors") if isinstance(exc.details, dict) else None
-        field = errors[0].get("field") or None if errors else None
-        if isinstance(exc, LeadEmailExists):
-            field = "email"
-        self.results[index] = BatchItemResult(
-            index=index,
-            outcome="error",
-            error=BatchItemError(
-                status=exc.status_code, code=exc.code, message=exc.message, field=field
-            ),
-        )
+        self.results[index] = BatchItemResult(index=index, outcome="error", error=item_error(exc))
+
+
+def item_error(exc: ApiError) -> BatchItemError:
+    """An item's error as a batch reports it: status, code, message and the field at fault
+    (the first one named; ``email`` for a duplicate)."""
+    errors = exc.details.get("errors") if isinstance(exc.details, dict) else None
+    field = errors[0].get("field") or None if errors else None
+    if isinstance(exc, LeadEmailExists):
+        field = "email"
+    return BatchItemError(status=exc.status_code, code=exc.code, message=exc.message, field=field)

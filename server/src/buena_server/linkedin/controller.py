@@ -80,7 +80,7 @@ def strict_errors(raw: dict[str, Any], kind: type[msgspec.Struct]) -> None:
         raise InvalidRequest(summary_of(errors), details={"errors": errors})
 
 
-async def _raw_object(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+async def raw_object(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
     try:
         raw = msgspec.json.decode(await request.body())
     except msgspec.DecodeError:
@@ -90,7 +90,7 @@ async def _raw_object(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
 
 async def check_integration_body(request: Request[Any, Any, Any]) -> None:
     await check_api_request(request)
-    raw = await _raw_object(request)
+    raw = await raw_object(request)
     if raw is not None:
         strict_errors(raw, LinkedInIntegrationRequest)
 
@@ -113,7 +113,7 @@ def action_kind(raw: dict[str, Any], tag: str, kinds: dict[str, type[Any]]) -> t
 
 async def check_action_body(request: Request[Any, Any, Any]) -> None:
     await check_api_request(request)
-    raw = await _raw_object(request)
+    raw = await raw_object(request)
     if raw is not None:
         strict_errors(raw, action_kind(raw, "action_type", ACTION_REQUESTS))
 
@@ -349,7 +349,7 @@ class LinkedInActionController(Controller):
 
 async def check_hosted_body(request: Request[Any, Any, Any]) -> None:
     await check_api_request(request)
-    raw = await _raw_object(request)
+    raw = await raw_object(request)
     if raw is not None:
         strict_errors(raw, action_kind(raw, "actionType", hosted.REQUESTS))
 

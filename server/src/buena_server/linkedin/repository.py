@@ -77,6 +77,8 @@ class DuplicateConnection(Exception):
 _INTEGRATION = tuple(linkedin_integrations.c[name] for name in IntegrationRecord.__slots__)
 _ACTION = tuple(linkedin_actions.c[name] for name in ActionRecord.__slots__)
 _A = linkedin_actions.c
+# When an action last changed in a lead's timeline: its end, else its start, else its creation.
+LATEST_AT = func.coalesce(_A.finished_at, _A.started_at, _A.created_at)
 # The actions that hold a time in the schedule: those still to run, and those that ran.
 _HOLDS_A_TIME = or_(_A.status.in_(("scheduled", "running")), _A.started_at.is_not(None))
 
@@ -251,6 +253,20 @@ class ActionRepository:
         )
         total = await self.conn.execute(
             select(func.count()).select_from(linkedin_actions).where(*conditions)
+        )
+        return [_action(row) for row in rows.mappings()], int(total.scalar_one())
+
+    async def latest_of_lead(
+        self, account_id: str, lead_id: str, limit: int
+    ) -> tuple[list[ActionRecord], int]:
+        """The lead's ``limit`` latest actions, by ``LATEST_AT`` then id, newest first (through
+        the index on account, lead and creation), and how many it has."""
+        of_lead = (_A.account_id == account_id, _A.lead_id == lead_id)
+        rows = await self.conn.execute(
+            select(*_ACTION).where(*of_lead).order_by(LATEST_AT.desc(), _A.id.desc()).limit(limit)
+        )
+        total = await self.conn.execute(
+            select(func.count()).select_from(linkedin_actions).where(*of_lead)
         )
         return [_action(row) for row in rows.mappings()], int(total.scalar_one())
 

@@ -1,0 +1,1 @@
+"""A lead's timeline: GET /leads/{id}/activities."""

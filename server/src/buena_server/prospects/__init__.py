@@ -1,0 +1,1 @@
+"""Prospect lists: people to reach on LinkedIn, uploaded before they are leads."""
