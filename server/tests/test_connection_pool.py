@@ -120,6 +120,34 @@ async def test_a_failed_connect_frees_its_place() -> None:
     assert isinstance(await connections.acquire(), FakeConnection)
 
 
+async def test_a_task_cancelled_as_its_connection_opens_stops() -> None:
+    """A task cancelled at the moment its connection has opened (the app's shutdown
+    cancelling a background purge, say) stops: the cancellation is never lost. (asyncio's
+    wait_for on Python 3.11 returned the connection instead, and the task went on to its next
+    turn, hours away, with the shutdown awaiting it.)"""
+    opened = asyncio.Event()
+
+    async def connect() -> FakeConnection:
+        opened.set()  # the test runs next: the moment the connection has opened
+        return FakeConnection()
+
+    connections = ConnectionPool(connect, 1, 1)  # type: ignore[arg-type]
+
+    async def purge_forever() -> None:
+        while True:
+            conn = await connections.acquire()
+            connections.release(conn)
+            await asyncio.Event().wait()  # the next turn: never, unless cancelled
+
+    purger = asyncio.create_task(purge_forever())
+    await opened.wait()
+    purger.cancel()
+    for _ in range(5):  # a few passes of the loop: the cancellation arrives within them
+        await asyncio.sleep(0)
+    assert purger.cancelled()
+    assert connections.in_use == 0
+
+
 # -- idle connections retired, and expire(): real PostgreSQL connections, the loop's time
 # moved by the test (ManualClockLoop) -------------------------------------------------------
 

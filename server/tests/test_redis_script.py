@@ -173,25 +173,32 @@ async def test_runs_on_redis_loading_the_script_once() -> None:
         redis.Redis.from_url(REDIS_URL).delete(key)
 
 
-async def test_scripts_on_one_link_share_its_connection_and_its_writes() -> None:
-    """The rate-limit and idempotency scripts share the process's link: one connection, and
-    the calls both make in one pass of the event loop go out in one write."""
-    writes: list[bytes] = []
-    connections = 0
+class AnswersOne:
+    """A local server in Redis's place that answers every EVALSHA with 1, keeping what it
+    read (each read as it came) and counting the connections it took."""
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections
-        connections += 1
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.connections = 0
+
+    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while data := await reader.read(65536):
-                writes.append(data)
+                self.writes.append(data)
                 writer.write(b":1\r\n" * data.count(b"EVALSHA"))
                 await writer.drain()
         finally:
             writer.close()
             await writer.wait_closed()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+
+async def test_scripts_on_one_link_share_its_connection_and_its_writes() -> None:
+    """The rate-limit and idempotency scripts share the process's link: one connection, and
+    the calls both make in one pass of the event loop go out in one write."""
+    ones = AnswersOne()
+    writes = ones.writes
+    server = await asyncio.start_server(ones.answer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     link = RedisLink(RedisEndpoint.from_url(f"redis://127.0.0.1:{port}/0", 2.0))
     limits, claims = ScriptClient(link, "return 1"), ScriptClient(link, "return 2")
@@ -202,7 +209,7 @@ async def test_scripts_on_one_link_share_its_connection_and_its_writes() -> None
             *(client.run([f"k{n}"], []) for n in range(3) for client in (limits, claims))
         )
         assert replies == [1] * 6
-        assert connections == 1
+        assert ones.connections == 1
         assert len(writes) == 1
         assert writes[0].count(b"EVALSHA") == 6
         assert claims.sha.encode() in writes[0]
@@ -229,3 +236,34 @@ def test_the_app_runs_its_per_request_scripts_on_one_link() -> None:
     assert limiter is not None
     assert limiter.shared is not None
     assert store.client.link is limiter.shared.script.link
+
+
+async def test_a_call_cancelled_as_its_connection_opens_stops() -> None:
+    """A call cancelled at the moment the link's connection has opened ends cancelled: it
+    never goes on to its reply as though nothing had happened (asyncio's wait_for on Python
+    3.11 lost such a cancellation, and a shutdown awaiting the call could wait forever)."""
+    server = await asyncio.start_server(AnswersOne().answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    link = RedisLink(RedisEndpoint.from_url(f"redis://127.0.0.1:{port}/0", 2.0))
+    connected = asyncio.Event()
+    connect = link._connect
+
+    async def connect_and_tell() -> _Protocol:
+        protocol = await connect()
+        connected.set()  # the test runs next: the moment the connection has opened
+        return protocol
+
+    link._connect = connect_and_tell  # type: ignore[method-assign]
+    client = ScriptClient(link, "return 1")
+    try:
+        call = asyncio.create_task(client.run(["k"], []))
+        await connected.wait()
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert await client.run(["k"], []) == 1  # the link goes on serving
+    finally:
+        await link.close()
+        server.close()
+        await server.wait_closed()
+        await asyncio.sleep(0)  # the handler sees the connection closed and closes its end

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from typing import Literal
 
 import pytest
 from sqlalchemy import text
 
+from buena_server.kit.db import open_database
 from buena_server.kit.driver import SqliteDatabase
 from buena_server.services import services_of
 
@@ -83,3 +85,49 @@ async def test_a_writer_that_never_lets_go_gives_503(
         other.close()
     listed = (await client.get(f"{API}/leads", headers=account.headers())).json()
     assert listed["total"] == 0
+
+
+async def test_a_writer_cancelled_as_its_write_turn_comes_stops(database_url: str) -> None:
+    """A writer cancelled at the moment this process's write turn comes to it ends cancelled,
+    its transaction rolled back and the turn passed on (asyncio's wait_for on Python 3.11
+    lost such a cancellation: the writer went on, and whatever awaited it waited on)."""
+    database = open_database(database_url, timeout=60.0)
+    assert isinstance(database, SqliteDatabase)
+    granted = asyncio.Event()
+
+    class ToldLock(asyncio.Lock):
+        async def acquire(self) -> Literal[True]:
+            await super().acquire()
+            granted.set()  # the test runs next: the moment the turn is this writer's
+            return True
+
+    database._write_lock = database._write_turn.lock = ToldLock()
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with database.transaction(write=True):
+            holding.set()
+            await release.wait()
+
+    async def write_forever() -> None:
+        async with database.transaction(write=True):
+            await asyncio.Event().wait()  # never ends, unless cancelled
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    granted.clear()
+    writer = asyncio.create_task(write_forever())
+    await asyncio.sleep(0)  # the writer runs up to its wait for the turn
+    assert database._write_turn.waiting == 1
+    release.set()
+    await granted.wait()
+    writer.cancel()
+    for _ in range(5):  # a few passes of the loop: the cancellation arrives within them
+        await asyncio.sleep(0)
+    try:
+        assert writer.cancelled()
+        assert not database._write_lock.locked()
+        assert database.pool_usage() == (0, 0)
+    finally:
+        await holder
+        await database.close()

@@ -212,7 +212,9 @@ class RedisLink:
         async with self._connecting:
             if self._protocol is not None and self._protocol.lost is None:
                 return self._protocol
-            self._protocol = await asyncio.wait_for(self._connect(), self.timeout)
+            # asyncio.timeout, not wait_for, which can lose a cancellation (pool.py).
+            async with asyncio.timeout(self.timeout):
+                self._protocol = await self._connect()
             return self._protocol
 
     async def _connect(self) -> _Protocol:

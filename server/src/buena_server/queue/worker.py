@@ -153,8 +153,10 @@ class Worker:
             if self._running:
                 timeout = max(0.0, min(timeout, renewed + renew_every - loop.time()))
             woken = False
+            # asyncio.timeout, not wait_for, which can lose a cancellation (driver/pool.py).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
                 woken = True
             if woken and not self._saturated and self.settle_seconds and not self._stopped():
                 await asyncio.sleep(self.settle_seconds)

@@ -74,7 +74,12 @@ class ConnectionPool:
             if self.size < self.max_size:
                 self.size += 1
                 try:
-                    conn = await asyncio.wait_for(self._connect(), max(deadline - now, 0))
+                    # asyncio.timeout, not wait_for: on Python 3.11, wait_for loses a
+                    # cancellation that comes as the connection opens (it returns the
+                    # connection instead), and the cancelled task goes on: a shutdown that
+                    # awaits it waits forever.
+                    async with asyncio.timeout(max(deadline - now, 0)):
+                        conn = await self._connect()
                 except BaseException:
                     self.size -= 1
                     self._hand_over(None)

@@ -221,7 +221,9 @@ class _WriteTurn:
             return
         self.waiting += 1
         try:
-            await asyncio.wait_for(self.lock.acquire(), self.timeout)
+            # asyncio.timeout, not wait_for, which can lose a cancellation (pool.py).
+            async with asyncio.timeout(self.timeout):
+                await self.lock.acquire()
         except TimeoutError as exc:
             raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         finally:
