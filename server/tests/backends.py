@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 BACKEND = os.environ.get("BUENA_TEST_BACKEND", "sqlite")
@@ -26,6 +27,12 @@ ON_POSTGRES = BACKEND == "postgres"
 
 if BACKEND not in {"sqlite", "postgres"}:
     raise RuntimeError(f"BUENA_TEST_BACKEND must be sqlite or postgres, not {BACKEND!r}")
+
+# A module whose tests touch no database and no Redis (a rule's logic, the packaging): what it
+# proves does not depend on the backend, so it runs once, in the SQLite pass.
+SQLITE_PASS_ONLY = pytest.mark.skipif(
+    ON_POSTGRES, reason="the same on every backend: runs once, in the SQLite pass"
+)
 
 
 def _admin_dsn() -> str:

@@ -10,6 +10,10 @@ from hypothesis import strategies as st
 
 from buena_server.kit.validation import HTTP_URL, NOT_BLANK, Context, HttpUrl, Text
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 CONTEXT = Context(default_phone_region=None)
 
 

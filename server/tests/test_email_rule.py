@@ -16,6 +16,10 @@ from buena_server.kit.validation import (
     is_plain_email,
 )
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 
 def validator_admits(value: str) -> bool:
     try:

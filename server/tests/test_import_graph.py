@@ -12,6 +12,10 @@ from pathlib import Path
 
 import buena_server
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 PACKAGE = Path(buena_server.__file__).parent
 
 

@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 
 from buena_server.kit.validation import Context, Invalid, JsonObject
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 CONTEXT = Context(default_phone_region=None)
 
 # What a JSON body decodes to: every float (exponents large and small), any text (control

@@ -10,6 +10,10 @@ from hypothesis import strategies as st
 
 from buena_server.kit.validation import _NANP_NUMBER, Context, Invalid, Phone
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 REGIONS = [None, "US", "CA", "GB", "DE", "FR", "IN"]
 
 

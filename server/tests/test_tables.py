@@ -12,6 +12,10 @@ from sqlalchemy.dialects import sqlite
 
 from buena_server.tables import UTCDateTime
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 DIALECT = sqlite.dialect()
 # What the driver uses (driver.StatementCompiler): the type's processors for this dialect.
 BIND = UTCDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)

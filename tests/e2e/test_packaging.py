@@ -8,6 +8,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from backends import SQLITE_PASS_ONLY
+
+pytestmark = SQLITE_PASS_ONLY
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
