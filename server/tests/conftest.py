@@ -27,6 +27,26 @@ from backends import ON_POSTGRES, REDIS_URL, create_postgres_database, drop_post
 from private_services import PrivatePostgres, PrivateRedis, private_postgres, private_redis
 from server_testing import Account, AccountFactory, InProcessClient, MovedClock, running
 
+# The fixtures that start a PostgreSQL or a redis-server of the test's own.
+PRIVATE_SERVICES = frozenset({"own_postgres", "own_redis", "fresh_redis"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``), the tests that stop,
+    freeze and restart services of their own run in one worker, one after another: never
+    two such services starting or frozen at once, and the session's own PostgreSQL is
+    initialised once. (Without xdist the mark does nothing.)
+
+    The ``long`` tests start first, then those services' tests: handed out last, either
+    would end a pass with one worker busy and the other idle."""
+    private: set[pytest.Item] = set()
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("faults") or fixtures & PRIVATE_SERVICES:
+            item.add_marker(pytest.mark.xdist_group("private-services"))
+            private.add(item)
+    items.sort(key=lambda item: (item.get_closest_marker("long") is None, item not in private))
+
 
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -22,6 +22,9 @@ import pytest
 from backends import fresh_database
 from live_server import LiveServer, live_server
 
+# Under pytest-xdist, in one worker: the module's live server starts once.
+pytestmark = pytest.mark.xdist_group("docs-page")
+
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 

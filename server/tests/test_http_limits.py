@@ -17,6 +17,9 @@ from backends import fresh_database
 from live_server import LiveServer, live_server
 from server_testing import API, Account, InProcessClient, assert_error
 
+# Under pytest-xdist, in one worker: the module's live server starts once.
+pytestmark = pytest.mark.xdist_group("http-limits")
+
 # Small limits, so that the tests stay small; the live server gets the same ones.
 MAX_BYTES = 4096
 MAX_COUNT = 30

@@ -21,10 +21,14 @@ from buena_server.auth.tokens import generate_key
 from backends import ON_POSTGRES, fresh_database
 from live_server import LiveServer, live_server
 
-pytestmark = pytest.mark.skipif(
-    not ON_POSTGRES,
-    reason="needs PostgreSQL and Redis: runs in the BUENA_TEST_BACKEND=postgres pass",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not ON_POSTGRES,
+        reason="needs PostgreSQL and Redis: runs in the BUENA_TEST_BACKEND=postgres pass",
+    ),
+    # Under pytest-xdist, in one worker: the module's pair of servers starts once.
+    pytest.mark.xdist_group("multiprocess"),
+]
 
 LIMIT = 150
 

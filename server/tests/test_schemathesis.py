@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from buena_server.auth.tokens import generate_key
 
 from backends import fresh_database
@@ -21,6 +23,7 @@ from live_server import live_server
 HERE = Path(__file__).parent
 
 
+@pytest.mark.long
 def test_openapi_contract_holds_under_fuzzing(tmp_path: Path) -> None:
     key = generate_key()
     with (
