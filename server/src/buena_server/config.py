@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     linkedin_sandbox_max_response_seconds: float = Field(default=86_400.0, ge=0)
     linkedin_max_attempts: int = Field(default=5, ge=1, le=100)
     linkedin_retry_seconds: float = Field(default=60.0, gt=0)
+    # Blobs (voice samples, previews): file:<dir> (relative to the working directory) or
+    # file:///abs/dir, or s3://bucket/prefix?endpoint_url=...&region=... (credentials from the
+    # standard AWS variables); kit/blobs.py.
+    storage_url: str = "file:var/blobs"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.
