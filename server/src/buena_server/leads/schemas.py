@@ -62,7 +62,7 @@ LinkedInUrl = Annotated[
     field(
         HttpUrl(),
         description="LinkedIn profile URL (http or https, with a host)",
-        # No `format: uri`: that admits only ASCII, and the server also takes IRIs.
+        # No `format: uri`: the path may hold any non-space character (IRIs' paths).
         max_length=500,
         pattern=HTTP_URL,
     ),
