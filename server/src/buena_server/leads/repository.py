@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-import msgspec
 from sqlalchemy import (
     BigInteger,
     bindparam,
@@ -29,31 +28,15 @@ from buena_server.events.repository import (
     grouped_values,
 )
 from buena_server.kit.db import encode_json_text
-from buena_server.kit.driver import Connection
 from buena_server.leads.grouped import (
-    BY_EMAILS,
-    BY_EMAILS_FOR_UPDATE,
-    BY_IDS,
-    BY_IDS_FOR_UPDATE,
-    HELD_EMAILS,
     INSERT_MANY,
     INSERT_TOGETHER,
     JSON_COLUMNS,
     UPDATE_MANY,
-    emails_value,
     update_of,
 )
-from buena_server.leads.listing import (
-    LEAD_COLUMNS,
-    LeadFilters,
-    LeadQuery,
-    custom_keys_statement,
-    export_statement,
-    list_values,
-    page_statement,
-    shape_of,
-    total_statement,
-)
+from buena_server.leads.listing import LEAD_COLUMNS
+from buena_server.leads.reads import LeadReads
 from buena_server.leads.schemas import LEAD_STATUSES, Lead
 from buena_server.tables import COUNTER_SLOTS, lead_counts, leads
 
@@ -65,14 +48,7 @@ class DuplicateEmail(Exception):
 
 
 _LEAD_COLUMNS = LEAD_COLUMNS
-_ENCODER = msgspec.json.Encoder()
 
-# The statements every create and read runs, built once with named parameters: building a
-# statement and computing its cache key costs more than running it on an indexed row.
-_GET = select(*_LEAD_COLUMNS).where(
-    leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id")
-)
-_GET_FOR_UPDATE = _GET.with_for_update()
 _DELETE = (
     delete(leads)
     .where(leads.c.account_id == bindparam("account_id"), leads.c.id == bindparam("lead_id"))
@@ -93,9 +69,6 @@ _UPDATE = (
 )
 
 
-_ID_BY_EMAIL = select(leads.c.id).where(
-    leads.c.account_id == bindparam("account_id"), leads.c.email_lower == bindparam("email_lower")
-)
 # INSERT ... ON CONFLICT (account_id, email_lower) DO NOTHING RETURNING id: a duplicate email
 # inserts nothing and returns no row, without a savepoint around the insert.
 _INSERT: ReturningInsert[Any] = (
@@ -146,153 +119,9 @@ _INSERT_COUNTED: ReturningInsert[Any] = (
 
 _INSERT_ROW = insert(leads)  # SQLite: a lead's row as it is written
 
-_TAGS = Lead.__struct_fields__.index("tags")
-_CUSTOM_FIELDS = Lead.__struct_fields__.index("custom_fields")
 
-
-def _lead_as_stored(row: Sequence[Any]) -> Lead:
-    """A lead to encode, its JSON columns the text stored (msgspec.Raw), not decoded (set
-    on the built Struct: a fifth of the cost of building it with them in place)."""
-    lead = Lead(*row)
-    lead.tags = cast(Any, msgspec.Raw(row[_TAGS]))
-    lead.custom_fields = cast(Any, msgspec.Raw(row[_CUSTOM_FIELDS]))
-    return lead
-
-
-def _lead(row: Sequence[Any]) -> Lead:
-    # The columns are selected in the Struct's field order (_LEAD_COLUMNS).
-    return Lead(*row)
-
-
-class LeadRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    async def get(self, account_id: str, lead_id: str, *, for_update: bool = False) -> Lead | None:
-        query = _GET_FOR_UPDATE if for_update else _GET
-        result = await self.conn.execute(query, {"account_id": account_id, "lead_id": lead_id})
-        row = result.first()
-        return _lead(row) if row else None
-
-    async def find_id_by_email(self, account_id: str, email_lower: str) -> str | None:
-        result = await self.conn.execute(
-            _ID_BY_EMAIL, {"account_id": account_id, "email_lower": email_lower}
-        )
-        found: str | None = result.scalar_one_or_none()
-        return found
-
-    async def find_by_emails(
-        self, account_id: str, emails_lower: Sequence[str], *, for_update: bool = False
-    ) -> dict[str, Lead]:
-        """The leads holding these (lower-cased) emails, by lower-cased email; with
-        ``for_update``, locked in email order."""
-        if not emails_lower:
-            return {}
-        dialect = self.conn.dialect.name
-        query = (BY_EMAILS_FOR_UPDATE if for_update else BY_EMAILS)[dialect]
-        emails = emails_value(dialect, sorted(set(emails_lower)))
-        result = await self.conn.execute(query, {"account_id": account_id, "emails": emails})
-        found = [_lead(row) for row in result.all()]
-        return {lead.email.lower(): lead for lead in found}
-
-    async def get_many(
-        self, account_id: str, lead_ids: Sequence[str], *, for_update: bool = False
-    ) -> dict[str, Lead]:
-        """The account's leads among ``lead_ids``, by id; with ``for_update``, locked in id
-        order."""
-        if not lead_ids:
-            return {}
-        dialect = self.conn.dialect.name
-        query = (BY_IDS_FOR_UPDATE if for_update else BY_IDS)[dialect]
-        ids = emails_value(dialect, sorted(set(lead_ids)))
-        result = await self.conn.execute(query, {"account_id": account_id, "emails": ids})
-        return {lead.id: lead for lead in map(_lead, result.all())}
-
-    async def held_emails(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
-        """Which of these (lower-cased) emails leads of the account hold, read unlocked."""
-        return await self._held(account_id, emails_lower)
-
-    async def _held(self, account_id: str, emails_lower: Sequence[str]) -> set[str]:
-        if not emails_lower:
-            return set()
-        dialect = self.conn.dialect.name
-        found = await self.conn.execute(
-            HELD_EMAILS[dialect],
-            {"account_id": account_id, "emails": emails_value(dialect, emails_lower)},
-        )
-        return set(found.scalars())
-
-    async def find_page(
-        self, account_id: str, query: LeadQuery, *, total: bool = True
-    ) -> tuple[Sequence[Lead], int | None, bool]:
-        """A page of leads, how many leads the list holds in all (unless ``total`` is
-        false), and whether more follow the page."""
-        dialect = self.conn.dialect.name
-        shape = shape_of(query.filters)
-        values = list_values(account_id, query.filters)
-        page = page_statement(
-            shape,
-            dialect,
-            query.sort,
-            query.order == "asc",
-            query.after is not None,
-            bool(query.offset),
-        )
-        # One row beyond the page says whether another page follows.
-        given = {**values, "limit": query.limit + 1}
-        if query.offset:
-            given["offset"] = query.offset
-        if query.after is not None:
-            given["after_value"], given["after_id"] = query.after
-        rows = (await self.conn.execute(page, given)).all()
-        more = len(rows) > query.limit
-        counted = None
-        if total:
-            counted = int(
-                (await self.conn.execute(total_statement(shape, dialect), values)).scalar_one()
-            )
-        return [_lead(row) for row in rows[: query.limit]], counted, more
-
-    async def count(self, account_id: str, filters: LeadFilters) -> int:
-        """How many of the account's leads ``filters`` select."""
-        dialect = self.conn.dialect.name
-        statement = total_statement(shape_of(filters), dialect)
-        return int(
-            (await self.conn.execute(statement, list_values(account_id, filters))).scalar_one()
-        )
-
-    async def exported_lines(self, account_id: str, query: LeadQuery) -> bytes:
-        """Up to ``query.limit`` leads of the list ``query`` selects, past ``query.after``,
-        each as its JSON (as ``GET /leads/{id}`` answers it) on a line of its own.
-
-        No JSON column is decoded (``leads/encoded.py`` says why the stored text is the
-        API's encoding): SQLite writes the whole line; PostgreSQL's leads are encoded here,
-        the JSON columns as they come (msgspec writes a ``Raw`` value as it is), which costs
-        less than PostgreSQL building the line (docs/design.md)."""
-        dialect = self.conn.dialect.name
-        statement = export_statement(
-            shape_of(query.filters),
-            dialect,
-            query.sort,
-            query.order == "asc",
-            query.after is not None,
-        )
-        given = {**list_values(account_id, query.filters), "limit": query.limit}
-        if query.after is not None:
-            given["after_value"], given["after_id"] = query.after
-        rows = (await self.conn.execute(statement, given)).all()
-        if not rows:
-            return b""
-        if dialect == "postgresql":
-            return _ENCODER.encode_lines([_lead_as_stored(row) for row in rows])
-        return b"\n".join([row[0] for row in rows] + [b""])
-
-    async def custom_field_keys(self, account_id: str, filters: LeadFilters) -> list[str]:
-        """Every custom field key among the leads ``filters`` select, sorted."""
-        dialect = self.conn.dialect.name
-        statement = custom_keys_statement(shape_of(filters), dialect)
-        result = await self.conn.execute(statement, list_values(account_id, filters))
-        return [str(key) for key in result.scalars()]
+class LeadRepository(LeadReads):
+    """The reads (``LeadReads``, leads/reads.py) and every write."""
 
     async def create_counters(self, account_id: str) -> None:
         """Zero counters for a new account, one per status."""
@@ -485,7 +314,7 @@ class LeadRepository:
         ).first()
         if row is None:
             return None
-        lead = _lead(row)
+        lead = Lead(*row)
         await self._count(account_id, {lead.status: -1})
         return lead
 
