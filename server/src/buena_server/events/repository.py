@@ -248,41 +248,18 @@ class EventRepository:
         if self.conn.dialect.name == "postgresql":
             await self._insert_postgres(new)
             return
-        written = [
-            {
-                "event_id": event.id,
-                "event_account": event.account_id,
-                "event_type": event.type,
-                "event_created_at": event.created_at,
-                "event_data": event.data,  # the JSON column encodes it
-            }
-            for event in new
-        ]
+        # The JSON column encodes the data.
+        written = [_event_values(event, event.data) for event in new]
         await self.conn.execute_many(_INSERT_EVENT, written)
         await queue_fan_out(self.conn, [(e.account_id, e.id, e.type, e.created_at) for e in new])
 
     async def _insert_postgres(self, new: Sequence[NewEvent]) -> None:
         if len(new) == 1:
-            event = new[0]
-            values = {
-                "event_id": event.id,
-                "event_account": event.account_id,
-                "event_type": event.type,
-                "event_created_at": event.created_at,
-                "event_data": encode_json_text(event.data),  # the statement casts the text
-            }
+            # The statement casts the text to jsonb.
+            values = _event_values(new[0], encode_json_text(new[0].data))
             await self.conn.execute(_INSERT_EVENT_AND_FAN_OUT, values)
             return
-        rows = [
-            {
-                "event_id": event.id,
-                "event_account": event.account_id,
-                "event_type": event.type,
-                "event_data": event.data,
-                "event_created_at": event.created_at,
-            }
-            for event in new
-        ]
+        rows = [_event_values(event, event.data) for event in new]  # JSON rows, data in place
         await self.conn.execute(
             _INSERT_EVENTS_AND_FAN_OUT, {"events": _rows_encoder.encode(rows).decode()}
         )
@@ -340,3 +317,14 @@ __all__ = [
     "grouped_row",
     "grouped_values",
 ]
+
+
+def _event_values(event: NewEvent, data: Any) -> dict[str, Any]:
+    """An event's row as the insert statements name its values, ``data`` as each wants it."""
+    return {
+        "event_id": event.id,
+        "event_account": event.account_id,
+        "event_type": event.type,
+        "event_created_at": event.created_at,
+        "event_data": data,
+    }
