@@ -13,7 +13,6 @@ from litestar.params import Parameter
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.errors import ValidationFailed
 from buena_server.events.catalogue import EVENT_TYPES, LEAD_CREATED
 from buena_server.events.repository import EventQuery, EventRepository
 from buena_server.events.schemas import Event, ListEventsResponse
@@ -22,6 +21,7 @@ from buena_server.kit.dependencies import AuthenticatedRequest
 from buena_server.kit.driver import Connection
 from buena_server.kit.openapi_docs import error_responses, query_schema
 from buena_server.kit.paging import Limit, Offset, page, page_errors, timestamp_param
+from buena_server.kit.validation import raise_invalid
 
 
 def provide_event_service(conn: NamedDependency[Connection], state: State) -> EventService:
@@ -80,7 +80,7 @@ def event_query(
     after = timestamp_param("created_after", created_after, errors)
     before = timestamp_param("created_before", created_before, errors)
     if errors:
-        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+        raise_invalid(errors)
     applied = page(limit, offset)
     return EventQuery(
         type=type,

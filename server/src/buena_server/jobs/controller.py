@@ -14,7 +14,6 @@ from litestar.response import Stream
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
-from buena_server.errors import ValidationFailed
 from buena_server.jobs import examples
 from buena_server.jobs.repository import JobQuery
 from buena_server.jobs.schemas import JOB_STATUSES, Job, ListJobsResponse
@@ -22,7 +21,16 @@ from buena_server.jobs.service import JobService
 from buena_server.kit.dependencies import AuthenticatedRequest
 from buena_server.kit.http_hooks import check_optional_body
 from buena_server.kit.openapi_docs import answer, error_responses, query_schema
-from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors, timestamp_param
+from buena_server.kit.paging import (
+    Limit,
+    Offset,
+    choice_errors,
+    length_errors,
+    page,
+    page_errors,
+    timestamp_param,
+)
+from buena_server.kit.validation import raise_invalid
 from buena_server.services import services_of
 from buena_server.tasks import job_kinds
 
@@ -46,15 +54,15 @@ def job_query(
     created_before: str | None,
 ) -> JobQuery:
     """Check the list's parameters (422 for each bad one) and apply defaults."""
-    errors = page_errors(limit, offset) + choice_errors("status", status, JOB_STATUSES)
-    if type is not None and len(type) > MAX_TYPE_LENGTH:
-        errors.append(
-            {"field": "type", "message": f"type must be at most {MAX_TYPE_LENGTH} characters"}
-        )
+    errors = (
+        page_errors(limit, offset)
+        + choice_errors("status", status, JOB_STATUSES)
+        + length_errors("type", type, MAX_TYPE_LENGTH)
+    )
     after = timestamp_param("created_after", created_after, errors)
     before = timestamp_param("created_before", created_before, errors)
     if errors:
-        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+        raise_invalid(errors)
     applied = page(limit, offset)
     return JobQuery(status, type, after, before, applied.limit, applied.offset)
 

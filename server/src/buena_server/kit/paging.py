@@ -10,7 +10,7 @@ from typing import Annotated, NamedTuple
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
-from buena_server.errors import InvalidRequest, ValidationFailed
+from buena_server.errors import InvalidRequest, ValidationFailed, summary_of
 from buena_server.kit.cursor import MAX_CURSOR_LENGTH
 from buena_server.kit.openapi_docs import query_schema
 
@@ -65,11 +65,18 @@ def choice_errors(name: str, value: str | None, allowed: Sequence[str]) -> list[
     return [{"field": name, "message": f"{name} must be one of: {', '.join(allowed)}"}]
 
 
+def length_errors(name: str, value: str | None, max_length: int) -> list[dict[str, str]]:
+    """The 422 error of a text query parameter longer than ``max_length``, if any."""
+    if value is None or len(value) <= max_length:
+        return []
+    return [{"field": name, "message": f"{name} must be at most {max_length} characters"}]
+
+
 def page(limit: int | None, offset: int | None) -> Page:
     """The page to apply; raises ValidationFailed (422) for values out of range."""
     errors = page_errors(limit, offset)
     if errors:
-        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+        raise ValidationFailed(summary_of(errors), details={"errors": errors})
     return Page(min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE), offset or 0)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
-from buena_server.errors import ValidationFailed
+from buena_server.errors import ValidationFailed, summary_of
 from buena_server.kit.cursor import (
     Position,
     binding,
@@ -157,7 +157,7 @@ def sort_errors(sort: str | None, order: str | None) -> list[dict[str, str]]:
 
 def raise_errors(errors: list[dict[str, str]]) -> None:
     if errors:
-        raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+        raise ValidationFailed(summary_of(errors), details={"errors": errors})
 
 
 def lead_query(

@@ -30,6 +30,7 @@ from buena_server.kit.paging import (
     Limit,
     Offset,
     choice_errors,
+    length_errors,
     page,
     page_errors,
     timestamp_param,
@@ -290,9 +291,8 @@ class LinkedInActionController(Controller):
             + choice_errors("status", status, ACTION_STATUSES)
             + choice_errors("action_type", action_type, ACTION_TYPES)
             + choice_errors("order", order, ("asc", "desc"))
+            + length_errors("lead_id", lead_id, 64)
         )
-        if lead_id is not None and len(lead_id) > 64:
-            errors.append({"field": "lead_id", "message": "lead_id must be at most 64 characters"})
         after = timestamp_param("scheduled_after", scheduled_after, errors)
         before = timestamp_param("scheduled_before", scheduled_before, errors)
         if errors:
