@@ -242,3 +242,71 @@ def test_an_admin_key_that_cannot_be_delivered_stops_the_server(tmp_path: Path) 
         response = httpx.get(f"{server.base_url}/keys", headers={"x-api-key": key})
         assert response.status_code == 200
         assert response.json()["total"] == 1
+
+
+async def test_stopping_lets_a_migration_under_way_end(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A server stopped while it migrates (its port was taken) cancels the start-up but
+    lets the migration's transaction end, so no driver thread outlives the event loop."""
+    from buena_server.kit import startup as startup_module
+
+    began = asyncio.Event()
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def migrate_slowly(settings: Settings) -> None:
+        began.set()
+        await release.wait()
+        finished.append("migrated")
+
+    monkeypatch.setattr(startup_module, "migrate_database", migrate_slowly)
+    url = f"sqlite:///{tmp_path / 'stop.db'}"
+    startup = Startup(Settings(database_url=url, env="test"), "http://127.0.0.1:8000/api/v2")
+    database = open_database(url)
+    try:
+        running = asyncio.create_task(startup.run(database))
+        await began.wait()
+        stopping = asyncio.create_task(startup.stop(running))
+        await asyncio.sleep(0)  # stop() has cancelled the start-up and waits on the migration
+        await asyncio.sleep(0)
+        assert running.cancelled() or running.done()
+        assert not stopping.done()
+        release.set()
+        async with asyncio.timeout(GUARD):
+            await stopping
+    finally:
+        await database.close()
+    assert finished == ["migrated"]
+    assert not startup.ready
+
+
+async def test_a_migration_that_outlasts_the_shutdown_timeout_is_cancelled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from buena_server.kit import startup as startup_module
+
+    began = asyncio.Event()
+    cancelled: list[bool] = []
+
+    async def migrate_forever(settings: Settings) -> None:
+        began.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    monkeypatch.setattr(startup_module, "migrate_database", migrate_forever)
+    url = f"sqlite:///{tmp_path / 'stop.db'}"
+    settings = Settings(database_url=url, env="test", shutdown_timeout_seconds=0)
+    startup = Startup(settings, "http://127.0.0.1:8000/api/v2")
+    database = open_database(url)
+    try:
+        running = asyncio.create_task(startup.run(database))
+        await began.wait()
+        async with asyncio.timeout(GUARD):
+            await startup.stop(running)
+    finally:
+        await database.close()
+    assert cancelled == [True]

@@ -217,10 +217,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         try:
             yield
         finally:
-            if preparing is not None:
-                preparing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await preparing
+            if startup is not None and preparing is not None:
+                await startup.stop(preparing)
             for task in (working, events_purger, jobs_purger):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -16,6 +16,7 @@ it is never printed, but taken from ``BUENA_BOOTSTRAP_KEY`` or written to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -141,6 +142,7 @@ class Startup:
         self.failure: StartupFailed | None = None
         self._when_ready: list[Callable[[], None]] = []
         self._when_failed: list[Callable[[], None]] = []
+        self._migration: asyncio.Task[None] | None = None
 
     def when_ready(self, callback: Callable[[], None]) -> None:
         self._when_ready.append(callback)
@@ -186,6 +188,27 @@ class Startup:
                 callback()
             return
 
+    async def stop(self, running: asyncio.Task[None]) -> None:
+        """Cancel ``running`` (the task of ``run``), letting a migration under way end first
+        (within the shutdown timeout): it is one transaction either way, and a database
+        driver's thread must never find the event loop closed under it (SQLite's does, when
+        the port is taken and the server stops as it starts)."""
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        migration = self._migration
+        if migration is None or migration.done():
+            return
+        try:
+            async with asyncio.timeout(self.settings.shutdown_timeout_seconds):
+                await migration
+        except TimeoutError:
+            migration.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await migration
+        except Exception as exc:  # the start-up stops anyway: say why the migration failed
+            logger.warning("a migration under way at shutdown failed: %s", one_line(exc))
+
     def _fail(self, failure: StartupFailed) -> None:
         logger.error("start-up failed: %s", failure)
         self.failure = failure
@@ -195,7 +218,9 @@ class Startup:
     async def _attempt(self, database: Database) -> NewAccount | None:
         settings = self.settings
         key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
-        await migrate_database(settings)
+        # Shielded: a cancelled start-up lets the migration end (stop() waits for it).
+        self._migration = asyncio.ensure_future(migrate_database(settings))
+        await asyncio.shield(self._migration)
         async with database.transaction(write=True) as conn:
             # Several replicas may start at once: only one bootstraps the first account.
             await hold_setup_lock(conn)
