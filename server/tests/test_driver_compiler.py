@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta, timezone
+from typing import Any
 
 import pytest
 from driver_testing import NAMES, START, seeded_database
@@ -68,6 +69,49 @@ class TestCompiledOncePerShape:
         statement = select(accounts.c.created_at).where(accounts.c.id == "acct_x")
         async with database.transaction(write=False) as conn:
             assert (await conn.execute(statement)).scalar_one() == created
+
+    @pytest.mark.parametrize(
+        ("statement", "names"),
+        [
+            (insert(accounts), ("id", "name", "created_at")),  # the columns from the names
+            (
+                insert(accounts).values(
+                    id=bindparam("i"), name=bindparam("n"), created_at=bindparam("c")
+                ),
+                ("i", "n", "c"),
+            ),
+            (insert(accounts).values(name="fixed"), ("id", "created_at")),  # and a literal
+        ],
+        ids=["columns by name", "bindparams", "a literal"],
+    )
+    def test_several_sets_bind_as_each_would_alone(
+        self, database: Database, statement: Any, names: tuple[str, ...]
+    ) -> None:
+        sets = []
+        for n in range(4):
+            stamp = START + timedelta(days=n, microseconds=n)
+            by_name = {"id": f"acct_{n}", "name": f"name {n}", "created_at": stamp}
+            by_name |= {"i": by_name["id"], "n": by_name["name"], "c": stamp}
+            sets.append({name: by_name[name] for name in names})
+        prepared, rows = database.compiler.bind_many(statement, sets)
+        alone = [database.compiler.bind(statement, values) for values in sets]
+        assert all(each.sql == prepared.sql for each, _ in alone)
+        assert rows == [values for _, values in alone]
+        assert len({tuple(map(str, row)) for row in rows}) == 4  # each set's own values
+
+    def test_a_set_with_other_names_is_bound_alone_and_must_make_the_same_sql(
+        self, database: Database
+    ) -> None:
+        sets = [
+            {"id": "acct_a", "name": "a", "created_at": START},
+            {"id": "acct_b", "name": "b"},
+        ]
+        with pytest.raises(ValueError, match="different SQL"):
+            database.compiler.bind_many(insert(accounts), sets)
+        # The same names in another order make the same SQL.
+        reordered = [sets[0], {"created_at": START, "name": "c", "id": "acct_c"}]
+        _prepared, rows = database.compiler.bind_many(insert(accounts), reordered)
+        assert rows[1] == database.compiler.bind(insert(accounts), reordered[1])[1]
 
     async def test_result_values_come_through_the_column_types(self, database: Database) -> None:
         # UTCDateTime: aware UTC datetimes on both databases (SQLite stores naive text).

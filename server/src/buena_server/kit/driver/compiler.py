@@ -118,6 +118,27 @@ class StatementCompiler:
         by_name = sa_internals.parameters(prepared.compiled, parameters, cache_key)
         return prepared, prepared.values(by_name)
 
+    def bind_many(
+        self, statement: ClauseElement, parameter_sets: Sequence[Mapping[str, Any]]
+    ) -> tuple[Prepared, list[list[Any]]]:
+        """One statement bound to several sets of values (``executemany``): the first set as
+        ``bind`` binds it, and each later set with the same names by position, as ``bind``
+        would (the same names make the same SQL, and every value the SQL takes is there by
+        its name); a set with other names is bound on its own and must make the same SQL."""
+        prepared, first = self.bind(statement, parameter_sets[0])
+        names = parameter_sets[0].keys()
+        by_position = not prepared.expands and names >= set(prepared.positions)
+        rows = [first]
+        for parameters in parameter_sets[1:]:
+            if by_position and parameters.keys() == names:
+                rows.append(prepared.values(parameters))
+                continue
+            other, values = self.bind(statement, parameters)
+            if other.sql != prepared.sql:
+                raise ValueError("execute_many runs one statement: these sets make different SQL")
+            rows.append(values)
+        return prepared, rows
+
     def _expanded(
         self, prepared: Prepared, parameters: Mapping[str, Any] | None, cache_key: CacheKey | None
     ) -> tuple[Prepared, list[Any]]:

@@ -41,11 +41,7 @@ class SqliteConnection(Connection):
     ) -> int:
         if not parameters:
             return 0
-        bound = [self.compiler.bind(statement, values) for values in parameters]
-        prepared = bound[0][0]
-        if any(other.sql != prepared.sql for other, _ in bound):
-            raise ValueError("execute_many runs one statement: these sets make different SQL")
-        rows = [values for _, values in bound]
+        prepared, rows = self.compiler.bind_many(statement, parameters)
         try:
             cursor = self.raw.executemany(prepared.sql, rows)
         except sqlite3.Error as exc:
