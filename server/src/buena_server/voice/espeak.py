@@ -40,7 +40,7 @@ import espeakng_loader
 import numpy as np
 
 from buena_server.voice.engine import SynthesisRequest
-from buena_server.voice.mp3 import Mp3Encoder
+from buena_server.voice.mp3 import BIT_RATE, LAME_QUALITY, Mp3Encoder
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
@@ -202,8 +202,9 @@ class EspeakEngine:
 
     def __init__(self) -> None:
         self._library = _shared_library()
-        # The mapping's own revision beside eSpeak's: either changing changes the audio.
-        self.version = f"{self._library.version}+map2"
+        # eSpeak's version, the mapping's revision and the MP3 settings: any of them changing
+        # changes the audio, so the preview cache key.
+        self.version = f"{self._library.version}+map2+mp3-{BIT_RATE // 1000}k-q{LAME_QUALITY}"
         self.sample_rate = self._library.sample_rate
 
     def synthesize_pcm(self, request: SynthesisRequest) -> np.ndarray[Any, np.dtype[np.int16]]:

@@ -15,6 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 BIT_RATE = 64_000
+# LAME's quality/speed trade-off (0 best and slowest .. 9 fastest): 7 encodes a 200-character
+# preview (11.5 s of speech) in ~100 ms against ~180 ms at LAME's default (3) on the bench
+# machine, with no difference audible in formant speech at 64 kbit/s.
+LAME_QUALITY = 7
 CONTENT_TYPE = "audio/mpeg"
 
 
@@ -51,6 +55,7 @@ class Mp3Encoder:
         self._stream: Any = self._container.add_stream("libmp3lame", rate=sample_rate)
         self._stream.bit_rate = bit_rate
         self._stream.layout = "mono"
+        self._stream.codec_context.options = {"compression_level": str(LAME_QUALITY)}
         self._pts = 0
         self._finished = False
 
