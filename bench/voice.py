@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
+import math
 import statistics
 import time
+import wave
 from dataclasses import asdict, dataclass
 
 import urllib3
@@ -90,6 +93,44 @@ def measure_engine(runs: int = RUNS, tag: str = "") -> EngineFigures:
         return [await once(text) for text in texts(runs, tag)]
 
     return EngineFigures(runs, _p50(asyncio.run(all_runs())))
+
+
+def sample_wav(seconds_at_least: float = 12.0) -> bytes:
+    """A WAV sample of speech (eSpeak's own, mono 16-bit) lasting at least the given seconds,
+    above the default minimum of 10 s of samples."""
+    engine = EspeakEngine()
+    once = engine.synthesize_pcm(SynthesisRequest(text=TEXT)).size / engine.sample_rate
+    repeats = math.ceil(seconds_at_least / once)
+    pcm = engine.synthesize_pcm(SynthesisRequest(text=" ".join([TEXT] * repeats)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(engine.sample_rate)
+        wav.writeframes(pcm.tobytes())
+    return out.getvalue()
+
+
+def create_ready_clone(base: str, key: str, *, timeout: float = 120.0) -> str:
+    """A new voice clone of `key`'s account from `sample_wav()`, once its analysis is done;
+    its id. (Needs the clone API's routes, docs/voice.md.)"""
+    response = _pool.request(
+        "POST",
+        f"{base}/voice-clones",
+        fields={"name": "Bench voice", "files": ("sample.wav", sample_wav(), "audio/wav")},
+        headers={"x-api-key": key},
+    )
+    assert response.status == 201, response.data[:300]
+    clone = json.loads(response.data)
+    deadline = time.monotonic() + timeout
+    while clone["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        answer = _pool.request(
+            "GET", f"{base}/voice-clones/{clone['id']}", headers={"x-api-key": key}
+        )
+        clone = json.loads(answer.data)
+    assert clone["status"] == "ready", clone
+    return str(clone["id"])
 
 
 def _timed(

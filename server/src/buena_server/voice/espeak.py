@@ -21,9 +21,9 @@ has one timbre per built-in voice. The mapping (docs/voice-synthesis.md):
   preview cache key all the same.
 
 eSpeak NG keeps its state in globals and is not thread-safe: one synthesis at a time per
-process (`_LOCK`), run in a worker thread so the event loop keeps serving. Synthesis and
-encoding overlap: the PCM eSpeak hands its callback is encoded at once and the MP3 bytes go
-to the waiting coroutine while eSpeak carries on.
+process (`_LOCK`), run in a thread of its own (`_THREAD`) so the event loop keeps serving.
+Synthesis and encoding overlap: the PCM eSpeak hands its callback is encoded at once and the
+MP3 bytes go to the waiting coroutine while eSpeak carries on.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import ctypes
 import math
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,9 @@ _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
 _LOCK = threading.Lock()
+# Syntheses wait their turn here, not in the event loop's default executor, where each would
+# hold a thread that other blocking work (file writes) needs while it waits for `_LOCK`.
+_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
 
 
 class SynthesisFailed(RuntimeError):
@@ -253,7 +257,7 @@ class EspeakEngine:
             finally:
                 encoder.close()
 
-        worker = asyncio.ensure_future(asyncio.to_thread(work))
+        worker = loop.run_in_executor(_THREAD, work)
         try:
             while True:
                 item = await queue.get()
