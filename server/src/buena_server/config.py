@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     # file:///abs/dir, or s3://bucket/prefix?endpoint_url=...&region=... (credentials from the
     # standard AWS variables); kit/blobs.py.
     storage_url: str = "file:var/blobs"
+    # The voice engine previews are synthesised with: the name of an entry point in the group
+    # "buena.voice_engines" (voice/engine.py); "espeak" is the built-in eSpeak NG engine.
+    voice_engine: str = "espeak"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.
@@ -160,6 +163,13 @@ class Settings(BaseSettings):
     def _parse_rate_limits(cls, value: str) -> str:
         parse_rate_limits(value)  # raises ValueError with a readable message
         return value
+
+    @field_validator("voice_engine")
+    @classmethod
+    def _check_voice_engine(cls, value: str) -> str:
+        from buena_server.voice.engine import check_engine_name
+
+        return check_engine_name(value)
 
     @field_validator("enrichment_http_providers", mode="before")
     @classmethod

@@ -10,23 +10,13 @@ nothing under the key).
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+# Re-exported: the seam's names, defined in blob_keys.py for the stores to import.
+from buena_server.kit.blob_keys import BlobNotFoundError, check_key
 
-
-class BlobNotFoundError(LookupError):
-    """No blob under the key."""
-
-
-def check_key(key: str) -> str:
-    """The key itself when it is a safe relative path, else `ValueError`."""
-    parts = key.split("/")
-    if not parts or any(not _SEGMENT.match(p) or p in {".", ".."} for p in parts):
-        raise ValueError(f"invalid blob key: {key!r}")
-    return key
+__all__ = ["BlobNotFoundError", "BlobStore", "check_key", "open_blob_store"]
 
 
 class BlobStore(Protocol):

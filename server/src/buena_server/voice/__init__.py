@@ -1,0 +1,1 @@
+"""Voice cloning: clones made from uploaded samples, analysed, stored, and previewed as audio."""
