@@ -165,3 +165,18 @@ class TestRunTimeCheck:
         assert not may_run_now(berlin, now, [utc("2026-12-03T08:00"), utc("2026-12-03T09:00")])
         # Yesterday's actions do not count against today.
         assert may_run_now(berlin, now, [utc("2026-12-02T15:00"), utc("2026-12-02T16:00")])
+
+
+def test_the_schema_lists_exactly_the_time_zones_the_server_accepts() -> None:
+    """A name the schema admits is accepted, and one it refuses is refused (the fuzzer
+    holds the two to it)."""
+    from buena_server.app import create_app
+    from buena_server.kit.validation import Context, Invalid
+    from buena_server.linkedin.schemas import TimeZone, time_zones
+
+    schema = create_app().openapi_schema.to_schema()
+    field = schema["components"]["schemas"]["LinkedInIntegrationRequest"]["properties"]
+    assert set(field["timezone"]["enum"]) == time_zones()
+    for outside in ("A" + "0" * 62, "Europe//Berlin", "\x18\udba9\udd79\xa43"):
+        with pytest.raises(Invalid):
+            TimeZone().apply(outside, Context(default_phone_region=None))

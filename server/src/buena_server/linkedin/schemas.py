@@ -191,6 +191,9 @@ class LinkedInIntegrationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fi
             description="IANA time zone of the working hours and the daily limit's day "
             f"(the custom format `{TIME_ZONE_FORMAT}`)",
             max_length=64,
+            # Every name this server's time zone database knows (~600): what the rule
+            # accepts, so that a generated name the schema admits is never refused.
+            enum=sorted(time_zones()),
             format=TIME_ZONE_FORMAT,
             non_null="string",
         ),
