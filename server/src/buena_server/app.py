@@ -44,6 +44,7 @@ from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.kit.access_log import AccessLog
 from buena_server.kit.asgi import ASGIHandler, Receive, Scope, Send
+from buena_server.kit.blobs import open_blob_store
 from buena_server.kit.cors import cors_policy
 from buena_server.kit.db import open_database
 from buena_server.kit.dependencies import provide_connection
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         ),
         settings.enrichment_costs,
     )
+    blobs = open_blob_store(settings.storage_url)
     health = HealthService(
         database,
         settings.health_timeout_seconds,
@@ -234,6 +236,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             await key_usage.stop(database, flusher)
             await webhook_sender.close()
             await enrichment_providers.aclose()
+            await blobs.close()
             await database.close()
             if redis_link is not None:
                 await redis_link.close()
@@ -300,6 +303,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         webhook_sender=webhook_sender,
         enrichment_providers=enrichment_providers,
         linkedin_executors=ExecutorRegistry.load(executor_settings(settings)),
+        blobs=blobs,
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
