@@ -79,5 +79,8 @@ def encode(samples: npt.NDArray[np.float32], rate: int, audio_format: str) -> by
     return buffer.getvalue()
 
 
-def voice_file(audio_format: str, voice: Voice = Voice()) -> bytes:
+DEFAULT_VOICE = Voice()
+
+
+def voice_file(audio_format: str, voice: Voice = DEFAULT_VOICE) -> bytes:
     return encode(voiced_signal(voice), voice.sample_rate, audio_format)

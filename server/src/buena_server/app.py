@@ -93,6 +93,12 @@ from buena_server.services import (
     services_of,
 )
 from buena_server.tasks import task_registry
+from buena_server.voice.controller import (
+    VoiceCloneController,
+    document_voice_upload,
+    voice_upload_controller,
+)
+from buena_server.voice.schemas import UpdateVoiceCloneRequest
 from buena_server.webhooks.controller import WebhookController
 from buena_server.webhooks.schemas import (
     CreateWebhookRequest,
@@ -265,6 +271,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             LinkedInActionController,
             HostedLinkedInController,
             ProspectListController,
+            VoiceCloneController,
+            voice_upload_controller(settings),
         ],
         middleware=[
             SharedMiddleware(
@@ -330,11 +338,13 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         EnrichRequest,
         CreateProspectListRequest,
         ScheduleProspectListRequest,
+        UpdateVoiceCloneRequest,
     )
     document_enrich_request(app)
     document_batch_and_export(app)
     document_linkedin(app, services.linkedin_executors.names())
     document_csv_import(app)
+    document_voice_upload(app)
     document_locations(app)
     document_idempotency(app)
     document_examples(app)

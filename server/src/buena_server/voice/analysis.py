@@ -68,6 +68,23 @@ def silence_threshold_db(levels: npt.NDArray[np.float64]) -> float:
     return max(SILENCE_FLOOR_DBFS, float(np.percentile(levels, 99)) - SILENCE_RANGE_DB)
 
 
+def _voiced_f0(sound: parselmouth.Sound) -> tuple[parselmouth.Pitch, npt.NDArray[np.float64]]:
+    pitch = sound.to_pitch_ac(
+        time_step=0.01, pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ
+    )
+    f0 = pitch.selected_array["frequency"]
+    voiced: npt.NDArray[np.float64] = f0[f0 > 0]
+    return pitch, voiced
+
+
+def has_voiced_speech(samples: Samples, rate: int = ANALYSIS_RATE) -> bool:
+    """Whether one sample holds at least ``MIN_VOICED_SECONDS`` of voiced frames."""
+    if len(samples) < rate * MIN_VOICED_SECONDS:
+        return False
+    sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=rate)
+    return len(_voiced_f0(sound)[1]) * 0.01 >= MIN_VOICED_SECONDS
+
+
 def measure(parts: Sequence[Samples], rate: int = ANALYSIS_RATE) -> VoiceMeasures:
     """The measures of ``parts`` (mono float32 at ``rate``) taken as one recording."""
     samples = np.concatenate(parts).astype(np.float64)
@@ -78,11 +95,7 @@ def measure(parts: Sequence[Samples], rate: int = ANALYSIS_RATE) -> VoiceMeasure
     silent = levels < threshold
     speech_seconds = float(np.count_nonzero(~silent)) * FRAME_SECONDS
     sound = parselmouth.Sound(samples, sampling_frequency=rate)
-    pitch = sound.to_pitch_ac(
-        time_step=0.01, pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ
-    )
-    f0 = pitch.selected_array["frequency"]
-    voiced = f0[f0 > 0]
+    pitch, voiced = _voiced_f0(sound)
     if len(voiced) * 0.01 < MIN_VOICED_SECONDS or speech_seconds <= 0:
         raise NoSpeech("no voiced speech found")
     nuclei = _syllable_nuclei(sound, pitch, threshold)
