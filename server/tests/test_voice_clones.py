@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_linkedin_api import connect, scheduled
 
 from buena_server.services import services_of
 
@@ -277,6 +278,33 @@ class TestDelete:
         assert len(blob_files(account)) == 1  # the rows are gone, the blob not yet
         moved_clock.advance(61)
         assert await run_jobs(account) == 2
+        assert blob_files(account) == []
+
+    async def test_in_use_by_pending_voice_messages(self, account: Account) -> None:
+        await connect(account)
+        made = await created(account)
+        other = await created(account)
+        voice = {"voice_id": made["id"], "text": "Hello Ada"}
+        actions = [
+            await scheduled(account, action_type="send_voice_message", voice_settings=voice,
+                            profile_url=f"https://linkedin.com/in/ada-{n}")
+            for n in range(2)
+        ]  # fmt: skip
+        path = f"{CLONES}/{made['id']}"
+        error = assert_error(
+            await account.client.delete(path, headers=account.headers()), 409, "VOICE_CLONE_IN_USE"
+        )
+        assert error["details"] == {"actions": [a["id"] for a in actions]}
+        assert len(blob_files(account)) == 2
+        # Another clone is free to go; this one once its messages are canceled.
+        gone = await account.client.delete(f"{CLONES}/{other['id']}", headers=account.headers())
+        assert gone.status_code == 204
+        for action in actions:
+            canceled = await account.client.post(
+                f"{API}/linkedin/actions/{action['id']}/cancel", headers=account.headers()
+            )
+            assert canceled.status_code == 200, canceled.text
+        assert (await account.client.delete(path, headers=account.headers())).status_code == 204
         assert blob_files(account) == []
 
     async def test_anonymous_missing_permission_not_found(self, account: Account) -> None:

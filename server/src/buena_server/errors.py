@@ -362,6 +362,12 @@ def is_database_outage(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, ApiError)
 
 
+def voice_clone_not_found(clone_id: str) -> VoiceCloneNotFound:
+    return VoiceCloneNotFound(
+        f"Voice clone {clone_id!r} not found", details={"voice_clone_id": clone_id}
+    )
+
+
 def payload_too_large() -> PayloadTooLarge:
     return PayloadTooLarge("The request body is too large")
 

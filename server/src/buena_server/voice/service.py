@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from buena_server.errors import VoiceCloneInUse, VoiceCloneNotFound
+from buena_server.errors import VoiceCloneInUse, voice_clone_not_found
 from buena_server.events.catalogue import VOICE_CLONE_DELETED, VOICE_CLONE_UPDATED
 from buena_server.events.service import record_event
 from buena_server.kit import clock
@@ -43,12 +43,6 @@ DELETE_BLOBS_RETRY = timedelta(minutes=1)
 def clone_prefix(account_id: str, clone_id: str) -> str:
     """The blob keys of a clone's samples and previews all start with this."""
     return f"voice/{account_id}/{clone_id}"
-
-
-def clone_not_found(clone_id: str) -> VoiceCloneNotFound:
-    return VoiceCloneNotFound(
-        f"Voice clone {clone_id!r} not found", details={"voice_clone_id": clone_id}
-    )
 
 
 def public(record: CloneRecord, samples: list[SampleRecord]) -> VoiceClone:
@@ -95,7 +89,7 @@ class VoiceCloneService:
         if is_plausible_id(clone_id):
             found = await self.repository.get(account_id, clone_id, lock=lock)
         if found is None:
-            raise clone_not_found(clone_id)
+            raise voice_clone_not_found(clone_id)
         return found
 
     async def with_samples(self, record: CloneRecord) -> VoiceClone:
