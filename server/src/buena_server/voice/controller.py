@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from litestar import Controller, Litestar, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIType, RequestBody, Schema
+from litestar.openapi.spec import (
+    Encoding,
+    Example,
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    RequestBody,
+    Schema,
+)
 from litestar.params import Body, Parameter
 
 from buena_server.auth.guards import requires
@@ -26,12 +34,13 @@ from buena_server.kit.openapi_docs import (
     query_schema,
 )
 from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors
-from buena_server.kit.validation import NOT_BLANK
+from buena_server.kit.validation import NO_NUL, NOT_BLANK
 from buena_server.linkedin.controller import raw_object, strict_errors
 from buena_server.services import services_of
 from buena_server.voice import examples
 from buena_server.voice.schemas import (
     LABEL_KEY_MAX,
+    LABEL_VALUE_MAX,
     MAX_LABELS,
     ListVoiceClonesResponse,
     UpdateVoiceCloneRequest,
@@ -119,41 +128,67 @@ def voice_upload_controller(settings: Settings) -> type[Controller]:
     return VoiceCloneUploadController
 
 
+_FRACTION = Schema(type=OpenAPIType.NUMBER, minimum=0, maximum=1)
+
+
 def document_voice_upload(app: Litestar) -> None:
-    """The multipart body of POST /voice-clones (read by the handler itself)."""
+    """The multipart body of POST /voice-clones (read by the handler itself). ``settings``
+    and ``labels`` are objects: sent as JSON text parts (OpenAPI's default encoding of an
+    object in multipart/form-data, written out in ``encoding``)."""
+    settings = services_of(app).settings
     operation = (app.openapi_schema.paths or {})[CLONES_PATH].post
     assert operation is not None
-    json_object = Schema(type=OpenAPIType.STRING, description="A JSON object, as text")
+    form = Schema(
+        type=OpenAPIType.OBJECT,
+        required=["name", "files"],
+        additional_properties=False,
+        properties={
+            "name": Schema(
+                type=OpenAPIType.STRING, min_length=1, max_length=100, pattern=NOT_BLANK,
+                description="The clone's name",
+            ),
+            "description": Schema(
+                type=OpenAPIType.STRING, max_length=1000, pattern=NO_NUL,
+                description="What the voice is",
+            ),
+            "files": Schema(
+                type=OpenAPIType.ARRAY, min_items=1, max_items=settings.voice_max_files,
+                items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                description="The audio samples: WAV, MP3, M4A or FLAC, each at most "
+                f"{settings.voice_max_file_bytes} bytes",
+            ),
+            "settings": Schema(
+                type=OpenAPIType.OBJECT, additional_properties=False,
+                properties={"stability": _FRACTION, "clarity": _FRACTION,
+                            "use_speaker_boost": Schema(type=OpenAPIType.BOOLEAN)},
+                description="Synthesis settings (stability 0.5, clarity 0.75, "
+                "use_speaker_boost true when left out), as a JSON part",
+            ),
+            "labels": Schema(
+                type=OpenAPIType.OBJECT, max_properties=MAX_LABELS,
+                property_names=Schema(
+                    type=OpenAPIType.STRING, min_length=1, max_length=LABEL_KEY_MAX,
+                    pattern=NOT_BLANK,
+                ),
+                additional_properties=Schema(
+                    type=OpenAPIType.STRING, max_length=LABEL_VALUE_MAX, pattern=NO_NUL
+                ),
+                description="Labels of your own, as a JSON part",
+            ),
+        },
+    )  # fmt: skip
     operation.request_body = RequestBody(
         required=True,
         description="The clone's fields and its audio samples",
         content={
             "multipart/form-data": OpenAPIMediaType(
-                schema=Schema(
-                    type=OpenAPIType.OBJECT,
-                    required=["name", "files"],
-                    properties={
-                        "name": Schema(
-                            type=OpenAPIType.STRING,
-                            min_length=1,
-                            max_length=100,
-                            pattern=NOT_BLANK,
-                        ),
-                        "description": Schema(type=OpenAPIType.STRING, max_length=1000),
-                        "files": Schema(
-                            type=OpenAPIType.ARRAY,
-                            min_items=1,
-                            items=Schema(type=OpenAPIType.STRING, format="binary"),  # type: ignore[arg-type]
-                        ),
-                        "settings": json_object,
-                        "labels": Schema(
-                            type=OpenAPIType.STRING,
-                            description=f"A JSON object of at most {MAX_LABELS} labels "
-                            f"(keys up to {LABEL_KEY_MAX} characters), as text",
-                        ),
-                    },
-                ),
+                schema=form,
                 examples={"Two samples": Example(value=examples.CREATE_FORM)},
+                encoding={
+                    "files": Encoding(content_type="audio/wav, audio/mpeg, audio/mp4, audio/flac"),
+                    "settings": Encoding(content_type="application/json"),
+                    "labels": Encoding(content_type="application/json"),
+                },
             )
         },
     )

@@ -54,6 +54,6 @@ CREATE_FORM: dict[str, Any] = {
     "name": "Ada (sales)",
     "description": "Warm, unhurried; recorded in a quiet room",
     "files": ["(intro.wav: binary)"],
-    "settings": '{"stability": 0.5, "clarity": 0.75, "use_speaker_boost": true}',
-    "labels": '{"language": "en", "accent": "british"}',
+    "settings": {"stability": 0.5, "clarity": 0.75, "use_speaker_boost": True},
+    "labels": {"language": "en", "accent": "british"},
 }

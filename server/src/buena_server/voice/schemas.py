@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from buena_server.kit.validation import NOT_BLANK, TRIMMED, Context, Invalid, field, text
+from buena_server.kit.validation import NO_NUL, NOT_BLANK, TRIMMED, Context, Invalid, field, text
 from buena_server.linkedin.schemas import fraction
 
 CloneStatus = Literal["processing", "ready", "failed"]
@@ -46,7 +46,7 @@ Labels = Annotated[
         f"characters, values up to {LABEL_VALUE_MAX})",
         max_properties=MAX_LABELS,
         property_names={"minLength": 1, "maxLength": LABEL_KEY_MAX, "pattern": NOT_BLANK},
-        additional_properties={"type": "string", "maxLength": LABEL_VALUE_MAX},
+        additional_properties={"type": "string", "maxLength": LABEL_VALUE_MAX, "pattern": NO_NUL},
     ),
 ]
 Name = Annotated[str, text(100, "The clone's name", required=True)]
@@ -55,7 +55,7 @@ Stability = Annotated[float, fraction("How steady the voice stays, 0 to 1")]
 Clarity = Annotated[float, fraction("How closely the voice keeps to the samples, 0 to 1")]
 
 
-class VoiceSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class VoiceCloneSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Synthesis settings (the hosted API's): each defaulted when left out."""
 
     stability: Stability = 0.5
@@ -63,7 +63,7 @@ class VoiceSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     use_speaker_boost: bool = True
 
 
-class VoiceSettingsPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class VoiceCloneSettingsPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Settings merged into the clone's: a field left out keeps its value."""
 
     stability: Stability | UnsetType = UNSET
@@ -77,7 +77,7 @@ class CreateVoiceCloneFields(msgspec.Struct, kw_only=True, forbid_unknown_fields
 
     name: Name
     description: Description | None = None
-    settings: VoiceSettings = msgspec.field(default_factory=VoiceSettings)
+    settings: VoiceCloneSettings = msgspec.field(default_factory=VoiceCloneSettings)
     labels: Labels = msgspec.field(default_factory=dict)
 
 
@@ -87,7 +87,7 @@ class UpdateVoiceCloneRequest(msgspec.Struct, kw_only=True, forbid_unknown_field
 
     name: Name | UnsetType | None = UNSET
     description: Description | UnsetType | None = UNSET
-    settings: VoiceSettingsPatch | UnsetType = UNSET
+    settings: VoiceCloneSettingsPatch | UnsetType = UNSET
     labels: Labels | UnsetType = UNSET
 
 
@@ -123,7 +123,7 @@ class VoiceClone(msgspec.Struct, kw_only=True):
     is_active: bool
     sample_count: int
     samples: list[VoiceSample]
-    settings: VoiceSettings
+    settings: VoiceCloneSettings
     labels: dict[str, str]
     profile: VoiceProfile | None
     created_at: datetime

@@ -27,9 +27,9 @@ from buena_server.voice.schemas import (
     ListVoiceClonesResponse,
     UpdateVoiceCloneRequest,
     VoiceClone,
+    VoiceCloneSettings,
     VoiceProfile,
     VoiceSample,
-    VoiceSettings,
 )
 
 logger = logging.getLogger("buena_server.voice")
@@ -66,7 +66,7 @@ def public(record: CloneRecord, samples: list[SampleRecord]) -> VoiceClone:
             )
             for s in samples
         ],
-        settings=msgspec.convert(record.settings, VoiceSettings),
+        settings=msgspec.convert(record.settings, VoiceCloneSettings),
         labels=dict(record.labels),
         profile=None if record.profile is None else msgspec.convert(record.profile, VoiceProfile),
         created_at=record.created_at,
