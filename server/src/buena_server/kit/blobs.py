@@ -10,23 +10,12 @@ nothing under the key).
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
-
-
-class BlobNotFoundError(LookupError):
-    """No blob under the key."""
-
-
-def check_key(key: str) -> str:
-    """The key itself when it is a safe relative path, else `ValueError`."""
-    parts = key.split("/")
-    if not parts or any(not _SEGMENT.match(p) or p in {".", ".."} for p in parts):
-        raise ValueError(f"invalid blob key: {key!r}")
-    return key
+# The key rule and the missing-blob error live apart (blob_keys.py), so that the stores this
+# factory imports can import them without a cycle; named here too, for the stores' users.
+from buena_server.kit.blob_keys import BlobNotFoundError, check_key
 
 
 class BlobStore(Protocol):
@@ -63,3 +52,6 @@ def open_blob_store(url: str) -> BlobStore:
 
         return S3BlobStore.from_url(url)
     raise ValueError("BUENA_STORAGE_URL must start with file: or s3://")
+
+
+__all__ = ["BlobNotFoundError", "BlobStore", "check_key", "open_blob_store"]

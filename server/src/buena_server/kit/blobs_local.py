@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from buena_server.kit.blobs import BlobNotFoundError, check_key
+from buena_server.kit.blob_keys import BlobNotFoundError, check_key
 
 _TEMP_PREFIX = ".tmp-"
 

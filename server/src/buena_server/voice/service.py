@@ -45,6 +45,14 @@ def clone_prefix(account_id: str, clone_id: str) -> str:
     return f"voice/{account_id}/{clone_id}"
 
 
+def in_use(clone_id: str, actions: list[str]) -> VoiceCloneInUse:
+    return VoiceCloneInUse(
+        f"Voice clone {clone_id!r} is used by {len(actions)} pending LinkedIn voice "
+        "message(s): cancel them first",
+        details={"actions": actions},
+    )
+
+
 def public(record: CloneRecord, samples: list[SampleRecord]) -> VoiceClone:
     return VoiceClone(
         id=record.id,
@@ -154,11 +162,7 @@ class VoiceCloneService:
         current = await self.find(account_id, clone_id, lock="update")
         pending = await ActionRepository(conn).pending_voice_messages(account_id, clone_id)
         if pending:
-            raise VoiceCloneInUse(
-                f"Voice clone {clone_id!r} is used by {len(pending)} pending LinkedIn voice "
-                "message(s): cancel them first",
-                details={"actions": pending},
-            )
+            raise in_use(clone_id, pending)
         clone = await self.with_samples(current)
         await self.repository.delete(account_id, clone_id)
         await record_event(conn, account_id, VOICE_CLONE_DELETED, event_data(clone))

@@ -149,12 +149,7 @@ def check_files(files: Sequence[UploadFile], limits: UploadLimits) -> list[int]:
     sizes = [_size_of(upload) for upload in files]
     for upload, size in zip(files, sizes, strict=True):
         if size > limits.max_file_bytes:
-            filename = _filename(upload)
-            raise PayloadTooLarge(
-                f"{filename} is {size} bytes: each file may be at most {limits.max_file_bytes}",
-                details={"filename": filename, "size_bytes": size,
-                         "max_file_bytes": limits.max_file_bytes},
-            )  # fmt: skip
+            raise file_too_large(_filename(upload), size, limits.max_file_bytes)
     return sizes
 
 
@@ -177,10 +172,7 @@ async def create_clone(
         try:
             decoded = await audio.decode_in_thread(data, filename, keep_samples=False)
         except audio.InvalidAudio as exc:
-            raise InvalidAudio(
-                f"{exc.filename}: {exc.reason}",
-                details={"filename": exc.filename, "reason": exc.reason},
-            ) from None
+            raise invalid_audio(exc.filename, exc.reason) from None
         sample_id = new_id("vsmp")
         samples.append(SampleRecord(
             id=sample_id, clone_id=clone_id, position=position, filename=filename,
@@ -192,10 +184,7 @@ async def create_clone(
         del data  # one file in memory at a time: it is read again to be stored
     total = sum(sample.duration_seconds for sample in samples)
     if total < limits.min_seconds:
-        raise SamplesTooShort(
-            f"The samples last {total:.1f} s in all: at least {limits.min_seconds:g} s needed",
-            details={"duration_seconds": round(total, 3), "minimum_seconds": limits.min_seconds},
-        )
+        raise too_short(total, limits.min_seconds)
     now = clock.utcnow()
     record = CloneRecord(
         id=clone_id, account_id=account_id, name=fields.name, description=fields.description,
@@ -233,7 +222,29 @@ async def _forget(blobs: BlobStore, prefix: str) -> None:
 
 def _check_limit(count: int, limits: UploadLimits) -> None:
     if count >= limits.clone_limit:
-        raise VoiceCloneLimitReached(
-            f"The account has {count} voice clones, its limit: delete one first",
-            details={"limit": limits.clone_limit, "count": count},
-        )
+        raise limit_reached(count, limits.clone_limit)
+
+
+def limit_reached(count: int, limit: int) -> VoiceCloneLimitReached:
+    return VoiceCloneLimitReached(
+        f"The account has {count} voice clones, its limit: delete one first",
+        details={"limit": limit, "count": count},
+    )
+
+
+def invalid_audio(filename: str, reason: str) -> InvalidAudio:
+    return InvalidAudio(f"{filename}: {reason}", details={"filename": filename, "reason": reason})
+
+
+def too_short(total: float, minimum: float) -> SamplesTooShort:
+    return SamplesTooShort(
+        f"The samples last {total:.1f} s in all: at least {minimum:g} s needed",
+        details={"duration_seconds": round(total, 3), "minimum_seconds": minimum},
+    )
+
+
+def file_too_large(filename: str, size: int, cap: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"{filename} is {size} bytes: each file may be at most {cap}",
+        details={"filename": filename, "size_bytes": size, "max_file_bytes": cap},
+    )
