@@ -135,6 +135,20 @@ class TestCreate:
             assert_error(await upload(account, sample(), **fields), status, code)
         assert blob_files(account) == []
 
+    async def test_idempotency_key_replays_the_upload(self, account: Account) -> None:
+        # One request sent twice, as a client's retry sends it: the same multipart body (a
+        # new boundary would make another body, 422 IDEMPOTENCY_KEY_MISMATCH).
+        request = account.client.build_request(
+            "POST", CLONES, data={"name": "Ada"}, files=[("files", sample("flac"))],
+            headers={**account.headers(), "Idempotency-Key": "upload-1"},
+        )  # fmt: skip
+        answers = [await account.client.send(request) for _ in range(2)]
+        assert [a.status_code for a in answers] == [201, 201]
+        assert answers[1].json() == answers[0].json()
+        assert answers[1].headers["idempotent-replayed"] == "true"
+        listed = await account.client.get(CLONES, headers=account.headers())
+        assert listed.json()["total"] == 1
+
     async def test_json_body_is_refused(self, account: Account) -> None:
         response = await account.client.post(
             CLONES, json={"name": "Ada"}, headers=account.headers()
