@@ -175,6 +175,27 @@ class TestLimit:
         assert len(blob_files(account)) == 3  # the refused uploads left nothing
 
 
+class TestSweep:
+    async def test_samples_of_an_upload_never_recorded_are_swept(
+        self, account: Account, moved_clock: MovedClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def dies(*_args: object) -> None:
+            raise RuntimeError("the process died")
+
+        async def never(*_args: object) -> None:
+            """A dead process cleans nothing up."""
+
+        with monkeypatch.context() as patched:
+            patched.setattr("buena_server.voice.upload.VoiceCloneRepository.insert", dies)
+            patched.setattr("buena_server.voice.upload._forget", never)
+            assert_error(await upload(account, sample()), 500, "INTERNAL_ERROR")
+        assert len(blob_files(account)) == 1
+        kept = await created(account)  # recorded: its samples stay
+        moved_clock.advance(hours=1, seconds=1)
+        assert await run_jobs(account) == 3  # two sweeps and the kept clone's analysis
+        assert [p.parent.parent.name for p in blob_files(account)] == [kept["id"]]
+
+
 class TestRead:
     async def test_list_filters_and_pages(self, account: Account, other_account: Account) -> None:
         first = await created(account, name="First")

@@ -35,6 +35,10 @@ from buena_server.voice.schemas import (
 logger = logging.getLogger("buena_server.voice")
 ANALYSE_TASK = "voice.analyse"
 DELETE_BLOBS_TASK = "voice.delete_blobs"
+SWEEP_UPLOAD_TASK = "voice.sweep_upload"
+# An upload's samples are stored before its clone is recorded; should the process die in
+# between, the job enqueued before they were stored deletes them this long after.
+SWEEP_UPLOAD_AFTER = timedelta(hours=1)
 # The queue job that deletes a deleted clone's blobs if deleting them at once failed (or
 # the process stopped first) runs this long after the delete.
 DELETE_BLOBS_RETRY = timedelta(minutes=1)

@@ -10,7 +10,8 @@ job to run again once its lease ends; a blob store that is out raises, and the q
 with its backoff.
 
 "voice.delete_blobs" deletes a deleted clone's blobs (a safety net behind the delete's own
-attempt, which runs once its transaction commits).
+attempt, which runs once its transaction commits); "voice.sweep_upload" an upload's samples
+whose clone was never recorded (the process died between storing and recording them).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from buena_server.voice.schemas import VoiceProfile
 from buena_server.voice.service import (
     ANALYSE_TASK,
     DELETE_BLOBS_TASK,
+    SWEEP_UPLOAD_TASK,
+    clone_prefix,
     event_data,
     logger,
     public,
@@ -111,6 +114,18 @@ async def profile_of(blobs: BlobStore, samples: list[SampleRecord]) -> dict[str,
     return built
 
 
+async def sweep_upload(job: Job, context: JobContext) -> None:
+    """Delete an upload's samples if its clone was never recorded (the process died)."""
+    account_id = str(job.payload["account_id"])
+    clone_id = str(job.payload["clone_id"])
+    async with context.database.transaction(write=False) as conn:
+        clone = await VoiceCloneRepository(conn).get(account_id, clone_id)
+    if clone is None:
+        deleted = await context.services.blobs.delete_prefix(clone_prefix(account_id, clone_id))
+        if deleted:
+            logger.info("deleted %d sample(s) of an upload never recorded: %s", deleted, clone_id)
+
+
 async def delete_blobs(job: Job, context: JobContext) -> None:
     prefix = str(job.payload["prefix"])
     deleted = await context.services.blobs.delete_prefix(prefix)
@@ -121,3 +136,4 @@ async def delete_blobs(job: Job, context: JobContext) -> None:
 def register_tasks(registry: TaskRegistry) -> None:
     registry.register(ANALYSE_TASK, analyse)
     registry.register(DELETE_BLOBS_TASK, delete_blobs)
+    registry.register(SWEEP_UPLOAD_TASK, sweep_upload)

@@ -8,8 +8,9 @@ clone's prefix, and the clone recorded in one write transaction that takes the a
 row lock, counts its clones again (so two creates racing at the limit never both pass),
 inserts the clone and its samples, its event and its analysis job. If that transaction
 fails, the blobs just written are deleted: no row points at a missing blob, and no sample
-is left without its row (but for a process that dies between the two steps; see
-docs/voice.md).
+is left without its row. A process that dies between the two steps leaves that to a job
+enqueued (and committed) before the samples are stored: an hour later it deletes them
+unless their clone was recorded.
 
 The upload holds no transaction while it decodes: a write transaction on SQLite is the
 database's one writer.
@@ -49,6 +50,8 @@ from buena_server.voice.repository import CloneRecord, SampleRecord, VoiceCloneR
 from buena_server.voice.schemas import CreateVoiceCloneFields, VoiceClone
 from buena_server.voice.service import (
     ANALYSE_TASK,
+    SWEEP_UPLOAD_AFTER,
+    SWEEP_UPLOAD_TASK,
     clone_prefix,
     event_data,
     logger,
@@ -192,6 +195,13 @@ async def create_clone(
         settings=msgspec.to_builtins(settings), labels=fields.labels, profile=None,
         created_at=now, updated_at=now,
     )  # fmt: skip
+    # Should this process die between storing the samples and recording the clone, this job
+    # deletes the samples no row names (it leaves a recorded clone's alone).
+    async with database.transaction(write=True) as conn:
+        await enqueue(
+            conn, SWEEP_UPLOAD_TASK, {"account_id": account_id, "clone_id": clone_id},
+            run_at=now + SWEEP_UPLOAD_AFTER,
+        )  # fmt: skip
     try:
         for sample, upload in zip(samples, files, strict=True):
             await upload.seek(0)
