@@ -98,8 +98,10 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
+def settings(database_url: str, settings_overrides: dict[str, Any], tmp_path: Path) -> Settings:
     values: dict[str, Any] = {"database_url": database_url, "rate_limits": "off", "env": "test"}
+    # Blobs (voice samples) in the test's own directory, never the working directory's var/.
+    values["storage_url"] = f"file:{tmp_path / 'blobs'}"
     # No queue worker in the app unless a test asks for one (test_worker_process.py,
     # test_events.py): its claims and commits would run beside every test's requests, and
     # the tests that deliver run the worker themselves, one pass at a time.

@@ -25,6 +25,7 @@ from buena_server.kit.openapi_docs import BASE_PATH
 from buena_server.services import services_of
 
 from server_testing import API, PUBLIC_PATHS, Account, InProcessClient, assert_error, served_routes
+from voice_testing import created
 
 # Differ between two otherwise equal answers.
 VOLATILE_FIELDS = {"timestamp", "request_id"}
@@ -161,6 +162,17 @@ async def _prospect_list_of(owner: Account) -> Resource:
     return Resource(list_id, view)
 
 
+async def _voice_clone_of(owner: Account) -> Resource:
+    made = await created(owner)
+    clone_id = made["id"]
+
+    async def view() -> Any:
+        response = await owner.client.get(f"{API}/voice-clones/{clone_id}", headers=owner.headers())
+        return response.status_code, response.json()
+
+    return Resource(clone_id, view)
+
+
 @dataclass(frozen=True)
 class IdRoute:
     make: Callable[[Account], Awaitable[Resource]]
@@ -220,6 +232,16 @@ ID_ROUTES: dict[tuple[str, str], IdRoute] = {
     **{
         (method, f"{BASE_PATH}/jobs/{{job_id}}{below}"): IdRoute(_job_of, "job", "JOB_NOT_FOUND")
         for method, below in (("GET", ""), ("GET", "/result"), ("POST", "/cancel"))
+    },
+    **{
+        (method, f"{BASE_PATH}/voice-clones/{{voice_id}}"): IdRoute(
+            _voice_clone_of, "voice", "VOICE_CLONE_NOT_FOUND", body
+        )
+        for method, body in (
+            ("GET", None),
+            ("PATCH", {"name": "Taken over", "labels": {}}),
+            ("DELETE", None),
+        )
     },
 }
 

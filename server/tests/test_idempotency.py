@@ -466,8 +466,9 @@ async def test_the_openapi_document_names_the_header_and_its_answers(
         for method, operation in item.items()
         if method in {"post", "patch", "delete"}
     ]
-    # POST /enrich, POST /jobs/{id}/cancel, the LinkedIn and prospect-list writes among them.
-    assert len(writes) == 21
+    # POST /enrich, POST /jobs/{id}/cancel, the LinkedIn, prospect-list and voice-clone
+    # writes among them.
+    assert len(writes) == 24
     # The answers that carry a secret shown once take no key (they are never kept).
     secret_answers = {
         (f"{API}/keys", "post"),

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from server_testing import API, Account, MovedClock, assert_error
+from voice_testing import created
 
 HOURS = {"start": "09:00", "end": "18:00", "days": ["mon", "tue", "wed", "thu", "fri"]}
 # Thursday 2026-12-03 07:00 in Berlin (winter: UTC+1), before the office opens.
@@ -219,10 +220,19 @@ class TestSchedule:
         action = await scheduled(account, lead_id=mine["id"])
         assert action["lead_id"] == mine["id"]
 
-    async def test_voice_messages_need_linkedin_voice(self, account: Account) -> None:
+    async def test_voice_messages_need_linkedin_voice(
+        self, account: Account, other_account: Account
+    ) -> None:
         await connect(account)
+        clone = await created(account)
+        theirs = await created(other_account)
+        for missing in ("voice_1", theirs["id"]):
+            unknown = {"action_type": "send_voice_message",
+                       "voice_settings": {"voice_id": missing, "text": "Hello Ada"}}  # fmt: skip
+            error = assert_error(await schedule(account, **unknown), 404, "VOICE_CLONE_NOT_FOUND")
+            assert error["details"] == {"voice_clone_id": missing}
         voice = {"action_type": "send_voice_message",
-                 "voice_settings": {"voice_id": "voice_1", "text": "Hello Ada"}}  # fmt: skip
+                 "voice_settings": {"voice_id": clone["id"], "text": "Hello Ada"}}  # fmt: skip
         scheduler = await account.key_with("linkedin:schedule")
         error = assert_error(await schedule(account, scheduler, **voice), 403, "PERMISSION_DENIED")
         assert error["details"] == {
@@ -233,7 +243,7 @@ class TestSchedule:
         response = await schedule(account, speaker, **voice)
         assert response.status_code == 202, response.text
         assert response.json()["voice_settings"] == {
-            "voice_id": "voice_1", "text": "Hello Ada", "stability": 0.5, "clarity": 0.75,
+            "voice_id": clone["id"], "text": "Hello Ada", "stability": 0.5, "clarity": 0.75,
             "use_speaker_boost": True,
         }  # fmt: skip
 
@@ -356,11 +366,12 @@ class TestHostedPath:
 
     async def test_voice_settings_and_unknown_types(self, account: Account) -> None:
         await connect(account)
+        clone = await created(account)
         response = await account.client.post(
             f"{API}/linkedin/scheduleLinkedInAction",
             json={"actionType": "sendVoiceMessage", "profileUrl": "linkedin.com/in/ada-lovelace",
                   "participantName": "Ada", "threadId": "t1",
-                  "voiceSettings": {"voiceId": "v1", "voiceText": "Hello",
+                  "voiceSettings": {"voiceId": clone["id"], "voiceText": "Hello",
                                     "voiceParams": {"stability": 0.2, "clarity": 1,
                                                     "use_speaker_boost": False}}},
             headers=account.headers(),
@@ -368,8 +379,10 @@ class TestHostedPath:
         assert response.status_code == 200, response.text
         action = (await account.client.get(f"{API}/linkedin/actions/{response.json()['actionId']}",
                                            headers=account.headers())).json()  # fmt: skip
-        assert action["voice_settings"] == {"voice_id": "v1", "text": "Hello", "stability": 0.2,
-                                            "clarity": 1.0, "use_speaker_boost": False}  # fmt: skip
+        assert action["voice_settings"] == {
+            "voice_id": clone["id"], "text": "Hello", "stability": 0.2, "clarity": 1.0,
+            "use_speaker_boost": False,
+        }  # fmt: skip
         unknown = await account.client.post(
             f"{API}/linkedin/scheduleLinkedInAction",
             json={"actionType": "endorseSkills", "profileUrl": "linkedin.com/in/ada-lovelace"},

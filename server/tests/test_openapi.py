@@ -13,6 +13,7 @@ from buena_server.errors import ApiError
 from buena_server.services import services_of
 
 from server_testing import API, Account, InProcessClient
+from voice_testing import sample
 from webhook_receivers import PointingResolver
 
 OPERATIONS = {
@@ -142,6 +143,7 @@ CREATE_BODIES = {
     "/api/v2/webhooks": {"url": "https://hooks.example.com/buena", "events": ["*"]},
     "/api/v2/prospect-lists": {"name": "Founders", "prospects": [{"email": "a@b.io"}]},
     "/api/v2/prospect-lists/import": "email\na@b.io\n",  # CSV
+    "/api/v2/voice-clones": ("Ada", sample()),  # multipart: a name and a generated voice
 }
 # Where a create's resource lives when not under the path it was posted to.
 COLLECTIONS = {"/api/v2/prospect-lists/import": "/api/v2/prospect-lists"}
@@ -167,6 +169,11 @@ async def test_created_responses_send_the_location_they_promise(
             csv_headers = {**account.headers(), "content-type": "text/csv"}
             response = await client.post(
                 path, params={"name": "CSV"}, content=body.encode(), headers=csv_headers
+            )
+        elif isinstance(body, tuple):
+            name, file = body
+            response = await client.post(
+                path, data={"name": name}, files=[("files", file)], headers=account.headers()
             )
         else:
             response = await client.post(path, json=body, headers=account.headers())

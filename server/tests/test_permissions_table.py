@@ -82,6 +82,11 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/prospect-lists/{{list_id}}/prospects"): Permission.LINKEDIN_UPLOAD,
     ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/convert"): Permission.LINKEDIN_UPLOAD,
     ("POST", f"{BASE_PATH}/prospect-lists/{{list_id}}/schedule"): Permission.LINKEDIN_SCHEDULE,
+    ("GET", f"{BASE_PATH}/voice-clones"): Permission.VOICE_READ,
+    ("POST", f"{BASE_PATH}/voice-clones"): Permission.VOICE_CREATE,
+    ("GET", f"{BASE_PATH}/voice-clones/{{voice_id}}"): Permission.VOICE_READ,
+    ("PATCH", f"{BASE_PATH}/voice-clones/{{voice_id}}"): Permission.VOICE_UPDATE,
+    ("DELETE", f"{BASE_PATH}/voice-clones/{{voice_id}}"): Permission.VOICE_DELETE,
 }
 
 

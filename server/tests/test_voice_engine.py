@@ -18,11 +18,13 @@ from buena_server.voice.preview import PreviewClone, preview, preview_key
 
 from backends import SQLITE_PASS_ONLY
 from s3_fake import moto_endpoint, s3_url  # noqa: F401  (fixtures)
-from voice_testing import ToneEngine, decode_mp3, pitch_track
+from synthesis_testing import ToneEngine, decode_mp3, pitch_track
 
 pytestmark = SQLITE_PASS_ONLY
 
-NEURAL = EntryPoint(name="neural", value="voice_testing:ToneEngine", group=seam.ENTRY_POINT_GROUP)
+NEURAL = EntryPoint(
+    name="neural", value="synthesis_testing:ToneEngine", group=seam.ENTRY_POINT_GROUP
+)
 NOT_AN_ENGINE = EntryPoint(
     name="odd", value="collections:OrderedDict", group=seam.ENTRY_POINT_GROUP
 )

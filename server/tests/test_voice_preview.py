@@ -11,18 +11,14 @@ from typing import Any
 
 import pytest
 
+from buena_server.errors import VoiceCloneNotReady
 from buena_server.kit.blobs import BlobStore, open_blob_store
 from buena_server.voice.espeak import EspeakEngine
-from buena_server.voice.preview import (
-    PreviewClone,
-    VoiceCloneNotReady,
-    preview,
-    preview_key,
-)
+from buena_server.voice.preview import PreviewClone, preview, preview_key
 
 from backends import SQLITE_PASS_ONLY
 from s3_fake import moto_endpoint, s3_url  # noqa: F401  (fixtures)
-from voice_testing import BrokenEngine, decode_mp3
+from synthesis_testing import BrokenEngine, decode_mp3
 
 pytestmark = SQLITE_PASS_ONLY
 

@@ -16,7 +16,7 @@ from buena_server.voice.espeak import _CALIBRATION, EspeakEngine, Voicing, voici
 from buena_server.voice.mp3 import Mp3Encoder, encode_mp3
 
 from backends import SQLITE_PASS_ONLY
-from voice_testing import decode_mp3, pitch_track
+from synthesis_testing import decode_mp3, pitch_track
 
 pytestmark = SQLITE_PASS_ONLY
 

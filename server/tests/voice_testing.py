@@ -1,76 +1,66 @@
-"""Helpers for the voice tests: MP3 read back with PyAV, the pitch of speech measured, and two
-small engines of the tests' own behind the seam (voice/engine.py)."""
+"""Helpers of the voice tests: uploads through the API, and the queue's worker run by hand."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator
+import random
+from typing import Any
 
-import av
-import numpy as np
+from buena_server.queue import Worker
+from buena_server.services import Services, services_of
+from buena_server.tasks import task_registry
 
-from buena_server.voice.engine import SynthesisRequest
-from buena_server.voice.mp3 import Mp3Encoder
+from server_testing import API, Account
+from voice_audio import Voice, voice_file
 
+CLONES = f"{API}/voice-clones"
+MIME = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4", "flac": "audio/flac"}
 
-def decode_mp3(data: bytes) -> tuple[np.ndarray, int, str]:
-    """(mono float samples, sample rate, codec name) of an MP3 file."""
-    with av.open(io.BytesIO(data), format="mp3") as container:
-        stream = container.streams.audio[0]
-        frames = [frame.to_ndarray().mean(axis=0) for frame in container.decode(stream)]
-        return np.concatenate(frames), stream.rate, stream.codec_context.name
+FileSpec = tuple[str, bytes] | tuple[str, bytes, str]
 
 
-def pitch_track(samples: np.ndarray, rate: int) -> np.ndarray:
-    """F0 in Hz of each voiced 40 ms frame (10 ms hop), by autocorrelation in 60..400 Hz."""
-    x = samples.astype(np.float64)
-    size, hop = int(rate * 0.04), int(rate * 0.01)
-    loudness = np.sqrt(np.mean(x**2)) if x.size else 0.0
-    found = []
-    for start in range(0, len(x) - size, hop):
-        window = x[start : start + size]
-        if np.sqrt(np.mean(window**2)) < 0.3 * loudness:
-            continue
-        window = window - window.mean()
-        ac = np.correlate(window, window, "full")[size - 1 :]
-        low, high = int(rate / 400), int(rate / 60)
-        lag = low + int(np.argmax(ac[low:high]))
-        if ac[lag] > 0.5 * ac[0]:
-            found.append(rate / lag)
-    return np.array(found)
+DEFAULT_VOICE = Voice()
 
 
-class ToneEngine:
-    """A "neural" engine for the tests: a tone at the profile's median pitch, 60 ms per
-    character, encoded to MP3 like the built-in engine's."""
-
-    name = "tone"
-    version = "1"
-    description = "a tone at the voice's pitch, for the tests"
-    sample_rate = 24_000
-
-    async def synthesize(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
-        pitch = float((request.profile or {}).get("pitch_median_hz", 200.0))
-        seconds = 0.06 * len(request.text)
-        t = np.arange(int(self.sample_rate * seconds)) / self.sample_rate
-        pcm = (np.sin(2 * np.pi * pitch * t) * 8000).astype(np.int16)
-        encoder = Mp3Encoder(self.sample_rate)
-        for start in range(0, pcm.size, 4_800):
-            if out := encoder.encode(pcm[start : start + 4_800]):
-                yield out
-        if out := encoder.finish():
-            yield out
+def sample(
+    audio_format: str = "wav", voice: Voice = DEFAULT_VOICE, name: str | None = None
+) -> FileSpec:
+    data = voice_file(audio_format, voice)
+    return (name or f"sample.{audio_format}", data, MIME[audio_format])
 
 
-class BrokenEngine(ToneEngine):
-    """Fails after its first pieces, as an engine that crashes midway would."""
+async def upload(
+    account: Account,
+    *files: FileSpec,
+    key: str | None = None,
+    **fields: str,
+) -> Any:
+    data = {"name": "Ada", **fields}
+    return await account.client.post(
+        CLONES,
+        data=data,
+        files=[("files", spec) for spec in files],
+        headers=account.headers(key),
+    )
 
-    name = "broken"
 
-    async def synthesize(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
-        count = 0
-        async for piece in super().synthesize(request):
-            yield piece
-            count += 1
-            if count == 2:
-                raise RuntimeError("the engine fell over")
+async def created(account: Account, *files: FileSpec, **fields: str) -> dict[str, Any]:
+    response = await upload(account, *(files or (sample(),)), **fields)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    assert response.headers["location"] == f"{CLONES}/{body['id']}"
+    return body
+
+
+async def fetched(account: Account, clone_id: str) -> dict[str, Any]:
+    response = await account.client.get(f"{CLONES}/{clone_id}", headers=account.headers())
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def worker_of(services: Services) -> Worker:
+    return Worker(services.database, task_registry(), services, rng=random.Random(7))
+
+
+async def run_jobs(account: Account) -> int:
+    return await worker_of(services_of(account.client.app)).run_pending()

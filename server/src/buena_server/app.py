@@ -44,6 +44,7 @@ from buena_server.keys.controller import ApiKeyController
 from buena_server.keys.schemas import CreateApiKeyRequest
 from buena_server.kit.access_log import AccessLog
 from buena_server.kit.asgi import ASGIHandler, Receive, Scope, Send
+from buena_server.kit.blobs import open_blob_store
 from buena_server.kit.cors import cors_policy
 from buena_server.kit.db import open_database
 from buena_server.kit.dependencies import provide_connection
@@ -92,6 +93,12 @@ from buena_server.services import (
     services_of,
 )
 from buena_server.tasks import task_registry
+from buena_server.voice.controller import (
+    VoiceCloneController,
+    document_voice_upload,
+    voice_upload_controller,
+)
+from buena_server.voice.schemas import UpdateVoiceCloneRequest
 from buena_server.webhooks.controller import WebhookController
 from buena_server.webhooks.schemas import (
     CreateWebhookRequest,
@@ -192,6 +199,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         ),
         settings.enrichment_costs,
     )
+    blobs = open_blob_store(settings.storage_url)
     health = HealthService(
         database,
         settings.health_timeout_seconds,
@@ -232,6 +240,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             await key_usage.stop(database, flusher)
             await webhook_sender.close()
             await enrichment_providers.aclose()
+            await blobs.close()
             await database.close()
             if redis_link is not None:
                 await redis_link.close()
@@ -260,6 +269,8 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             LinkedInActionController,
             HostedLinkedInController,
             ProspectListController,
+            VoiceCloneController,
+            voice_upload_controller(settings),
         ],
         middleware=[
             SharedMiddleware(
@@ -298,6 +309,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         webhook_sender=webhook_sender,
         enrichment_providers=enrichment_providers,
         linkedin_executors=ExecutorRegistry.load(executor_settings(settings)),
+        blobs=blobs,
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
@@ -324,11 +336,13 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         EnrichRequest,
         CreateProspectListRequest,
         ScheduleProspectListRequest,
+        UpdateVoiceCloneRequest,
     )
     document_enrich_request(app)
     document_batch_and_export(app)
     document_linkedin(app, services.linkedin_executors.names())
     document_csv_import(app)
+    document_voice_upload(app)
     document_locations(app)
     document_idempotency(app)
     document_examples(app)

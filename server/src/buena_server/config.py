@@ -147,6 +147,12 @@ class Settings(BaseSettings):
     # The voice engine previews are synthesised with: the name of an entry point in the group
     # "buena.voice_engines" (voice/engine.py); "espeak" is the built-in eSpeak NG engine.
     voice_engine: str = "espeak"
+    # Voice clones (voice/, docs/voice.md): how many an account may have, how many files an
+    # upload holds and how large each may be, and the samples' shortest total duration.
+    voice_clone_limit: int = Field(default=5, ge=1, le=1000)
+    voice_max_files: int = Field(default=10, ge=1, le=100)
+    voice_max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    voice_min_sample_seconds: float = Field(default=10.0, ge=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # GET /metrics (Prometheus); with metrics_port set, served on that port instead of the API's.

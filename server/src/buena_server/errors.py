@@ -132,6 +132,10 @@ class ProspectListNotFound(NotFound):
     code = "PROSPECT_LIST_NOT_FOUND"
 
 
+class VoiceCloneNotFound(NotFound):
+    code = "VOICE_CLONE_NOT_FOUND"
+
+
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "METHOD_NOT_ALLOWED"
@@ -166,6 +170,24 @@ class LinkedInActionNotCancelable(Conflict):
     code = "LINKEDIN_ACTION_NOT_CANCELABLE"
 
 
+class VoiceCloneLimitReached(Conflict):
+    """The account has as many voice clones as it may (details: limit, count)."""
+
+    code = "VOICE_CLONE_LIMIT"
+
+
+class VoiceCloneInUse(Conflict):
+    """Pending LinkedIn voice messages speak with the clone (details: actions)."""
+
+    code = "VOICE_CLONE_IN_USE"
+
+
+class VoiceCloneNotReady(Conflict):
+    """The clone's analysis has not finished, or failed (details: status, failure_reason)."""
+
+    code = "VOICE_CLONE_NOT_READY"
+
+
 class LeadEmailExists(Conflict):
     code = "LEAD_EMAIL_EXISTS"
 
@@ -191,6 +213,18 @@ class ValidationFailed(ApiError):
 
     status_code = 422
     code = "VALIDATION_ERROR"
+
+
+class InvalidAudio(ValidationFailed):
+    """An uploaded file is not decodable WAV, MP3, M4A or FLAC audio (details: filename)."""
+
+    code = "INVALID_AUDIO"
+
+
+class SamplesTooShort(ValidationFailed):
+    """The samples' total duration is under the minimum (details: seconds, minimum)."""
+
+    code = "SAMPLES_TOO_SHORT"
 
 
 class ApiKeyOutlivesCaller(ValidationFailed):
@@ -326,6 +360,12 @@ def is_database_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, ApiError)
+
+
+def voice_clone_not_found(clone_id: str) -> VoiceCloneNotFound:
+    return VoiceCloneNotFound(
+        f"Voice clone {clone_id!r} not found", details={"voice_clone_id": clone_id}
+    )
 
 
 def payload_too_large() -> PayloadTooLarge:

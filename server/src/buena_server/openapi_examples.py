@@ -42,6 +42,7 @@ from buena_server.errors import (
     error_body,
     internal_error,
     payload_too_large,
+    voice_clone_not_found,
 )
 from buena_server.events.service import event_not_found
 from buena_server.health import controller as health_controller
@@ -64,6 +65,9 @@ from buena_server.linkedin.service import (
 )
 from buena_server.prospects import examples as prospect_examples
 from buena_server.prospects.service import list_not_found as prospect_list_not_found
+from buena_server.voice import examples as voice_examples
+from buena_server.voice import upload as voice_upload
+from buena_server.voice.service import in_use as voice_clone_in_use
 from buena_server.webhooks import examples as webhook_examples
 from buena_server.webhooks.service import delivery_not_found
 from buena_server.webhooks.service import not_found as webhook_not_found
@@ -90,6 +94,7 @@ _NOT_FOUND: tuple[tuple[str, Callable[[], ApiError]], ...] = (
     ("/linkedin/actions", lambda: lead_not_found(lead_examples.LEAD_ID)),
     ("/prospect-lists/{list_id}", lambda: prospect_list_not_found(prospect_examples.LIST_ID)),
     ("/linkedin/scheduleLinkedInAction", lambda: lead_not_found(lead_examples.LEAD_ID)),
+    ("/voice-clones/{voice_id}", lambda: voice_clone_not_found(voice_examples.CLONE_ID)),
 )
 _SCHEDULES = {"schedule_linkedin_action", "schedule_linkedin_action_hosted"}
 # 422: one invalid value of the operation's body or query, as the validation rules word it.
@@ -124,6 +129,8 @@ _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
         "status",
         "status must be one of: scheduled, running, completed, failed, canceled",
     ),
+    "list_voice_clones": ("status", "status must be one of: processing, ready, failed"),
+    "update_voice_clone": ("settings.stability", "settings.stability must be 0 to 1"),
 }
 
 
@@ -275,16 +282,29 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(not_connected())
         if context.operation_id == "cancel_linkedin_action":
             errors.append(not_cancelable(linkedin_examples.ACTION_ID, "completed"))
+        if context.operation_id == "create_voice_clone":
+            errors.append(voice_upload.limit_reached(5, 5))
+        if context.operation_id == "delete_voice_clone":
+            errors.append(
+                voice_clone_in_use(voice_examples.CLONE_ID, [linkedin_examples.ACTION_ID])
+            )
         if context.idempotent:
             errors.append(key_in_use())
     elif status == 413:
         errors.append(payload_too_large())
+        if context.operation_id == "create_voice_clone":
+            errors.append(voice_upload.file_too_large("long.wav", 60_000_000, 52_428_800))
     elif status == 415:
         errors.append(unsupported_media_type("text/plain"))
     elif status == 422:
         field = _INVALID_FIELD.get(context.operation_id)
         if field is not None:
             errors.append(_invalid(*field))
+        if context.operation_id == "create_voice_clone":
+            errors.append(
+                voice_upload.invalid_audio("notes.wav", "not a WAV, MP3, M4A or FLAC audio file")
+            )
+            errors.append(voice_upload.too_short(6.2, 10))
         if context.paged:
             errors.append(_raised(lambda: page(0, None)))
         if context.idempotent:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from buena_server.enrichment.registry import ProviderRegistry
     from buena_server.health.service import HealthService
     from buena_server.idempotency import Idempotency
+    from buena_server.kit.blobs import BlobStore
     from buena_server.kit.driver import Database
     from buena_server.kit.metrics import Metrics, MetricsListener
     from buena_server.kit.query_rules import QueryRules
@@ -66,6 +67,8 @@ class Services:
     webhook_sender: WebhookSender
     enrichment_providers: ProviderRegistry
     linkedin_executors: ExecutorRegistry
+    # Voice samples and previews (BUENA_STORAGE_URL).
+    blobs: BlobStore
     # Built from the app's routes, once the app exists.
     allowed_methods: dict[str, str]
     query_rules: dict[BaseRouteHandler, QueryRules]

@@ -496,3 +496,43 @@ prospects = Table(
     Column("linkedin_url", String(500), nullable=True),  # canonical
     Index(None, "list_id", "position", unique=True),
 )
+
+# Voice clones (voice/): a voice made from uploaded samples (each in the blob store under
+# ``blob_key``; ``duration_ms`` an integer: the driver reads PostgreSQL's floats only through
+# a type lookup it does not do), and its analysed ``profile`` (null until the analysis job
+# ends). The list reads an account's clones newest first, by status or not.
+voice_clones = Table(
+    "voice_clones",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("description", Text(), nullable=True),
+    Column("status", String(10), nullable=False),  # processing ready failed
+    Column("failure_reason", Text(), nullable=True),
+    Column("sample_count", Integer(), nullable=False),
+    Column("settings", JSON(), nullable=False),
+    Column("labels", JSON(), nullable=False),
+    Column("profile", JSON(none_as_null=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "account_id", "created_at", "id"),
+    Index(None, "account_id", "status", "created_at", "id"),
+)
+voice_samples = Table(
+    "voice_samples",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("clone_id", String(40), ForeignKey("voice_clones.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("position", SmallInteger(), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("format", String(4), nullable=False),  # wav mp3 m4a flac
+    Column("size_bytes", BigInteger(), nullable=False),
+    Column("duration_ms", Integer(), nullable=False),
+    Column("sample_rate", Integer(), nullable=False),
+    Column("channels", SmallInteger(), nullable=False),
+    Column("blob_key", Text(), nullable=False),
+    Index(None, "clone_id", "position", unique=True),
+)  # fmt: skip

@@ -9,6 +9,7 @@ from buena_server.jobs import runner as jobs_runner
 from buena_server.jobs.kinds import JobKinds
 from buena_server.linkedin import tasks as linkedin_tasks
 from buena_server.queue import TaskRegistry
+from buena_server.voice import tasks as voice_tasks
 from buena_server.webhooks import tasks as webhooks_tasks
 
 
@@ -22,4 +23,5 @@ def task_registry() -> TaskRegistry:
     webhooks_tasks.register_tasks(registry)
     jobs_runner.register_tasks(registry, job_kinds())
     linkedin_tasks.register_tasks(registry)
+    voice_tasks.register_tasks(registry)
     return registry

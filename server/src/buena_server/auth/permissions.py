@@ -20,6 +20,12 @@ class Permission(StrEnum):
     LINKEDIN_SCHEDULE = "linkedin:schedule"
     LINKEDIN_UPLOAD = "linkedin:upload"
     LINKEDIN_VOICE = "linkedin:voice"
+    # The hosted API's names for the Voice Cloning group.
+    VOICE_READ = "voice:read"
+    VOICE_CREATE = "voice:create"
+    VOICE_UPDATE = "voice:update"
+    VOICE_DELETE = "voice:delete"
+    VOICE_PREVIEW = "voice:preview"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

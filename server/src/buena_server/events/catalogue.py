@@ -16,6 +16,11 @@ LINKEDIN_ACTION_COMPLETED = "linkedin.action.completed"
 LINKEDIN_ACTION_FAILED = "linkedin.action.failed"
 LINKEDIN_CONNECTION_ACCEPTED = "linkedin.connection.accepted"
 LINKEDIN_MESSAGE_REPLIED = "linkedin.message.replied"
+VOICE_CLONE_CREATED = "voice_clone.created"
+VOICE_CLONE_READY = "voice_clone.ready"
+VOICE_CLONE_FAILED = "voice_clone.failed"
+VOICE_CLONE_UPDATED = "voice_clone.updated"
+VOICE_CLONE_DELETED = "voice_clone.deleted"
 
 EVENT_TYPES: tuple[str, ...] = (
     LEAD_CREATED,
@@ -31,4 +36,9 @@ EVENT_TYPES: tuple[str, ...] = (
     LINKEDIN_ACTION_FAILED,
     LINKEDIN_CONNECTION_ACCEPTED,
     LINKEDIN_MESSAGE_REPLIED,
+    VOICE_CLONE_CREATED,
+    VOICE_CLONE_READY,
+    VOICE_CLONE_FAILED,
+    VOICE_CLONE_UPDATED,
+    VOICE_CLONE_DELETED,
 )

@@ -237,7 +237,9 @@ class IdempotencyMiddleware(MiddlewareProtocol):
         service = self.service
         if outcome is None:
             assert key is not None
-            body, complete = await read_body(receive, service.max_body_bytes)
+            # The route's own cap where it has one (an upload's), else the app's.
+            cap = scope["route_handler"].resolve_request_max_body_size() or service.max_body_bytes
+            body, complete = await read_body(receive, cap)
             receive = replaying(body, complete, receive)
             if not complete:  # too large: answered 413, nothing to keep
                 await self.next(scope, receive, send)

@@ -4,8 +4,9 @@
 ``file:var/blobs``; `kit/blobs_local.py`) or ``s3://bucket/prefix?endpoint_url=...&region=...``
 (an S3-compatible service; `kit/blobs_s3.py`). Keys are relative, slash-separated paths made
 of ``[A-Za-z0-9._-]`` segments (never ``..``); a store refuses any other key with
-`ValueError`. A write is atomic: a reader sees the whole blob or none (a crashed write leaves
-nothing under the key).
+`ValueError`. A key names a blob or a folder of blobs, never both (a directory cannot be
+both; the keys Buena writes never are). A write is atomic: a reader sees the whole blob or
+none (a crashed write leaves nothing under the key).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class BlobStore(Protocol):
     async def exists(self, key: str) -> bool: ...
 
     async def delete_prefix(self, prefix: str) -> int:
-        """Delete every blob whose key starts with `prefix` + "/" (and `prefix` itself);
-        the number deleted. Deleting nothing is not an error."""
+        """Delete every blob whose key starts with `prefix` + "/"; the number deleted.
+        Deleting nothing is not an error."""
 
     async def close(self) -> None: ...
 
@@ -53,3 +54,6 @@ def open_blob_store(url: str) -> BlobStore:
 
         return S3BlobStore.from_url(url)
     raise ValueError("BUENA_STORAGE_URL must start with file: or s3://")
+
+
+__all__ = ["BlobNotFoundError", "BlobStore", "check_key", "open_blob_store"]

@@ -157,6 +157,21 @@ class ActionRepository:
         row = (await self.conn.execute(statement)).mappings().first()
         return None if row is None else _action(row)
 
+    async def pending_voice_messages(self, account_id: str, voice_id: str) -> list[str]:
+        """The ids of the account's voice messages, scheduled or running, that speak with
+        ``voice_id``, oldest first."""
+        rows = await self.conn.execute(
+            select(_A.id)
+            .where(
+                _A.account_id == account_id,
+                _A.action_type == "send_voice_message",
+                _A.status.in_(("scheduled", "running")),
+                _A.voice_settings["voice_id"].as_string() == voice_id,
+            )
+            .order_by(_A.created_at, _A.id)
+        )
+        return [row[0] for row in rows.all()]
+
     async def change(
         self, account_id: str, action_id: str, statuses: tuple[str, ...], **changes: Any
     ) -> ActionRecord | None:

@@ -246,7 +246,9 @@ class VoiceSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     voice_id: Annotated[
         str,
         text(
-            100, "The voice to speak with (taken as given until voice clones exist)", required=True
+            100,
+            "The voice clone to speak with (voice_...; 404 if the account has none by that id)",
+            required=True,
         ),
     ]
     text: Annotated[str, text(VOICE_TEXT_MAX, "What the voice says", required=True)]

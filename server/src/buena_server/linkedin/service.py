@@ -18,6 +18,7 @@ from buena_server.errors import (
     LinkedInDuplicateAction,
     LinkedInNotConnected,
     ValidationFailed,
+    voice_clone_not_found,
 )
 from buena_server.kit import clock
 from buena_server.kit.driver import Connection
@@ -49,6 +50,7 @@ from buena_server.linkedin.schemas import (
     WorkingHours,
 )
 from buena_server.queue import enqueue
+from buena_server.voice.repository import VoiceCloneRepository
 
 RUN_TASK = "linkedin.run_action"
 FOLLOW_UP_TASK = "linkedin.follow_up"
@@ -235,6 +237,16 @@ class LinkedInService:
 
     # -- actions --------------------------------------------------------------------------
 
+    async def _check_voice(self, account_id: str, voice_id: str) -> None:
+        """404 unless ``voice_id`` names one of the account's voice clones; its row lock
+        (shared) is held to the commit, so a delete of the clone waits and then sees this
+        action."""
+        clone = None
+        if is_plausible_id(voice_id):
+            clone = await VoiceCloneRepository(self.conn).get(account_id, voice_id, lock="share")
+        if clone is None:
+            raise voice_clone_not_found(voice_id)
+
     async def schedule(
         self, account_id: str, request: ScheduleActionRequest, granted: frozenset[str]
     ) -> LinkedInAction:
@@ -255,6 +267,8 @@ class LinkedInService:
             is_plausible_id(lead_id) and await LeadRepository(self.conn).get(account_id, lead_id)
         ):
             raise lead_not_found(lead_id)
+        if voice is not None:
+            await self._check_voice(account_id, str(voice["voice_id"]))
         now = clock.utcnow()
         asked: datetime | None = request.scheduled_at  # type: ignore[assignment]  # validated
         action_id = new_id("lia")

@@ -1,1 +1,2 @@
-"""Voice cloning: clones made from uploaded samples, analysed, stored, and previewed as audio."""
+"""Voice cloning: clones made from uploaded samples, analysed, stored, and previewed as audio
+(docs/voice.md)."""

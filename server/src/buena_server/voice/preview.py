@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from buena_server.errors import Conflict
+from buena_server.errors import VoiceCloneNotReady
 from buena_server.kit.blobs import BlobNotFoundError, BlobStore
 from buena_server.voice.engine import SynthesisRequest, VoiceEngine
 from buena_server.voice.mp3 import CONTENT_TYPE
@@ -31,12 +31,6 @@ logger = logging.getLogger("buena_server.voice")
 
 # A preview of 500 characters is ~300 KB at 64 kbit/s: most hits are one or two pieces.
 CHUNK_SIZE = 262_144
-
-
-class VoiceCloneNotReady(Conflict):
-    """Only a clone whose analysis finished (status ready) can speak."""
-
-    code = "VOICE_CLONE_NOT_READY"
 
 
 class PreviewClone(msgspec.Struct, frozen=True, kw_only=True):
