@@ -369,6 +369,19 @@ def _client(host: str) -> buena_sdk.ApiClient:
     return client
 
 
+def _script_upload_then_preview(
+    live_server: Any, tmp_path: Path, error_body: Callable[..., Any]
+) -> Path:
+    """The server's answers (a 503, the clone, then the MP3 to every later request), and
+    the sample file to upload."""
+    live_server.script(503, error_body(503, "SERVICE_UNAVAILABLE", "busy"))
+    live_server.script(201, VOICE_CLONE)
+    live_server.script(200, MP3, MPEG)
+    sample = tmp_path / "ada.wav"
+    sample.write_bytes(WAV)
+    return sample
+
+
 def _assert_uploads(live_server: Any) -> None:
     """Two attempts (503, then 201) of one upload: the same key and the same bytes."""
     first, second = live_server.requests
@@ -388,11 +401,7 @@ def _assert_uploads(live_server: Any) -> None:
 def test_live_urllib3_upload_retried_and_preview_streamed(
     live_server: Any, tmp_path: Path, error_body: Callable[..., Any]
 ) -> None:
-    live_server.script(503, error_body(503, "SERVICE_UNAVAILABLE", "busy"))
-    live_server.script(201, VOICE_CLONE)
-    live_server.script(200, MP3, MPEG)  # every later request
-    sample = tmp_path / "ada.wav"
-    sample.write_bytes(WAV)
+    sample = _script_upload_then_preview(live_server, tmp_path, error_body)
     with _client(live_server.host) as client:
         api = DefaultApi(client)
         files = [sample, ("ada.mp3", MP3)]
@@ -411,11 +420,7 @@ def test_live_urllib3_upload_retried_and_preview_streamed(
 async def test_live_aiohttp_upload_retried_and_preview_streamed(
     live_server: Any, tmp_path: Path, error_body: Callable[..., Any]
 ) -> None:
-    live_server.script(503, error_body(503, "SERVICE_UNAVAILABLE", "busy"))
-    live_server.script(201, VOICE_CLONE)
-    live_server.script(200, MP3, MPEG)  # every later request
-    sample = tmp_path / "ada.wav"
-    sample.write_bytes(WAV)
+    sample = _script_upload_then_preview(live_server, tmp_path, error_body)
     async with _client(live_server.host) as client:
         api = DefaultApi(client)
         with open(sample, "rb") as opened:  # noqa: ASYNC230 (a file object the caller opened)
