@@ -126,7 +126,7 @@ async def test_create_sends_every_field_and_file_as_parts(
         "name": "Ada",
         "description": "Ada, calm",
         "settings": '{"stability":0.3}',
-        "labels": '{"accent": "british"}',
+        "labels": '{"accent":"british"}',
     }
     assert json.loads(fields["settings"]) == {"stability": 0.3}
     files = [(p.name, p.filename, p.content_type, p.data) for p in parts if p.filename]
@@ -142,7 +142,7 @@ async def test_create_sends_every_field_and_file_as_parts(
 
 async def test_create_leaves_out_what_is_not_given(fake_api: Any, invoke: Any) -> None:
     fake_api.transport.reply(201, VOICE_CLONE)
-    await invoke(fake_api.api, "create_voice_clone", "Ada", [("ada.mp3", MP3)])
+    await invoke(fake_api.api, "create_voice_clone", "Ada", (("ada.mp3", MP3),))
     parts = parse_form(fake_api.last.headers, fake_api.last.body)
     assert [(p.name, p.filename) for p in parts] == [("name", None), ("files", "ada.mp3")]
     assert (parts[1].content_type, parts[1].data) == ("audio/mpeg", MP3)
@@ -153,6 +153,8 @@ async def test_create_leaves_out_what_is_not_given(fake_api: Any, invoke: Any) -
     [
         ("ada.wav", TypeError),  # one path where a list is meant
         (b"RIFF", TypeError),
+        (("ada.wav", b"RIFF"), TypeError),  # one file tuple, not two files
+        (iter([b"RIFF"]), TypeError),
         ([123], TypeError),
         ([("ada.wav",)], TypeError),
         ([("ada.wav", "text, not bytes")], TypeError),

@@ -84,10 +84,24 @@ def file_part(value: FileInput, default_name: str) -> FilePart:
 
 def file_parts(values: Sequence[FileInput], stem: str) -> tuple[FilePart, ...]:
     """Each of ``values`` read; bytes given bare are named ``<stem>1``, ``<stem>2``, ..."""
-    if isinstance(values, (str, bytes, tuple)) or not isinstance(values, Sequence):
-        # One file where a list was meant (a str would be taken letter by letter).
-        raise TypeError(f"files must be a list of files, got {type(values).__name__}")
+    if (
+        isinstance(values, (str, bytes, bytearray, memoryview))
+        or not isinstance(values, Sequence)
+        or _is_file_tuple(values)
+    ):
+        # One file where a list was meant: taken item by item, a path would be read letter
+        # by letter, and a (filename, bytes) tuple as two files.
+        raise TypeError(f"files must be a list of files, got one {type(values).__name__}")
     return tuple(file_part(value, f"{stem}{index}") for index, value in enumerate(values, 1))
+
+
+def _is_file_tuple(values: Sequence[object]) -> bool:
+    return (
+        isinstance(values, tuple)
+        and len(values) in (2, 3)
+        and isinstance(values[0], str)
+        and isinstance(values[1], (bytes, bytearray, memoryview))
+    )
 
 
 def _from_tuple(value: tuple[object, ...]) -> FilePart:

@@ -321,7 +321,7 @@ def _create_voice_clone(
         chosen = as_model(VoiceCloneSettingsInput, settings)
         fields.append(("settings", serialize_body(chosen).decode("utf-8")))
     if labels is not None:
-        fields.append(("labels", json.dumps(dict(labels))))
+        fields.append(("labels", json.dumps(dict(labels), separators=(",", ":"))))
     parts = [("files", part) for part in file_parts(files, "sample")]
     return RequestOptions("POST", _CLONES, content=encode_form(fields, parts))
 
