@@ -174,6 +174,7 @@ def test_refused_uploads_store_nothing(
     with pytest.raises(buena_sdk.ApiException) as caught:
         voices.create_voice_clone("Refused", files)
     assert (caught.value.status, caught.value.code) == (status, code)
+    assert files[0][0] in str(caught.value)  # the message names the file
     assert voices.list_voice_clones().total == 0
 
 
