@@ -352,12 +352,15 @@ def _handler_for(server: LiveServer) -> type[BaseHTTPRequestHandler]:
             reply = server.next_reply(recorded)
             if reply.held:
                 server.release.wait()
-            payload = json.dumps(reply.body).encode()
+            # A bytes body (an MP3) is sent as it is, with the Content-Type of its headers.
+            payload = (
+                reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+            )
+            headers = {"Content-Type": "application/json", **reply.headers}
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("X-Request-ID", f"req_live_{len(server.requests)}")
-            for name, value in reply.headers.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)

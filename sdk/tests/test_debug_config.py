@@ -82,6 +82,23 @@ async def test_debug_logs_requests_and_responses_without_the_key(
     assert "[REDACTED]" in text
 
 
+def test_debug_logs_the_size_of_binary_bodies(
+    make_fake_api: Callable[..., Any], tmp_path: Path
+) -> None:
+    log = tmp_path / "sdk.log"
+    fake = make_fake_api(debug=True, logger_file=str(log), logger_format="%(message)s")
+    audio = b"ID3\x04\x00" + bytes(range(128, 256)) * 40
+    fake.transport.reply(200, raw=audio, headers={"Content-Type": "audio/mpeg"})
+    fake.api.preview_voice_clone({"voice_id": "voice_1", "text": "h\u00e9llo"})
+    fake.transport.reply(201, raw=b"{}")  # not a clone: only the upload's log line matters
+    with pytest.raises(buena_sdk.ApiResponseValidationError):
+        fake.api.create_voice_clone("Ada", [("a.wav", audio)])
+    lines = log.read_text().splitlines()
+    assert f"body=<{len(audio)} bytes, not text>" in lines[1]
+    assert lines[0].endswith("""body='{"voice_id":"voice_1","text":"h\u00e9llo"}'""")
+    assert lines[2].endswith(f"body=<{len(fake.last.body)} bytes, not text>")
+
+
 def test_debug_off_logs_nothing_at_debug(
     make_fake_api: Callable[..., Any], lead_json: Callable[..., Any], tmp_path: Path
 ) -> None:

@@ -91,7 +91,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     key = "bna_" + secrets.token_hex(32)
     with (
         fresh_database(str(directory / "e2e.db")) as url,
-        live_server(url, directory, {"BUENA_BOOTSTRAP_KEY": key}) as live,
+        live_server(
+            url,
+            directory,
+            # Voice samples and previews in the session's own directory, not var/blobs.
+            {"BUENA_BOOTSTRAP_KEY": key, "BUENA_STORAGE_URL": f"file://{directory / 'blobs'}"},
+        ) as live,
     ):
         yield Server(host=live.base_url, key=key, database_url=url)
 

@@ -10,8 +10,8 @@ from buena_sdk._transport import HttpResponse
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.exceptions import ApiResponseValidationError
 
-# A model class, or ``dict`` for operations (delete_lead, revoke_api_key) that return the
-# JSON object as it is.
+# A model class, ``dict`` for operations (delete_lead, revoke_api_key) that return the
+# JSON object as it is, ``bytes`` for a binary answer, or ``type(None)`` for 204.
 T = TypeVar("T")
 
 
@@ -40,6 +40,12 @@ def parse_response(response: HttpResponse, response_type: type[T]) -> ApiRespons
 
 
 def deserialize(body: bytes, response_type: type[T]) -> T:
+    if response_type is bytes:
+        # A binary answer (a voice preview's MP3): the body as it came.
+        return body  # type: ignore[return-value]  # T is bytes here
+    if response_type is type(None):
+        # 204 No Content (delete_voice_clone): nothing to parse.
+        return None
     if issubclass(response_type, BaseModel):
         # What model_validate_json calls, minus its argument checks (none are passed).
         model: T = response_type.__pydantic_validator__.validate_json(body)

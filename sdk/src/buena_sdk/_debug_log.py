@@ -82,8 +82,16 @@ def _headers(headers: Mapping[str, str], secrets: list[str]) -> dict[str, str]:
 def _body(body: Optional[bytes], secrets: list[str]) -> str:
     if not body:
         return "''"
+    head = body[: _BODY_LIMIT * 4]
+    try:
+        decoded = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:
+            # Audio (a voice preview, an upload's samples): its size says all a log can.
+            return f"<{len(body)} bytes, not text>"
+        decoded = head[: error.start].decode("utf-8")  # a character cut at the end
     # Redacted before it is cut, so no secret is ever shown in part.
-    text = redact(body[: _BODY_LIMIT * 4].decode("utf-8", errors="replace"), secrets)
+    text = redact(decoded, secrets)
     if len(text) > _BODY_LIMIT:
         text = text[:_BODY_LIMIT] + "..."
     return repr(text)

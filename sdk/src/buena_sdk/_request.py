@@ -29,7 +29,8 @@ class RequestOptions:
     path: str
     query: Mapping[str, Any] = field(default_factory=dict)
     body: Optional[BaseModel] = None
-    # A body that is not JSON (a CSV upload): its media type and bytes, sent as they are.
+    # A body that is not JSON (a CSV upload, a multipart form from ``_multipart``): its
+    # media type and bytes, sent as they are on every attempt.
     content: Optional[tuple[str, bytes]] = None
     # /health needs no key, and the key is not sent where it is not needed.
     authenticated: bool = True

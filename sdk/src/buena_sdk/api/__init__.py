@@ -7,6 +7,8 @@ from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
 from buena_sdk.api.prospect_lists_api import ProspectListsApi
+from buena_sdk.api.voice_clones_api import VoiceClonesApi
+from buena_sdk.api.voice_preview_api import VoicePreviewApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 
 __all__ = [
@@ -19,5 +21,7 @@ __all__ = [
     "LeadActivitiesApi",
     "LinkedInApi",
     "ProspectListsApi",
+    "VoiceClonesApi",
+    "VoicePreviewApi",
     "WebhooksApi",
 ]

@@ -7,10 +7,9 @@ its ``async for`` twin) and ``export_leads_to`` writes it to a file. All of them
 methods of ``DefaultApi``.
 """
 
-import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
-from typing import IO, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import urllib3
 from typing_extensions import Unpack
@@ -19,6 +18,7 @@ from buena_sdk._call_options import CallOptions
 from buena_sdk._raw import AsyncRawResponse
 from buena_sdk._request import RequestOptions
 from buena_sdk.api._base import ApiBase, as_model
+from buena_sdk.api._download import Destination, write_chunks
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import BatchLeadsRequest, BatchLeadsResponse
 from buena_sdk.models.literals import LeadSort, LeadStatus, SortOrder
@@ -165,26 +165,12 @@ class BulkLeadsApi(ApiBase):
         chunks = self.api_client.stream_async(options, **call)
         return asplit_lines(chunks) if lines else chunks
 
-    def export_leads_to(
-        self, destination: Union[str, "os.PathLike[str]", IO[bytes]], **filters: Any
-    ) -> int:
+    def export_leads_to(self, destination: Destination, **filters: Any) -> int:
         """Write the export (``filters``: the arguments of :meth:`export_leads`) to a path
         or a binary file object; returns the number of bytes written. A path is written
         whole or not at all: the export goes to a temporary file beside it, renamed into
         place once complete."""
-        chunks = self.export_leads(**filters)
-        if not isinstance(destination, (str, os.PathLike)):
-            return sum(destination.write(chunk) for chunk in chunks)
-        path = os.fspath(destination)
-        partial = f"{path}.part"
-        try:
-            with open(partial, "wb") as file:
-                written = sum(file.write(chunk) for chunk in chunks)
-            os.replace(partial, path)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
-        return written
+        return write_chunks(destination, self.export_leads(**filters))
 
 
 def split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -28,6 +28,7 @@ from buena_sdk.api.jobs_api import JobsApi
 from buena_sdk.api.lead_activities_api import LeadActivitiesApi
 from buena_sdk.api.linkedin_api import LinkedInApi
 from buena_sdk.api.prospect_lists_api import ProspectListsApi
+from buena_sdk.api.voice_clones_api import VoiceClonesApi
 from buena_sdk.api.webhooks_api import WebhooksApi
 from buena_sdk.api_response import ApiResponse
 from buena_sdk.models import (
@@ -49,13 +50,15 @@ class DefaultApi(
     LinkedInApi,
     LeadActivitiesApi,
     ProspectListsApi,
+    VoiceClonesApi,
     ApiKeysApi,
 ):
     """Every operation: leads and health here; batch writes and the export, webhooks,
-    events, enrichment, jobs, LinkedIn, a lead's timeline, prospect lists and API keys
-    inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi``, ``EnrichmentApi``,
-    ``JobsApi``, ``LinkedInApi``, ``LeadActivitiesApi``, ``ProspectListsApi`` and
-    ``ApiKeysApi`` (usable on their own too)."""
+    events, enrichment, jobs, LinkedIn, a lead's timeline, prospect lists, voice clones and
+    API keys inherited from ``BulkLeadsApi``, ``WebhooksApi``, ``EventsApi``,
+    ``EnrichmentApi``, ``JobsApi``, ``LinkedInApi``, ``LeadActivitiesApi``,
+    ``ProspectListsApi``, ``VoiceClonesApi`` and ``ApiKeysApi`` (usable on their own
+    too)."""
 
     # -- list_leads ---------------------------------------------------------------------
 

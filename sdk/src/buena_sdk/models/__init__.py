@@ -62,7 +62,14 @@ from buena_sdk.models.list_events_response import ListEventsResponse
 from buena_sdk.models.list_leads200_response import ListLeads200Response
 from buena_sdk.models.list_webhook_deliveries_response import ListWebhookDeliveriesResponse
 from buena_sdk.models.list_webhooks_response import ListWebhooksResponse
-from buena_sdk.models.literals import DeliveryStatus, JobStatus, LeadSort, LeadStatus, SortOrder
+from buena_sdk.models.literals import (
+    DeliveryStatus,
+    JobStatus,
+    LeadSort,
+    LeadStatus,
+    SortOrder,
+    VoiceCloneStatus,
+)
 from buena_sdk.models.prospect_list import (
     MAX_PROSPECTS,
     ConvertedProspect,
@@ -80,6 +87,18 @@ from buena_sdk.models.prospect_list import (
 from buena_sdk.models.rotate_webhook_secret_request import RotateWebhookSecretRequest
 from buena_sdk.models.update_lead_request import UpdateLeadRequest
 from buena_sdk.models.update_webhook_request import UpdateWebhookRequest
+from buena_sdk.models.voice_clone import (
+    MAX_PREVIEW_TEXT,
+    MAX_VOICE_SAMPLES,
+    VoiceClone,
+    VoiceCloneList,
+    VoiceCloneSettings,
+    VoiceCloneSettingsInput,
+    VoiceCloneUpdate,
+    VoicePreviewRequest,
+    VoiceProfile,
+    VoiceSample,
+)
 from buena_sdk.models.webhook import Webhook
 from buena_sdk.models.webhook_delivery import WebhookDelivery
 from buena_sdk.models.webhook_secret import WebhookSecret
@@ -90,7 +109,9 @@ __all__ = [
     "MAX_BATCH_SIZE",
     "MAX_ENRICHMENT_JOB_LEADS",
     "MAX_ENRICH_LEADS",
+    "MAX_PREVIEW_TEXT",
     "MAX_PROSPECTS",
+    "MAX_VOICE_SAMPLES",
     "PERMISSIONS",
     "ApiKey",
     "BatchLeadError",
@@ -162,6 +183,15 @@ __all__ = [
     "SortOrder",
     "UpdateLeadRequest",
     "UpdateWebhookRequest",
+    "VoiceClone",
+    "VoiceCloneList",
+    "VoiceCloneSettings",
+    "VoiceCloneSettingsInput",
+    "VoiceCloneStatus",
+    "VoiceCloneUpdate",
+    "VoicePreviewRequest",
+    "VoiceProfile",
+    "VoiceSample",
     "VoiceSettings",
     "Webhook",
     "WebhookDelivery",

@@ -14,6 +14,7 @@ LeadSort = Literal["created_at", "updated_at", "first_name", "last_name"]
 SortOrder = Literal["asc", "desc"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 JobStatus = Literal["pending", "running", "completed", "failed", "canceled"]
+VoiceCloneStatus = Literal["processing", "ready", "failed"]
 
 if TYPE_CHECKING:
     LeadStatusField = LeadStatus
