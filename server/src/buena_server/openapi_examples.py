@@ -309,7 +309,7 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(
                 voice_upload.invalid_audio("notes.wav", "not a WAV, MP3, M4A or FLAC audio file")
             )
-            errors.append(voice_upload.too_short(6.2, 10))
+            errors.append(voice_upload.too_short(6.2, 10, [("intro.wav", 6.2)]))
         if context.paged:
             errors.append(_raised(lambda: page(0, None)))
         if context.idempotent:
