@@ -420,12 +420,13 @@ def test_list_api_keys_example(server: Any, capsys: pytest.CaptureFixture[str]) 
     assert out[0] == f"You have {keys['total']} API keys:"
     admin_preview = server.key[:8] + "..."
     admin = out.index(f"Admin key: {admin_preview} (Active)")
-    # The reference's seven, then the enrichment group's three and the LinkedIn group's
-    # four (every permission).
+    # The reference's seven, then the enrichment group's three, the LinkedIn group's four
+    # and the voice group's five (every permission).
     assert out[admin + 1] == (
         " Permissions: leads:read, leads:write, leads:delete, api_keys:read, api_keys:write,"
         " webhooks:read, webhooks:write, leads:enrich, jobs:read, jobs:update,"
-        " linkedin:read, linkedin:schedule, linkedin:upload, linkedin:voice"
+        " linkedin:read, linkedin:schedule, linkedin:upload, linkedin:voice,"
+        " voice:read, voice:create, voice:update, voice:delete, voice:preview"
     )
     assert out.count("") == keys["total"]  # one blank line after each key
 

@@ -2,7 +2,7 @@
 its pitch and pace set from the clone's profile, encoded to MP3.
 
 It matches a voice's pitch and pace, not its timbre: eSpeak NG is a formant synthesiser and
-has one timbre per built-in voice. The mapping (docs/voice-synthesis.md):
+has one timbre per built-in voice. The mapping (docs/voice.md, "Synthesis"):
 
 - rate (words per minute, 80..450; eSpeak's default 175) = speaking_rate (syllables/s)
   x 60 / 1.5 syllables per English word (`_SYLLABLES_PER_WORD`).
