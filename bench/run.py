@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bench import bulk, enrichment, peers, webhooks
+from bench import bulk, enrichment, peers, voice, webhooks
 from bench.load import Probe, measure, measure_interleaved
 from bench.prepare import admin, prepare_postgres, prepare_sqlite
 from bench.sdk import import_target, sdk_async, sdk_sync
@@ -293,6 +293,13 @@ def run(profile: Profile) -> Report:
     enriched = enrichment.measure(pg_url, sqlite_url, enrich_leads, log)
     raw.update(enrichment=asdict(enriched))
 
+    print("[bench] 13, 13b: voice previews, cached and uncached", flush=True)
+    voiced = voice.measure(
+        pg_url, pg_key, pg_lead, RESULTS / "blobs", log,
+        voice.RUNS if profile is FULL else voice.QUICK_RUNS,
+    )  # fmt: skip
+    raw.update(voice=asdict(voiced))
+
     t = report.targets
     t.append(
         ratio_target(
@@ -461,6 +468,7 @@ def run(profile: Profile) -> Report:
     import_cost, raw["sdk_import"] = import_target()
     t.append(import_cost)
     t.extend(enrichment.targets(enriched))
+    t.extend(voice.targets(voiced.engine, voiced.api))
     return report
 
 

@@ -12,7 +12,8 @@
 
 ``python -m bench.voice`` measures the engine alone; with ``--base URL --key KEY --voice-id
 ID --lead-id ID`` (a running server, a ready clone and a lead of the key's account) the API
-comparison too. bench/run.py calls `measure_engine`, `measure_api` and `targets`.
+comparison too. bench/run.py calls `measure` (a server of its own on the bench's PostgreSQL
++ Redis, its blobs in a directory of the run's) and `targets`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ import asyncio
 import io
 import json
 import math
+import shutil
 import statistics
 import time
 import wave
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import urllib3
 
+from bench.servers import buena_env, serve
 from bench.targets import Target, ratio_target
 from buena_server.voice.engine import SynthesisRequest
 from buena_server.voice.espeak import EspeakEngine
@@ -40,6 +44,7 @@ TEXT = (
 )
 assert len(TEXT) == 200
 RUNS = 30
+QUICK_RUNS = 10  # --quick and --smoke
 WARM_UP = 3
 _pool = urllib3.PoolManager(maxsize=2, timeout=urllib3.Timeout(total=120))
 
@@ -166,6 +171,26 @@ def measure_api(
         cached.append(preview(TEXT)[0])
         lead.append(_timed("GET", f"{base}/leads/{lead_id}", headers)[0])
     return ApiFigures(runs, _p50(uncached), _p50(cached), _p50(lead), len(kept))
+
+
+@dataclass
+class Figures:
+    engine: EngineFigures
+    api: ApiFigures
+
+
+def measure(pg_url: str, key: str, lead_id: str, blobs: Path, log: Path, runs: int) -> Figures:
+    """The engine alone in this process, then a server of its own (PostgreSQL + Redis, its
+    worker analysing the clone, its blobs under `blobs`): a ready clone of `key`'s account,
+    previewed uncached and cached beside GET /leads/{lead_id}."""
+    engine = measure_engine(runs, tag="api")
+    shutil.rmtree(blobs, ignore_errors=True)  # an earlier run's, of a database made again
+    env = buena_env(pg_url, redis=True, BUENA_STORAGE_URL=f"file:{blobs}")
+    server, base = serve(env, log)
+    with server:
+        voice_id = create_ready_clone(base, key)
+        api = measure_api(base, key, voice_id, lead_id, runs, tag="api")
+    return Figures(engine, api)
 
 
 def targets(engine: EngineFigures, api: ApiFigures) -> list[Target]:

@@ -119,6 +119,15 @@ class TestUpdateLead:
         assert response.json()["tags"] == []
         assert response.json()["custom_fields"] == {}
 
+    async def test_nul_at_any_depth_of_custom_fields_is_refused(
+        self, client: InProcessClient, account: Account, lead: dict[str, Any]
+    ) -> None:
+        # PostgreSQL's jsonb cannot store it: a 422 on both databases, never a 500 on one.
+        for custom in ({"a": {"b\x00": 1}}, {"a": [{"b": "c\x00"}]}, {"a": "\x00"}):
+            response = await patch(client, account, lead["id"], {"custom_fields": custom})
+            assert response.status_code == 422, response.text
+            assert response.json()["details"]["errors"][0]["field"] == "custom_fields"
+
     async def test_custom_fields_merge_patch(
         self, client: InProcessClient, account: Account, lead: dict[str, Any]
     ) -> None:

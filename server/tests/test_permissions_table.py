@@ -87,6 +87,7 @@ API_ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", f"{BASE_PATH}/voice-clones/{{voice_id}}"): Permission.VOICE_READ,
     ("PATCH", f"{BASE_PATH}/voice-clones/{{voice_id}}"): Permission.VOICE_UPDATE,
     ("DELETE", f"{BASE_PATH}/voice-clones/{{voice_id}}"): Permission.VOICE_DELETE,
+    ("POST", f"{BASE_PATH}/voice-clones/preview"): Permission.VOICE_PREVIEW,
 }
 
 

@@ -115,6 +115,8 @@ class TestCreate:
         error = assert_error(await upload(account, short, short), 422, "SAMPLES_TOO_SHORT")
         assert error["details"]["minimum_seconds"] == 10
         assert error["details"]["duration_seconds"] == pytest.approx(8, abs=0.1)
+        assert [f["filename"] for f in error["details"]["files"]] == ["sample.mp3"] * 2
+        assert "sample.mp3 4.0 s" in error["message"]
         assert blob_files(account) == []
 
     async def test_form_fields(self, account: Account) -> None:

@@ -2,10 +2,6 @@
 samples (a file path and bytes), analysed until ready, renamed, previewed as MP3 (bytes, a
 stream, a file), deleted; the errors with their codes; and the README's voice example run
 as written.
-
-NOTE (branch voice-sdk): written before the server's /voice-clones routes existed (issue
-18; the "voice-api" and "voice-engine" helpers build them). Until they are merged every
-test here fails with 404s from the server; that is expected on this branch alone.
 """
 
 import io
@@ -37,13 +33,17 @@ def speech_like_wav(seconds: float, f0: float = 120.0) -> bytes:
     gliding around ``f0``, then 70 ms of silence): what the analysis measures as pitch,
     pace and silence, made without any audio library."""
     frames = bytearray()
+    phase = 0.0
     for n in range(int(seconds * RATE)):
         t = n / RATE
         position = t % 0.25
+        # The phase is the running sum of the gliding pitch (sin(2 pi pitch(t) t) would sweep
+        # far wider than the pitch itself, as t grows).
+        pitch = f0 * (1.0 + 0.08 * math.sin(2 * math.pi * 1.3 * t))
+        phase += 2 * math.pi * pitch / RATE
         if position < 0.18:
-            pitch = f0 * (1.0 + 0.08 * math.sin(2 * math.pi * 1.3 * t))
             envelope = math.sin(math.pi * position / 0.18)
-            value = sum(math.sin(2 * math.pi * pitch * k * t) / k for k in range(1, 6))
+            value = sum(math.sin(phase * k) / k for k in range(1, 6))
             sample = int(9000 * envelope * value)
         else:
             sample = 0

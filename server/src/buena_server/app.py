@@ -95,10 +95,12 @@ from buena_server.services import (
 from buena_server.tasks import task_registry
 from buena_server.voice.controller import (
     VoiceCloneController,
+    document_voice_preview,
     document_voice_upload,
     voice_upload_controller,
 )
-from buena_server.voice.schemas import UpdateVoiceCloneRequest
+from buena_server.voice.engine import close_engine, load_engine
+from buena_server.voice.schemas import PreviewVoiceCloneRequest, UpdateVoiceCloneRequest
 from buena_server.webhooks.controller import WebhookController
 from buena_server.webhooks.schemas import (
     CreateWebhookRequest,
@@ -200,6 +202,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         settings.enrichment_costs,
     )
     blobs = open_blob_store(settings.storage_url)
+    voice_engine = load_engine(settings.voice_engine)
     health = HealthService(
         database,
         settings.health_timeout_seconds,
@@ -241,6 +244,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
             await webhook_sender.close()
             await enrichment_providers.aclose()
             await blobs.close()
+            await close_engine(voice_engine)
             await database.close()
             if redis_link is not None:
                 await redis_link.close()
@@ -310,6 +314,7 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         enrichment_providers=enrichment_providers,
         linkedin_executors=ExecutorRegistry.load(executor_settings(settings)),
         blobs=blobs,
+        voice_engine=voice_engine,
         allowed_methods=allowed_methods_by_path(
             [(route.path, route.methods) for route in app.routes]
         ),
@@ -337,12 +342,14 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
         CreateProspectListRequest,
         ScheduleProspectListRequest,
         UpdateVoiceCloneRequest,
+        PreviewVoiceCloneRequest,
     )
     document_enrich_request(app)
     document_batch_and_export(app)
     document_linkedin(app, services.linkedin_executors.names())
     document_csv_import(app)
     document_voice_upload(app)
+    document_voice_preview(app)
     document_locations(app)
     document_idempotency(app)
     document_examples(app)

@@ -66,6 +66,7 @@ from buena_server.linkedin.service import (
 from buena_server.prospects import examples as prospect_examples
 from buena_server.prospects.service import list_not_found as prospect_list_not_found
 from buena_server.voice import examples as voice_examples
+from buena_server.voice import preview as voice_preview
 from buena_server.voice import upload as voice_upload
 from buena_server.voice.service import in_use as voice_clone_in_use
 from buena_server.webhooks import examples as webhook_examples
@@ -95,6 +96,7 @@ _NOT_FOUND: tuple[tuple[str, Callable[[], ApiError]], ...] = (
     ("/prospect-lists/{list_id}", lambda: prospect_list_not_found(prospect_examples.LIST_ID)),
     ("/linkedin/scheduleLinkedInAction", lambda: lead_not_found(lead_examples.LEAD_ID)),
     ("/voice-clones/{voice_id}", lambda: voice_clone_not_found(voice_examples.CLONE_ID)),
+    ("/voice-clones/preview", lambda: voice_clone_not_found(voice_examples.CLONE_ID)),
 )
 _SCHEDULES = {"schedule_linkedin_action", "schedule_linkedin_action_hosted"}
 # 422: one invalid value of the operation's body or query, as the validation rules word it.
@@ -131,6 +133,7 @@ _INVALID_FIELD: Mapping[str, tuple[str, str]] = {
     ),
     "list_voice_clones": ("status", "status must be one of: processing, ready, failed"),
     "update_voice_clone": ("settings.stability", "settings.stability must be 0 to 1"),
+    "preview_voice_clone": ("text", "text must be at most 500 characters"),
 }
 
 
@@ -288,6 +291,8 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(
                 voice_clone_in_use(voice_examples.CLONE_ID, [linkedin_examples.ACTION_ID])
             )
+        if context.operation_id == "preview_voice_clone":
+            errors.append(voice_preview.not_ready(voice_examples.CLONE_ID, "processing", None))
         if context.idempotent:
             errors.append(key_in_use())
     elif status == 413:
@@ -304,7 +309,7 @@ def _errors(context: _Context, status: int) -> list[ApiError]:
             errors.append(
                 voice_upload.invalid_audio("notes.wav", "not a WAV, MP3, M4A or FLAC audio file")
             )
-            errors.append(voice_upload.too_short(6.2, 10))
+            errors.append(voice_upload.too_short(6.2, 10, [("intro.wav", 6.2)]))
         if context.paged:
             errors.append(_raised(lambda: page(0, None)))
         if context.idempotent:

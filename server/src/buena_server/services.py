@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from buena_server.kit.query_rules import QueryRules
     from buena_server.kit.ratelimit import RateLimitService
     from buena_server.linkedin.registry import ExecutorRegistry
+    from buena_server.voice.engine import VoiceEngine
     from buena_server.webhooks.sender import WebhookSender
 
 SERVICES_KEY = "services"
@@ -69,6 +70,8 @@ class Services:
     linkedin_executors: ExecutorRegistry
     # Voice samples and previews (BUENA_STORAGE_URL).
     blobs: BlobStore
+    # The engine previews are synthesised with (BUENA_VOICE_ENGINE), loaded once.
+    voice_engine: VoiceEngine
     # Built from the app's routes, once the app exists.
     allowed_methods: dict[str, str]
     query_rules: dict[BaseRouteHandler, QueryRules]

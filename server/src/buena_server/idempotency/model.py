@@ -28,7 +28,8 @@ HEADER = "idempotency-key"
 REPLAYED_HEADER = "idempotent-replayed"
 METHODS = frozenset({"POST", "PATCH", "DELETE"})
 # Route ``opt`` that turns the header off for a route whose answer must not be stored (it
-# carries a secret shown once, such as a new API key): ``opt=NO_KEPT_ANSWERS``.
+# carries a secret shown once, such as a new API key) or is not worth storing (a voice
+# preview: audio that changes nothing, cached by its own key): ``opt=NO_KEPT_ANSWERS``.
 OPT = "idempotency"
 NO_KEPT_ANSWERS = {OPT: False}
 MAX_KEY_LENGTH = 255

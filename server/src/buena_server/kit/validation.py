@@ -335,6 +335,9 @@ class JsonObject:
                 )
         if _depth(value) > self.max_depth:
             raise Invalid(f"must not nest deeper than {self.max_depth} levels")
+        if _holds_nul(value):
+            # PostgreSQL's jsonb cannot store \u0000 (a key or a string at any depth).
+            raise Invalid("must not hold NUL (\\u0000) in any key or string")
         self.check_size(value)
         return value
 
@@ -350,15 +353,28 @@ class JsonObject:
 
 
 def json_nested_at_most(depth: int) -> dict[str, Any]:
-    """The JSON Schema of any JSON value with at most ``depth`` levels of arrays/objects."""
-    schema: dict[str, Any] = {"type": ["null", "boolean", "number", "string"]}
+    """The JSON Schema of any JSON value with at most ``depth`` levels of arrays/objects, no
+    NUL in its strings and keys."""
+    schema: dict[str, Any] = {"type": ["null", "boolean", "number", "string"], "pattern": NO_NUL}
     for _ in range(depth):
         schema = {
             "type": ["null", "boolean", "number", "string", "array", "object"],
+            "pattern": NO_NUL,
             "items": schema,
+            "propertyNames": {"pattern": NO_NUL},
             "additionalProperties": schema,
         }
     return schema
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in key or _holds_nul(child) for key, child in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(child) for child in value)
+    return False
 
 
 def _depth(value: Any) -> int:

@@ -7,21 +7,27 @@ from typing import Annotated, Any
 from litestar import Controller, Litestar, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Encoding,
     Example,
     OpenAPIFormat,
+    OpenAPIHeader,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
+    Reference,
     RequestBody,
     Schema,
 )
 from litestar.params import Body, Parameter
+from litestar.response import Stream
 
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
-from buena_server.errors import UnsupportedMediaType, ValidationFailed
+from buena_server.errors import InvalidRequest, UnsupportedMediaType, ValidationFailed
+from buena_server.idempotency.model import NO_KEPT_ANSWERS
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
 from buena_server.kit.http_hooks import check_api_request, check_query, media_type_of
@@ -34,15 +40,18 @@ from buena_server.kit.openapi_docs import (
     query_schema,
 )
 from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors
-from buena_server.kit.validation import NO_NUL, NOT_BLANK
+from buena_server.kit.validation import NO_NUL, NOT_BLANK, validate
 from buena_server.linkedin.controller import raw_object, strict_errors
 from buena_server.services import services_of
 from buena_server.voice import examples
+from buena_server.voice.mp3 import CONTENT_TYPE
+from buena_server.voice.preview import PreviewClone, preview
 from buena_server.voice.schemas import (
     LABEL_KEY_MAX,
     LABEL_VALUE_MAX,
     MAX_LABELS,
     ListVoiceClonesResponse,
+    PreviewVoiceCloneRequest,
     UpdateVoiceCloneRequest,
     VoiceClone,
 )
@@ -55,6 +64,9 @@ from buena_server.voice.upload import (
 )
 
 CLONES_PATH = f"{BASE_PATH}/voice-clones"
+PREVIEW_PATH = f"{CLONES_PATH}/preview"
+# Says whether a preview came from the cache (hit) or was synthesised for this request (miss).
+PREVIEW_CACHE_HEADER = "x-preview-cache"
 STATUSES = ("processing", "ready", "failed")
 CloneId = Annotated[str, Parameter(description="Voice clone identifier (voice_...)")]
 _CLONE = answer(VoiceClone, "The voice clone", "Ready", examples.CLONE)
@@ -82,6 +94,25 @@ async def check_update_body(request: Request[Any, Any, Any]) -> None:
     raw = await raw_object(request)
     if raw is not None:
         strict_errors(raw, UpdateVoiceCloneRequest)
+
+
+async def check_preview_body(request: Request[Any, Any, Any]) -> None:
+    """400 for a value of the wrong JSON type, and unless exactly one of ``voice_id`` and
+    the hosted API's ``voiceId`` is given."""
+    await check_api_request(request)
+    raw = await raw_object(request)
+    if raw is None:
+        return
+    strict_errors(raw, PreviewVoiceCloneRequest)
+    named = [name for name in ("voice_id", "voiceId") if name in raw]
+    if len(named) != 1:
+        message = (
+            "Give voice_id or voiceId, not both"
+            if named
+            else "Object missing required field `voice_id` (or the hosted API's `voiceId`)"
+        )
+        errors = [{"field": "voice_id", "message": message}]
+        raise InvalidRequest(message, details={"errors": errors})
 
 
 def voice_upload_controller(settings: Settings) -> type[Controller]:
@@ -280,3 +311,98 @@ class VoiceCloneController(Controller):
         voice_id: CloneId,
     ) -> None:  # fmt: skip
         await service.delete(request.user.account_id, voice_id)
+
+    @post(
+        "/preview",
+        operation_id="preview_voice_clone",
+        summary="Preview a voice clone saying a text",
+        guards=[requires(Permission.VOICE_PREVIEW)],
+        description="Requires `voice:preview`. The clone (`voice_id`, or the hosted API's "
+        "`voiceId`: exactly one, else 400) says `text` (1-500 characters): 200 with the MP3 "
+        '(`audio/mpeg`, `Content-Disposition: attachment; filename="preview.mp3"`), streamed '
+        "as it is synthesised. Previews are cached by clone, text, settings, profile and "
+        "engine: `X-Preview-Cache` says `hit` (with `Content-Length`) or `miss`; changing the "
+        "clone's settings makes new ones. 409 `VOICE_CLONE_NOT_READY` while the clone is "
+        "processing or when it failed (`details.status`, `details.failure_reason`).",
+        status_code=200,
+        before_request=check_preview_body,
+        opt=NO_KEPT_ANSWERS,
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                description="The preview, MP3",
+                media_type=CONTENT_TYPE,
+                generate_examples=False,
+            ),
+            **error_responses(403, 404, 409, 422, body=True),
+        },
+    )
+    async def preview_voice_clone(
+        self,
+        request: AuthenticatedRequest,
+        data: Annotated[
+            PreviewVoiceCloneRequest,
+            Body(
+                examples=[
+                    Example(summary="A clone saying a sentence", value=examples.PREVIEW_REQUEST),
+                    Example(summary="The hosted voiceId", value=examples.PREVIEW_REQUEST_HOSTED),
+                ]
+            ),
+        ],
+    ) -> Stream:
+        services = services_of(request.app)
+        data = validate(data, validation_context(services.settings))
+        # A short read: no connection is held while the preview is synthesised and sent.
+        async with services.database.transaction(write=False) as conn:
+            record = await VoiceCloneService(
+                conn, services.blobs, validation_context(services.settings)
+            ).find(request.user.account_id, data.clone_id())
+        clone = PreviewClone(
+            id=record.id, account_id=record.account_id, status=record.status,
+            settings=record.settings, profile=record.profile, updated_at=record.updated_at,
+            failure_reason=record.failure_reason,
+        )  # fmt: skip
+        audio = await preview(services.blobs, services.voice_engine, clone, data.text)
+        headers = {
+            "content-disposition": 'attachment; filename="preview.mp3"',
+            PREVIEW_CACHE_HEADER: "hit" if audio.cached else "miss",
+        }
+        if audio.content_length is not None:
+            headers["content-length"] = str(audio.content_length)
+        return Stream(audio.chunks, media_type=CONTENT_TYPE, headers=headers)
+
+
+def document_voice_preview(app: Litestar) -> None:
+    """POST /voice-clones/preview: its answer is MP3 bytes (with the headers it sends), and
+    its body names the clone by exactly one of ``voice_id`` and ``voiceId``, which the
+    struct (two optional fields) cannot say."""
+    operation = (app.openapi_schema.paths or {})[PREVIEW_PATH].post
+    assert operation is not None
+    assert operation.responses is not None
+    ok = operation.responses["200"]
+    assert isinstance(ok, OpenAPIResponse)
+    ok.content = {
+        CONTENT_TYPE: OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+            examples={"MP3": Example(summary="MP3 audio", value="(preview.mp3: binary)")},
+        )
+    }
+    ok.headers = {
+        "Content-Disposition": OpenAPIHeader(
+            schema=Schema(type=OpenAPIType.STRING),
+            description='`attachment; filename="preview.mp3"`',
+        ),
+        "X-Preview-Cache": OpenAPIHeader(
+            schema=Schema(type=OpenAPIType.STRING, enum=["hit", "miss"]),
+            description="`hit`: the cached preview (with Content-Length); `miss`: "
+            "synthesised for this request, streamed as it is encoded",
+        ),
+    }
+    body = operation.request_body
+    assert isinstance(body, RequestBody)
+    for media in body.content.values():
+        schema = media.schema
+        if isinstance(schema, Reference):
+            schema = app.openapi_schema.components.schemas[schema.ref.rsplit("/", 1)[-1]]
+        assert isinstance(schema, Schema)
+        schema.one_of = [Schema(required=["voice_id"]), Schema(required=["voiceId"])]

@@ -9,6 +9,8 @@ own distribution declaring, for example::
     neural = "my_package.engine:NeuralEngine"
 
 The object the entry point names is called with no arguments and must give a `VoiceEngine`.
+The app loads its engine once, at start, and awaits its ``aclose()`` (when it has one) at
+shutdown: an engine holding threads, processes or connections releases them there.
 """
 
 from __future__ import annotations
@@ -71,6 +73,13 @@ def check_engine_name(name: str) -> str:
             f"{ENTRY_POINT_GROUP!r}); installed: {listed}"
         )
     return name
+
+
+async def close_engine(engine: VoiceEngine) -> None:
+    """Release what `engine` holds: its ``aclose()``, when it has one."""
+    aclose = getattr(engine, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def load_engine(name: str) -> VoiceEngine:

@@ -2,7 +2,7 @@
 its pitch and pace set from the clone's profile, encoded to MP3.
 
 It matches a voice's pitch and pace, not its timbre: eSpeak NG is a formant synthesiser and
-has one timbre per built-in voice. The mapping (docs/voice-synthesis.md):
+has one timbre per built-in voice. The mapping (docs/voice.md, "Synthesis"):
 
 - rate (words per minute, 80..450; eSpeak's default 175) = speaking_rate (syllables/s)
   x 60 / 1.5 syllables per English word (`_SYLLABLES_PER_WORD`).
@@ -21,7 +21,7 @@ has one timbre per built-in voice. The mapping (docs/voice-synthesis.md):
   preview cache key all the same.
 
 eSpeak NG keeps its state in globals and is not thread-safe: one synthesis at a time per
-process (`_LOCK`), run in a thread of its own (`_THREAD`) so the event loop keeps serving.
+process (`_LOCK`), run in the engine's own thread so the event loop keeps serving.
 Synthesis and encoding overlap: the PCM eSpeak hands its callback is encoded at once and the
 MP3 bytes go to the waiting coroutine while eSpeak carries on.
 """
@@ -67,9 +67,6 @@ _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
 _LOCK = threading.Lock()
-# Syntheses wait their turn here, not in the event loop's default executor, where each would
-# hold a thread that other blocking work (file writes) needs while it waits for `_LOCK`.
-_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
 
 
 class SynthesisFailed(RuntimeError):
@@ -210,6 +207,15 @@ class EspeakEngine:
         # changes the audio, so the preview cache key.
         self.version = f"{self._library.version}+map2+mp3-{BIT_RATE // 1000}k-q{LAME_QUALITY}"
         self.sample_rate = self._library.sample_rate
+        # Syntheses wait their turn here, not in the event loop's default executor, where each
+        # would hold a thread that other blocking work (file writes) needs while it waits for
+        # `_LOCK`. Its thread is started by the first synthesis, ended by `aclose`.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
+
+    async def aclose(self) -> None:
+        """End the synthesis thread (the app calls it at shutdown); a synthesis under way
+        finishes first."""
+        await asyncio.to_thread(self._thread.shutdown, wait=True)
 
     def synthesize_pcm(self, request: SynthesisRequest) -> np.ndarray[Any, np.dtype[np.int16]]:
         """The whole PCM (int16 mono at `sample_rate`), blocking: for tests and the bench."""
@@ -257,7 +263,7 @@ class EspeakEngine:
             finally:
                 encoder.close()
 
-        worker = loop.run_in_executor(_THREAD, work)
+        worker = loop.run_in_executor(self._thread, work)
         try:
             while True:
                 item = await queue.get()

@@ -57,3 +57,11 @@ CREATE_FORM: dict[str, Any] = {
     "settings": {"stability": 0.5, "clarity": 0.75, "use_speaker_boost": True},
     "labels": {"language": "en", "accent": "british"},
 }
+PREVIEW_REQUEST: dict[str, Any] = {
+    "voice_id": CLONE_ID,
+    "text": "Hi Sam, it was good to meet you at the fair. Shall we talk on Tuesday?",
+}
+PREVIEW_REQUEST_HOSTED: dict[str, Any] = {
+    "voiceId": CLONE_ID,
+    "text": "Hi Sam, it was good to meet you at the fair.",
+}

@@ -55,6 +55,13 @@ class PreviewAudio:
     key: str
 
 
+def not_ready(clone_id: str, status: str, failure_reason: str | None) -> VoiceCloneNotReady:
+    return VoiceCloneNotReady(
+        f"voice clone {clone_id} is {status}, not ready",
+        details={"status": status, "failure_reason": failure_reason},
+    )
+
+
 def preview_key(engine: VoiceEngine, clone: PreviewClone, text: str) -> str:
     """The blob key of the preview of `text` by `clone` with `engine`."""
     identity = msgspec.json.encode(
@@ -76,13 +83,7 @@ async def preview(
 ) -> PreviewAudio:
     """`text` in `clone`'s voice; `VoiceCloneNotReady` unless its status is ready."""
     if clone.status != "ready":
-        raise VoiceCloneNotReady(
-            f"voice clone {clone.id} is {clone.status}, not ready",
-            details={
-                "status": clone.status,
-                "failure_reason": clone.failure_reason,
-            },
-        )
+        raise not_ready(clone.id, clone.status, clone.failure_reason)
     key = preview_key(engine, clone, text)
     hit = await _stored(store, key)
     if hit is not None:

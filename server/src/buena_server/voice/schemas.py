@@ -135,3 +135,23 @@ class ListVoiceClonesResponse(msgspec.Struct, kw_only=True):
     total: int
     limit: int
     offset: int
+
+
+PREVIEW_TEXT_MAX = 500
+PreviewText = Annotated[str, text(PREVIEW_TEXT_MAX, "What the voice says", required=True)]
+PreviewVoiceId = Annotated[str, msgspec.Meta(description="The voice clone (voice_...)")]
+
+
+class PreviewVoiceCloneRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """POST /voice-clones/preview: exactly one of ``voice_id`` and the hosted API's
+    ``voiceId`` (400 otherwise), and the text (1-500 characters)."""
+
+    text: PreviewText
+    voice_id: PreviewVoiceId | UnsetType = UNSET
+    hosted_voice_id: PreviewVoiceId | UnsetType = msgspec.field(default=UNSET, name="voiceId")
+
+    def clone_id(self) -> str:
+        """The clone named (the body was checked for exactly one of the two)."""
+        chosen = self.voice_id if isinstance(self.voice_id, str) else self.hosted_voice_id
+        assert isinstance(chosen, str)
+        return chosen

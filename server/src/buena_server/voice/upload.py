@@ -187,7 +187,9 @@ async def create_clone(
         del data  # one file in memory at a time: it is read again to be stored
     total = sum(sample.duration_seconds for sample in samples)
     if total < limits.min_seconds:
-        raise too_short(total, limits.min_seconds)
+        raise too_short(
+            total, limits.min_seconds, [(s.filename, s.duration_seconds) for s in samples]
+        )
     now = clock.utcnow()
     record = CloneRecord(
         id=clone_id, account_id=account_id, name=fields.name, description=fields.description,
@@ -246,10 +248,16 @@ def invalid_audio(filename: str, reason: str) -> InvalidAudio:
     return InvalidAudio(f"{filename}: {reason}", details={"filename": filename, "reason": reason})
 
 
-def too_short(total: float, minimum: float) -> SamplesTooShort:
+def too_short(total: float, minimum: float, files: list[tuple[str, float]]) -> SamplesTooShort:
+    """Naming each file with its duration (the issue: "422 naming the file")."""
+    named = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in files)
     return SamplesTooShort(
-        f"The samples last {total:.1f} s in all: at least {minimum:g} s needed",
-        details={"duration_seconds": round(total, 3), "minimum_seconds": minimum},
+        f"The samples last {total:.1f} s in all ({named}): at least {minimum:g} s needed",
+        details={
+            "duration_seconds": round(total, 3),
+            "minimum_seconds": minimum,
+            "files": [{"filename": n, "duration_seconds": round(d, 3)} for n, d in files],
+        },
     )
 
 
