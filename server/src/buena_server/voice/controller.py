@@ -26,7 +26,7 @@ from litestar.response import Stream
 from buena_server.auth.guards import requires
 from buena_server.auth.permissions import Permission
 from buena_server.config import Settings
-from buena_server.errors import InvalidRequest, UnsupportedMediaType, ValidationFailed
+from buena_server.errors import InvalidRequest, UnsupportedMediaType
 from buena_server.idempotency.model import NO_KEPT_ANSWERS
 from buena_server.kit.dependencies import AuthenticatedRequest, validation_context
 from buena_server.kit.driver import Connection
@@ -40,7 +40,7 @@ from buena_server.kit.openapi_docs import (
     query_schema,
 )
 from buena_server.kit.paging import Limit, Offset, choice_errors, page, page_errors
-from buena_server.kit.validation import NO_NUL, NOT_BLANK, validate
+from buena_server.kit.validation import NO_NUL, NOT_BLANK, raise_invalid, validate
 from buena_server.linkedin.controller import raw_object, strict_errors
 from buena_server.services import services_of
 from buena_server.voice import examples
@@ -256,7 +256,7 @@ class VoiceCloneController(Controller):
     ) -> ListVoiceClonesResponse:
         errors = page_errors(limit, offset) + choice_errors("status", status, STATUSES)
         if errors:
-            raise ValidationFailed(errors[0]["message"], details={"errors": errors})
+            raise_invalid(errors)
         return await service.list(request.user.account_id, status, page(limit, offset))
 
     @get(
