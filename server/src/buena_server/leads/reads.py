@@ -22,6 +22,7 @@ from buena_server.leads.listing import (
     LEAD_COLUMNS,
     LeadFilters,
     LeadQuery,
+    Shape,
     custom_keys_statement,
     export_statement,
     list_values,
@@ -143,16 +144,18 @@ class LeadReads:
             given["after_value"], given["after_id"] = query.after
         rows = (await self.conn.execute(page, given)).all()
         more = len(rows) > query.limit
-        counted = await self.count(account_id, query.filters) if total else None
+        counted = await self._total(shape, dialect, values) if total else None
         return [_lead(row) for row in rows[: query.limit]], counted, more
 
     async def count(self, account_id: str, filters: LeadFilters) -> int:
         """How many of the account's leads ``filters`` select."""
         dialect = self.conn.dialect.name
-        statement = total_statement(shape_of(filters), dialect)
-        return int(
-            (await self.conn.execute(statement, list_values(account_id, filters))).scalar_one()
-        )
+        return await self._total(shape_of(filters), dialect, list_values(account_id, filters))
+
+    async def _total(self, shape: Shape, dialect: str, values: dict[str, Any]) -> int:
+        """The count of a list whose shape and values the caller has at hand."""
+        statement = total_statement(shape, dialect)
+        return int((await self.conn.execute(statement, values)).scalar_one())
 
     async def exported_lines(self, account_id: str, query: LeadQuery) -> bytes:
         """Up to ``query.limit`` leads of the list ``query`` selects, past ``query.after``,
