@@ -439,3 +439,44 @@ async def test_error_examples_are_what_the_server_answers(
     ]  # fmt: skip
     for response, documented in answers:
         assert comparable(response.json()) == comparable(documented)
+
+
+@pytest.mark.parametrize("first_read", ["openapi.json", "docs/openapi.json", "docs", "docs/redoc"])
+async def test_every_page_serves_the_finished_document_whichever_is_read_first(
+    client: InProcessClient, first_read: str
+) -> None:
+    """The document is built and finished on first read (not in ``create_app``): each page
+    that shows it, read first, has what the finishing steps add."""
+    first = await client.get(f"{API}/{first_read}")
+    assert first.status_code == 200
+    if first_read.endswith(".json"):
+        lead = first.json()["components"]["schemas"]["CreateLeadRequest"]
+        assert lead["additionalProperties"] is False
+    else:  # the page embeds the document
+        assert '"additionalProperties":false' in first.text.replace(" ", "")
+    served = await client.get(f"{API}/docs/openapi.json")
+    ours = await client.get(f"{API}/openapi.json")
+    assert served.json() == ours.json()
+    create = ours.json()["paths"]["/api/v2/leads"]["post"]
+    assert create["responses"]["201"]["headers"]["Location"]["required"] is True
+
+
+def test_a_failed_finishing_step_leaves_no_half_finished_document(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from buena_server import app as app_module
+    from buena_server.app import create_app
+
+    calls = []
+
+    def failing(app: Any, **_: Any) -> None:
+        calls.append(app)
+        raise RuntimeError("a step failed")
+
+    monkeypatch.setattr(app_module, "_finish_document", failing)
+    app = create_app(settings)
+    with pytest.raises(RuntimeError, match="a step failed"):
+        app.openapi_schema  # noqa: B018
+    with pytest.raises(RuntimeError, match="a step failed"):
+        app.openapi_schema  # noqa: B018  (built again, not served half finished)
+    assert len(calls) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -61,6 +62,7 @@ from buena_server.kit.openapi_docs import (
     BASE_PATH,
     close_request_schemas,
     document_locations,
+    finish_document_when_built,
     openapi_config,
     openapi_json,
 )
@@ -329,6 +331,31 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     app.state[SERVICES_KEY] = services
     if metrics is not None:
         metrics.worker = worker
+    finish_document_when_built(app, functools.partial(_finish_document, services=services))
+    # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
+    # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
+    # everything but their successful cases to Litestar's router and exception handling.
+    router = cast(ASGIHandler, app.asgi_handler)
+    inner: ASGIHandler = router
+    if settings.hot_paths:
+        inner = HotPaths(services, router, max_body_bytes=settings.max_body_bytes)
+    front = FrontDoor(
+        inner,
+        others=router,
+        limits=HeaderLimits(settings.max_header_bytes, settings.max_header_count),
+        cors=cors_policy(settings.cors_origins),
+        metrics=metrics,
+        access_log=AccessLog(),
+    )
+    if startup is not None:
+        _serve_when_ready(front, startup, router)
+    app.asgi_handler = cast(Any, front)
+    return app
+
+
+def _finish_document(app: Litestar, *, services: Services) -> None:
+    """What the OpenAPI document says beyond what Litestar writes (run once, when the
+    document is first read: ``finish_document_when_built``)."""
     close_request_schemas(
         app,
         CreateLeadRequest,
@@ -353,25 +380,6 @@ def create_app(settings: Settings | None = None, *, startup: Startup | None = No
     document_locations(app)
     document_idempotency(app)
     document_examples(app)
-    # Every HTTP request: Litestar's entry (the app in the scope), then the front door (an
-    # ASGI middleware in place of Litestar's own handler), then the hot paths, which hand
-    # everything but their successful cases to Litestar's router and exception handling.
-    router = cast(ASGIHandler, app.asgi_handler)
-    inner: ASGIHandler = router
-    if settings.hot_paths:
-        inner = HotPaths(services, router, max_body_bytes=settings.max_body_bytes)
-    front = FrontDoor(
-        inner,
-        others=router,
-        limits=HeaderLimits(settings.max_header_bytes, settings.max_header_count),
-        cors=cors_policy(settings.cors_origins),
-        metrics=metrics,
-        access_log=AccessLog(),
-    )
-    if startup is not None:
-        _serve_when_ready(front, startup, router)
-    app.asgi_handler = cast(Any, front)
-    return app
 
 
 async def _when_ready(startup: Startup | None, work: Coroutine[Any, Any, None]) -> None:

@@ -4,17 +4,19 @@ and the route that serves it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 from litestar import Litestar, MediaType, Request, Response, Router, get
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.datastructures import ResponseHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Components,
     Example,
+    OpenAPI,
     OpenAPIHeader,
     OpenAPIResponse,
     OpenAPIType,
@@ -125,6 +127,44 @@ def document_locations(app: Litestar) -> None:
                     ),
                     **(response.headers or {}),
                 }
+
+
+# The app's state key of the steps that finish its document (``finish_document_when_built``).
+_FINISH_KEY = "buena_openapi_finish"
+
+
+class _FinishedWhenBuilt(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, whose document is finished by ``create_app``'s steps (the
+    examples, closed request bodies, headers Litestar does not write...) the first time it is
+    built. Every reader goes through ``provide_openapi``: ``app.openapi_schema``, our
+    ``/openapi.json`` and the plugin's own pages (Swagger UI, ReDoc, docs/openapi.json)."""
+
+    __slots__ = ()
+
+    def provide_openapi(self) -> OpenAPI:
+        if self._openapi is None:
+            self._openapi = self._build_openapi()
+            finish: Callable[[Litestar], None] | None = self.app.state.get(_FINISH_KEY)
+            try:
+                if finish is not None:
+                    finish(self.app)  # reads the document through this method: built now
+            except BaseException:
+                self._openapi = None  # never half finished: built again on the next read
+                raise
+            self.app.state.pop(_FINISH_KEY, None)
+        return self._openapi
+
+
+def finish_document_when_built(app: Litestar, finish: Callable[[Litestar], None]) -> None:
+    """Run ``finish`` on the app's OpenAPI document when it is first built (when it is first
+    read), not in ``create_app``: building it costs ~100 ms, which a process that never
+    serves its document (a test's app, a command of the CLI) does not pay."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    if type(plugin) is not OpenAPIPlugin or plugin._openapi is not None:
+        raise RuntimeError("the OpenAPI plugin is not Litestar's own, or its document exists")
+    # The same object, with the one method above in its class (same slots, same layout).
+    plugin.__class__ = _FinishedWhenBuilt
+    app.state[_FINISH_KEY] = finish
 
 
 def query_schema(kind: OpenAPIType, **keywords: Any) -> dict[str, Any]:
