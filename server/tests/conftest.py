@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar import Litestar
-from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from buena_server.accounts.service import create_account
 from buena_server.app import create_app
@@ -73,12 +74,17 @@ async def _migrate(url: str) -> None:
 
 
 async def _empty_tables(url: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        # Every table of the schema, so that a new one never keeps rows between tests.
-        names = ", ".join(table.name for table in reversed(metadata.sorted_tables))
-        await conn.execute(text(f"TRUNCATE {names}"))
-    await engine.dispose()
+    # Every table of the schema, so that a new one never keeps rows between tests; dependents
+    # first. DELETE, not TRUNCATE: a test leaves a few rows, which DELETE empties in ~7 ms,
+    # where TRUNCATE's new files for twenty tables took ~65 ms (a minute of the pass).
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        await conn.execute(
+            ";".join(f"DELETE FROM {table.name}" for table in reversed(metadata.sorted_tables))
+        )
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
