@@ -506,7 +506,13 @@ class TestBatchUpsert:
         batched = await batch(account, [{**names, "email": "two@example.com", **fields}])
         batched = batched["results"][0]
         now = next(moments)
-        change = {"job_title": "CTO", "custom_fields": {"n": {"x": True}}, "status": "active"}
+        change = {
+            "first_name": "Janet",
+            "company": "Other É",
+            "job_title": "CTO",
+            "custom_fields": {"n": {"x": True}},
+            "status": "active",
+        }
         patched = await client.patch(
             f"{API}/leads/{single['id']}", json=change, headers=account.headers()
         )

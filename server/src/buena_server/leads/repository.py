@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     BigInteger,
     bindparam,
@@ -286,10 +287,9 @@ class LeadRepository(LeadReads):
             # ~20 µs a row for a changed job title); the events by one more.
             written: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
             for lead, previous in changed:
-                values, before = _values(lead), _values(previous)
-                names = tuple(name for name, value in values.items() if value != before[name])
-                stored = (_STORED.get(name, _as_is)(values[name]) for name in names)
-                written.setdefault(names, []).append((*stored, account_id, lead.id))
+                values = _changed_columns(lead, previous)
+                stored = (_STORED.get(name, _as_is)(value) for name, value in values.items())
+                written.setdefault(tuple(values), []).append((*stored, account_id, lead.id))
             for names, rows in written.items():
                 bound = (*(f"set_{name}" for name in names), "updated_account", "updated_id")
                 await self.conn.execute_many_stored(update_of(names), bound, rows)
@@ -344,6 +344,33 @@ _STORED: dict[str, Callable[[Any], Any]] = {
     "updated_at": sqlite_time_text,
 }
 _STORED_NAMES = tuple(column.name for column in leads.c)  # the insert's own order
+
+
+# The fields the lower-cased copies (derived_values) are made of.
+_NAMED_BY = frozenset({"first_name", "last_name", "email", "company"})
+
+
+def _changed_columns(lead: Lead, previous: Lead) -> dict[str, Any]:
+    """The columns whose values differ between the two leads' rows, with the new values
+    (the lead's fields, then the lower-cased copies of those that changed: ~3 against ~5 µs
+    for comparing the two rows' every column)."""
+    values = {
+        name: value
+        for name, value, old in zip(
+            Lead.__struct_fields__,
+            msgspec.structs.astuple(lead),
+            msgspec.structs.astuple(previous),
+            strict=True,
+        )
+        if value != old
+    }
+    if not _NAMED_BY.isdisjoint(values):
+        derived = derived_values(lead.first_name, lead.last_name, lead.email, lead.company)
+        before = derived_values(
+            previous.first_name, previous.last_name, previous.email, previous.company
+        )
+        values.update((name, value) for name, value in derived.items() if value != before[name])
+    return values
 
 
 def _as_is(value: Any) -> Any:
