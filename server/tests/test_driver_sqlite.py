@@ -15,6 +15,7 @@ from sqlalchemy import column, func, insert, select, table, text
 from buena_server.kit.db import create_engine, open_database
 from buena_server.kit.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
 from buena_server.kit.driver.sqlite import PRAGMAS
+from buena_server.tables import UTCDateTime
 
 from backends import ON_POSTGRES
 
@@ -91,6 +92,26 @@ class TestStatements:
                 await conn.execute_many(insert(pairs), [{"a": 5, "b": 6}, {"a": 7}])
             rows = (await conn.execute(text("SELECT a, b FROM pairs ORDER BY a"))).all()
         assert rows == [(1, 2), (3, 4)]
+
+    async def test_execute_many_stored_binds_the_rows_as_given_in_the_statements_order(
+        self, database: SqliteDatabase
+    ) -> None:
+        """Rows as stored: no bind processor runs (a datetime column takes the text given),
+        and values named in another order than the statement's go where their names say."""
+        stamped = table("stamped", column("a"), column("at", UTCDateTime()), column("b"))
+        async with database.transaction(write=True) as conn:
+            assert isinstance(conn, SqliteConnection)
+            await conn.execute(text("CREATE TABLE stamped (a, at, b)"))
+            calls: list[str] = []
+            conn.raw.set_trace_callback(calls.append)
+            written = await conn.execute_many_stored(
+                insert(stamped), ("b", "a", "at"), [(2, 1, "stored 1"), (4, 3, "stored 2")]
+            )
+            conn.raw.set_trace_callback(None)
+            assert (written, len(calls)) == (2, 2)
+            assert await conn.execute_many_stored(insert(stamped), ("a", "at", "b"), []) == 0
+            rows = (await conn.execute(text("SELECT a, at, b FROM stamped ORDER BY a"))).all()
+        assert rows == [(1, "stored 1", 2), (3, "stored 2", 4)]
 
     async def test_heavy_statements_run_in_a_worker_thread(self, database: SqliteDatabase) -> None:
         async with database.transaction(write=False) as conn:

@@ -4,6 +4,7 @@ idempotency, the envelope's limits, and upserts racing on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Text, cast, delete, func, select
 
 from buena_server.auth.permissions import Permission
+from buena_server.kit import clock
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.validation import rules_of
 from buena_server.leads.repository import LeadRepository
@@ -480,6 +482,79 @@ class TestBatchUpsert:
 
         assert shape(batched[0]) == shape(batched[1]) == shape(single_created)
         assert shape(batched[2]) == shape(single_updated)
+
+    async def test_rows_are_stored_as_single_writes_store_them(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On SQLite the batch binds its rows as stored (no bind processors): a lead, and its
+        lead.created and lead.updated events, come out of the database value for value and
+        type for type as POST /leads and PATCH wrote theirs (but for ids and emails)."""
+        moments = iter(
+            [datetime(2026, 1, 2, 3, 4, 5, 60, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)]
+        )
+        now = next(moments)
+        monkeypatch.setattr(clock, "source", lambda: now)
+        fields = {
+            "company": "Acme é",
+            "phone": "+1-555-123-4567",
+            "tags": ["a", "é"],
+            "custom_fields": {"z": 1, "a": [1.5e-07, None, "\u2028"]},
+            "status": "contacted",
+        }
+        names = {"first_name": "Jane", "last_name": "Doe"}
+        single = await account.create_lead(**names, email="one@example.com", **fields)
+        batched = await batch(account, [{**names, "email": "two@example.com", **fields}])
+        batched = batched["results"][0]
+        now = next(moments)
+        change = {
+            "first_name": "Janet",
+            "company": "Other É",
+            "job_title": "CTO",
+            "custom_fields": {"n": {"x": True}},
+            "status": "active",
+        }
+        patched = await client.patch(
+            f"{API}/leads/{single['id']}", json=change, headers=account.headers()
+        )
+        assert patched.status_code == 200, patched.text
+        await batch(account, [{**names, "email": "two@example.com", **change}], mode="upsert")
+
+        def stored(table: Any) -> list[Any]:
+            columns = [cast(column, Text) for column in table.c]
+            if not ON_POSTGRES:
+                columns += [func.typeof(column) for column in table.c]
+            return columns
+
+        def plain(row: Any, lead_id: str, local: str) -> tuple[Any, ...]:
+            return tuple(
+                value.replace(lead_id, "ID").replace(f"{local}@", "E@")
+                if isinstance(value, str)
+                else value
+                for value in row
+            )
+
+        async with services_of(client.app).database.transaction(write=False) as conn:
+            of_account = select(*stored(leads)).where(leads.c.account_id == account.id)
+            rows = {row[0]: row for row in (await conn.execute(of_account)).all()}
+            written = (
+                await conn.execute(
+                    select(*stored(events))
+                    .where(events.c.account_id == account.id, events.c.type.like("lead.%"))
+                    .order_by(events.c.created_at, events.c.type)
+                )
+            ).all()
+        assert plain(rows[single["id"]], single["id"], "one") == plain(
+            rows[batched["id"]], batched["id"], "two"
+        )
+        if not ON_POSTGRES:  # text as the processors write it, never bytes
+            kinds = {kind for row in (*rows.values(), *written) for kind in row[len(row) // 2 :]}
+            assert kinds == {"text", "null"}
+        single_events = [row[1:] for row in written if single["id"] in row[3]]
+        batch_events = [row[1:] for row in written if batched["id"] in row[3]]
+        assert [row[1] for row in single_events] == ["lead.created", "lead.updated"]
+        assert [plain(row, single["id"], "one") for row in single_events] == [
+            plain(row, batched["id"], "two") for row in batch_events
+        ]
 
     async def test_idempotency_key_replays_the_answer(
         self, client: InProcessClient, account: Account

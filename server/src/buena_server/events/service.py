@@ -16,7 +16,9 @@ from buena_server.kit.ids import is_plausible_id, new_id
 def new_event(
     account_id: str, type: str, data: dict[str, Any], *, at: datetime | None = None
 ) -> NewEvent:
-    """An event not yet written (``data`` plain JSON values: ``msgspec.to_builtins``)."""
+    """An event not yet written (``data``: what the API's encoder writes as the event's
+    JSON: plain values, or Structs such as a ``Lead``, written as ``msgspec.to_builtins``
+    would make them)."""
     return NewEvent(
         id=new_id("evt"),
         account_id=account_id,

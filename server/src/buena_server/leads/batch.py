@@ -33,13 +33,11 @@ from buena_server.leads.service import NOT_NULLABLE, LeadService, email_exists
 class _Item:
     index: int
     raw: dict[str, Any]
-    request: CreateLeadRequest
-    lead: Lead
-    event: NewEvent
-
-    @property
-    def email_key(self) -> str:
-        return self.lead.email.lower()
+    request: CreateLeadRequest  # validated
+    email_key: str  # its email lower-cased
+    # The lead it would create and its lead.created event, made when an insert is tried
+    # (``LeadBatch._new``): an upsert of an existing lead needs neither.
+    new: tuple[Lead, NewEvent] | None = None
 
 
 class LeadBatch:
@@ -74,16 +72,17 @@ class LeadBatch:
             held = await self.service.repository.held_emails(self.account_id, list(first))
             new = [item for item in new if item.email_key not in held]
         inserted = await self.service.repository.insert_many(
-            self.account_id, [(item.lead, item.event) for item in new]
+            self.account_id, [self._new(item) for item in new]
         )
         ids: dict[str, str] = {}  # email -> the lead this batch made or matched
-        for item in first.values():
-            if item.lead.id in inserted:
-                ids[item.email_key] = item.lead.id
-                self._done(item.index, "created", item.lead.id)
-                self.read[item.lead.id] = self.current[item.lead.id] = item.lead
+        for item in new:
+            lead, _event = self._new(item)
+            if lead.id in inserted:
+                ids[item.email_key] = lead.id
+                self._done(item.index, "created", lead.id)
+                self.read[lead.id] = self.current[lead.id] = lead
         # Those whose email was taken, in email order (as the inserts took their rows).
-        taken = [first[key] for key in sorted(first) if first[key].lead.id not in inserted]
+        taken = [first[key] for key in sorted(first) if key not in ids]
         found = await self.service.repository.find_by_emails(
             self.account_id, [item.email_key for item in taken], for_update=upsert
         )
@@ -96,7 +95,7 @@ class LeadBatch:
                 lead_id = self._plan(item, existing.id)
             else:
                 lead_id = existing.id
-                self._fail(item.index, email_exists(item.lead.email, lead_id))
+                self._fail(item.index, email_exists(item.request.email, lead_id))
             if lead_id is not None:
                 ids[item.email_key] = lead_id
         for item in later:
@@ -107,7 +106,7 @@ class LeadBatch:
                 if found_id is not None:
                     ids[item.email_key] = found_id
             elif not upsert:
-                self._fail(item.index, email_exists(item.lead.email, lead_id))
+                self._fail(item.index, email_exists(item.request.email, lead_id))
             elif lead_id in self.current:
                 self._plan(item, lead_id)
             else:
@@ -152,8 +151,13 @@ class LeadBatch:
         except ApiError as exc:
             self._fail(index, exc)
             return None
-        lead, event = self.service.new_lead(self.account_id, request)
-        return _Item(index, raw, request, lead, event)
+        return _Item(index, raw, request, request.email.lower())
+
+    def _new(self, item: _Item) -> tuple[Lead, NewEvent]:
+        """The lead the item creates, with its lead.created event (made once)."""
+        if item.new is None:
+            item.new = self.service.new_lead(self.account_id, item.request)
+        return item.new
 
     async def _existing_or_created(self, item: _Item, upsert: bool) -> str | None:
         """An item whose email another lead holds: updated (upsert) or refused (create),
@@ -163,14 +167,15 @@ class LeadBatch:
                 self.account_id, item.email_key
             )
             if existing is None:
+                lead, event = self._new(item)
                 try:
-                    await self.service.repository.insert(self.account_id, item.lead, item.event)
+                    await self.service.repository.insert(self.account_id, lead, event)
                 except DuplicateEmail:  # taken again meanwhile
                     continue
-                self._done(item.index, "created", item.lead.id)
-                return item.lead.id
+                self._done(item.index, "created", lead.id)
+                return lead.id
             if not upsert:
-                self._fail(item.index, email_exists(item.lead.email, existing))
+                self._fail(item.index, email_exists(item.request.email, existing))
                 return existing
             if await self._update(item, existing):
                 return existing

@@ -94,7 +94,9 @@ class LeadService:
             updated_at=now,
         )
         # Written with the lead, by the same statement where it runs as one (repository).
-        return lead, new_event(account_id, LEAD_CREATED, {"object": _plain(lead)}, at=now)
+        # The lead itself goes in the data: encoded as ``_plain(lead)`` would be, without
+        # making that dict first.
+        return lead, new_event(account_id, LEAD_CREATED, {"object": lead}, at=now)
 
     async def update(self, account_id: str, lead_id: str, request: UpdateLeadRequest) -> Lead:
         lead, _changed = await self.apply_update(account_id, lead_id, request)
@@ -141,10 +143,12 @@ class LeadService:
         if not changes:
             return None
         updated = msgspec.structs.replace(current, **changes, updated_at=utcnow())
-        previous = _plain(current)
+        # Values msgspec encodes as their ``_plain`` forms (the lead, its times).
         data = {
-            "object": _plain(updated),
-            "previous_attributes": {name: previous[name] for name in (*changes, "updated_at")},
+            "object": updated,
+            "previous_attributes": {
+                name: getattr(current, name) for name in (*changes, "updated_at")
+            },
         }
         return updated, new_event(account_id, LEAD_UPDATED, data, at=updated.updated_at)
 

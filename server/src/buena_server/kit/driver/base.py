@@ -73,6 +73,15 @@ class Connection(ABC):
             changed += (await self.execute(statement, values)).rowcount
         return changed
 
+    async def execute_many_stored(
+        self, statement: ClauseElement, names: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> int:
+        """SQLite: ``execute_many`` of rows given as tuples, each the values of ``names`` in
+        that order and already as the database stores them: no bind processor runs (the
+        caller writes times as ``sqlite_time_text`` and JSON as ``encode_json_text``, what
+        the columns' processors write). How many rows it changed."""
+        raise NotImplementedError("rows go as stored on SQLite only")
+
     # Whether ``execute_together`` is on offer: in a read or single-write block on PostgreSQL.
     runs_together = False
 

@@ -9,6 +9,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -42,6 +43,24 @@ class SqliteConnection(Connection):
         if not parameters:
             return 0
         prepared, rows = self.compiler.bind_many(statement, parameters)
+        try:
+            cursor = self.raw.executemany(prepared.sql, rows)
+        except sqlite3.Error as exc:
+            raise translated(exc, prepared, rows) from exc
+        return int(cursor.rowcount)
+
+    async def execute_many_stored(
+        self, statement: ClauseElement, names: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> int:
+        if not rows:
+            return 0
+        # The statement as ``bind`` compiles it for these names (once: cached), its values
+        # discarded; the rows' values put in its positions' order when that is another.
+        prepared, _values = self.compiler.bind(statement, dict.fromkeys(names))
+        order = tuple(names.index(name) for name in prepared.positions)
+        if order != tuple(range(len(names))):
+            pick = itemgetter(*order)
+            rows = [pick(row) for row in rows]
         try:
             cursor = self.raw.executemany(prepared.sql, rows)
         except sqlite3.Error as exc:
