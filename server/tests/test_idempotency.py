@@ -229,6 +229,10 @@ async def test_refusals_before_running_are_not_kept(
     client: InProcessClient, account: Account
 ) -> None:
     read_only = await account.key_with(Permission.LEADS_READ)
+    # Cached first: the hot path then sends the claim with the rate-limit check (Redis), and
+    # must let the key go when the permission is missing.
+    listed = await client.get(f"{API}/leads", headers={"x-api-key": read_only})
+    assert listed.status_code == 200
     refused = await client.post(
         f"{API}/leads", json=LEAD, headers={"x-api-key": read_only, "idempotency-key": "k-7"}
     )

@@ -42,10 +42,13 @@ from buena_server.idempotency.model import (
     check_key,
     fingerprint,
     is_kept,
+    is_valid_key,
     kept_headers,
+    new_claim,
     replay_or_refuse,
 )
 from buena_server.idempotency.store import IdempotencyStore
+from buena_server.kit import clock
 from buena_server.kit.asgi import Message, Receive, Scope, Send, read_body, replaying
 from buena_server.kit.driver import Connection
 
@@ -91,16 +94,55 @@ class Idempotency:
             return replay_or_refuse(outcome, request_fingerprint)
         return outcome
 
-    async def claim_for_hot_path(
+    def claim_early(
         self, scope: dict[str, Any], account_id: str, key: str, body: bytes
+    ) -> EarlyClaim | None:
+        """For the hot path: the claim sent before the request's authentication completes,
+        so that it travels with the rate-limit check (one Redis round trip for both); None
+        where the store cannot (the database) or the key is malformed (refused after
+        authentication, as always). ``account_id`` is the cached API key's: authentication
+        confirms it, or the claim is dropped (``drop_early``)."""
+        if not self.store.sends_claims or not is_valid_key(key):
+            return None
+        request_fingerprint = fingerprint(
+            scope["method"], scope["path"], scope["query_string"], body
+        )
+        claim = new_claim(account_id, key, request_fingerprint)
+        reply = self.store.send_claim(claim, clock.utcnow())
+        return None if reply is None else EarlyClaim(claim, reply)
+
+    async def drop_early(self, early: EarlyClaim) -> None:
+        """The request was refused before running (401, 403, 429): let go of the key if its
+        early claim took it; never raises."""
+        try:
+            if await self.store.claim_sent(early.claim, early.reply) is early.claim:
+                await self.store.release(early.claim)
+        except Exception as exc:  # the store is unreachable: the claim's lease frees the key
+            logger.warning("could not release an idempotency key: %r", exc)
+
+    async def claim_for_hot_path(
+        self,
+        scope: dict[str, Any],
+        account_id: str,
+        key: str,
+        body: bytes,
+        early: EarlyClaim | None = None,
     ) -> HotClaim | None:
-        """The claim for a hot-path request, or None: then the outcome (a replay, an error)
-        is in the scope's state and the request goes to the Litestar app, which answers it."""
+        """The claim for a hot-path request (made now, or read from ``early``), or None:
+        then the outcome (a replay, an error) is in the scope's state and the request goes
+        to the Litestar app, which answers it."""
         state = scope.setdefault("state", {})
         try:
-            outcome = await self.begin(
-                account_id, key, scope["method"], scope["path"], scope["query_string"], body
-            )
+            outcome = None
+            if early is not None:
+                if early.claim.account_id == account_id:
+                    outcome = await self._early_outcome(early)
+                else:  # never for a key of the account it was cached for
+                    await self.drop_early(early)
+            if outcome is None:
+                outcome = await self.begin(
+                    account_id, key, scope["method"], scope["path"], scope["query_string"], body
+                )
         except Exception as exc:  # the Litestar app answers it (400, 409, 422, 503...)
             state[STATE_KEY] = exc
             return None
@@ -108,6 +150,13 @@ class Idempotency:
         if isinstance(outcome, StoredResponse):
             return None
         return HotClaim(self, outcome)
+
+    async def _early_outcome(self, early: EarlyClaim) -> Claim | StoredResponse | None:
+        """What the early claim found, as ``begin`` answers; None when it did not run."""
+        found = await self.store.claim_sent(early.claim, early.reply)
+        if isinstance(found, Held):
+            return replay_or_refuse(found, early.claim.fingerprint)
+        return found
 
     async def finish(self, pending: Pending, response: StoredResponse) -> None:
         """Keep the answer (unless kept already) or release the claim; never raises: the
@@ -131,6 +180,14 @@ class Idempotency:
 def created_answer(body: bytes, location: str) -> StoredResponse:
     """The answer the hot path gives a create (hot_paths.HotPaths._respond), as kept."""
     return StoredResponse(201, [("content-type", "application/json"), ("location", location)], body)
+
+
+@dataclass(slots=True)
+class EarlyClaim:
+    """A claim sent before authentication answered (``Idempotency.claim_early``)."""
+
+    claim: Claim
+    reply: Awaitable[object]
 
 
 class HotClaim:

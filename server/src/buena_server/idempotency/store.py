@@ -11,6 +11,7 @@ dying between the two cannot leave a change without its answer; see docs/design.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from buena_server.idempotency.model import Claim, Held, StoredResponse, new_claim
@@ -21,6 +22,7 @@ from buena_server.kit.driver import Connection, Database
 
 class IdempotencyStore(ABC):
     saves_in_transaction = False
+    sends_claims = False  # whether send_claim sends a claim (Redis)
 
     def __init__(self, *, ttl_seconds: float, lease_seconds: float) -> None:
         self.ttl = timedelta(seconds=ttl_seconds)
@@ -37,6 +39,16 @@ class IdempotencyStore(ABC):
                 return held
         # Released or purged between our attempts each time: someone keeps working on it.
         return Held(fingerprint, None)
+
+    def send_claim(self, claim: Claim, now: datetime) -> Awaitable[object] | None:
+        """Send the claim now, its outcome to be read by ``claim_sent``; None where the store
+        cannot (the database)."""
+        return None
+
+    async def claim_sent(self, claim: Claim, reply: Awaitable[object]) -> Claim | Held | None:
+        """What a claim sent by ``send_claim`` found (as ``claim``), or None when it did not
+        run and must be made the usual way."""
+        raise NotImplementedError
 
     @abstractmethod
     async def _claim(self, claim: Claim, now: datetime) -> Held | None:

@@ -34,10 +34,11 @@ from buena_server.auth.middleware import (
 )
 from buena_server.auth.permissions import Permission
 from buena_server.auth.principal import Principal
+from buena_server.auth.tokens import key_digest
 from buena_server.errors import is_database_outage
 from buena_server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from buena_server.idempotency import Idempotency
-from buena_server.idempotency.layer import HotClaim, created_answer
+from buena_server.idempotency.layer import EarlyClaim, HotClaim, created_answer
 from buena_server.kit.asgi import ASGIHandler, Receive, Scope, Send, read_body, replaying
 from buena_server.kit.dependencies import validation_context
 from buena_server.kit.driver import Database, is_transaction_conflict
@@ -110,24 +111,38 @@ class HotPaths:
             and is_json_media_type(media_type_of(headers.get("content-type", "")))
             and body.strip()
         ):
+            key = headers.get(IDEMPOTENCY_HEADER)
+            early = None if key is None else self._claim_early(scope, headers, key, body)
             principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
-            if principal is not None:
-                key = headers.get(IDEMPOTENCY_HEADER)
-                if key is None:
-                    created = await self._create(scope, principal, body)
-                else:
-                    # idempotency/layer.py decides; a replay or a refusal, like any failure,
-                    # is answered by the Litestar app.
-                    claim = await self.idempotency.claim_for_hot_path(
-                        scope, principal.account_id, key, body
-                    )
-                    if claim is not None:
-                        created = await self._create(scope, principal, body, claim)
+            if principal is None:
+                if early is not None:  # refused before running: nothing kept
+                    await self.idempotency.drop_early(early)
+            elif key is None:
+                created = await self._create(scope, principal, body)
+            else:
+                # idempotency/layer.py decides; a replay or a refusal, like any failure, is
+                # answered by the Litestar app.
+                claim = await self.idempotency.claim_for_hot_path(
+                    scope, principal.account_id, key, body, early
+                )
+                if claim is not None:
+                    created = await self._create(scope, principal, body, claim)
         if created is None:
             await self.fallback(scope, replaying(body, complete, receive), send)
             return
         answer, location = created
         await self._respond(scope, send, 201, answer, location=location)
+
+    def _claim_early(
+        self, scope: Scope, headers: dict[str, str], key: str, body: bytes
+    ) -> EarlyClaim | None:
+        """The key's claim sent now, for a caller whose API key is cached (its account
+        known), so that Redis gets it with the rate-limit check: one round trip for both."""
+        presented = presented_key(headers.get)
+        cached = None if presented is None else self.auth.key_cache.get(key_digest(presented))
+        if cached is None:
+            return None
+        return self.idempotency.claim_early(scope, cached.record.account_id, key, body)
 
     async def _create(
         self, scope: Scope, principal: Principal, body: bytes, claim: HotClaim | None = None

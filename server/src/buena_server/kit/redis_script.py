@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
 from buena_server.kit.redis_connection import RedisEndpoint
@@ -194,11 +195,16 @@ class RedisLink:
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
 
-    async def send(self, command: bytes) -> Any:
-        """The reply to ``command`` (a ``ReplyError`` is returned, not raised)."""
+    def send(self, command: bytes) -> Awaitable[Any]:
+        """The reply to ``command``, to await (a ``ReplyError`` is returned, not raised).
+        Connected, that is the protocol's future itself: no coroutine per call."""
         protocol = self._protocol
         if protocol is None or protocol.lost is not None:
-            protocol = await self._connection()
+            return self._send_connecting(command)
+        return protocol.send(command)
+
+    async def _send_connecting(self, command: bytes) -> Any:
+        protocol = await self._connection()
         return await protocol.send(command)
 
     async def close(self) -> None:
