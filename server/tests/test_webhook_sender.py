@@ -16,6 +16,7 @@ from buena_server.webhooks.signing import signature_header
 
 from webhook_receivers import (
     REFUSED_ADDRESSES,
+    Answer,
     PointingResolver,
     Receiver,
     header_of,
@@ -235,3 +236,45 @@ async def test_a_host_that_cannot_be_encoded_is_a_failed_attempt() -> None:
     await client.close()
     assert not attempt.delivered
     assert attempt.error is not None
+
+
+def _from_port(ports: list[int], answer_headers: dict[str, str] | None = None) -> Answer:
+    """An answer that notes the port each request came from."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        ports.append(request.transport.get_extra_info("peername")[1])
+        return web.Response(status=200, text="ok", headers=answer_headers)
+
+    return answer
+
+
+async def test_a_connection_is_kept_for_the_next_delivery(receiver: Receiver) -> None:
+    ports: list[int] = []
+    receiver.default = _from_port(ports)
+    client = sender()
+    for _ in range(3):
+        assert (await client.send(receiver.url, b"{}", {})).delivered
+    await client.close()
+    assert len(ports) == 3
+    assert len(set(ports)) == 1
+
+
+async def test_a_connection_the_receiver_closes_is_not_used_again(receiver: Receiver) -> None:
+    ports: list[int] = []
+    receiver.default = _from_port(ports, {"Connection": "close"})
+    client = sender()
+    for _ in range(3):
+        assert (await client.send(receiver.url, b"{}", {})).delivered
+    await client.close()
+    assert len(set(ports)) == 3
+
+
+async def test_a_header_with_a_line_break_is_not_sent(receiver: Receiver) -> None:
+    client = sender()
+    attempt = await client.send(receiver.url, b"{}", {"Buena-Event-Id": "evt_1\r\nX-Evil: 1"})
+    await client.close()
+    assert not attempt.delivered
+    assert attempt.error is not None
+    assert attempt.error.startswith("request failed")
+    assert receiver.received == []
