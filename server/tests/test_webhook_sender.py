@@ -278,3 +278,26 @@ async def test_a_header_with_a_line_break_is_not_sent(receiver: Receiver) -> Non
     assert attempt.error is not None
     assert attempt.error.startswith("request failed")
     assert receiver.received == []
+
+
+async def test_a_kept_connection_the_receiver_closed_meanwhile_is_replaced() -> None:
+    """The receiver answers as if it kept the connection, then closes it: the next delivery
+    finds it closed (or has its request cross the close) and goes on a new connection."""
+    arrived: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        arrived.append(await reader.readuntil(b"\r\n\r\n"))
+        await reader.readexactly(2)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = sender()
+    attempts = [await client.send(f"http://127.0.0.1:{port}/hook", b"{}", {}) for _ in range(3)]
+    await client.close()
+    server.close()
+    await server.wait_closed()
+    assert all(attempt.delivered for attempt in attempts), attempts
+    assert len(arrived) == 3

@@ -97,6 +97,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.lost = False
         self.idle_since = 0.0
+        self.answered = False  # a byte of an answer came back since the last request
         self._reset()
 
     def _reset(self) -> None:
@@ -127,6 +128,7 @@ class _Connection(asyncio.Protocol):
         if waiter is None or waiter.done():  # nothing was asked: not a server to keep
             self.close()
             return
+        self.answered = True
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -182,6 +184,7 @@ class _Connection(asyncio.Protocol):
     async def exchange(self, request: bytes) -> Answer:
         assert self.transport is not None
         self._reset()
+        self.answered = False
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         await self.waiter
@@ -195,6 +198,20 @@ class _Connection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+async def _on_kept(connection: _Connection, request: bytes) -> Answer | None:
+    """The exchange on a kept connection, or None when the receiver had closed it (its close
+    crossing the request) before a byte of an answer came back: then the request goes once
+    more, on a new connection (a receiver that read it and closed without a word may see it
+    twice: deliveries are at least once)."""
+    try:
+        return await connection.exchange(request)
+    except AnswerFailed:
+        if connection.answered:
+            raise
+    connection.close()
+    return None
 
 
 class DeliveryClient:
@@ -242,12 +259,7 @@ class DeliveryClient:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
         async with self._slots:
-            connection = self._idle_connection(target.key) or await self._connect(target)
-            try:
-                answer = await connection.exchange(request)
-            except BaseException:
-                connection.close()
-                raise
+            connection, answer = await self._exchange(target, request)
             if connection.reusable():
                 connection.idle_since = asyncio.get_running_loop().time()
                 idle = self._idle.setdefault(target.key, [])
@@ -257,6 +269,24 @@ class DeliveryClient:
             else:
                 connection.close()
             return answer
+
+    async def _exchange(self, target: Target, request: bytes) -> tuple[_Connection, Answer]:
+        """The answer, and the connection it came on: a kept one, else a new one."""
+        kept = self._idle_connection(target.key)
+        if kept is not None:
+            try:
+                answer = await _on_kept(kept, request)
+            except BaseException:
+                kept.close()
+                raise
+            if answer is not None:
+                return kept, answer
+        connection = await self._connect(target)
+        try:
+            return connection, await connection.exchange(request)
+        except BaseException:
+            connection.close()
+            raise
 
     def _idle_connection(self, key: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(key)
