@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
+import aiohappyeyeballs
 import httptools
 from aiohttp.abc import AbstractResolver
 
@@ -29,6 +30,10 @@ from buena_server.webhooks.addresses import AddressRefused, host_refusal, parse_
 
 # How long a connection may stay idle and still be used (receivers close theirs too).
 IDLE_SECONDS = 15.0
+# How long a connect waits before the next address joins the race (aiohttp's default).
+HAPPY_EYEBALLS_DELAY = 0.25
+
+AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]
 
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -214,6 +219,13 @@ async def _on_kept(connection: _Connection, request: bytes) -> Answer | None:
     return None
 
 
+def _address_info(host: str, port: int) -> AddressInfo:
+    """A resolved address as ``getaddrinfo`` gives it (what the connect race takes)."""
+    if ":" in host:
+        return (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port, 0, 0))
+    return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))
+
+
 class DeliveryClient:
     """POSTs over pooled keep-alive connections; at most ``max_connections`` exchanges at
     once (a further one waits for a slot, within the caller's timeout)."""
@@ -307,11 +319,18 @@ class DeliveryClient:
             if self._tls is None:
                 self._tls = ssl.create_default_context()
             tls = self._tls
+        infos: Sequence[AddressInfo]
         async with asyncio.timeout(self.connect_timeout):
             if target.literal:
                 if not self.allow_private and (reason := host_refusal(target.host)):
                     raise AddressRefused(reason)
-                addresses: list[tuple[str, int, int]] = [(target.host, target.port, 0)]
+                # A literal needs no lookup (AI_NUMERICHOST: none is made).
+                infos = await loop.getaddrinfo(
+                    target.host,
+                    target.port,
+                    type=socket.SOCK_STREAM,
+                    flags=socket.AI_NUMERICHOST,
+                )
             else:
                 try:
                     results = await self.resolver.resolve(
@@ -321,25 +340,37 @@ class DeliveryClient:
                     raise
                 except OSError as exc:
                     raise ConnectFailed(f"cannot resolve {target.host}: {exc}") from exc
-                addresses = [(r["host"], r["port"], r["family"]) for r in results]
-            failures = []
-            for address, port, family in addresses:
-                try:
-                    _transport, connection = await loop.create_connection(
-                        lambda: _Connection(self.cap),
-                        address,
-                        port,
-                        family=family,
-                        ssl=tls,
-                        server_hostname=target.host if tls is not None else None,
-                    )
-                except OSError as exc:
-                    failures.append(f"{address}:{port}: {str(exc) or type(exc).__name__}")
-                    continue
-                return connection
-        raise ConnectFailed(
-            f"cannot connect to {target.host}:{target.port} ({'; '.join(failures) or 'no address'})"
-        )
+                infos = [_address_info(r["host"], r["port"]) for r in results]
+            if not infos:
+                raise ConnectFailed(f"cannot connect to {target.host}: no address")
+            try:
+                # IPv6 and IPv4 addresses raced as aiohttp does ("happy eyeballs"): a
+                # receiver whose first address drops packets is reached on the next.
+                sock = await aiohappyeyeballs.start_connection(
+                    infos, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
+                )
+            except OSError as exc:
+                reason = str(exc) or type(exc).__name__
+                raise ConnectFailed(
+                    f"cannot connect to {target.host}:{target.port} ({reason})"
+                ) from exc
+            try:
+                _transport, connection = await loop.create_connection(
+                    lambda: _Connection(self.cap),
+                    sock=sock,
+                    ssl=tls,
+                    server_hostname=target.host if tls is not None else None,
+                )
+            except OSError as exc:  # the TLS handshake
+                sock.close()
+                reason = str(exc) or type(exc).__name__
+                raise ConnectFailed(
+                    f"cannot connect to {target.host}:{target.port} ({reason})"
+                ) from exc
+            except BaseException:
+                sock.close()
+                raise
+            return connection
 
     def close(self) -> None:
         for idle in self._idle.values():
