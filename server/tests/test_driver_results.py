@@ -85,3 +85,12 @@ async def test_rowcount_of_a_write(database: Database) -> None:
     assert (await run(database, renamed, write=True)).rowcount == 2
     nothing = update(accounts).where(accounts.c.name == "nobody").values(name="y")
     assert (await run(database, nothing, write=True)).rowcount == 0
+
+
+def test_row_starting_finds_the_first_row_by_its_leading_columns() -> None:
+    result = Result(["id", "account", "n"], [("a", "x", 1), ("b", "x", 2), ("a", "y", 3)], 3)
+    assert result.row_starting("a") == ("a", "x", 1)
+    assert result.row_starting("a", "y") == ("a", "y", 3)
+    assert result.row_starting("b", "y") is None
+    assert result.row_starting("c") is None
+    assert Result(["id"], [], 0).row_starting("a") is None

@@ -16,6 +16,7 @@ from buena_server.webhooks.signing import signature_header
 
 from webhook_receivers import (
     REFUSED_ADDRESSES,
+    Answer,
     PointingResolver,
     Receiver,
     header_of,
@@ -235,3 +236,68 @@ async def test_a_host_that_cannot_be_encoded_is_a_failed_attempt() -> None:
     await client.close()
     assert not attempt.delivered
     assert attempt.error is not None
+
+
+def _from_port(ports: list[int], answer_headers: dict[str, str] | None = None) -> Answer:
+    """An answer that notes the port each request came from."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        ports.append(request.transport.get_extra_info("peername")[1])
+        return web.Response(status=200, text="ok", headers=answer_headers)
+
+    return answer
+
+
+async def test_a_connection_is_kept_for_the_next_delivery(receiver: Receiver) -> None:
+    ports: list[int] = []
+    receiver.default = _from_port(ports)
+    client = sender()
+    for _ in range(3):
+        assert (await client.send(receiver.url, b"{}", {})).delivered
+    await client.close()
+    assert len(ports) == 3
+    assert len(set(ports)) == 1
+
+
+async def test_a_connection_the_receiver_closes_is_not_used_again(receiver: Receiver) -> None:
+    ports: list[int] = []
+    receiver.default = _from_port(ports, {"Connection": "close"})
+    client = sender()
+    for _ in range(3):
+        assert (await client.send(receiver.url, b"{}", {})).delivered
+    await client.close()
+    assert len(set(ports)) == 3
+
+
+async def test_a_header_with_a_line_break_is_not_sent(receiver: Receiver) -> None:
+    client = sender()
+    attempt = await client.send(receiver.url, b"{}", {"Buena-Event-Id": "evt_1\r\nX-Evil: 1"})
+    await client.close()
+    assert not attempt.delivered
+    assert attempt.error is not None
+    assert attempt.error.startswith("request failed")
+    assert receiver.received == []
+
+
+async def test_a_kept_connection_the_receiver_closed_meanwhile_is_replaced() -> None:
+    """The receiver answers as if it kept the connection, then closes it: the next delivery
+    finds it closed (or has its request cross the close) and goes on a new connection."""
+    arrived: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        arrived.append(await reader.readuntil(b"\r\n\r\n"))
+        await reader.readexactly(2)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = sender()
+    attempts = [await client.send(f"http://127.0.0.1:{port}/hook", b"{}", {}) for _ in range(3)]
+    await client.close()
+    server.close()
+    await server.wait_closed()
+    assert all(attempt.delivered for attempt in attempts), attempts
+    assert len(arrived) == 3

@@ -182,7 +182,7 @@ class LeadRepository(LeadReads):
                 ):
                     raise
                 return True
-            return any(row[0] == lead_id for row in result.all())
+            return result.row_starting(lead_id) is not None
         if self.conn.dialect.name == "postgresql":
             parameters = {f"new_{name}": value for name, value in values.items()}
             parameters["counted_slot"] = random.randrange(COUNTER_SLOTS)

@@ -188,8 +188,8 @@ class FanOutRepository:
         }
         if self.conn.runs_together:
             values.update(job_id=job.id, attempt=job.attempts, token=token)
-            done = (await self.conn.execute_together(_FAN_OUT_TOGETHER, values)).all()
-            return any(row[0] == job.id for row in done)
+            done = await self.conn.execute_together(_FAN_OUT_TOGETHER, values)
+            return done.row_starting(job.id) is not None
         if not await JobRepository(self.conn).complete(job, token):
             return False
         written = (await self.conn.execute(_FAN_OUT_SQLITE, values)).all()

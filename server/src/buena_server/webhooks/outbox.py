@@ -203,11 +203,11 @@ class OutboxRepository:
         values = {"account_id": account_id, "delivery_id": delivery_id}
         if self.conn.runs_together:
             given = {"delivery_id": delivery_id}
-            rows = (await self.conn.execute_together(_LOAD_TOGETHER, given)).all()
-            mine = [row for row in rows if row[0] == delivery_id and row[1] == account_id]
+            rows = await self.conn.execute_together(_LOAD_TOGETHER, given)
+            mine = rows.row_starting(delivery_id, account_id)
         else:
-            mine = (await self.conn.execute(_LOAD, values)).all()
-        return _attempting(mine[0]) if mine else None
+            mine = (await self.conn.execute(_LOAD, values)).first()
+        return _attempting(mine) if mine is not None else None
 
     async def record_delivered(
         self, attempt: Attempting, *, job: Job, token: str, status_code: int, at: datetime
@@ -225,8 +225,8 @@ class OutboxRepository:
                 "status_code": status_code,
                 "delivered_at": at,
             }
-            done = (await self.conn.execute_together(_DELIVERED_TOGETHER, values)).all()
-            return any(row[0] == job.id for row in done)
+            done = await self.conn.execute_together(_DELIVERED_TOGETHER, values)
+            return done.row_starting(job.id) is not None
         if not await JobRepository(self.conn).complete(job, token):
             return False
         marked = (

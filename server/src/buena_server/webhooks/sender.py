@@ -1,27 +1,27 @@
 """One outbound POST of a webhook delivery, with the limits a server calling URLs its users
 chose must keep: connect and total timeouts, no redirect followed, no proxy from the
 environment, at most ``BODY_CAP`` bytes of the answer read (and a short excerpt kept), and
-every address checked (``addresses``) before the connection is opened."""
+every address checked (``addresses``) before the connection is opened. The requests go
+through ``client.DeliveryClient`` (HTTP/1.1, keep-alive connections pooled per host); the
+lookups through aiohttp's resolver, wrapped by the guard."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from buena_server.kit.http_answers import excerpt, read_at_most
+from buena_server.kit.http_answers import excerpt
 from buena_server.webhooks.addresses import (
     AddressRefused,
     GuardedResolver,
-    host_refusal,
-    parse_address,
     url_refusal,
     url_scheme_error,
 )
+from buena_server.webhooks.client import AnswerFailed, ConnectFailed, DeliveryClient
 
 # What is read of an answer at most (an excerpt of it is kept in ``last_error``).
 BODY_CAP = 65_536
@@ -40,7 +40,7 @@ class Attempt:
 
 
 class SwappableResolver(AbstractResolver):
-    """The resolver the guard wraps, replaceable while the session lives (tests point a
+    """The resolver the guard wraps, replaceable while the sender lives (tests point a
     hostname at an address of their choice this way)."""
 
     def __init__(self) -> None:
@@ -60,8 +60,8 @@ class SwappableResolver(AbstractResolver):
 
 
 class WebhookSender:
-    """The process's one HTTP client for deliveries (its session opened on first use, in the
-    running event loop)."""
+    """The process's one HTTP client for deliveries (its connections opened on first use, in
+    the running event loop, and kept open between deliveries)."""
 
     def __init__(
         self,
@@ -77,12 +77,17 @@ class WebhookSender:
         # connection (that wait would count against its timeout).
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
-        self.timeout = aiohttp.ClientTimeout(
-            total=timeout, connect=connect_timeout, sock_connect=connect_timeout
-        )
+        self.timeout = timeout
         self.user_agent = user_agent
         self.resolver = SwappableResolver()
-        self._session: aiohttp.ClientSession | None = None
+        self._client = DeliveryClient(
+            GuardedResolver(self.resolver, allow_private=allow_private),
+            allow_private=allow_private,
+            connect_timeout=connect_timeout,
+            user_agent=user_agent,
+            max_connections=max_connections,
+            cap=BODY_CAP,
+        )
 
     async def refusal(self, url: str) -> str | None:
         """Why a webhook may not have ``url`` (scheme, or a refused host or address)."""
@@ -93,66 +98,28 @@ class WebhookSender:
             lookup_seconds=self.connect_timeout,
         )
 
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                resolver=GuardedResolver(self.resolver, allow_private=self.allow_private),
-                # Every new connection resolves again, through the guard.
-                use_dns_cache=False,
-                limit=self.max_connections,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=self.timeout,
-                trust_env=False,
-                auto_decompress=False,
-                headers={"User-Agent": self.user_agent},
-            )
-        return self._session
-
     async def send(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
         if (error := url_scheme_error(url, allow_private=self.allow_private)) is not None:
             return Attempt(None, f"refused: {error}")
-        host = urlsplit(url).hostname or ""
-        # aiohttp connects to an address literal without asking the resolver.
-        reason = host_refusal(host) if not self.allow_private else None
-        if reason is not None and parse_address(host) is not None:
-            return Attempt(None, f"refused: {reason}")
-        session = self._open()
         try:
-            async with session.post(
-                url,
-                data=body,
-                headers={"Content-Type": "application/json", **headers},
-                allow_redirects=False,
-            ) as response:
-                excerpt = await _excerpt(response)
-                status = response.status
-                location = response.headers.get("Location")
+            async with asyncio.timeout(self.timeout):
+                answer = await self._client.post(url, body, headers)
         except TimeoutError:
-            return Attempt(None, f"timed out after {self.timeout.total:g} s")
-        except aiohttp.ClientConnectorError as exc:
-            if isinstance(exc.os_error, AddressRefused):
-                return Attempt(None, str(exc.os_error))
-            return Attempt(None, f"connection failed: {exc}")
+            return Attempt(None, f"timed out after {self.timeout:g} s")
         except AddressRefused as exc:
             return Attempt(None, str(exc))
-        except (aiohttp.ClientError, ValueError) as exc:
-            # ValueError: a host the resolver cannot encode (IDNA), among others.
+        except ConnectFailed as exc:
+            return Attempt(None, f"connection failed: {exc}")
+        except (AnswerFailed, OSError, ValueError) as exc:
+            # ValueError: a host IDNA cannot encode, among others.
             return Attempt(None, f"request failed: {type(exc).__name__}: {exc}")
+        status = answer.status
         if 200 <= status < 300:
             return Attempt(status, None)
         if 300 <= status < 400:
-            return Attempt(status, f"HTTP {status}: redirect to {location!r} not followed")
-        return Attempt(status, f"HTTP {status}" + (f": {excerpt}" if excerpt else ""))
+            return Attempt(status, f"HTTP {status}: redirect to {answer.location!r} not followed")
+        text = excerpt(answer.body)
+        return Attempt(status, f"HTTP {status}" + (f": {text}" if text else ""))
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-
-async def _excerpt(response: aiohttp.ClientResponse) -> str:
-    """The start of the answer, reading at most ``BODY_CAP`` bytes of it."""
-    body, _complete = await read_at_most(response, BODY_CAP)
-    return excerpt(body)
+        self._client.close()
