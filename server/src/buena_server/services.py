@@ -7,6 +7,7 @@ access by name). The hot paths read what they need once, at construction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +40,14 @@ SERVICES_KEY = "services"
 
 class OpenApiJson:
     """The app's OpenAPI document as JSON, encoded on first use (served by
-    ``kit.openapi_docs.openapi_json``)."""
+    ``kit.openapi_docs.openapi_json``), and the steps that finish the document when it is
+    first built (``kit.openapi_docs.finish_document_when_built``; None once they ran)."""
 
-    __slots__ = ("_encoded",)
+    __slots__ = ("_encoded", "finish")
 
     def __init__(self) -> None:
         self._encoded: bytes | None = None
+        self.finish: Callable[[Litestar], None] | None = None
 
     def of(self, app: Litestar) -> bytes:
         if self._encoded is None:

@@ -129,10 +129,6 @@ def document_locations(app: Litestar) -> None:
                 }
 
 
-# The app's state key of the steps that finish its document (``finish_document_when_built``).
-_FINISH_KEY = "buena_openapi_finish"
-
-
 class _FinishedWhenBuilt(OpenAPIPlugin):
     """Litestar's OpenAPI plugin, whose document is finished by ``create_app``'s steps (the
     examples, closed request bodies, headers Litestar does not write...) the first time it is
@@ -144,27 +140,28 @@ class _FinishedWhenBuilt(OpenAPIPlugin):
     def provide_openapi(self) -> OpenAPI:
         if self._openapi is None:
             self._openapi = self._build_openapi()
-            finish: Callable[[Litestar], None] | None = self.app.state.get(_FINISH_KEY)
+            document = services_of(self.app).openapi_json
             try:
-                if finish is not None:
-                    finish(self.app)  # reads the document through this method: built now
+                if document.finish is not None:
+                    document.finish(self.app)  # reads the document through here: built now
             except BaseException:
                 self._openapi = None  # never half finished: built again on the next read
                 raise
-            self.app.state.pop(_FINISH_KEY, None)
+            document.finish = None
         return self._openapi
 
 
 def finish_document_when_built(app: Litestar, finish: Callable[[Litestar], None]) -> None:
     """Run ``finish`` on the app's OpenAPI document when it is first built (when it is first
     read), not in ``create_app``: building it costs ~100 ms, which a process that never
-    serves its document (a test's app, a command of the CLI) does not pay."""
+    serves its document (a test's app, a command of the CLI) does not pay. The app's
+    services must be in its state."""
     plugin = app.plugins.get(OpenAPIPlugin)
     if type(plugin) is not OpenAPIPlugin or plugin._openapi is not None:
         raise RuntimeError("the OpenAPI plugin is not Litestar's own, or its document exists")
+    services_of(app).openapi_json.finish = finish
     # The same object, with the one method above in its class (same slots, same layout).
     plugin.__class__ = _FinishedWhenBuilt
-    app.state[_FINISH_KEY] = finish
 
 
 def query_schema(kind: OpenAPIType, **keywords: Any) -> dict[str, Any]:
