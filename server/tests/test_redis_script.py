@@ -73,6 +73,28 @@ def test_replies_arriving_in_pieces_reach_their_calls_in_order() -> None:
     asyncio.run(scenario())
 
 
+def test_the_replies_to_one_write_wake_its_calls_together() -> None:
+    """Redis answers a write of more than 16 KB in parts: the calls of that write are woken
+    once all their replies are in (so that they go on together), those of a later write on
+    their own."""
+
+    async def scenario() -> None:
+        protocol = _Protocol(timeout=5)
+        protocol.connection_made(FakeTransport())  # type: ignore[arg-type]
+        first, second = protocol.send(b"x"), protocol.send(b"y")
+        await asyncio.sleep(0)  # written together
+        third = protocol.send(b"z")
+        protocol.data_received(b":1\r\n")
+        assert not first.done()
+        protocol.data_received(b":2\r\n:3")
+        assert (first.result(), second.result()) == (1, 2)
+        assert not third.done()
+        protocol.data_received(b"\r\n")
+        assert third.result() == 3
+
+    asyncio.run(scenario())
+
+
 def test_each_call_gets_its_own_time_to_answer() -> None:
     """One watchdog per connection: an answered call's deadline passing does not fail a later
     call, and a call left unanswered fails when its own time is up, not before. The loop's

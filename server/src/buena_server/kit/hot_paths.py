@@ -88,7 +88,9 @@ class HotPaths:
         await self.fallback(scope, receive, send)
 
     async def get_lead(self, scope: Scope, receive: Receive, send: Send, lead_id: str) -> None:
-        principal = await self._authenticate(scope, Permission.LEADS_READ)
+        principal = await self._authenticate(
+            scope, Permission.LEADS_READ, presented_key(_headers(scope).get)
+        )
         lead: Lead | None = None
         if principal is not None:
             try:
@@ -111,9 +113,10 @@ class HotPaths:
             and is_json_media_type(media_type_of(headers.get("content-type", "")))
             and body.strip()
         ):
+            presented = presented_key(headers.get)  # read once for the claim and the check
             key = headers.get(IDEMPOTENCY_HEADER)
-            early = None if key is None else self._claim_early(scope, headers, key, body)
-            principal = await self._authenticate(scope, Permission.LEADS_WRITE, headers)
+            early = None if key is None else self._claim_early(scope, presented, key, body)
+            principal = await self._authenticate(scope, Permission.LEADS_WRITE, presented)
             if principal is None:
                 if early is not None:  # refused before running: nothing kept
                     await self.idempotency.drop_early(early)
@@ -134,11 +137,10 @@ class HotPaths:
         await self._respond(scope, send, 201, answer, location=location)
 
     def _claim_early(
-        self, scope: Scope, headers: dict[str, str], key: str, body: bytes
+        self, scope: Scope, presented: str | None, key: str, body: bytes
     ) -> EarlyClaim | None:
         """The key's claim sent now, for a caller whose API key is cached (its account
         known), so that Redis gets it with the rate-limit check: one round trip for both."""
-        presented = presented_key(headers.get)
         cached = None if presented is None else self.auth.key_cache.get(key_digest(presented))
         if cached is None:
             return None
@@ -169,14 +171,14 @@ class HotPaths:
         return answer, location
 
     async def _authenticate(
-        self, scope: Scope, permission: Permission, headers: dict[str, str] | None = None
+        self, scope: Scope, permission: Permission, presented: str | None
     ) -> Principal | None:
-        """The caller when it may go on here; otherwise None, with the outcome (whatever
-        authentication raised, or a principal without the permission) kept for the Litestar
-        app, which answers an exception with its one handler (``end_with``)."""
-        headers = _headers(scope) if headers is None else headers
+        """The caller presenting API key ``presented`` when it may go on here; otherwise
+        None, with the outcome (whatever authentication raised, or a principal without the
+        permission) kept for the Litestar app, which answers an exception with its one
+        handler (``end_with``)."""
         try:
-            principal = await authenticate(self.auth, scope, presented_key(headers.get))
+            principal = await authenticate(self.auth, scope, presented)
         except Exception as exc:
             end_with(scope, exc)
             return None

@@ -6,8 +6,9 @@ asyncio client, even with hiredis, a call costs ~362k instructions against this 
 ~0.67 of the throughput (docs/decisions/redis-client.md).
 This client keeps one connection, writes the calls made in one pass of the event loop together
 at the end of that pass (calls from concurrent requests are pipelined: Redis answers them in
-order), and parses the replies in the protocol's ``data_received``. Everything else (health
-pings, revocations, tests) goes through redis-py.
+order), and parses the replies in the protocol's ``data_received``, waking the calls of one
+write together once all their replies are in. Everything else (health pings, revocations,
+tests) goes through redis-py.
 
 A reply that does not come within ``timeout`` closes the connection and fails every call on
 it (a late reply could not be matched to its call any more); the next call reconnects. All
@@ -95,21 +96,36 @@ class _Protocol(asyncio.Protocol):
         # to a socket is a system call that also delivers the packet (to a local Redis, in
         # the same call), ~30 µs here, so the calls of a busy pass share one.
         self._unwritten: list[bytes] = []
+        # How many calls each of those writes holds, oldest first: the replies to one write
+        # are handed over together (see data_received).
+        self.batches: deque[int] = deque()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        # The replies to one write are handed over once all of them are here. Redis reads at
+        # most 16 KB at a time and answers each part as it goes, so the replies to a larger
+        # write can come in two reads; woken in two passes, the calls of one pass would then
+        # go on in two groups, each paying its own round trips (Redis, PostgreSQL) from then
+        # on. Waiting for the rest costs one Redis pass (and a call whose reply came fails
+        # with the others of its write if the rest never comes: a timeout).
         self.buffer += data
         pos = 0
-        waiters = self.waiters
+        waiters, batches = self.waiters, self.batches
         try:
-            while pos < len(self.buffer) and waiters:
-                reply, pos = parse(self.buffer, pos)
-                waiter = waiters.popleft()
-                self.deadlines.popleft()
-                if not waiter.done():
-                    waiter.set_result(reply)
+            while batches and pos < len(self.buffer):
+                end, replies = pos, []
+                for _ in range(batches[0]):
+                    reply, end = parse(self.buffer, end)
+                    replies.append(reply)
+                pos = end
+                batches.popleft()
+                for reply in replies:
+                    waiter = waiters.popleft()
+                    self.deadlines.popleft()
+                    if not waiter.done():
+                        waiter.set_result(reply)
         except IncompleteReply:
             pass
         except ReplyError as exc:  # a malformed stream: nothing after it can be trusted
@@ -126,6 +142,7 @@ class _Protocol(asyncio.Protocol):
             self._watchdog.cancel()
             self._watchdog = None
         self.deadlines.clear()
+        self.batches.clear()
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -144,6 +161,8 @@ class _Protocol(asyncio.Protocol):
             self._watchdog = loop.call_at(self.deadlines[0], self._watch)
         if not self._unwritten:
             loop.call_soon(self._write)
+            self.batches.append(0)
+        self.batches[-1] += 1
         self._unwritten.append(command)
         return waiter
 
