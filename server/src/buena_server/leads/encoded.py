@@ -1,4 +1,4 @@
-"""A lead's JSON as the API encodes it (``GET /leads/{id}``), built by the database.
+"""A lead's JSON as the API encodes it (``GET /leads/{id}``), built by SQLite.
 
 An NDJSON export on SQLite sends every lead's line as SQLite writes it, so that no row is
 decoded into Python objects and encoded again. The expression follows the API's encoder
@@ -11,19 +11,14 @@ columns as they are stored: every write stores them as ``encode_json_text`` (the
 encoder) writes them, which a value decoded and encoded again reproduces byte for byte.
 ``tests/test_leads_export.py`` holds the two encodings equal, byte for byte.
 
-PostgreSQL is not asked to write the whole line: escaping text per column costs it more
-than the server's encoding (docs/design.md, the export). It writes the part that needs no
-escaping, from ``tags`` to the end (``LEAD_TAIL_JSON``: the JSON columns as stored, the
-status, one of the API's plain words, and the times, which cost asyncpg more to decode than
-PostgreSQL to write); the server encodes the text columns before it and sends that part as
-it is (``LeadRepository.exported_lines``).
+PostgreSQL is not asked to write the line: escaping text per column costs it more than
+the server's encoding (docs/design.md, the export); there the server writes the line around
+the stored JSON, sent as it is too (``LeadRepository.exported_lines``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import JSON, ColumnElement, Text, literal_column
+from sqlalchemy import JSON, ColumnElement, literal_column
 
 from buena_server.leads.schemas import Lead
 from buena_server.tables import UTCDateTime, leads
@@ -57,41 +52,3 @@ def _lead_json() -> ColumnElement[bytes]:
 
 # One expression over a ``leads`` row: the lead's JSON in UTF-8, without a line break.
 LEAD_JSON = _lead_json()
-
-
-# The fields PostgreSQL writes: ``tags`` and every one after it.
-TAIL_START = Lead.__struct_fields__.index("tags")
-
-
-def _postgres_value(name: str) -> tuple[str, str, str]:
-    """(text before, the value's expression, text after) of one field's value."""
-    column = leads.c[name]
-    stored = f"leads.{name}"
-    if isinstance(column.type, JSON):
-        return "", f"CAST({stored} AS TEXT)", ""  # as the API encodes it (the docstring)
-    if isinstance(column.type, UTCDateTime):
-        # As msgspec writes an aware UTC time: YYYY-MM-DDTHH:MM:SS, then .ffffff unless zero.
-        iso = f"to_char({stored} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
-        return '"', f"replace({iso}, '.000000', '')", 'Z"'
-    # The status: one of LeadStatusName's plain words (validated on every write), no escape.
-    return '"', stored, '"'
-
-
-def _lead_tail_json() -> ColumnElement[Any]:
-    pieces: list[str] = []
-    text = ""  # the literal text since the last value; the first key is the server's
-    for index, name in enumerate(Lead.__struct_fields__[TAIL_START:]):
-        before, value, after = _postgres_value(name)
-        key = f',"{name}":' if index else ""
-        if text or key or before:
-            pieces.append(f"'{text}{key}{before}'")
-        pieces.append(value)
-        text = after
-    if text:
-        pieces.append(f"'{text}'")
-    return literal_column(" || ".join(pieces), Text()).label("tail")
-
-
-# PostgreSQL, one expression over a ``leads`` row: the value of ``tags`` followed by every
-# later field (``,"name":value``), as the API encodes them; none is ever null.
-LEAD_TAIL_JSON = _lead_tail_json()

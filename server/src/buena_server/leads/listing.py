@@ -14,8 +14,11 @@ from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    DateTime,
     Select,
+    Text,
     bindparam,
     false,
     func,
@@ -24,15 +27,17 @@ from sqlalchemy import (
     text,
     true,
     tuple_,
+    type_coerce,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql.elements import BindParameter
 
 from buena_server.kit.cursor import Position
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import HEAVY_OPTION, PLAN_PER_VALUE_OPTION
-from buena_server.leads.encoded import LEAD_JSON, LEAD_TAIL_JSON, TAIL_START
+from buena_server.leads.encoded import LEAD_JSON
 from buena_server.leads.schemas import Lead
-from buena_server.tables import lead_counts, leads
+from buena_server.tables import UTCDateTime, lead_counts, leads
 
 LEAD_COLUMNS = tuple(leads.c[name] for name in Lead.__struct_fields__)
 # Names sort case-insensitively, through their lower-cased copies.
@@ -171,9 +176,17 @@ def page_statement(
     return statement.execution_options(**_list_options(shape.company or shape.search))
 
 
-# PostgreSQL: a page's columns for an export: the text columns before ``tags``, for the
-# server to encode, then the rest of the lead's JSON as PostgreSQL writes it (encoded.py).
-_EXPORT_COLUMNS = (*LEAD_COLUMNS[:TAIL_START], LEAD_TAIL_JSON)
+# PostgreSQL: a page's columns for an export, the JSON ones as the text they are stored as
+# (leads/encoded.py says why that text is the API's encoding), the times with no processor
+# (asyncpg's are aware UTC datetimes already).
+_EXPORT_COLUMNS = tuple(
+    cast(ColumnElement[Any], sql_cast(column, Text()))
+    if isinstance(column.type, JSON)
+    else type_coerce(column, DateTime(timezone=True))
+    if isinstance(column.type, UTCDateTime)
+    else column
+    for column in LEAD_COLUMNS
+)
 
 
 @cache
@@ -181,8 +194,7 @@ def export_statement(
     shape: Shape, dialect: str, sort: str, ascending: bool, after: bool
 ) -> Select[Any]:
     """The leads of a page as ``page_statement`` selects them, for an export: on SQLite each
-    as its JSON (``leads/encoded.py``), on PostgreSQL as its text columns and the rest of
-    its JSON."""
+    as its JSON (``leads/encoded.py``), on PostgreSQL with the JSON columns as text."""
     columns = _EXPORT_COLUMNS if dialect == "postgresql" else (LEAD_JSON,)
     statement = _ordered(columns, shape, dialect, sort, ascending, after)
     return statement.execution_options(**_list_options(shape.company or shape.search))
