@@ -488,7 +488,8 @@ async def test_deliveries_whose_fan_out_worker_died_are_claimed_after_their_leas
             at=clock.utcnow(),
             lease_until=clock.utcnow() + timedelta(seconds=30),
         )
-    assert handed is not None and len(handed) == 1  # and the worker dies: never run
+    assert handed is not None
+    assert len(handed) == 1  # and the worker dies: never run
     assert await worker.run_pending() == 0  # still leased
     assert receiver.received == []
     moved_clock.advance(31)
