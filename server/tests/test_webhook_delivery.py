@@ -425,9 +425,12 @@ async def test_a_fan_out_or_success_whose_lease_was_lost_writes_nothing(
     [one] = handed
     deliver_job, attempt = one.job, one.attempt
     async with services.database.transaction(write=False) as conn:
-        assert await OutboxRepository(conn).attempting(
-            account.id, str(deliver_job.payload["delivery_id"])
-        ) == attempt
+        assert (
+            await OutboxRepository(conn).attempting(
+                account.id, str(deliver_job.payload["delivery_id"])
+            )
+            == attempt
+        )
     assert attempt.job_id == deliver_job.id
     for token, recorded in (("wkr_before", False), ("wkr_now", True)):
         async with services.database.transaction(write=True, single_write=True) as conn:
