@@ -101,7 +101,8 @@ WHERE d.id = ANY(CAST(:delivery_id AS TEXT[]))"""
 )
 
 
-def _attempting(row: Sequence[Any]) -> Attempting:
+def attempting_from_row(row: Sequence[Any]) -> Attempting:
+    """An attempt from a row of ``_ATTEMPT_COLUMNS``' values, in their order."""
     (
         delivery_id,
         account_id,
@@ -207,7 +208,7 @@ class OutboxRepository:
             mine = rows.row_starting(delivery_id, account_id)
         else:
             mine = (await self.conn.execute(_LOAD, values)).first()
-        return _attempting(mine) if mine is not None else None
+        return attempting_from_row(mine) if mine is not None else None
 
     async def record_delivered(
         self, attempt: Attempting, *, job: Job, token: str, status_code: int, at: datetime
