@@ -338,32 +338,3 @@ async def test_a_block_whose_group_cannot_start_gives_up() -> None:
     answer.set()
     await stalled
     await groups.drain()
-
-
-async def test_groups_of_different_statements_run_side_by_side() -> None:
-    """One group of a statement runs at a time (newcomers gather into its next group), but a
-    group of another statement does not wait for it: a create's group never waits for a
-    webhook fan-out's round trip."""
-    answer = asyncio.Event()
-    runs: list[tuple[str, list[int]]] = []
-
-    async def execute(statement: Any, parameters: Any) -> Any:
-        runs.append(("seen" if statement is _SEEN else "divide", parameters["v"]))
-        await answer.wait()
-        return None
-
-    groups = StatementGroups(execute, stall_after=60)
-    first = asyncio.create_task(groups.execute(_SEEN, {"v": 1}))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)  # the first group runs and waits for its answer
-    later = [
-        asyncio.create_task(groups.execute(_SEEN, {"v": 2})),
-        asyncio.create_task(groups.execute(_DIVIDE, {"v": 3})),
-    ]
-    for _ in range(3):
-        await asyncio.sleep(0)
-    assert runs == [("seen", [1]), ("divide", [3])]  # the second "seen" group waits
-    answer.set()
-    await asyncio.gather(first, *later)
-    assert runs == [("seen", [1]), ("divide", [3]), ("seen", [2])]
-    await groups.drain()

@@ -411,26 +411,19 @@ async def test_a_fan_out_or_success_whose_lease_was_lost_writes_nothing(
     await account.create_lead()
     fan_out_job = await _claim_one(services, "wkr_now")
     assert fan_out_job.task == FAN_OUT_TASK
-    handed = None
     for token, written in (("wkr_before", False), ("wkr_now", True)):
         async with services.database.transaction(write=True, single_write=True) as conn:
-            handed = await FanOutRepository(conn).fan_out(
-                fan_out_job, token=token, at=clock.utcnow(), lease_until=clock.utcnow()
+            fanned = await FanOutRepository(conn).fan_out(
+                fan_out_job, token=token, at=clock.utcnow()
             )
-        assert (handed is not None) is written
+        assert fanned is written
         assert len(await deliveries(account, hook["id"])) == int(written)
-    # The delivery's job was written leased to the worker that fanned out, with what its
-    # attempt needs: the same as its read.
-    assert handed is not None
-    [one] = handed
-    deliver_job, attempt = one.job, one.attempt
+    deliver_job = await _claim_one(services, "wkr_now")
     async with services.database.transaction(write=False) as conn:
-        assert (
-            await OutboxRepository(conn).attempting(
-                account.id, str(deliver_job.payload["delivery_id"])
-            )
-            == attempt
+        attempt = await OutboxRepository(conn).attempting(
+            account.id, str(deliver_job.payload["delivery_id"])
         )
+    assert attempt is not None
     assert attempt.job_id == deliver_job.id
     for token, recorded in (("wkr_before", False), ("wkr_now", True)):
         async with services.database.transaction(write=True, single_write=True) as conn:
@@ -442,63 +435,3 @@ async def test_a_fan_out_or_success_whose_lease_was_lost_writes_nothing(
         assert delivery["status"] == ("delivered" if recorded else "pending")
     async with services.database.transaction(write=False) as conn:
         assert await JobRepository(conn).counts() == {}
-
-
-async def test_a_fan_outs_deliveries_run_in_its_worker_without_a_claim(
-    account: Account, worker: Worker, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The fan-out writes its deliveries' jobs leased to its own worker and hands them over:
-    one claim per event (the fan-out's), and the deliveries still arrive."""
-    claimed: list[str] = []
-    claim = JobRepository.claim
-
-    async def counted(self: JobRepository, **given: Any) -> list[Job]:
-        jobs = await claim(self, **given)
-        claimed.extend(job.task for job in jobs)
-        return jobs
-
-    monkeypatch.setattr(JobRepository, "claim", counted)
-    hook = await subscribe(account, receiver.url, ["lead.created"])
-    async with receiving() as second:
-        await subscribe(account, second.url, ["lead.created"])
-        await account.create_lead()
-        assert await worker.run_pending() == 3  # the fan-out and the two deliveries it handed
-        assert len(second.received) == 1
-    assert claimed == [FAN_OUT_TASK]
-    assert len(receiver.received) == 1
-    [delivery] = await deliveries(account, hook["id"])
-    assert (delivery["status"], delivery["attempts"]) == ("delivered", 1)
-    async with worker.database.transaction(write=False) as conn:
-        assert await JobRepository(conn).counts() == {}
-
-
-async def test_deliveries_whose_fan_out_worker_died_are_claimed_after_their_lease(
-    account: Account,
-    services: Services,
-    worker: Worker,
-    receiver: Receiver,
-    moved_clock: MovedClock,
-) -> None:
-    """A worker that fanned out and died before running the deliveries it held: their
-    leases run out and another worker claims and delivers them, once each."""
-    hook = await subscribe(account, receiver.url, ["lead.created"])
-    await account.create_lead()
-    fan_out_job = await _claim_one(services, "wkr_dead")
-    async with services.database.transaction(write=True, single_write=True) as conn:
-        handed = await FanOutRepository(conn).fan_out(
-            fan_out_job,
-            token="wkr_dead",
-            at=clock.utcnow(),
-            lease_until=clock.utcnow() + timedelta(seconds=30),
-        )
-    assert handed is not None
-    assert len(handed) == 1  # and the worker dies: never run
-    assert await worker.run_pending() == 0  # still leased
-    assert receiver.received == []
-    moved_clock.advance(31)
-    assert await worker.run_pending() == 1
-    assert len(receiver.received) == 1
-    [delivery] = await deliveries(account, hook["id"])
-    assert (delivery["status"], delivery["attempts"]) == ("delivered", 1)
-    assert await worker.run_pending() == 0
-    assert len(receiver.received) == 1

@@ -5,9 +5,6 @@
   lease of ``lease_seconds`` (repository.py). The leases of held jobs are renewed every
   third of a lease, so a long handler keeps its job; a worker that dies stops renewing, and
   its jobs are claimed again once their leases run out.
-- Hand-overs: a handler may write jobs already leased to this worker and hand them over
-  once its transaction commits (``JobContext.hand_over``); they start as claimed jobs do,
-  without a claim (a webhook fan-out's deliveries). ``run_pending`` waits for them too.
 - Outcomes: a handler that returns completes its job (deleted by the worker's next claim,
   in the same statement on PostgreSQL); ``RetryLater`` reschedules
   it as asked; any other exception is a failure, retried after an exponential backoff with
@@ -30,7 +27,7 @@ import contextlib
 import logging
 import random
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from buena_server.errors import is_database_outage
 from buena_server.kit.driver import Database, Listening
@@ -102,7 +99,6 @@ class Worker:
         self.looked = asyncio.Event()  # set once the loop has looked for jobs (and listens)
         # Runs by outcome since start (completed, retried, dead), for the metrics.
         self.outcomes: dict[str, int] = {"completed": 0, "retried": 0, "dead": 0}
-        self.started = 0  # jobs started since start, claimed or handed over
         # Jobs whose handlers returned, deleted by the next claim (the same statement on
         # PostgreSQL), so that under load a round trip both completes and claims many jobs.
         self._to_complete: list[Job] = []
@@ -122,9 +118,8 @@ class Worker:
         if self._loop_task is not None:
             await self._loop_task
         if self._running:
-            await asyncio.wait(set(self._running), timeout=grace)
-            # Unfinished, and any job a handler handed over meanwhile.
-            await self._release(set(self._running))
+            _done, unfinished = await asyncio.wait(set(self._running), timeout=grace)
+            await self._release(unfinished)
         await self._completions_written()
         if self._listening is not None:
             await self._listening.close()
@@ -143,14 +138,13 @@ class Worker:
 
     async def run_pending(self) -> int:
         """Claim and run every job due now, waiting for each to end; how many ran."""
-        first = self.started
+        ran = 0
         while True:
             started = await self._claim_and_start(self.capacity)
-            if not started and not self._running:
-                return self.started - first
-            # The jobs handlers handed over (``JobContext.hand_over``) too.
-            while self._running:
-                await asyncio.gather(*list(self._running))
+            if not started:
+                return ran
+            ran += len(started)
+            await asyncio.gather(*started)
             await self._completions_written()
 
     # -- the loop -----------------------------------------------------------------------
@@ -229,19 +223,13 @@ class Worker:
         except BaseException:
             self._to_complete[:0] = done  # still to write (their leases hold them meanwhile)
             raise
-        return [self._start(job) for job in claimed]
-
-    def _start(self, job: Job, given: Any = None) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._run(job, given), name=f"job {job.id} ({job.task})")
-        self._running[task] = job
-        task.add_done_callback(self._finished)
-        self.started += 1
-        return task
-
-    def _start_held(self, job: Job, given: Any) -> None:
-        """A handler's hand-over (``JobContext.hand_over``): a job already leased to this
-        worker starts as a claimed one does."""
-        self._start(job, given)
+        started = []
+        for job in claimed:
+            task = asyncio.create_task(self._run(job), name=f"job {job.id} ({job.task})")
+            self._running[task] = job
+            task.add_done_callback(self._finished)
+            started.append(task)
+        return started
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task, None)
@@ -252,10 +240,10 @@ class Worker:
 
     # -- one job ------------------------------------------------------------------------
 
-    async def _run(self, job: Job, given: Any) -> None:
+    async def _run(self, job: Job) -> None:
         await self._take_slot()
         try:
-            await self._run_now(job, given)
+            await self._run_now(job)
         finally:
             self._free_slot()
 
@@ -281,22 +269,13 @@ class Worker:
                 return
         self._active -= 1
 
-    async def _run_now(self, job: Job, given: Any) -> None:
+    async def _run_now(self, job: Job) -> None:
         if job.failures >= job.max_attempts:  # its last allowed run lost its lease
             logger.error("job %s (%s) lost its lease on its last attempt, dead", job.id, job.task)
             self.outcomes["dead"] += 1
             await self._record(job, "bury", failed=False, error="lease lost on the last attempt")
             return
-        context = JobContext(
-            self.database,
-            self.services,
-            self.clock,
-            job,
-            self.token,
-            given=given,
-            lease=self.lease,
-            start_held=self._start_held,
-        )
+        context = JobContext(self.database, self.services, self.clock, job, self.token)
         try:
             handler = self.registry.handler(job.task)
             await handler(job, context)

@@ -52,19 +52,13 @@ def next_delay(attempts: int, rng: random.Random | None = None) -> float:
 
 
 async def deliver(job: Job, context: JobContext) -> None:
-    """The "webhooks.deliver" handler. Its read (when the fan-out did not hand it over) and,
-    when the attempt succeeds, its record run grouped with the other attempts of the same
-    pass on PostgreSQL (``outbox``)."""
+    """The "webhooks.deliver" handler. Its read and, when the attempt succeeds, its record
+    run grouped with the other attempts of the same pass on PostgreSQL (``outbox``)."""
     account_id = str(job.payload["account_id"])
     delivery_id = str(job.payload["delivery_id"])
     database = context.database
-    # Handed over by the fan-out that wrote it, with its first attempt's delivery, webhook
-    # and event as that statement read them; otherwise (a retry, a redelivery, a job whose
-    # fan-out's worker died) read now.
-    attempt = context.given if isinstance(context.given, Attempting) else None
-    if attempt is None:
-        async with database.transaction(write=False) as conn:
-            attempt = await OutboxRepository(conn).attempting(account_id, delivery_id)
+    async with database.transaction(write=False) as conn:
+        attempt = await OutboxRepository(conn).attempting(account_id, delivery_id)
     if attempt is None or attempt.job_id != job.id:
         # Deleted with its webhook, its event purged, or a redelivery's job has taken over.
         return

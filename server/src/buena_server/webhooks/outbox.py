@@ -101,8 +101,7 @@ WHERE d.id = ANY(CAST(:delivery_id AS TEXT[]))"""
 )
 
 
-def attempting_from_row(row: Sequence[Any]) -> Attempting:
-    """An attempt from a row of ``_ATTEMPT_COLUMNS``' values, in their order."""
+def _attempting(row: Sequence[Any]) -> Attempting:
     (
         delivery_id,
         account_id,
@@ -208,7 +207,7 @@ class OutboxRepository:
             mine = rows.row_starting(delivery_id, account_id)
         else:
             mine = (await self.conn.execute(_LOAD, values)).first()
-        return attempting_from_row(mine) if mine is not None else None
+        return _attempting(mine) if mine is not None else None
 
     async def record_delivered(
         self, attempt: Attempting, *, job: Job, token: str, status_code: int, at: datetime

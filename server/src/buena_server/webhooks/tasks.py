@@ -11,20 +11,12 @@ from buena_server.webhooks.jobs import DELIVER_TASK
 
 async def fan_out(job: Job, context: JobContext) -> None:
     """The "webhooks.fan_out" handler: one statement (grouped with the other fan-outs of the
-    pass on PostgreSQL) completes the job and writes the deliveries, whose jobs this worker
-    then runs."""
+    pass on PostgreSQL) completes the job and writes the deliveries."""
     async with context.database.transaction(write=True, single_write=True) as conn:
-        handed = await FanOutRepository(conn).fan_out(
-            job,
-            token=context.lease_token,
-            at=context.clock.now(),
-            lease_until=context.lease_until(),
-        )
-        if handed is not None:
+        if await FanOutRepository(conn).fan_out(
+            job, token=context.lease_token, at=context.clock.now()
+        ):
             context.completed_by(conn)
-    # Committed: the deliveries' jobs, leased to this worker, run now.
-    for one in handed or ():
-        context.hand_over(one.job, one.attempt)
 
 
 def register_tasks(registry: TaskRegistry) -> None:

@@ -18,15 +18,12 @@ class StatementGroups:
     Each block's values wait until the end of the current pass of the event loop, then the
     blocks that asked for the same statement run it once, with each name bound to the array
     of their values (up to ``max_rows`` blocks a statement). At most ``max_running`` groups
-    of one statement run at a time (one, by default: measured best, see docs/design.md):
-    while one runs, newcomers gather into the next, so the busier the server, the larger the
-    groups and the fewer the statements PostgreSQL plans, runs and commits. Groups of
-    different statements (a create's, a webhook fan-out's, a delivery's record) run side by
-    side: one statement's group never waits for another's round trip. A lone request waits
-    for nothing but the end of its pass. A group still running after ``stall_after`` seconds
-    (waiting for a row another transaction holds, say) stops counting against
-    ``max_running``, so that it holds up only its own blocks; at most ``max_groups`` run in
-    all.
+    run at a time (one, by default: measured best, see docs/design.md): while one runs,
+    newcomers gather into the next, so the busier the server, the larger the groups and the
+    fewer the statements PostgreSQL plans, runs and commits. A lone request waits for nothing
+    but the end of its pass. A group still running after ``stall_after`` seconds (waiting
+    for a row another transaction holds, say) stops counting against ``max_running``, so
+    that it holds up only its own blocks; at most ``max_groups`` run in all.
 
     A group's statement succeeds or fails as a whole. When it fails for what it was given (a
     value, a constraint), each of its blocks runs the statement again on its own, so that
@@ -59,8 +56,8 @@ class StatementGroups:
         self.max_groups = max_groups
         # By statement identity: (the statement, its waiting blocks' values and futures).
         self._waiting: dict[int, tuple[ClauseElement, list[_Ask]]] = {}
-        # Each running group's task: the loop time it started, and its statement's key.
-        self._running: dict[asyncio.Task[None], tuple[float, int]] = {}
+        # Each running group's task, and the loop time it started.
+        self._running: dict[asyncio.Task[None], float] = {}
         self._scheduled = False
         # When blocks are left waiting: a call of _start when the oldest has waited too long.
         self._watchdog: asyncio.TimerHandle | None = None
@@ -77,33 +74,29 @@ class StatementGroups:
             loop.call_soon(self._start)
         return await future
 
-    def _may_start(self, now: float, key: int) -> bool:
+    def _may_start(self, now: float) -> bool:
         if len(self._running) >= self.max_groups:
             return False
-        moving = sum(
-            1
-            for started, running in self._running.values()
-            if running == key and now - started < self.stall_after
-        )
+        moving = sum(1 for started in self._running.values() if now - started < self.stall_after)
         return moving < self.max_running
 
     def _start(self) -> None:
         self._scheduled = False
         loop = asyncio.get_running_loop()
-        for key in list(self._waiting):
-            while key in self._waiting and self._may_start(loop.time(), key):
-                statement, asks = self._waiting[key]
-                if len(asks) > self.max_rows:
-                    self._waiting[key] = (statement, asks[self.max_rows :])
-                    asks = asks[: self.max_rows]
-                else:
-                    del self._waiting[key]
-                asks = [ask for ask in asks if not ask[1].done()]  # cancelled or expired
-                if asks:
-                    task = loop.create_task(self._run(statement, asks))
-                    self._running[task] = (loop.time(), key)
-                    task.add_done_callback(self._finished)
-                    loop.call_later(self.stall_after, self._start)  # if it stalls
+        while self._waiting and self._may_start(loop.time()):
+            key = next(iter(self._waiting))
+            statement, asks = self._waiting[key]
+            if len(asks) > self.max_rows:
+                self._waiting[key] = (statement, asks[self.max_rows :])
+                asks = asks[: self.max_rows]
+            else:
+                del self._waiting[key]
+            asks = [ask for ask in asks if not ask[1].done()]  # cancelled or expired meanwhile
+            if asks:
+                task = loop.create_task(self._run(statement, asks))
+                self._running[task] = loop.time()
+                task.add_done_callback(self._finished)
+                loop.call_later(self.stall_after, self._start)  # if it stalls
         if self._waiting:
             self._give_up_waiting(loop)
 
