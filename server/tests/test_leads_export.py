@@ -11,12 +11,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 
 from buena_server.auth.permissions import Permission
 from buena_server.leads import service
 from buena_server.leads.listing import LeadQuery
+from buena_server.leads.reads import StoredLead, exported_time
 from buena_server.leads.repository import LeadRepository
+from buena_server.leads.schemas import Lead
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -280,6 +283,23 @@ async def test_ndjson_lines_are_the_api_encoding_byte_for_byte(
         b'"created_at":"2026-03-04T05:06:07.000001Z","updated_at":"2026-03-04T05:06:08Z"'
         in (lines[1])
     )
+
+
+def test_stored_lead_has_the_fields_of_lead_in_order() -> None:
+    """A PostgreSQL export encodes ``StoredLead``s: their JSON is the lead's only while the
+    two structs name the same fields in the same order."""
+    assert StoredLead.__struct_fields__ == Lead.__struct_fields__
+    assert StoredLead.__struct_config__.omit_defaults == Lead.__struct_config__.omit_defaults
+    assert StoredLead.__struct_encode_fields__ == Lead.__struct_encode_fields__
+
+
+@pytest.mark.parametrize("microsecond", [0, 1, 10, 120000, 100000, 123450, 999999, 500])
+def test_exported_time_completes_postgresql_text_as_msgspec_writes(microsecond: int) -> None:
+    """PostgreSQL writes a time's fraction without its trailing zeros ("05.12"), and none
+    when it is zero; the API writes six digits or none, and "Z"."""
+    at = datetime(2026, 1, 2, 3, 4, 5, microsecond, tzinfo=UTC)
+    postgres = at.replace(tzinfo=None).isoformat("T").rstrip("0").rstrip(".")
+    assert f'"{exported_time(postgres)}"'.encode() == msgspec.json.encode(at)
 
 
 async def streamed(

@@ -4,7 +4,7 @@ scoped to one account."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from sqlalchemy import bindparam, select
@@ -44,17 +44,38 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 _ID_BY_EMAIL = select(leads.c.id).where(
     leads.c.account_id == bindparam("account_id"), leads.c.email_lower == bindparam("email_lower")
 )
-_TAGS = Lead.__struct_fields__.index("tags")
-_CUSTOM_FIELDS = Lead.__struct_fields__.index("custom_fields")
 
 
-def _lead_as_stored(row: Sequence[Any]) -> Lead:
-    """A lead to encode, its JSON columns the text stored (msgspec.Raw), not decoded (set
-    on the built Struct: a fifth of the cost of building it with them in place)."""
-    lead = Lead(*row)
-    lead.tags = cast(Any, msgspec.Raw(row[_TAGS]))
-    lead.custom_fields = cast(Any, msgspec.Raw(row[_CUSTOM_FIELDS]))
-    return lead
+# A lead as an export encodes it: ``Lead``'s fields in its order, the JSON columns the text
+# stored (``Raw``, not decoded), the times the API's text (``exported_time``), so that its
+# JSON is the lead's as ``GET /leads/{id}`` writes it. (msgspec encodes a value by what it
+# is; the types matter only for decoding, which this struct never does.)
+StoredLead = msgspec.defstruct(
+    "StoredLead", [(name, Any) for name in Lead.__struct_fields__], module=__name__
+)
+
+
+# What completes PostgreSQL's UTC text of a time ("2024-01-02T03:04:05", the fraction's
+# trailing zeros left out) into the API's: six fraction digits when there is a fraction, "Z".
+_TIME_ENDS = {19: "Z", **{length: "0" * (26 - length) + "Z" for length in range(21, 27)}}
+
+
+def exported_time(text: str) -> str:
+    return text + _TIME_ENDS[len(text)]
+
+
+def _stored_leads(rows: Sequence[Sequence[Any]]) -> list[msgspec.Struct]:
+    """The rows of ``export_statement`` (PostgreSQL), in ``Lead``'s field order."""
+    raw, ends = msgspec.Raw, _TIME_ENDS
+    # fmt: off
+    return [
+        StoredLead(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], raw(r[10]), raw(r[11]),
+            r[12], r[13] + ends[len(r[13])], r[14] + ends[len(r[14])],
+        )
+        for r in rows
+    ]
+    # fmt: on
 
 
 def _lead(row: Sequence[Any]) -> Lead:
@@ -180,7 +201,7 @@ class LeadReads:
         if not rows:
             return b""
         if dialect == "postgresql":
-            return _ENCODER.encode_lines([_lead_as_stored(row) for row in rows])
+            return _ENCODER.encode_lines(_stored_leads(rows))
         return b"\n".join([row[0] for row in rows] + [b""])
 
     async def custom_field_keys(self, account_id: str, filters: LeadFilters) -> list[str]:
