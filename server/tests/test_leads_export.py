@@ -17,7 +17,7 @@ import pytest
 from buena_server.auth.permissions import Permission
 from buena_server.leads import service
 from buena_server.leads.listing import LeadQuery
-from buena_server.leads.reads import StoredLead, exported_time
+from buena_server.leads.reads import ExportedRows, StoredLead, exported_time
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import Lead
 
@@ -377,16 +377,16 @@ async def test_reads_one_chunk_ahead_of_the_client_at_most(
     started: list[int] = []
     done: list[int] = []
     read_done = asyncio.Event()
-    read = LeadRepository.exported_lines
+    read = LeadRepository.exported_rows
 
-    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> bytes:
+    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> ExportedRows:
         started.append(1)
-        lines = await read(self, account_id, query)
+        rows = await read(self, account_id, query)
         done.append(1)
         read_done.set()
-        return lines
+        return rows
 
-    monkeypatch.setattr(LeadRepository, "exported_lines", counted)
+    monkeypatch.setattr(LeadRepository, "exported_rows", counted)
     seen: list[int] = []
 
     async def on_body(index: int) -> None:
@@ -402,3 +402,37 @@ async def test_reads_one_chunk_ahead_of_the_client_at_most(
     sent = await streamed(client, account, on_body)
     assert b"".join(sent).count(b"\n") == len(people)
     assert seen == [index + 2 for index in range(len(sent))]
+
+
+async def test_the_next_chunk_is_read_while_this_one_is_encoded(
+    client: InProcessClient,
+    account: Account,
+    people: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each chunk's lines are made after the next chunk's read went out: the database
+    reads while the server encodes."""
+    started: list[int] = []
+    read = LeadRepository.exported_rows
+
+    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> ExportedRows:
+        started.append(1)
+        return await read(self, account_id, query)
+
+    reads_out_when_encoding: list[int] = []
+    lines = ExportedRows.lines
+
+    def encoded(self: ExportedRows) -> bytes:
+        reads_out_when_encoding.append(len(started))
+        return lines(self)
+
+    monkeypatch.setattr(LeadRepository, "exported_rows", counted)
+    monkeypatch.setattr(ExportedRows, "lines", encoded)
+
+    async def on_body(index: int) -> None:
+        return None
+
+    sent = await streamed(client, account, on_body)
+    assert b"".join(sent).count(b"\n") == len(people)
+    # Chunk n (from 1) is encoded once read n + 1 has been asked for.
+    assert reads_out_when_encoding == [n + 2 for n in range(len(sent))]

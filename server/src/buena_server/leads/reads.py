@@ -78,6 +78,35 @@ def _stored_leads(rows: Sequence[Sequence[Any]]) -> list[msgspec.Struct]:
     # fmt: on
 
 
+class ExportedRows:
+    """A chunk of an export as read: its lines are made apart from the read (``lines``), so
+    that the next chunk's read can start first (``leads/export.py``)."""
+
+    __slots__ = ("_encoded", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], *, encoded: bool) -> None:
+        self.rows = rows
+        self._encoded = encoded  # PostgreSQL's rows are encoded here, SQLite's are lines
+
+    def lines(self) -> bytes:
+        """Each lead's JSON on a line of its own."""
+        if not self.rows:
+            return b""
+        if self._encoded:
+            return _ENCODER.encode_lines(_stored_leads(self.rows))
+        return b"\n".join([row[0] for row in self.rows] + [b""])
+
+    def last(self) -> Lead | None:
+        """The chunk's last lead (where the next chunk starts after), from its line alone."""
+        if not self.rows:
+            return None
+        if self._encoded:
+            line = _ENCODER.encode(_stored_leads(self.rows[-1:])[0])
+        else:
+            line = self.rows[-1][0]
+        return msgspec.json.decode(line, type=Lead)
+
+
 def _lead(row: Sequence[Any]) -> Lead:
     # The columns are selected in the Struct's field order (_LEAD_COLUMNS).
     return Lead(*row)
@@ -178,9 +207,10 @@ class LeadReads:
         statement = total_statement(shape, dialect)
         return int((await self.conn.execute(statement, values)).scalar_one())
 
-    async def exported_lines(self, account_id: str, query: LeadQuery) -> bytes:
+    async def exported_rows(self, account_id: str, query: LeadQuery) -> ExportedRows:
         """Up to ``query.limit`` leads of the list ``query`` selects, past ``query.after``,
-        each as its JSON (as ``GET /leads/{id}`` answers it) on a line of its own.
+        as rows that ``ExportedRows.lines`` makes into each lead's JSON (as
+        ``GET /leads/{id}`` answers it) on a line of its own.
 
         No JSON column is decoded (``leads/encoded.py`` says why the stored text is the
         API's encoding): SQLite writes the whole line; PostgreSQL's leads are encoded here,
@@ -198,11 +228,7 @@ class LeadReads:
         if query.after is not None:
             given["after_value"], given["after_id"] = query.after
         rows = (await self.conn.execute(statement, given)).all()
-        if not rows:
-            return b""
-        if dialect == "postgresql":
-            return _ENCODER.encode_lines(_stored_leads(rows))
-        return b"\n".join([row[0] for row in rows] + [b""])
+        return ExportedRows(rows, encoded=dialect == "postgresql")
 
     async def custom_field_keys(self, account_id: str, filters: LeadFilters) -> list[str]:
         """Every custom field key among the leads ``filters`` select, sorted."""
