@@ -250,6 +250,13 @@ def export(base: str, key: str, pid: int) -> tuple[int, float, float, float]:
     return rows, rows / elapsed, idle, max(peak, rss_mb(pid))
 
 
+def best_export(base: str, key: str, pid: int, rate: float, peak: float) -> tuple[float, float]:
+    """The export again, after the reference's second run: each side its best of two runs in
+    turns (the reference had two against the export's one); and the higher RSS peak."""
+    _rows, again, _idle, peak_again = export(base, key, pid)
+    return max(rate, again), max(peak, peak_again)
+
+
 def page_times(base: str, key: str, cursor: str, pages: int) -> tuple[float, float]:
     """p50 ms of the first page and of the page after ``cursor``, requested in turns."""
     headers = {"x-api-key": key}
@@ -376,6 +383,7 @@ def measure(
         copied, copy_pg = asyncio.run(copy_rate(dsn, big_pg))
         exported, export_pg, idle_pg, peak_pg = export(base, pg_key, proc.pid)
         copy_pg = max(copy_pg, asyncio.run(copy_rate(dsn, big_pg))[1])
+        export_pg, peak_pg = best_export(base, pg_key, proc.pid, export_pg, peak_pg)
         assert exported == copied, (exported, copied)
         first_pg, deep_pg_ms = page_times(
             base, pg_key, deep_cursor(deep_pg_at, deep_pg), scale.pages
@@ -393,6 +401,7 @@ def measure(
         read, bare = cursor_rate(sqlite_path, big_sqlite)
         exported, export_lite, idle_lite, peak_lite = export(base, sqlite_key, proc.pid)
         bare = max(bare, cursor_rate(sqlite_path, big_sqlite)[1])
+        export_lite, peak_lite = best_export(base, sqlite_key, proc.pid, export_lite, peak_lite)
         assert exported == read, (exported, read)
         first_lite, deep_lite_ms = page_times(
             base, sqlite_key, deep_cursor(deep_sqlite_at, deep_sqlite), scale.pages

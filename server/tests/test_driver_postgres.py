@@ -118,3 +118,15 @@ async def test_a_statement_past_the_timeout_drops_its_connection(
     assert used[0].is_closed()
     assert database.pool.size == 0
     await server_pid(database)
+
+
+async def test_connections_set_datestyle_iso_themselves(database: PostgresDatabase) -> None:
+    """An export reads times as text in ISO's form (leads/listing.py export_statement): the
+    connections ask for it, whatever the database's or server's default."""
+    async with database.transaction(write=False) as conn:
+        found = await conn.execute(
+            text("SELECT setting, source FROM pg_settings WHERE name = 'DateStyle'")
+        )
+        [(setting, source)] = found.all()
+    assert setting.startswith("ISO,")
+    assert source == "client"

@@ -11,12 +11,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 
 from buena_server.auth.permissions import Permission
 from buena_server.leads import service
 from buena_server.leads.listing import LeadQuery
+from buena_server.leads.reads import ExportedRows, StoredLead, exported_time
 from buena_server.leads.repository import LeadRepository
+from buena_server.leads.schemas import Lead
 
 from server_testing import API, Account, InProcessClient, assert_error
 
@@ -282,6 +285,23 @@ async def test_ndjson_lines_are_the_api_encoding_byte_for_byte(
     )
 
 
+def test_stored_lead_has_the_fields_of_lead_in_order() -> None:
+    """A PostgreSQL export encodes ``StoredLead``s: their JSON is the lead's only while the
+    two structs name the same fields in the same order."""
+    assert StoredLead.__struct_fields__ == Lead.__struct_fields__
+    assert StoredLead.__struct_config__.omit_defaults == Lead.__struct_config__.omit_defaults
+    assert StoredLead.__struct_encode_fields__ == Lead.__struct_encode_fields__
+
+
+@pytest.mark.parametrize("microsecond", [0, 1, 10, 120000, 100000, 123450, 999999, 500])
+def test_exported_time_completes_postgresql_text_as_msgspec_writes(microsecond: int) -> None:
+    """PostgreSQL writes a time's fraction without its trailing zeros ("05.12"), and none
+    when it is zero; the API writes six digits or none, and "Z"."""
+    at = datetime(2026, 1, 2, 3, 4, 5, microsecond, tzinfo=UTC)
+    postgres = at.replace(tzinfo=None).isoformat("T").rstrip("0").rstrip(".")
+    assert f'"{exported_time(postgres)}"'.encode() == msgspec.json.encode(at)
+
+
 async def streamed(
     client: InProcessClient, account: Account, on_body: Callable[[int], Awaitable[None]]
 ) -> list[bytes]:
@@ -357,16 +377,16 @@ async def test_reads_one_chunk_ahead_of_the_client_at_most(
     started: list[int] = []
     done: list[int] = []
     read_done = asyncio.Event()
-    read = LeadRepository.exported_lines
+    read = LeadRepository.exported_rows
 
-    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> bytes:
+    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> ExportedRows:
         started.append(1)
-        lines = await read(self, account_id, query)
+        rows = await read(self, account_id, query)
         done.append(1)
         read_done.set()
-        return lines
+        return rows
 
-    monkeypatch.setattr(LeadRepository, "exported_lines", counted)
+    monkeypatch.setattr(LeadRepository, "exported_rows", counted)
     seen: list[int] = []
 
     async def on_body(index: int) -> None:
@@ -382,3 +402,37 @@ async def test_reads_one_chunk_ahead_of_the_client_at_most(
     sent = await streamed(client, account, on_body)
     assert b"".join(sent).count(b"\n") == len(people)
     assert seen == [index + 2 for index in range(len(sent))]
+
+
+async def test_the_next_chunk_is_read_while_this_one_is_encoded(
+    client: InProcessClient,
+    account: Account,
+    people: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each chunk's lines are made after the next chunk's read went out: the database
+    reads while the server encodes."""
+    started: list[int] = []
+    read = LeadRepository.exported_rows
+
+    async def counted(self: LeadRepository, account_id: str, query: LeadQuery) -> ExportedRows:
+        started.append(1)
+        return await read(self, account_id, query)
+
+    reads_out_when_encoding: list[int] = []
+    lines = ExportedRows.lines
+
+    def encoded(self: ExportedRows) -> bytes:
+        reads_out_when_encoding.append(len(started))
+        return lines(self)
+
+    monkeypatch.setattr(LeadRepository, "exported_rows", counted)
+    monkeypatch.setattr(ExportedRows, "lines", encoded)
+
+    async def on_body(index: int) -> None:
+        return None
+
+    sent = await streamed(client, account, on_body)
+    assert b"".join(sent).count(b"\n") == len(people)
+    # Chunk n (from 1) is encoded once read n + 1 has been asked for.
+    assert reads_out_when_encoding == [n + 2 for n in range(len(sent))]

@@ -58,8 +58,9 @@ def is_sqlite(url: URL) -> bool:
 # Prepared statements keep PostgreSQL's default plan caching (a generic plan once it is no
 # worse than planning per execution); searches are planned per value (driver
 # PLAN_PER_VALUE_OPTION), since a generic plan for "LIKE $1" cannot judge the trigram indexes
-# and can make a rare-term search take seconds.
-POSTGRES_SETTINGS = {"application_name": "buena-server"}
+# and can make a rare-term search take seconds. DateStyle ISO: an export reads times as text
+# (leads/listing.py export_statement), in ISO's form whatever the database's default.
+POSTGRES_SETTINGS = {"application_name": "buena-server", "DateStyle": "ISO"}
 
 
 def open_database(

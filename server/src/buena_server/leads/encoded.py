@@ -13,7 +13,7 @@ encoder) writes them, which a value decoded and encoded again reproduces byte fo
 
 PostgreSQL is not asked to write the line: escaping text per column costs it more than
 the server's encoding (docs/design.md, the export); there the server writes the line around
-the stored JSON, sent as it is too (``LeadRepository.exported_lines``).
+the stored JSON, sent as it is too (``LeadRepository.exported_rows``).
 """
 
 from __future__ import annotations

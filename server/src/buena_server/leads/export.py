@@ -6,10 +6,10 @@ server memory stays at a chunk or two whatever the account's size, and no connec
 held while the client reads. Like cursor paging, a lead present throughout the export is
 sent exactly once; one created or deleted meanwhile may or may not be.
 
-NDJSON lines come from ``LeadRepository.exported_lines`` (no JSON column decoded and encoded
-again), and the next chunk is read while one is sent: the database reads one chunk while
-the server sends the other. CSV rows are encoded here from the leads, a chunk read, then
-sent.
+NDJSON lines come from ``LeadRepository.exported_rows`` (no JSON column decoded and encoded
+again), and the next chunk's read goes out before a chunk is encoded: the database reads
+one chunk while the server encodes and sends the other. CSV rows are encoded here from the
+leads, a chunk read, then sent.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import msgspec
 from buena_server.kit.cursor import Position
 from buena_server.kit.driver import Database
 from buena_server.leads.listing import LeadFilters, LeadQuery, sort_value
+from buena_server.leads.reads import ExportedRows
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import Lead
 
@@ -80,15 +81,17 @@ async def ndjson_lines(
     database: Database, account_id: str, query: LeadQuery, chunk_size: int
 ) -> AsyncIterator[bytes]:
     """The leads ``query`` selects, in its order, as NDJSON, ``chunk_size`` leads a piece:
-    each piece is sent while the next is read (two in memory at most)."""
-    reading = asyncio.ensure_future(_lines(database, account_id, query, chunk_size, None))
+    the database reads the next chunk while the server encodes and sends this one (two in
+    memory at most)."""
+    reading = asyncio.ensure_future(_rows(database, account_id, query, chunk_size, None))
     try:
-        while lines := await asyncio.shield(reading):
-            # The next chunk starts after the last lead of this one, read back from its line.
-            last = msgspec.json.decode(lines[lines.rfind(b"\n", 0, -1) + 1 :], type=Lead)
+        while (last := (chunk := await asyncio.shield(reading)).last()) is not None:
+            # The next chunk starts after the last lead of this one: its read goes out
+            # before this chunk is encoded.
             after = Position(sort_value(last, query.sort), last.id)
-            reading = asyncio.ensure_future(_lines(database, account_id, query, chunk_size, after))
-            yield lines
+            reading = asyncio.ensure_future(_rows(database, account_id, query, chunk_size, after))
+            await asyncio.sleep(0)  # the read's first step: its statement goes out
+            yield chunk.lines()
     finally:
         # A client gone mid-export: the chunk being read finishes (a SQLite read in a worker
         # thread cannot be stopped, and its connection must not go back to the pool first),
@@ -99,12 +102,12 @@ async def ndjson_lines(
             reading.exception()
 
 
-async def _lines(
+async def _rows(
     database: Database, account_id: str, query: LeadQuery, size: int, after: Position | None
-) -> bytes:
+) -> ExportedRows:
     chunk = LeadQuery(query.filters, query.sort, query.order, size, after=after)
     async with database.transaction(write=False) as conn:
-        return await LeadRepository(conn).exported_lines(account_id, chunk)
+        return await LeadRepository(conn).exported_rows(account_id, chunk)
 
 
 async def csv_rows(

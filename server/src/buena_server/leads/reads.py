@@ -4,7 +4,7 @@ scoped to one account."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from sqlalchemy import bindparam, select
@@ -44,17 +44,67 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 _ID_BY_EMAIL = select(leads.c.id).where(
     leads.c.account_id == bindparam("account_id"), leads.c.email_lower == bindparam("email_lower")
 )
-_TAGS = Lead.__struct_fields__.index("tags")
-_CUSTOM_FIELDS = Lead.__struct_fields__.index("custom_fields")
 
 
-def _lead_as_stored(row: Sequence[Any]) -> Lead:
-    """A lead to encode, its JSON columns the text stored (msgspec.Raw), not decoded (set
-    on the built Struct: a fifth of the cost of building it with them in place)."""
-    lead = Lead(*row)
-    lead.tags = cast(Any, msgspec.Raw(row[_TAGS]))
-    lead.custom_fields = cast(Any, msgspec.Raw(row[_CUSTOM_FIELDS]))
-    return lead
+# A lead as an export encodes it: ``Lead``'s fields in its order, the JSON columns the text
+# stored (``Raw``, not decoded), the times the API's text (``exported_time``), so that its
+# JSON is the lead's as ``GET /leads/{id}`` writes it. (msgspec encodes a value by what it
+# is; the types matter only for decoding, which this struct never does.)
+StoredLead = msgspec.defstruct(
+    "StoredLead", [(name, Any) for name in Lead.__struct_fields__], module=__name__
+)
+
+
+# What completes PostgreSQL's UTC text of a time ("2024-01-02T03:04:05", the fraction's
+# trailing zeros left out) into the API's: six fraction digits when there is a fraction, "Z".
+_TIME_ENDS = {19: "Z", **{length: "0" * (26 - length) + "Z" for length in range(21, 27)}}
+
+
+def exported_time(text: str) -> str:
+    return text + _TIME_ENDS[len(text)]
+
+
+def _stored_leads(rows: Sequence[Sequence[Any]]) -> list[msgspec.Struct]:
+    """The rows of ``export_statement`` (PostgreSQL), in ``Lead``'s field order."""
+    raw, ends = msgspec.Raw, _TIME_ENDS
+    # fmt: off
+    return [
+        StoredLead(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], raw(r[10]), raw(r[11]),
+            r[12], r[13] + ends[len(r[13])], r[14] + ends[len(r[14])],
+        )
+        for r in rows
+    ]
+    # fmt: on
+
+
+class ExportedRows:
+    """A chunk of an export as read: its lines are made apart from the read (``lines``), so
+    that the next chunk's read can start first (``leads/export.py``)."""
+
+    __slots__ = ("_encoded", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], *, encoded: bool) -> None:
+        self.rows = rows
+        self._encoded = encoded  # PostgreSQL's rows are encoded here, SQLite's are lines
+
+    def lines(self) -> bytes:
+        """Each lead's JSON on a line of its own."""
+        if not self.rows:
+            return b""
+        if self._encoded:
+            return _ENCODER.encode_lines(_stored_leads(self.rows))
+        return b"\n".join([row[0] for row in self.rows] + [b""])
+
+    def last(self) -> Lead | None:
+        """The chunk's last lead (where the next chunk starts after), from its line alone."""
+        if not self.rows:
+            return None
+        if self._encoded:
+            line = _ENCODER.encode(_stored_leads(self.rows[-1:])[0])
+        else:
+            line = self.rows[-1][0]
+        return msgspec.json.decode(line, type=Lead)
 
 
 def _lead(row: Sequence[Any]) -> Lead:
@@ -157,9 +207,10 @@ class LeadReads:
         statement = total_statement(shape, dialect)
         return int((await self.conn.execute(statement, values)).scalar_one())
 
-    async def exported_lines(self, account_id: str, query: LeadQuery) -> bytes:
+    async def exported_rows(self, account_id: str, query: LeadQuery) -> ExportedRows:
         """Up to ``query.limit`` leads of the list ``query`` selects, past ``query.after``,
-        each as its JSON (as ``GET /leads/{id}`` answers it) on a line of its own.
+        as rows that ``ExportedRows.lines`` makes into each lead's JSON (as
+        ``GET /leads/{id}`` answers it) on a line of its own.
 
         No JSON column is decoded (``leads/encoded.py`` says why the stored text is the
         API's encoding): SQLite writes the whole line; PostgreSQL's leads are encoded here,
@@ -177,11 +228,7 @@ class LeadReads:
         if query.after is not None:
             given["after_value"], given["after_id"] = query.after
         rows = (await self.conn.execute(statement, given)).all()
-        if not rows:
-            return b""
-        if dialect == "postgresql":
-            return _ENCODER.encode_lines([_lead_as_stored(row) for row in rows])
-        return b"\n".join([row[0] for row in rows] + [b""])
+        return ExportedRows(rows, encoded=dialect == "postgresql")
 
     async def custom_field_keys(self, account_id: str, filters: LeadFilters) -> list[str]:
         """Every custom field key among the leads ``filters`` select, sorted."""
