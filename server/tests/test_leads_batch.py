@@ -15,6 +15,7 @@ from buena_server.auth.permissions import Permission
 from buena_server.kit import clock
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.validation import rules_of
+from buena_server.leads import batch as batch_module
 from buena_server.leads.repository import LeadRepository
 from buena_server.leads.schemas import CreateLeadRequest, UpdateLeadRequest
 from buena_server.services import services_of
@@ -566,9 +567,11 @@ class TestBatchUpsert:
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="concurrent transactions: PostgreSQL")
+@pytest.mark.parametrize("part", [batch_module.PART, 7])  # one part each, or several
 async def test_concurrent_upserts_of_the_same_emails_make_one_lead_each(
-    client: InProcessClient, account: Account
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch, part: int
 ) -> None:
+    monkeypatch.setattr(batch_module, "PART", part)
     emails = [f"shared{i}@example.com" for i in range(40)]
 
     async def upsert(task: int) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """POST /leads/batch: up to 1000 creates or upserts in one transaction, each item's outcome
 its own. Every item goes through the single-write paths' own validation (``validate``) and
 PATCH semantics (``LeadService.checked_update`` and ``planned_update``, as PATCH applies
-them); the writes go together: the new leads by one insert, the leads whose email exists
-read (and, to upsert, locked) by one query, and their changes, in input order, written with
-their lead.updated events by one statement (on PostgreSQL) at the end."""
+them); the writes go together: the new leads by one insert (on PostgreSQL, one a part of
+the items in email order, each running while the next part is validated), the leads whose
+email exists read (and, to upsert, locked) by one query, and their changes, in input order,
+written with their lead.updated events by one statement (on PostgreSQL) at the end."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+from collections.abc import Container, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -16,7 +20,7 @@ from buena_server.errors import ApiError, InvalidRequest, LeadEmailExists, LeadN
 from buena_server.events.repository import NewEvent
 from buena_server.kit.body_errors import structural_errors
 from buena_server.kit.validation import validate
-from buena_server.leads.repository import DuplicateEmail
+from buena_server.leads.repository import DuplicateEmail, insert_rows
 from buena_server.leads.schemas import (
     BatchItemError,
     BatchItemResult,
@@ -40,6 +44,11 @@ class _Item:
     new: tuple[Lead, NewEvent] | None = None
 
 
+# PostgreSQL: items a part (``LeadBatch._insert_in_parts``).
+PART = 250
+T = TypeVar("T")
+
+
 class LeadBatch:
     def __init__(self, service: LeadService, account_id: str) -> None:
         self.service = service
@@ -53,34 +62,10 @@ class LeadBatch:
 
     async def run(self, request: BatchLeadsRequest) -> BatchLeadsResponse:
         upsert = request.mode == "upsert"
-        first: dict[str, _Item] = {}  # the first valid item of each email
-        later: list[_Item] = []  # the same email again, in input order
-        for index, raw in enumerate(request.leads):
-            item = self._parse(index, raw)
-            if item is None:
-                continue
-            if item.email_key in first:
-                later.append(item)
-            else:
-                first[item.email_key] = item
-        new = list(first.values())
-        if upsert:
-            # The emails leads hold already, read without locking: their items go straight to
-            # the read for update below instead of through an insert that finds them taken.
-            # An email taken since is found taken by the insert, one freed since is found
-            # gone by the read, and either way the item takes the path below as before.
-            held = await self.service.repository.held_emails(self.account_id, list(first))
-            new = [item for item in new if item.email_key not in held]
-        inserted = await self.service.repository.insert_many(
-            self.account_id, [self._new(item) for item in new]
-        )
-        ids: dict[str, str] = {}  # email -> the lead this batch made or matched
-        for item in new:
-            lead, _event = self._new(item)
-            if lead.id in inserted:
-                ids[item.email_key] = lead.id
-                self._done(item.index, "created", lead.id)
-                self.read[lead.id] = self.current[lead.id] = lead
+        if self.service.repository.conn.dialect.name == "postgresql":
+            first, later, ids = await self._insert_in_parts(request.leads, upsert)
+        else:
+            first, later, ids = await self._insert_at_once(request.leads, upsert)
         # Those whose email was taken, in email order (as the inserts took their rows).
         taken = [first[key] for key in sorted(first) if key not in ids]
         found = await self.service.repository.find_by_emails(
@@ -131,6 +116,115 @@ class LeadBatch:
             unchanged=counts["unchanged"],
             errors=counts["error"],
         )
+
+    async def _insert_at_once(
+        self, leads: list[Any], upsert: bool
+    ) -> tuple[dict[str, _Item], list[_Item], dict[str, str]]:
+        """SQLite (in-process: nothing to overlap): every item validated, then the new leads
+        inserted together. The first valid item of each email (by email), the later items of
+        an email in input order, and the ids of the leads made (by email)."""
+        first: dict[str, _Item] = {}
+        later: list[_Item] = []
+        for index, raw in enumerate(leads):
+            item = self._parse(index, raw)
+            if item is not None:
+                self._sort(item, first, later)
+        new = list(first.values())
+        if upsert:
+            # The emails leads hold already, read without locking: their items go straight to
+            # the read for update (``run``) instead of through an insert that finds them
+            # taken. An email taken since is found taken by the insert, one freed since is
+            # found gone by the read, and either way the item takes that path as before.
+            held = await self.service.repository.held_emails(self.account_id, list(first))
+            new = [item for item in new if item.email_key not in held]
+        inserted = await self.service.repository.insert_many(
+            self.account_id, [self._new(item) for item in new]
+        )
+        ids: dict[str, str] = {}
+        self._created(new, inserted, ids)
+        return first, later, ids
+
+    async def _insert_in_parts(
+        self, leads: list[Any], upsert: bool
+    ) -> tuple[dict[str, _Item], list[_Item], dict[str, str]]:
+        """PostgreSQL: as ``_insert_at_once``, but the items taken a part at a time in email
+        order, each part's new leads inserted while the next part is validated (the server's
+        work and the database's side by side), and counted once all are in. The parts follow
+        the emails' order, so every lead still goes in in email order (two batches never
+        wait for each other's emails in opposite orders), and the items of an email are all
+        in one part."""
+        repository = self.service.repository
+        keys = [_email_key(raw) for raw in leads]
+        order = sorted(range(len(leads)), key=lambda index: (keys[index], index))
+        # As in ``_insert_at_once``, for every email given, read while the first part is
+        # validated.
+        held: set[str] = set()
+        reading = (
+            _started(repository.held_emails(self.account_id, sorted(set(keys) - {""})))
+            if upsert
+            else None
+        )
+        first: dict[str, _Item] = {}
+        later: list[_Item] = []
+        ids: dict[str, str] = {}
+        created: Counter[str] = Counter()
+        writing: tuple[asyncio.Task[dict[str, str]], list[_Item]] | None = None
+        try:
+            if reading is not None:
+                await asyncio.sleep(0)  # the task sends its query
+            for part in _parts(order, keys, PART):
+                firsts = []
+                for index in part:
+                    item = self._parse(index, leads[index])
+                    if item is not None and self._sort(item, first, later):
+                        firsts.append(item)
+                if reading is not None:
+                    held = await reading
+                    reading = None
+                new = [item for item in firsts if item.email_key not in held]
+                given = insert_rows(self.account_id, [self._new(item) for item in new])
+                if writing is not None:
+                    created.update(await self._written(*writing, ids))
+                    writing = None
+                if new:
+                    writing = (_started(repository.insert_uncounted(given)), new)
+                    await asyncio.sleep(0)  # the task sends its statement
+            if writing is not None:
+                created.update(await self._written(*writing, ids))
+                writing = None
+        finally:
+            # Something failed meanwhile: the statement in flight ends first.
+            await _settled(reading)
+            await _settled(writing[0] if writing is not None else None)
+        await repository.move_counts(self.account_id, created)
+        later.sort(key=lambda item: item.index)
+        return first, later, ids
+
+    async def _written(
+        self, task: asyncio.Task[dict[str, str]], new: list[_Item], ids: dict[str, str]
+    ) -> Iterable[str]:
+        """The leads of a part's insert: each one made reported; their statuses."""
+        inserted = await task
+        self._created(new, inserted, ids)
+        return inserted.values()
+
+    @staticmethod
+    def _sort(item: _Item, first: dict[str, _Item], later: list[_Item]) -> bool:
+        """File a valid item as the first of its email or a later one; whether first."""
+        if item.email_key in first:
+            later.append(item)
+            return False
+        first[item.email_key] = item
+        return True
+
+    def _created(self, new: list[_Item], inserted: Container[str], ids: dict[str, str]) -> None:
+        """Report the items whose lead was inserted (those the insert found taken go on)."""
+        for item in new:
+            lead, _event = self._new(item)
+            if lead.id in inserted:
+                ids[item.email_key] = lead.id
+                self._done(item.index, "created", lead.id)
+                self.read[lead.id] = self.current[lead.id] = lead
 
     def _parse(self, index: int, raw: Any) -> _Item | None:
         """The item's create request, validated as POST /leads validates; None (and the
@@ -246,3 +340,35 @@ def item_error(exc: ApiError) -> BatchItemError:
     if isinstance(exc, LeadEmailExists):
         field = "email"
     return BatchItemError(status=exc.status_code, code=exc.code, message=exc.message, field=field)
+
+
+def _email_key(raw: Any) -> str:
+    """The key an item's email has once validated (``Email`` strips it; keys are lower-cased):
+    what ``_insert_in_parts`` orders the items by before any is validated; '' for none."""
+    email = raw.get("email") if isinstance(raw, dict) else None
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def _parts(order: list[int], keys: list[str], size: int) -> Iterator[list[int]]:
+    """The items (indexes, in ``order``) in parts of about ``size``, an email's all in one."""
+    part: list[int] = []
+    for index in order:
+        if len(part) >= size and keys[index] != keys[part[-1]]:
+            yield part
+            part = []
+        part.append(index)
+    if part:
+        yield part
+
+
+def _started(query: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    return asyncio.create_task(query)
+
+
+async def _settled(task: asyncio.Task[Any] | None) -> None:
+    """Wait for a query left in flight by a failure (the connection runs one at a time);
+    its own outcome retrieved, as the failure is what is raised."""
+    if task is not None:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()

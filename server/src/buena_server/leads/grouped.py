@@ -69,12 +69,24 @@ def _given(columns: list[Column[Any]], json_rows: bool) -> str:
     return f"unnest({', '.join(arrays)}) AS given({names})"
 
 
-def _insert_together(json_rows: bool) -> TextClause:
+def _insert_together(json_rows: bool, counted: bool = True) -> TextClause:
     columns = list(leads.c)
     names = [column.name for column in columns]
     selected = [
         f"CAST(given.{name} AS JSON)" if name in JSON_COLUMNS else f"given.{name}" for name in names
     ]
+    counting = (
+        f"""counted AS (
+    INSERT INTO lead_counts (account_id, status, slot, count)
+    SELECT account_id, status, CAST(floor(random() * {COUNTER_SLOTS}) AS SMALLINT), count(*)
+    FROM inserted
+    GROUP BY account_id, status
+    ORDER BY account_id, status
+    ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
+), """  # noqa: S608
+        if counted
+        else ""
+    )
     # Built from the table's own column names; every value is a bound parameter.
     return text(
         f"""WITH inserted AS (
@@ -84,22 +96,18 @@ def _insert_together(json_rows: bool) -> TextClause:
     ORDER BY given.account_id, given.email_lower
     ON CONFLICT (account_id, email_lower) DO NOTHING
     RETURNING id, account_id, status, created_at
-), counted AS (
-    INSERT INTO lead_counts (account_id, status, slot, count)
-    SELECT account_id, status, CAST(floor(random() * {COUNTER_SLOTS}) AS SMALLINT), count(*)
-    FROM inserted
-    GROUP BY account_id, status
-    ORDER BY account_id, status
-    ON CONFLICT (account_id, status, slot) DO UPDATE SET count = lead_counts.count + excluded.count
-), {GROUPED_CTES("inserted", "json" if json_rows else "arrays")}
-SELECT id FROM inserted"""  # noqa: S608
+), {counting}{GROUPED_CTES("inserted", "json" if json_rows else "arrays")}
+SELECT id{"" if counted else ", status"} FROM inserted"""  # noqa: S608
     )
 
 
 # The grouped creates' (arrays, by column name) and a batch's (``:rows`` and ``:events``,
-# JSON arrays of objects).
+# JSON arrays of objects); and a batch's a part at a time, counted by the caller once all its
+# parts are in (``LeadBatch``: several statements of one transaction that each took a
+# random counter slot could lock two slots in opposite orders to another batch's).
 INSERT_TOGETHER = _insert_together(json_rows=False)
 INSERT_MANY = _insert_together(json_rows=True)
+INSERT_MANY_UNCOUNTED = _insert_together(json_rows=True, counted=False)
 
 
 def _update_many() -> TextClause:

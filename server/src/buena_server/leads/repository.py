@@ -31,6 +31,7 @@ from buena_server.events.repository import (
 from buena_server.kit.db import encode_json_text
 from buena_server.leads.grouped import (
     INSERT_MANY,
+    INSERT_MANY_UNCOUNTED,
     INSERT_TOGETHER,
     JSON_COLUMNS,
     UPDATE_MANY,
@@ -204,19 +205,20 @@ class LeadRepository(LeadReads):
         ordered = sorted(new, key=lambda pair: pair[0].email.lower())
         if self.conn.dialect.name != "postgresql":
             return await self._insert_free(account_id, ordered)
-        rows = [
-            ({**_values(lead), "id": lead.id, "account_id": account_id}, e) for lead, e in ordered
-        ]
         # PostgreSQL: every lead, counter, event and job in one statement (as a group of
         # single creates runs), the leads and their events as JSON rows.
-        given = {
-            "rows": encode_json_text([values for values, _event in rows]),
-            "events": encode_json_text(
-                [grouped_row(event, subject=values["id"]) for values, event in rows]
-            ),
-        }
-        result = await self.conn.execute(INSERT_MANY, given)
+        result = await self.conn.execute(INSERT_MANY, insert_rows(account_id, ordered))
         return {row[0] for row in result.all()}
+
+    async def insert_uncounted(self, given: dict[str, str]) -> dict[str, str]:
+        """PostgreSQL: the leads of ``insert_rows`` whose email is free inserted, each with
+        its event, but not counted (``move_counts``); the status of each, by id."""
+        result = await self.conn.execute(INSERT_MANY_UNCOUNTED, given)
+        return {row[0]: row[1] for row in result.all()}
+
+    async def move_counts(self, account_id: str, changes: dict[str, int]) -> None:
+        """Move the account's counters by these changes (status: delta)."""
+        await self._count(account_id, changes)
 
     async def _insert_free(self, account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> set[str]:
         """SQLite: the leads whose email is free, inserted by one ``executemany``, counted,
@@ -419,4 +421,16 @@ def _values(lead: Lead) -> dict[str, Any]:
         "status": lead.status,
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
+    }
+
+
+def insert_rows(account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> dict[str, str]:
+    """PostgreSQL: the leads (in email order) and their events as the batch inserts take them
+    (``rows`` and ``events``, JSON arrays of objects)."""
+    rows = [({**_values(lead), "id": lead.id, "account_id": account_id}, e) for lead, e in new]
+    return {
+        "rows": encode_json_text([values for values, _event in rows]),
+        "events": encode_json_text(
+            [grouped_row(event, subject=values["id"]) for values, event in rows]
+        ),
     }

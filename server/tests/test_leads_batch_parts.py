@@ -1,0 +1,148 @@
+"""POST /leads/batch on PostgreSQL in parts (``LeadBatch._insert_in_parts``): outcomes and
+counters as in one part, the email order of the inserts across parts, a failed part, and
+concurrent batches in parts; on SQLite the same batches go at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+import pytest
+from test_leads_batch import BATCH, batch, count, lead, lead_events
+
+from buena_server.config import Settings
+from buena_server.kit.dependencies import validation_context
+from buena_server.kit.validation import validate
+from buena_server.leads import batch as batch_module
+from buena_server.leads.repository import LeadRepository
+from buena_server.leads.schemas import CreateLeadRequest
+from buena_server.tables import leads
+
+from backends import ON_POSTGRES
+from server_testing import API, Account, InProcessClient
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # As test_leads_batch.py: no worker.
+    return {"worker_in_serve": False, "webhooks_allow_private": True}
+
+
+class TestParts:
+    """On PostgreSQL a batch goes in parts (``LeadBatch._insert_in_parts``): in email order,
+    the items of an email all in one part, counted once. Small parts here, so that a few
+    items make several; on SQLite the same batches go at once."""
+
+    @pytest.fixture(autouse=True)
+    def small_parts(self, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+        monkeypatch.setattr(batch_module, "PART", 2)
+        parts: list[list[str]] = []
+        insert = LeadRepository.insert_uncounted
+
+        async def recorded(self: LeadRepository, given: dict[str, str]) -> dict[str, str]:
+            parts.append([row["email_lower"] for row in msgspec.json.decode(given["rows"])])
+            return await insert(self, given)
+
+        monkeypatch.setattr(LeadRepository, "insert_uncounted", recorded)
+        return parts
+
+    async def test_outcomes_and_counters_as_in_one_part(
+        self, client: InProcessClient, account: Account, small_parts: list[list[str]]
+    ) -> None:
+        await account.create_lead(**lead("held"), job_title="Old")
+        items = [
+            lead("dup", email="Dup@Example.com"),  # the first of its email: creates
+            lead(5, status="contacted"),
+            {"first_name": "No email"},  # refused
+            lead(3),
+            lead("held", job_title="New"),  # exists: updated
+            lead("dup", email="  dup@example.COM ", job_title="Later"),  # a later item
+            lead(1, status="contacted"),
+            lead(4, status="inactive"),
+            lead(2),
+        ]
+        answer = await batch(account, items, mode="upsert", status=207)
+        outcomes = [r["outcome"] for r in answer["results"]]
+        assert (
+            outcomes
+            == ["created", "created", "error", "created", "updated", "updated"] + ["created"] * 3
+        )
+        assert answer["results"][5]["id"] == answer["results"][0]["id"]
+        got = await client.get(
+            f"{API}/leads/{answer['results'][0]['id']}", headers=account.headers()
+        )
+        # The later item applied as PATCH: its email (stripped) too.
+        assert (got.json()["email"], got.json()["job_title"]) == ("dup@example.COM", "Later")
+        for status, total in (("active", 4), ("contacted", 2), ("inactive", 1)):
+            listed = await client.get(
+                f"{API}/leads", params={"status": status}, headers=account.headers()
+            )
+            assert listed.json()["total"] == total, status
+        created = [e for e in await lead_events(account) if e["type"] == "lead.created"]
+        assert len(created) == 1 + 6
+        if ON_POSTGRES:
+            # Several parts, each in email order after the one before (the insert of the
+            # whole batch goes in email order, as one statement's would).
+            assert len(small_parts) > 2
+            emails = [email for part in small_parts for email in part]
+            assert emails == sorted(emails)
+            assert len(emails) == len(set(emails)) == 6
+
+    async def test_a_failed_part_leaves_nothing(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        insert = LeadRepository.insert_uncounted
+        calls: list[int] = []
+
+        async def failing(self: LeadRepository, given: dict[str, str]) -> dict[str, str]:
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("the second part fails")
+            return await insert(self, given)
+
+        monkeypatch.setattr(LeadRepository, "insert_uncounted", failing)
+        response = await account.client.post(
+            BATCH, json={"leads": [lead(n) for n in range(6)]}, headers=account.headers()
+        )
+        if not ON_POSTGRES:  # one insert, not in parts
+            assert response.status_code == 200
+            return
+        assert response.status_code == 500
+        assert await count(client, leads) == 0
+        # The connection went back to the pool in step: the next batch goes in.
+        monkeypatch.setattr(LeadRepository, "insert_uncounted", insert)
+        assert (await batch(account, [lead(n) for n in range(6)]))["created"] == 6
+
+
+def test_an_items_email_key_is_known_before_it_is_validated() -> None:
+    # The parts are cut by the keys of the emails as given; an item's key once validated
+    # must be the same, or an email's items could fall in two parts and out of order.
+    context = validation_context(Settings())
+    for email in ("a@example.com", " Dup@Example.COM\t", "\u00c9mile@example.com ", "x@Ex.io"):
+        raw = lead(1, email=email)
+        validated = validate(msgspec.convert(raw, CreateLeadRequest), context)
+        assert batch_module._email_key(raw) == validated.email.lower()
+
+
+def test_parts_keep_an_emails_items_together() -> None:
+    keys = ["a", "b", "b", "b", "c", "d", "d", "e"]
+    parts = list(batch_module._parts(list(range(len(keys))), keys, 2))
+    assert parts == [[0, 1, 2, 3], [4, 5, 6], [7]]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent transactions: PostgreSQL")
+async def test_concurrent_batches_in_parts_count_without_deadlocks(
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each batch's parts are counted once at the end, in status order: parts that each took
+    # a random counter slot would lock slots in opposite orders to another batch's.
+    monkeypatch.setattr(batch_module, "PART", 4)
+
+    async def create(task: int) -> dict[str, Any]:
+        return await batch(account, [lead(f"{task}-{n}") for n in range(40)], mode="upsert")
+
+    answers = await asyncio.gather(*(create(task) for task in range(8)))
+    assert [answer["created"] for answer in answers] == [40] * 8
+    listed = await client.get(f"{API}/leads", params={"limit": 1}, headers=account.headers())
+    assert listed.json()["total"] == 8 * 40
