@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Container, Coroutine, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
@@ -46,7 +46,6 @@ class _Item:
 
 # PostgreSQL: items a part (``LeadBatch._insert_in_parts``).
 PART = 250
-T = TypeVar("T")
 
 
 class LeadBatch:
@@ -160,7 +159,7 @@ class LeadBatch:
         # validated.
         held: set[str] = set()
         reading = (
-            _started(repository.held_emails(self.account_id, sorted(set(keys) - {""})))
+            asyncio.create_task(repository.held_emails(self.account_id, sorted(set(keys) - {""})))
             if upsert
             else None
         )
@@ -182,12 +181,15 @@ class LeadBatch:
                     held = await reading
                     reading = None
                 new = [item for item in firsts if item.email_key not in held]
-                given = insert_rows(self.account_id, [self._new(item) for item in new])
+                # Encoded while the part before is still being inserted.
+                given = (
+                    insert_rows(self.account_id, [self._new(item) for item in new]) if new else None
+                )
                 if writing is not None:
                     created.update(await self._written(*writing, ids))
                     writing = None
-                if new:
-                    writing = (_started(repository.insert_uncounted(given)), new)
+                if given is not None:
+                    writing = (asyncio.create_task(repository.insert_uncounted(given)), new)
                     await asyncio.sleep(0)  # the task sends its statement
             if writing is not None:
                 created.update(await self._written(*writing, ids))
@@ -359,10 +361,6 @@ def _parts(order: list[int], keys: list[str], size: int) -> Iterator[list[int]]:
         part.append(index)
     if part:
         yield part
-
-
-def _started(query: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-    return asyncio.create_task(query)
 
 
 async def _settled(task: asyncio.Task[Any] | None) -> None:
