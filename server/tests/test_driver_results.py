@@ -94,3 +94,13 @@ def test_row_starting_finds_the_first_row_by_its_leading_columns() -> None:
     assert result.row_starting("b", "y") is None
     assert result.row_starting("c") is None
     assert Result(["id"], [], 0).row_starting("a") is None
+
+
+def test_rows_starting_finds_every_row_by_its_leading_columns_in_order() -> None:
+    rows = [("a", "x", 1), ("b", "x", 2), ("a", "y", 3), ("a", "x", 4)]
+    result = Result(["id", "account", "n"], rows, 4)
+    assert result.rows_starting("a") == [("a", "x", 1), ("a", "y", 3), ("a", "x", 4)]
+    assert result.rows_starting("a", "x") == [("a", "x", 1), ("a", "x", 4)]
+    assert result.rows_starting("b", "y") == []
+    assert result.row_starting("a", "x") == ("a", "x", 1)
+    assert Result(["id"], [], 0).rows_starting("a") == []

@@ -11,7 +11,7 @@ from sqlalchemy import exc as sa_exc
 class Result:
     """The rows (already converted) and row count of one statement."""
 
-    __slots__ = ("_by_start", "_keys", "_rows", "rowcount")
+    __slots__ = ("_all_by_start", "_by_start", "_keys", "_rows", "rowcount")
 
     def __init__(self, keys: Sequence[str], rows: list[tuple[Any, ...]], rowcount: int) -> None:
         self._keys = tuple(keys)
@@ -19,6 +19,8 @@ class Result:
         self.rowcount = rowcount
         # By how many leading columns: each row by their values (``row_starting``).
         self._by_start: dict[int, dict[tuple[Any, ...], tuple[Any, ...]]] | None = None
+        # The same, every row with those values (``rows_starting``).
+        self._all_by_start: dict[int, dict[tuple[Any, ...], list[tuple[Any, ...]]]] | None = None
 
     def row_starting(self, *values: Any) -> tuple[Any, ...] | None:
         """The first row whose leading columns are ``values``, or None. The blocks of a
@@ -33,6 +35,19 @@ class Result:
             for row in self._rows:
                 index.setdefault(tuple(row[:width]), row)
         return index.get(values)
+
+    def rows_starting(self, *values: Any) -> list[tuple[Any, ...]]:
+        """Every row whose leading columns are ``values``, in result order (the blocks of a
+        group whose statement returns several rows each; indexed once, as ``row_starting``)."""
+        width = len(values)
+        if self._all_by_start is None:
+            self._all_by_start = {}
+        index = self._all_by_start.get(width)
+        if index is None:
+            index = self._all_by_start[width] = {}
+            for row in self._rows:
+                index.setdefault(tuple(row[:width]), []).append(row)
+        return index.get(values, [])
 
     def all(self) -> list[tuple[Any, ...]]:
         return self._rows
