@@ -28,12 +28,15 @@ from webhook_receivers import (
 )
 
 
-def sender(*, allow_private: bool = True, timeout: float = 10.0) -> WebhookSender:
+def sender(
+    *, allow_private: bool = True, timeout: float = 10.0, max_connections: int = 100
+) -> WebhookSender:
     return WebhookSender(
         allow_private=allow_private,
         connect_timeout=min(timeout, 5.0),
         timeout=timeout,
         user_agent="Buena-Webhooks/test",
+        max_connections=max_connections,
     )
 
 
@@ -137,6 +140,22 @@ async def test_a_timeout_is_a_failed_attempt(receiver: Receiver) -> None:
     assert not attempt.delivered
     assert attempt.status_code is None
     assert attempt.error == "timed out after 0.3 s"
+
+
+async def test_the_timeout_starts_once_a_connection_slot_is_free(receiver: Receiver) -> None:
+    """A fan-out may send more at once than there are connection slots: waiting for one is
+    not the receiver's slowness and does not count against the attempt's timeout. Four
+    answers of 0.2 s through one slot, each within its 0.5 s: the last waited 0.6 s."""
+
+    async def slowish(_request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(0.2)
+        return web.Response(text="ok")
+
+    receiver.default = slowish
+    client = sender(timeout=0.5, max_connections=1)
+    attempts = await asyncio.gather(*(client.send(receiver.url, b"{}", {}) for _ in range(4)))
+    await client.close()
+    assert [attempt.error for attempt in attempts] == [None] * 4
 
 
 async def test_a_refused_connection_is_a_failed_attempt() -> None:

@@ -228,7 +228,7 @@ def _address_info(host: str, port: int) -> AddressInfo:
 
 class DeliveryClient:
     """POSTs over pooled keep-alive connections; at most ``max_connections`` exchanges at
-    once (a further one waits for a slot, within the caller's timeout)."""
+    once (a further one waits for a slot; its timeout starts once it has one)."""
 
     def __init__(
         self,
@@ -252,10 +252,12 @@ class DeliveryClient:
         self._slots: asyncio.Semaphore | None = None
         self._tls: ssl.SSLContext | None = None
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
-        """The answer to a POST of ``body`` to ``url``. Raises ``AddressRefused``,
-        ``ConnectFailed``, ``AnswerFailed``, ``ValueError`` (a URL or header that cannot be
-        sent)."""
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, seconds: float
+    ) -> Answer:
+        """The answer to a POST of ``body`` to ``url`` within ``seconds`` of its
+        exchange starting. Raises ``AddressRefused``, ``ConnectFailed``, ``AnswerFailed``,
+        ``ValueError`` (a URL or header that cannot be sent), ``TimeoutError``."""
         target = target_of(url)
         extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         if extra.count("\n") != len(headers) or extra.count("\r") != len(headers):
@@ -271,7 +273,8 @@ class DeliveryClient:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
         async with self._slots:
-            connection, answer = await self._exchange(target, request)
+            async with asyncio.timeout(seconds):
+                connection, answer = await self._exchange(target, request)
             if connection.reusable():
                 connection.idle_since = asyncio.get_running_loop().time()
                 idle = self._idle.setdefault(target.key, [])

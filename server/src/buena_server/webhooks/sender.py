@@ -7,7 +7,6 @@ lookups through aiohttp's resolver, wrapped by the guard."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from dataclasses import dataclass
 
@@ -102,8 +101,7 @@ class WebhookSender:
         if (error := url_scheme_error(url, allow_private=self.allow_private)) is not None:
             return Attempt(None, f"refused: {error}")
         try:
-            async with asyncio.timeout(self.timeout):
-                answer = await self._client.post(url, body, headers)
+            answer = await self._client.post(url, body, headers, seconds=self.timeout)
         except TimeoutError:
             return Attempt(None, f"timed out after {self.timeout:g} s")
         except AddressRefused as exc:
