@@ -14,13 +14,14 @@ import pytest
 from aiohttp import web
 
 from buena_server.kit import clock
-from buena_server.queue import Job, TaskRegistry, Worker
+from buena_server.queue import Job, JobContext, Worker
+from buena_server.queue.model import SystemClock
 from buena_server.queue.repository import JobRepository
 from buena_server.services import Services, services_of
 from buena_server.tasks import task_registry
-from buena_server.webhooks.fanout import FAN_OUT_TASK, FanOutRepository
+from buena_server.webhooks.delivery import fan_out
+from buena_server.webhooks.fanout import FAN_OUT_TASK
 from buena_server.webhooks.outbox import OutboxRepository
-from buena_server.webhooks.tasks import fan_out
 
 from server_testing import API, Account, InProcessClient, MovedClock
 from webhook_receivers import (
@@ -370,24 +371,38 @@ async def test_a_webhook_deleted_before_its_delivery_gets_nothing(
     assert len(receiver.received) == 1
 
 
-async def test_a_webhook_disabled_before_its_delivery_is_sent_gets_nothing(
-    account: Account, services: Services, receiver: Receiver, moved_clock: MovedClock
+async def test_a_webhook_disabled_before_its_event_is_fanned_out_gets_nothing(
+    account: Account, worker: Worker, receiver: Receiver
 ) -> None:
     hook = await subscribe(account, receiver.url, ["lead.created"])
     await account.create_lead()
-    # Only the fan-out runs: the delivery is written, its job waits.
-    fan_out_only = TaskRegistry()
-    fan_out_only.register(FAN_OUT_TASK, fan_out)
-    await Worker(services.database, fan_out_only, services).run_pending()
-    [pending] = await deliveries(account, hook["id"])
-    assert (pending["status"], pending["attempts"]) == ("pending", 0)
     disabled = await account.client.patch(
         f"{API}/webhooks/{hook['id']}", json={"is_active": False}, headers=account.headers()
     )
     assert disabled.status_code == 200
-    moved_clock.advance(5)  # past the queue's backoff after the unknown task
-    await Worker(services.database, task_registry(), services).run_pending()
+    await worker.run_pending()
     assert receiver.received == []
+    assert await deliveries(account, hook["id"]) == []
+    async with worker.database.transaction(write=False) as conn:
+        assert await JobRepository(conn).counts() == {}
+
+
+async def test_a_webhook_disabled_before_a_retry_is_sent_gets_nothing_more(
+    account: Account, worker: Worker, receiver: Receiver, moved_clock: MovedClock
+) -> None:
+    receiver.answers.append(status(500, "try later"))
+    hook = await subscribe(account, receiver.url, ["lead.created"])
+    await account.create_lead()
+    await worker.run_pending()
+    [pending] = await deliveries(account, hook["id"])
+    assert (pending["status"], pending["attempts"]) == ("pending", 1)
+    disabled = await account.client.patch(
+        f"{API}/webhooks/{hook['id']}", json={"is_active": False}, headers=account.headers()
+    )
+    assert disabled.status_code == 200
+    moved_clock.advance(10.5)  # past the first backoff
+    await worker.run_pending()
+    assert len(receiver.received) == 1
     [failed] = await deliveries(account, hook["id"])
     assert failed["status"] == "failed"
     assert failed["last_error"] == "not sent: the webhook was disabled"
@@ -402,27 +417,44 @@ async def _claim_one(services: Services, token: str) -> Job:
     return job
 
 
+@pytest.mark.parametrize("answer", [200, 500])
 async def test_a_fan_out_or_success_whose_lease_was_lost_writes_nothing(
-    account: Account, services: Services, receiver: Receiver
+    account: Account,
+    services: Services,
+    receiver: Receiver,
+    moved_clock: MovedClock,
+    answer: int,
 ) -> None:
     """The statements that complete a job write only while its lease is held: a run that
-    lost it (another worker took the job) changes nothing, so nothing happens twice."""
+    lost it (another worker took the job) changes nothing, so nothing happens twice. A
+    fan-out whose attempts all succeeded (one grouped statement on PostgreSQL) and one whose
+    attempt failed (the deliveries written one by one) alike."""
+    receiver.default = status(answer)
     hook = await subscribe(account, receiver.url, ["lead.created"])
     await account.create_lead()
     fan_out_job = await _claim_one(services, "wkr_now")
     assert fan_out_job.task == FAN_OUT_TASK
     for token, written in (("wkr_before", False), ("wkr_now", True)):
-        async with services.database.transaction(write=True, single_write=True) as conn:
-            fanned = await FanOutRepository(conn).fan_out(
-                fan_out_job, token=token, at=clock.utcnow()
-            )
-        assert fanned is written
+        context = JobContext(services.database, services, SystemClock(), fan_out_job, token)
+        await fan_out(fan_out_job, context)
+        assert context.completed is written
         assert len(await deliveries(account, hook["id"])) == int(written)
+    assert len(receiver.received) == 2  # sent by both runs: only the one holding the lease counts
+    [delivery] = await deliveries(account, hook["id"])
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == (
+        "delivered" if answer == 200 else "pending",
+        1,
+        answer,
+    )
+    if answer == 200:
+        async with services.database.transaction(write=False) as conn:
+            assert await JobRepository(conn).counts() == {}
+        return
+    receiver.default = status(200)
+    moved_clock.advance(10.5)  # past the first backoff
     deliver_job = await _claim_one(services, "wkr_now")
     async with services.database.transaction(write=False) as conn:
-        attempt = await OutboxRepository(conn).attempting(
-            account.id, str(deliver_job.payload["delivery_id"])
-        )
+        attempt = await OutboxRepository(conn).attempting(account.id, delivery["id"])
     assert attempt is not None
     assert attempt.job_id == deliver_job.id
     for token, recorded in (("wkr_before", False), ("wkr_now", True)):
@@ -434,4 +466,54 @@ async def test_a_fan_out_or_success_whose_lease_was_lost_writes_nothing(
         [delivery] = await deliveries(account, hook["id"])
         assert delivery["status"] == ("delivered" if recorded else "pending")
     async with services.database.transaction(write=False) as conn:
+        assert await JobRepository(conn).counts() == {}
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"worker_in_serve": False, "webhooks_allow_private": True, "webhooks_retry_seconds": 0}],
+)
+async def test_a_first_attempt_past_the_retry_window_is_failed_at_once(
+    account: Account, worker: Worker, receiver: Receiver
+) -> None:
+    receiver.answers.append(status(503, "down"))
+    hook = await subscribe(account, receiver.url, ["lead.created"])
+    await account.create_lead()
+    await worker.run_pending()
+    [failed] = await deliveries(account, hook["id"])
+    assert (failed["status"], failed["attempts"], failed["next_attempt_at"]) == ("failed", 1, None)
+    assert failed["last_error"] == "HTTP 503: down"
+    async with worker.database.transaction(write=False) as conn:
+        assert await JobRepository(conn).counts() == {}
+
+
+@pytest.mark.parametrize("answer", [200, 500])
+async def test_a_webhook_deleted_while_its_first_attempt_is_sent_gets_no_delivery(
+    account: Account, worker: Worker, receiver: Receiver, answer: int
+) -> None:
+    """The fan-out writes the deliveries of the webhooks that still exist once its attempts
+    are back; the others' deliveries are written as usual (every attempt a success: one
+    grouped statement on PostgreSQL; one failed: one by one)."""
+    async with receiving() as other:
+        kept = await subscribe(account, other.url, ["lead.created"])
+        gone = await subscribe(account, receiver.url, ["lead.created"])
+
+        async def delete_then_answer(_request: web.Request) -> web.StreamResponse:
+            deleted = await account.client.delete(
+                f"{API}/webhooks/{gone['id']}", headers=account.headers()
+            )
+            assert deleted.status_code == 200
+            return web.Response(status=answer)
+
+        receiver.answers.append(delete_then_answer)
+        await account.create_lead()
+        await worker.run_pending()
+        assert (len(receiver.received), len(other.received)) == (1, 1)
+    [delivered] = await deliveries(account, kept["id"])
+    assert (delivered["status"], delivered["attempts"]) == ("delivered", 1)
+    missing = await account.client.get(
+        f"{API}/webhooks/{gone['id']}/deliveries", headers=account.headers()
+    )
+    assert missing.status_code == 404
+    async with worker.database.transaction(write=False) as conn:
         assert await JobRepository(conn).counts() == {}

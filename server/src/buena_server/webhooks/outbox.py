@@ -135,6 +135,15 @@ def _attempting(row: Sequence[Any]) -> Attempting:
     )
 
 
+# The end of a grouped record of successes (a CTE ``recorded`` returning each delivery's
+# account and webhook): the webhooks' failing streaks ended, the completed jobs' ids returned.
+ENDS_FAILING_STREAKS = """, cleared AS (
+    UPDATE webhooks AS hook SET failing_since = NULL
+    FROM recorded
+    WHERE hook.account_id = recorded.account_id AND hook.id = recorded.webhook_id
+        AND hook.failing_since IS NOT NULL
+)
+SELECT id FROM done"""
 # PostgreSQL, grouped: the successes of a pass recorded in one statement. Each job is
 # deleted only while the lease named is still held; only then is its delivery marked.
 _DELIVERED_TOGETHER = text(
@@ -157,13 +166,8 @@ _DELIVERED_TOGETHER = text(
     WHERE d.account_id = given.account_id AND d.id = given.delivery_id
         AND d.job_id = given.job_id
     RETURNING d.account_id, d.webhook_id
-), cleared AS (
-    UPDATE webhooks AS hook SET failing_since = NULL
-    FROM recorded
-    WHERE hook.account_id = recorded.account_id AND hook.id = recorded.webhook_id
-        AND hook.failing_since IS NOT NULL
-)
-SELECT id FROM done"""
+)"""  # noqa: S608 (a constant of this package; every value is bound)
+    + ENDS_FAILING_STREAKS
 )
 # SQLite: the same, one delivery at a time (in-process, under the write lock).
 _MARK_DELIVERED = (
