@@ -45,7 +45,6 @@ from buena_server.webhooks.signing import signing_secrets
 FAN_OUT_TASK = "webhooks.fan_out"
 
 _PG_ID = "substr(md5(CAST(gen_random_uuid() AS TEXT)), 1, 24)"
-_SQLITE_ID = "lower(hex(randomblob(12)))"
 
 
 def _subscribed(event: str, elements: str) -> str:
