@@ -273,9 +273,11 @@ class LeadRepository(LeadReads):
                     for lead_id, event in new_events
                 ]
                 given = {
-                    "updated_account": account_id,
                     "rows": encode_json_text(
-                        [{**_values(lead), "id": lead.id} for lead, _ in changed]
+                        [
+                            {**_values(lead), "id": lead.id, "account_id": account_id}
+                            for lead, _ in changed
+                        ]
                     ),
                     "noted": encode_json_text(noted),
                     "events": encode_json_text(
