@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Container, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -44,8 +45,55 @@ class _Item:
     new: tuple[Lead, NewEvent] | None = None
 
 
-# PostgreSQL: items a part (``LeadBatch._insert_in_parts``).
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Part:
+    """Items of a batch taken together (all of them on SQLite; on PostgreSQL, a part of
+    ~``PART`` in email order, an email's items all in one)."""
+
+    first: dict[str, _Item] = field(default_factory=dict)  # each email's first valid item
+    later: list[_Item] = field(default_factory=list)  # the email's other items
+    new: list[_Item] = field(default_factory=list)  # first items an insert is tried for
+    ids: dict[str, str] = field(default_factory=dict)  # the lead of each email, once known
+    events: list[tuple[str, NewEvent]] = field(default_factory=list)  # of its changes
+
+
+class _Lane:
+    """PostgreSQL: statements of one transaction run one after another (its connection
+    runs one at a time) while the server goes on: each submitted piece of work starts once
+    the one before has ended (and fails if it failed)."""
+
+    def __init__(self) -> None:
+        self._last: asyncio.Task[Any] | None = None
+
+    def submit(self, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+        before = self._last
+
+        async def in_turn() -> T:
+            if before is not None:
+                await before
+            return await work()
+
+        task = asyncio.create_task(in_turn())
+        self._last = task
+        return task
+
+    async def drain(self) -> None:
+        """Wait until every submitted statement has run."""
+        if self._last is not None:
+            await self._last
+
+    async def settle(self) -> None:
+        """After a failure: wait for the statements in flight, their outcome retrieved."""
+        await _settled(self._last)
+
+
+# PostgreSQL: items a part (``LeadBatch._run_in_parts``); the server lets the statements in
+# flight go on every this many items.
 PART = 250
+_YIELD_EVERY = 32
 
 
 class LeadBatch:
@@ -54,56 +102,16 @@ class LeadBatch:
         self.account_id = account_id
         self.results: dict[int, BatchItemResult] = {}
         # Leads this batch inserted or locked, by id: as read, and as the items leave them
-        # (written by one ``update_many`` at the end, with the events of their changes).
+        # (written with their part's changes, with the events of those changes).
         self.read: dict[str, Lead] = {}
         self.current: dict[str, Lead] = {}
-        self.events: list[tuple[str, NewEvent]] = []
 
     async def run(self, request: BatchLeadsRequest) -> BatchLeadsResponse:
         upsert = request.mode == "upsert"
         if self.service.repository.conn.dialect.name == "postgresql":
-            first, later, ids = await self._insert_in_parts(request.leads, upsert)
+            await self._run_in_parts(request.leads, upsert)
         else:
-            first, later, ids = await self._insert_at_once(request.leads, upsert)
-        # Those whose email was taken, in email order (as the inserts took their rows).
-        taken = [first[key] for key in sorted(first) if key not in ids]
-        found = await self.service.repository.find_by_emails(
-            self.account_id, [item.email_key for item in taken], for_update=upsert
-        )
-        for item in taken:
-            existing = found.get(item.email_key)
-            if existing is None:  # gone since the insert found it: one at a time
-                lead_id = await self._existing_or_created(item, upsert)
-            elif upsert:
-                self.read[existing.id] = self.current[existing.id] = existing
-                lead_id = self._plan(item, existing.id)
-            else:
-                lead_id = existing.id
-                self._fail(item.index, email_exists(item.request.email, lead_id))
-            if lead_id is not None:
-                ids[item.email_key] = lead_id
-        for item in later:
-            lead_id = ids.get(item.email_key)
-            if lead_id is None:
-                # Its first item failed (a merged custom_fields too large...): this one may not.
-                found_id = await self._existing_or_created(item, upsert)
-                if found_id is not None:
-                    ids[item.email_key] = found_id
-            elif not upsert:
-                self._fail(item.index, email_exists(item.request.email, lead_id))
-            elif lead_id in self.current:
-                self._plan(item, lead_id)
-            else:
-                await self._update(item, lead_id)
-        await self.service.repository.update_many(
-            self.account_id,
-            [
-                (lead, self.read[lead_id])
-                for lead_id, lead in self.current.items()
-                if lead is not self.read[lead_id]
-            ],
-            self.events,
-        )
+            await self._run_at_once(request.leads, upsert)
         results = [self.results[index] for index in range(len(request.leads))]
         counts = {outcome: 0 for outcome in ("created", "updated", "unchanged", "error")}
         for result in results:
@@ -116,117 +124,190 @@ class LeadBatch:
             errors=counts["error"],
         )
 
-    async def _insert_at_once(
-        self, leads: list[Any], upsert: bool
-    ) -> tuple[dict[str, _Item], list[_Item], dict[str, str]]:
-        """SQLite (in-process: nothing to overlap): every item validated, then the new leads
-        inserted together. The first valid item of each email (by email), the later items of
-        an email in input order, and the ids of the leads made (by email)."""
-        first: dict[str, _Item] = {}
-        later: list[_Item] = []
+    async def _run_at_once(self, leads: list[Any], upsert: bool) -> None:
+        """SQLite (in-process: nothing to overlap): every item validated, the new leads
+        inserted together, the leads of the taken emails read, the items applied, and the
+        changed leads written together."""
+        part = _Part()
         for index, raw in enumerate(leads):
             item = self._parse(index, raw)
             if item is not None:
-                self._sort(item, first, later)
-        new = list(first.values())
+                self._sort(item, part)
+        repository = self.service.repository
+        held: set[str] = set()
         if upsert:
-            # The emails leads hold already, read without locking: their items go straight to
-            # the read for update (``run``) instead of through an insert that finds them
-            # taken. An email taken since is found taken by the insert, one freed since is
-            # found gone by the read, and either way the item takes that path as before.
-            held = await self.service.repository.held_emails(self.account_id, list(first))
-            new = [item for item in new if item.email_key not in held]
-        inserted = await self.service.repository.insert_many(
-            self.account_id, [self._new(item) for item in new]
+            # The emails leads hold already: their items go straight to the read of the
+            # taken leads instead of through an insert that finds them taken.
+            held = await repository.held_emails(self.account_id, list(part.first))
+        part.new = [item for item in part.first.values() if item.email_key not in held]
+        inserted = await repository.insert_many(
+            self.account_id, [self._new(item) for item in part.new]
         )
-        ids: dict[str, str] = {}
-        self._created(new, inserted, ids)
-        return first, later, ids
+        taken = self._created(part, inserted)
+        found = await repository.find_by_emails(self.account_id, taken, for_update=upsert)
+        await self._apply(part, found, upsert, None)
+        await repository.update_many(self.account_id, *self._changes_of(part))
 
-    async def _insert_in_parts(
-        self, leads: list[Any], upsert: bool
-    ) -> tuple[dict[str, _Item], list[_Item], dict[str, str]]:
-        """PostgreSQL: as ``_insert_at_once``, but the items taken a part at a time in email
-        order, each part's new leads inserted while the next part is validated (the server's
-        work and the database's side by side), and counted once all are in. The parts follow
-        the emails' order, so every lead still goes in in email order (two batches never
-        wait for each other's emails in opposite orders), and the items of an email are all
-        in one part."""
+    async def _run_in_parts(self, leads: list[Any], upsert: bool) -> None:
+        """PostgreSQL: the items taken a part (~``PART``) at a time in email order, the
+        server's work on one part beside the database's on another. The statements go one
+        after another on the transaction's connection (``_Lane``): the read of the emails
+        held already, then for each part its new leads inserted with the leads of its taken
+        emails read (and, to upsert, locked), and, once the server has applied the part's
+        items to those leads, their changes written. Meanwhile the server validates the
+        next part and applies the items of the part before, so the statements queue as:
+        read, part 1's insert and read, part 2's, part 1's changes, part 3's insert and
+        read, part 2's changes... Every lead is inserted or locked in email order (the
+        parts follow the emails' order, an email's items all in one part), so two batches
+        never wait for each other's emails in opposite orders; the counters move once, at
+        the end, in status order."""
         repository = self.service.repository
         keys = [_email_key(raw) for raw in leads]
         order = sorted(range(len(leads)), key=lambda index: (keys[index], index))
-        # As in ``_insert_at_once``, for every email given, read while the first part is
-        # validated.
-        held: set[str] = set()
+        lane = _Lane()
         reading = (
-            asyncio.create_task(repository.held_emails(self.account_id, sorted(set(keys) - {""})))
+            lane.submit(lambda: repository.held_emails(self.account_id, sorted(set(keys) - {""})))
             if upsert
             else None
         )
-        first: dict[str, _Item] = {}
-        later: list[_Item] = []
-        ids: dict[str, str] = {}
-        created: Counter[str] = Counter()
-        writing: tuple[asyncio.Task[dict[str, str]], list[_Item]] | None = None
+        held: set[str] = set()
+        counted: Counter[str] = Counter()
+        writes: list[asyncio.Task[dict[str, int]]] = []
+        waiting: tuple[_Part, asyncio.Task[dict[str, Lead]]] | None = None
         try:
-            if reading is not None:
-                await asyncio.sleep(0)  # the task sends its query
-            for part in _parts(order, keys, PART):
-                firsts = []
-                for index in part:
+            for indexes in _parts(order, keys, PART):
+                part = _Part()
+                for step, index in enumerate(indexes):
                     item = self._parse(index, leads[index])
-                    if item is not None and self._sort(item, first, later):
-                        firsts.append(item)
+                    if item is not None:
+                        self._sort(item, part)
+                    if step % _YIELD_EVERY == _YIELD_EVERY - 1:
+                        await asyncio.sleep(0)  # the statements in flight go on
                 if reading is not None:
                     held = await reading
                     reading = None
-                new = [item for item in firsts if item.email_key not in held]
-                # Encoded while the part before is still being inserted.
+                part.new = [item for item in part.first.values() if item.email_key not in held]
                 given = (
-                    insert_rows(self.account_id, [self._new(item) for item in new]) if new else None
+                    insert_rows(self.account_id, [self._new(item) for item in part.new])
+                    if part.new
+                    else None
                 )
-                if writing is not None:
-                    created.update(await self._written(*writing, ids))
-                    writing = None
-                if given is not None:
-                    writing = (asyncio.create_task(repository.insert_uncounted(given)), new)
-                    await asyncio.sleep(0)  # the task sends its statement
-            if writing is not None:
-                created.update(await self._written(*writing, ids))
-                writing = None
+                reads = lane.submit(partial(self._insert_and_read, part, given, upsert, counted))
+                if waiting is not None:
+                    writes.append(await self._applied(*waiting, upsert, lane))
+                waiting = (part, reads)
+            if waiting is not None:
+                writes.append(await self._applied(*waiting, upsert, lane))
+                waiting = None
+            for write in writes:
+                counted.update(await write)
         finally:
-            # Something failed meanwhile: the statement in flight ends first.
-            await _settled(reading)
-            await _settled(writing[0] if writing is not None else None)
-        await repository.move_counts(self.account_id, created)
-        later.sort(key=lambda item: item.index)
-        return first, later, ids
+            # Something failed meanwhile: the statements in flight end first.
+            await lane.settle()
+        await repository.move_counts(self.account_id, counted)
 
-    async def _written(
-        self, task: asyncio.Task[dict[str, str]], new: list[_Item], ids: dict[str, str]
-    ) -> Iterable[str]:
-        """The leads of a part's insert: each one made reported; their statuses."""
-        inserted = await task
-        self._created(new, inserted, ids)
-        return inserted.values()
+    async def _insert_and_read(
+        self, part: _Part, given: dict[str, str] | None, upsert: bool, counted: Counter[str]
+    ) -> dict[str, Lead]:
+        """PostgreSQL (in the lane): the part's new leads inserted uncounted (their statuses
+        added to ``counted``), then the leads of its taken emails read (locked to upsert)."""
+        repository = self.service.repository
+        inserted = await repository.insert_uncounted(given) if given is not None else {}
+        counted.update(inserted.values())
+        taken = self._created(part, inserted)
+        return await repository.find_by_emails(self.account_id, taken, for_update=upsert)
+
+    async def _applied(
+        self,
+        part: _Part,
+        reads: asyncio.Task[dict[str, Lead]],
+        upsert: bool,
+        lane: _Lane,
+    ) -> asyncio.Task[dict[str, int]]:
+        """PostgreSQL: the part's items applied to the leads its read found, and the write of
+        their changes put in the lane (uncounted: it returns the statuses' moves)."""
+        found = await reads
+        await self._apply(part, found, upsert, lane)
+        changed, events = self._changes_of(part)
+        return lane.submit(
+            lambda: self.service.repository.update_many(
+                self.account_id, changed, events, counted=False
+            )
+        )
+
+    async def _apply(
+        self, part: _Part, found: dict[str, Lead], upsert: bool, lane: _Lane | None
+    ) -> None:
+        """Apply the part's items to the leads of their taken emails (``found``, by email):
+        each first item of a taken email, in email order, then the later items of each
+        email in input order. A lead gone since its email was found taken, or a later item
+        whose first failed, goes one at a time (after the statements in ``lane``)."""
+        for step, key in enumerate(sorted(part.first)):
+            item = part.first[key]
+            if key in part.ids:
+                continue  # created
+            existing = found.get(key)
+            if existing is None:  # gone since the insert found it: one at a time
+                if lane is not None:
+                    await lane.drain()
+                lead_id = await self._existing_or_created(item, upsert)
+            elif upsert:
+                self.read[existing.id] = self.current[existing.id] = existing
+                lead_id = self._plan(item, existing.id, part)
+            else:
+                lead_id = existing.id
+                self._fail(item.index, email_exists(item.request.email, lead_id))
+            if lead_id is not None:
+                part.ids[key] = lead_id
+            if lane is not None and step % _YIELD_EVERY == _YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # the statements in flight go on
+        for item in sorted(part.later, key=lambda later: later.index):
+            lead_id = part.ids.get(item.email_key)
+            if lead_id is not None and not upsert:
+                self._fail(item.index, email_exists(item.request.email, lead_id))
+            elif lead_id is not None and lead_id in self.current:
+                self._plan(item, lead_id, part)
+            else:
+                # Its first item failed (a merged custom_fields too large...): this one may
+                # not; or its lead was updated one at a time.
+                if lane is not None:
+                    await lane.drain()
+                if lead_id is None:
+                    found_id = await self._existing_or_created(item, upsert)
+                    if found_id is not None:
+                        part.ids[item.email_key] = found_id
+                else:
+                    await self._update(item, lead_id)
+
+    def _changes_of(
+        self, part: _Part
+    ) -> tuple[list[tuple[Lead, Lead]], list[tuple[str, NewEvent]]]:
+        """The part's changed leads (each with the lead as read) and their events."""
+        changed = [
+            (self.current[lead_id], self.read[lead_id])
+            for lead_id in dict.fromkeys(part.ids.values())
+            if lead_id in self.current and self.current[lead_id] is not self.read[lead_id]
+        ]
+        return changed, part.events
 
     @staticmethod
-    def _sort(item: _Item, first: dict[str, _Item], later: list[_Item]) -> bool:
-        """File a valid item as the first of its email or a later one; whether first."""
-        if item.email_key in first:
-            later.append(item)
-            return False
-        first[item.email_key] = item
-        return True
+    def _sort(item: _Item, part: _Part) -> None:
+        """File a valid item as the first of its email or a later one."""
+        if item.email_key in part.first:
+            part.later.append(item)
+        else:
+            part.first[item.email_key] = item
 
-    def _created(self, new: list[_Item], inserted: Container[str], ids: dict[str, str]) -> None:
-        """Report the items whose lead was inserted (those the insert found taken go on)."""
-        for item in new:
+    def _created(self, part: _Part, inserted: Container[str]) -> list[str]:
+        """Report the part's items whose lead was inserted; the emails of the others (taken:
+        held already, or found taken by the insert), in email order."""
+        for item in part.new:
             lead, _event = self._new(item)
             if lead.id in inserted:
-                ids[item.email_key] = lead.id
+                part.ids[item.email_key] = lead.id
                 self._done(item.index, "created", lead.id)
                 self.read[lead.id] = self.current[lead.id] = lead
+        return [key for key in sorted(part.first) if key not in part.ids]
 
     def _parse(self, index: int, raw: Any) -> _Item | None:
         """The item's create request, validated as POST /leads validates; None (and the
@@ -278,9 +359,9 @@ class LeadBatch:
         self._fail(item.index, LeadNotFound("The lead kept changing: try again"))
         return None
 
-    def _plan(self, item: _Item, lead_id: str) -> str:
-        """Apply the item, as PATCH would, to the lead as this batch holds it (written at the
-        end); the lead's id."""
+    def _plan(self, item: _Item, lead_id: str, part: _Part) -> str:
+        """Apply the item, as PATCH would, to the lead as this batch holds it (written with
+        the part's changes); the lead's id."""
         try:
             planned = self.service.planned_update(
                 self.account_id, self.current[lead_id], self._patch(item)
@@ -292,7 +373,7 @@ class LeadBatch:
             self._done(item.index, "unchanged", lead_id)
         else:
             self.current[lead_id], event = planned
-            self.events.append((lead_id, event))
+            part.events.append((lead_id, event))
             self._done(item.index, "updated", lead_id)
         return lead_id
 
@@ -346,7 +427,7 @@ def item_error(exc: ApiError) -> BatchItemError:
 
 def _email_key(raw: Any) -> str:
     """The key an item's email has once validated (``Email`` strips it; keys are lower-cased):
-    what ``_insert_in_parts`` orders the items by before any is validated; '' for none."""
+    what ``_run_in_parts`` orders the items by before any is validated; '' for none."""
     email = raw.get("email") if isinstance(raw, dict) else None
     return email.strip().lower() if isinstance(email, str) else ""
 

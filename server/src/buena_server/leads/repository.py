@@ -255,10 +255,14 @@ class LeadRepository(LeadReads):
         account_id: str,
         changed: Sequence[tuple[Lead, Lead]],
         new_events: Sequence[tuple[str, NewEvent]],
-    ) -> None:
+        *,
+        counted: bool = True,
+    ) -> dict[str, int]:
         """Write each lead over its ``previous`` (as read for update; the same email but for
         case), the events the changes made (each with its lead's id), and the counters'
-        moves: one statement, then one per status whose count moved, on PostgreSQL."""
+        moves: one statement, then one per status whose count moved, on PostgreSQL. Not
+        ``counted``: the moves are left to the caller (``move_counts``). The moves, by
+        status."""
         deltas: dict[str, int] = {}
         for lead, previous in changed:
             if lead.email.lower() != previous.email.lower():
@@ -298,7 +302,9 @@ class LeadRepository(LeadReads):
                 bound = (*(f"set_{name}" for name in names), "updated_account", "updated_id")
                 await self.conn.execute_many_stored(update_of(names), bound, rows)
             await EventRepository(self.conn).insert_many([event for _id, event in new_events])
-        await self._count(account_id, deltas)
+        if counted:
+            await self._count(account_id, deltas)
+        return deltas
 
     async def _write_unique_email(
         self, account_id: str, email: str, statement: Any, given: dict[str, Any]
