@@ -1,6 +1,7 @@
-"""POST /leads/batch on PostgreSQL in parts (``LeadBatch._insert_in_parts``): outcomes and
-counters as in one part, the email order of the inserts across parts, a failed part, and
-concurrent batches in parts; on SQLite the same batches go at once."""
+"""POST /leads/batch on PostgreSQL in parts (``LeadBatch._run_in_parts``): outcomes and
+counters as in one part, the email order of the inserts across parts, the statements of
+the parts queued one after another, a failed part, and concurrent batches in parts; on
+SQLite the same batches go at once."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def settings_overrides() -> dict[str, Any]:
 
 
 class TestParts:
-    """On PostgreSQL a batch goes in parts (``LeadBatch._insert_in_parts``): in email order,
+    """On PostgreSQL a batch goes in parts (``LeadBatch._run_in_parts``): in email order,
     the items of an email all in one part, counted once. Small parts here, so that a few
     items make several; on SQLite the same batches go at once."""
 
@@ -146,3 +147,136 @@ async def test_concurrent_batches_in_parts_count_without_deadlocks(
     assert [answer["created"] for answer in answers] == [40] * 8
     listed = await client.get(f"{API}/leads", params={"limit": 1}, headers=account.headers())
     assert listed.json()["total"] == 8 * 40
+
+
+class TestExistingLeadsInParts:
+    """On PostgreSQL the leads a batch finds taken go in parts too (``_run_in_parts``):
+    each part's leads read and locked with its insert, its items applied while the next
+    part's statements run, its changes written in turn; counted once at the end."""
+
+    @pytest.fixture(autouse=True)
+    def small_parts(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(batch_module, "PART", 2)
+
+    async def test_updates_across_parts_outcomes_counters_and_events(
+        self, client: InProcessClient, account: Account
+    ) -> None:
+        for n in range(6):
+            await account.create_lead(**lead(n), job_title="Old")
+        items = [
+            lead(0, job_title="New", status="contacted"),
+            lead(1, job_title="Old"),  # unchanged
+            lead(2, job_title="New", status="inactive"),
+            lead(7),  # new
+            lead(3, job_title="New"),
+            lead(3, notes="Later"),  # a later item of a taken email
+            lead(4, job_title="New", status="contacted"),
+            lead(5, job_title="New"),
+        ]
+        answer = await batch(account, items, mode="upsert")
+        outcomes = [r["outcome"] for r in answer["results"]]
+        assert outcomes == [
+            "updated", "unchanged", "updated", "created", "updated", "updated", "updated",
+            "updated",
+        ]  # fmt: skip
+        for status, total in (("active", 4), ("contacted", 2), ("inactive", 1)):
+            listed = await client.get(
+                f"{API}/leads", params={"status": status}, headers=account.headers()
+            )
+            assert listed.json()["total"] == total, status
+        got = await client.get(
+            f"{API}/leads/{answer['results'][4]['id']}", headers=account.headers()
+        )
+        assert (got.json()["job_title"], got.json()["notes"]) == ("New", "Later")
+        updated = [e for e in await lead_events(account) if e["type"] == "lead.updated"]
+        assert len(updated) == 6  # one per change, the later item's its own
+
+    @pytest.mark.skipif(not ON_POSTGRES, reason="the parts are PostgreSQL's")
+    async def test_statements_queue_part_after_part_in_email_order(
+        self, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for n in range(6):
+            await account.create_lead(**lead(n), job_title="Old")
+        calls: list[tuple[str, list[str]]] = []
+        find, update = LeadRepository.find_by_emails, LeadRepository.update_many
+
+        async def finding(self: LeadRepository, account_id: str, emails: Any, **kw: Any) -> Any:
+            calls.append(("read", sorted(emails)))
+            return await find(self, account_id, emails, **kw)
+
+        async def updating(
+            self: LeadRepository, account_id: str, changed: Any, *a: Any, **kw: Any
+        ) -> Any:
+            calls.append(("write", sorted(lead.email for lead, _previous in changed)))
+            return await update(self, account_id, changed, *a, **kw)
+
+        monkeypatch.setattr(LeadRepository, "find_by_emails", finding)
+        monkeypatch.setattr(LeadRepository, "update_many", updating)
+        items = [lead(n, job_title="New") for n in (5, 1, 3, 0, 4, 2)]
+        answer = await batch(account, items, mode="upsert")
+        assert answer["updated"] == 6
+        emails = [f"p{n}@example.com" for n in range(6)]
+        parts = [emails[0:2], emails[2:4], emails[4:6]]
+        # Each part's read goes out before the part before has its changes written: the
+        # server applies a part's items while the next part's statements run.
+        assert calls == [
+            ("read", parts[0]),
+            ("read", parts[1]),
+            ("write", parts[0]),
+            ("read", parts[2]),
+            ("write", parts[1]),
+            ("write", parts[2]),
+        ]
+
+    @pytest.mark.skipif(not ON_POSTGRES, reason="the parts are PostgreSQL's")
+    async def test_a_failed_write_of_a_part_leaves_nothing(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for n in range(6):
+            await account.create_lead(**lead(n), job_title="Old")
+        events_before = len(await lead_events(account))
+        update = LeadRepository.update_many
+        calls: list[int] = []
+
+        async def failing(self: LeadRepository, *args: Any, **kw: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("the second part's write fails")
+            return await update(self, *args, **kw)
+
+        monkeypatch.setattr(LeadRepository, "update_many", failing)
+        items = [lead(n, job_title="New") for n in range(6)] + [lead(9)]
+        response = await account.client.post(
+            BATCH, json={"leads": items, "mode": "upsert"}, headers=account.headers()
+        )
+        assert response.status_code == 500
+        listed = await client.get(f"{API}/leads", params={"limit": 50}, headers=account.headers())
+        assert {row["job_title"] for row in listed.json()["data"]} == {"Old"}
+        assert listed.json()["total"] == 6
+        assert len(await lead_events(account)) == events_before
+        # The connection went back to the pool in step: the next batch goes in.
+        monkeypatch.setattr(LeadRepository, "update_many", update)
+        assert (await batch(account, items, mode="upsert"))["updated"] == 6
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent transactions: PostgreSQL")
+async def test_concurrent_upserts_of_the_same_leads_in_parts_never_deadlock(
+    client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every batch inserts and locks in email order, part after part: eight batches of the
+    # same existing and new emails, in different input orders, all go in.
+    monkeypatch.setattr(batch_module, "PART", 4)
+    for n in range(20):
+        await account.create_lead(**lead(n), job_title="Old")
+
+    async def upsert(task: int) -> dict[str, Any]:
+        numbers = list(range(30))
+        numbers = numbers[task % 7 :] + numbers[: task % 7]
+        items = [lead(n, job_title=f"T{task}") for n in reversed(numbers)]
+        return await batch(account, items, mode="upsert")
+
+    answers = await asyncio.gather(*(upsert(task) for task in range(8)))
+    assert all(answer["errors"] == 0 for answer in answers)
+    assert sum(answer["created"] for answer in answers) == 10
+    listed = await client.get(f"{API}/leads", params={"limit": 1}, headers=account.headers())
+    assert listed.json()["total"] == 30

@@ -1,10 +1,11 @@
 """POST /leads/batch: up to 1000 creates or upserts in one transaction, each item's outcome
 its own. Every item goes through the single-write paths' own validation (``validate``) and
 PATCH semantics (``LeadService.checked_update`` and ``planned_update``, as PATCH applies
-them); the writes go together: the new leads by one insert (on PostgreSQL, one a part of
-the items in email order, each running while the next part is validated), the leads whose
-email exists read (and, to upsert, locked) by one query, and their changes, in input order,
-written with their lead.updated events by one statement (on PostgreSQL) at the end."""
+them); the writes go together: the new leads by one insert, the leads whose email exists
+read (and, to upsert, locked) by one query, and their changes written with their
+lead.updated events by one statement. On SQLite, for the whole batch; on PostgreSQL, for
+each part of the items in email order, the database's statements for one part running
+while the server validates the next and applies the one before (``_run_in_parts``)."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ class _Lane:
 
 # PostgreSQL: items a part (``LeadBatch._run_in_parts``); the server lets the statements in
 # flight go on every this many items.
-PART = 250
+PART = 125
 _YIELD_EVERY = 32
 
 
