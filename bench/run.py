@@ -504,7 +504,8 @@ def write_markdown(report: Report) -> None:
         "machine's drifts over seconds hit both sides of a ratio alike. Targets 9 and 9b are",
         "one run each (as long as target 5's runs together) against a receiver of our own",
         "(`bench/webhooks.py`), on the load core beside wrk.",
-        'How each figure is measured and why the code is as it is: [docs/benchmarks.md](docs/benchmarks.md).',
+        "How each figure is measured and why the code is as it is: "
+        "[docs/benchmarks.md](docs/benchmarks.md).",
         "",
         f"- Run: {report.started} ({report.profile} profile)",
         f"- Machine: {report.machine['cpus']} cores, {report.machine['platform']}, Python "
