@@ -154,14 +154,14 @@ SELECT count(*) FROM updated"""  # noqa: S608
 UPDATE_MANY = _update_many()
 
 
-# Some emails (lower-cased) given as one value, an array on PostgreSQL and a JSON array on
-# SQLite; one value spares SQLAlchemy's expansion of a list on every call. A list of bound
-# values (``IN ($2, $3, ...)``) let PostgreSQL plan 1000 emails of a large account on the
-# email trigram index (seconds, not milliseconds; test_postgres_plans.py).
-GIVEN_EMAILS = {
-    "postgresql": select(func.unnest(cast(bindparam("emails"), postgresql.ARRAY(Text())))),
-    "sqlite": select(literal_column("value")).select_from(func.json_each(bindparam("emails"))),
-}
+# Some emails (lower-cased) given as one value, an array on PostgreSQL (``_PG_EMAILS``) and a
+# JSON array on SQLite (``_SQLITE_EMAILS``); one value spares SQLAlchemy's expansion of a
+# list on every call. A list of bound values (``IN ($2, $3, ...)``) let PostgreSQL plan 1000
+# emails of a large account on the email trigram index (seconds, not milliseconds;
+# test_postgres_plans.py).
+_SQLITE_EMAILS: Select[Any] = select(literal_column("value")).select_from(
+    func.json_each(bindparam("emails"))
+)
 # PostgreSQL looks each email up in the (account_id, email_lower) index, one at a time,
 # whatever it believes of the account. An account whose leads came in minutes ago is not
 # in its statistics yet ("about one lead"): with the account as a constant and the emails
@@ -206,7 +206,7 @@ def _by_emails_sqlite(columns: Sequence[Column[Any]]) -> Select[Any]:
         select(*columns)
         .where(
             leads.c.account_id == bindparam("account_id"),
-            leads.c.email_lower.in_(GIVEN_EMAILS["sqlite"]),
+            leads.c.email_lower.in_(_SQLITE_EMAILS),
         )
         .order_by(leads.c.email_lower)
     )
@@ -229,7 +229,8 @@ BY_EMAILS_FOR_UPDATE = {
 
 
 def emails_value(dialect: str, emails_lower: Sequence[str]) -> Any:
-    """The emails as ``GIVEN_EMAILS`` takes them (or the ids as ``BY_IDS`` does)."""
+    """The emails as ``_PG_EMAILS`` and ``_SQLITE_EMAILS`` take them (or the ids as ``BY_IDS``
+    does)."""
     return list(emails_lower) if dialect == "postgresql" else encode_json_text(emails_lower)
 
 
