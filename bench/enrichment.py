@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
@@ -34,7 +33,7 @@ import urllib3
 from sqlalchemy.engine import make_url
 
 from bench.bulk import batch_bodies, generated, post_batches
-from bench.load import SERVER_CORE
+from bench.load import SERVER_CORE, pinned
 from bench.servers import buena_env, rss_mb, serve
 from bench.targets import Target, ratio_target
 from bench.webhooks import new_account
@@ -100,9 +99,7 @@ def plain_rate(read: Any) -> float:
     this process pinned to the server's core; best of two."""
     registry = ProviderRegistry.load(ProviderSettings())
     providers = registry.serving(OPTIONS)
-    allowed = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {int(SERVER_CORE)})
-    try:
+    with pinned(SERVER_CORE):
         best = 0.0
         for _ in range(2):
             started = time.perf_counter()
@@ -115,8 +112,6 @@ def plain_rate(read: Any) -> float:
             asyncio.run(loop())
             best = max(best, len(rows) / (time.perf_counter() - started))
         return best
-    finally:
-        os.sched_setaffinity(0, allowed)
 
 
 def job_rate(base: str, key: str, pid: int, leads: int) -> tuple[float, float, float]:

@@ -154,6 +154,17 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+@contextmanager
+def pinned(core: str) -> Iterator[None]:
+    """This process on ``core`` alone until the block ends."""
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {int(core)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buena_server.kit.validation import Context, Invalid, JsonObject
+from buena_server.kit.validation import Context, Invalid, JsonObject, _depth, _holds_nul
 
 from backends import SQLITE_PASS_ONLY
 
@@ -87,3 +87,38 @@ def test_depth(value: dict[str, Any], depth: int) -> None:
         JsonObject(max_keys=10, max_key_length=10, max_bytes=1000, max_depth=depth - 1).apply(
             value, CONTEXT
         )
+
+
+# Text that trips the shortcuts of ``apply`` (brackets inside strings, a NUL, the escape
+# "\\u0000" written by hand) beside any text.
+_TRICKY = st.one_of(st.sampled_from(["{[", "]}", "\x00", "a\x00b", "\\u0000", "[{[{"]), st.text())
+TRICKY_VALUES = st.recursive(
+    st.one_of(_SCALARS, _TRICKY),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_TRICKY, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(st.text("abc", min_size=1, max_size=4), TRICKY_VALUES, max_size=4),
+    st.integers(min_value=0, max_value=6),
+)
+def test_depth_and_nul_verdicts_are_those_of_walking_the_value(
+    value: dict[str, Any], depth: int
+) -> None:
+    """``apply`` decides depth and NUL from one encoding where it can: its verdicts are
+    those of walking the value."""
+    rule = JsonObject(max_keys=100, max_key_length=100, max_bytes=10**6, max_depth=depth)
+    expected = None
+    if _depth(value) > depth:
+        expected = "nest deeper"
+    elif _holds_nul(value):
+        expected = "must not hold NUL"
+    if expected is None:
+        rule.apply(value, CONTEXT)
+    else:
+        with pytest.raises(Invalid, match=expected):
+            rule.apply(value, CONTEXT)

@@ -407,11 +407,14 @@ class TestBatchUpsert:
         )
         assert got.json()["company"] == "New"
 
+    @pytest.mark.skipif(
+        not ON_POSTGRES, reason="SQLite reads them under the write lock: nothing comes after"
+    )
     async def test_a_lead_made_after_the_read_of_held_emails_is_updated(
         self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """An email taken after that read is found taken by the insert: the item updates
-        the lead that holds it."""
+        """PostgreSQL reads the held emails unlocked: an email taken after that read is
+        found taken by the insert, and the item updates the lead that holds it."""
         existing = await account.create_lead(**lead(1))
 
         async def read_too_early(self: LeadRepository, *args: Any) -> set[str]:
@@ -422,6 +425,38 @@ class TestBatchUpsert:
         assert [r["outcome"] for r in answer["results"]] == ["updated", "created"]
         assert answer["results"][0]["id"] == existing["id"]
         assert await count(client, leads) == 2
+
+    @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
+    async def test_sqlite_reads_the_held_emails_once_under_the_write_lock(
+        self, client: InProcessClient, account: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The upsert's read of the held emails is made under the write lock (BEGIN
+        IMMEDIATE): the insert trusts it rather than reading them again, and a single
+        create waiting for the lock meanwhile finds its email taken after the batch."""
+        await account.create_lead(**lead(1))
+        reads: list[int] = []
+        real = LeadRepository._held
+
+        async def counted(self: LeadRepository, *args: Any) -> set[str]:
+            reads.append(1)
+            if len(reads) == 1:  # a single create of an email of the batch, now
+                body = {**lead(3), "first_name": "Single"}
+                single = asyncio.ensure_future(
+                    client.post(f"{API}/leads", json=body, headers=account.headers())
+                )
+                for _ in range(50):
+                    await asyncio.sleep(0)  # it goes as far as it can
+                assert not single.done()  # waiting for the write lock
+                tasks.append(single)
+            return await real(self, *args)
+
+        tasks: list[asyncio.Future[Any]] = []
+        monkeypatch.setattr(LeadRepository, "_held", counted)
+        answer = await batch(account, [lead(1, company="New"), lead(2), lead(3)], mode="upsert")
+        assert [r["outcome"] for r in answer["results"]] == ["updated", "created", "created"]
+        assert len(reads) == 1
+        assert_error(await tasks[0], 409, "LEAD_EMAIL_EXISTS")
+        assert await count(client, leads) == 3
 
     async def test_events_are_stored_as_single_writes_store_them(
         self, client: InProcessClient, account: Account

@@ -333,19 +333,28 @@ class JsonObject:
                 raise Invalid(
                     f"keys must be 1 to {self.max_key_length} characters, not blank, without NUL"
                 )
-        if _depth(value) > self.max_depth:
+        # One encoding answers the common case of each check (~0.5 against ~1.3 µs for
+        # walking the value twice and encoding it): a value with no more brackets than
+        # ``max_depth`` cannot nest deeper (brackets inside strings only count more), and
+        # a NUL is written "\u0000", so a value whose JSON lacks that text holds none. A
+        # value that fails a shortcut gets the full check.
+        encoded = _json_encoder.encode(value)
+        brackets = encoded.count(b"{") + encoded.count(b"[")
+        if brackets > self.max_depth and _depth(value) > self.max_depth:
             raise Invalid(f"must not nest deeper than {self.max_depth} levels")
-        if _holds_nul(value):
+        if b"\\u0000" in encoded and _holds_nul(value):
             # PostgreSQL's jsonb cannot store \u0000 (a key or a string at any depth).
             raise Invalid("must not hold NUL (\\u0000) in any key or string")
-        self.check_size(value)
+        self.check_size(value, encoded)
         return value
 
-    def check_size(self, value: dict[str, Any]) -> None:
+    def check_size(self, value: dict[str, Any], encoded: bytes | None = None) -> None:
         # The size is json.dumps's (compact, UTF-8). msgspec writes the same bytes but for
         # the exponent of some floats ("1e-7" for "1e-07"), never half as many, and ~15
         # times faster: a value it encodes in half the limit is within it.
-        if len(_json_encoder.encode(value)) * 2 <= self.max_bytes:
+        if encoded is None:
+            encoded = _json_encoder.encode(value)
+        if len(encoded) * 2 <= self.max_bytes:
             return
         size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
         if size > self.max_bytes:

@@ -196,15 +196,23 @@ class LeadRepository(LeadReads):
         await EventRepository(self.conn).insert(event)
         return True
 
-    async def insert_many(self, account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> set[str]:
+    async def insert_many(
+        self,
+        account_id: str,
+        new: Sequence[tuple[Lead, NewEvent]],
+        *,
+        held: set[str] | None = None,
+    ) -> set[str]:
         """Insert and count the leads whose email is free, each with its event; the ids of
         those inserted. Rows go in ordered by email, so that two calls never wait for each
-        other's rows in opposite orders."""
+        other's rows in opposite orders. SQLite: ``held``, the (lower-cased) emails of these
+        leads that the account's leads hold, as read in this transaction (``held_emails``:
+        under the write lock, so still true); read here when not given."""
         if not new:  # every item of the batch was refused: nothing to write
             return set()
         ordered = sorted(new, key=lambda pair: pair[0].email.lower())
         if self.conn.dialect.name != "postgresql":
-            return await self._insert_free(account_id, ordered)
+            return await self._insert_free(account_id, ordered, held)
         # PostgreSQL: every lead, counter, event and job in one statement (as a group of
         # single creates runs), the leads and their events as JSON rows.
         result = await self.conn.execute(INSERT_MANY, insert_rows(account_id, ordered))
@@ -220,11 +228,15 @@ class LeadRepository(LeadReads):
         """Move the account's counters by these changes (status: delta)."""
         await self._count(account_id, changes)
 
-    async def _insert_free(self, account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> set[str]:
+    async def _insert_free(
+        self, account_id: str, new: Sequence[tuple[Lead, NewEvent]], held: set[str] | None
+    ) -> set[str]:
         """SQLite: the leads whose email is free, inserted by one ``executemany``, counted,
         their events written by another; their ids. The write lock (``BEGIN IMMEDIATE``)
         is held from the read of the taken emails to the insert: free when read is free."""
-        taken = await self._held(account_id, [lead.email.lower() for lead, _event in new])
+        if held is None:
+            held = await self._held(account_id, [lead.email.lower() for lead, _event in new])
+        taken = set(held)
         free = []
         for lead, event in new:
             email_lower = lead.email.lower()
