@@ -79,15 +79,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 def sqlite_time_text(value: datetime) -> str:
     """A time as SQLite stores it (the bind processor's text, and what the batch's rows,
     bound as they are, hold): SQLAlchemy's SQLite text ("2026-11-28 23:05:44.372682": naive
-    UTC, microseconds always written) by isoformat rather than SQLAlchemy's %-formatting of
-    each field (~0.5 against ~2 µs a value). test_tables.py holds the two equal. A time of
-    the clock's own zone (``kit/clock.py``: ``UTC``) is written without its offset rather
-    than first made naive (~0.3 µs less)."""
-    if value.tzinfo is UTC:
-        return value.isoformat(" ", "microseconds")[:26]  # without "+00:00"
+    UTC, microseconds always written), its fields formatted from a tuple rather than by
+    SQLAlchemy's formatting from a dict of them (~0.9 against ~2 µs a value; isoformat with
+    the offset cut off ~1.2). test_tables.py holds the two equal."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the database")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return _SQLITE_TIME % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second,
+        value.microsecond,
+    )  # fmt: skip
+
+
+_SQLITE_TIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
 def _as_utc(value: datetime) -> datetime:
