@@ -25,6 +25,7 @@ import asyncio
 import csv
 import dataclasses
 import json
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -242,8 +243,12 @@ def batches_in_turns(
     figures = []
     with pinned(LOAD_CORE):  # the server has its own core: nothing here takes turns on it
         for _turn in range(2):
+            # What the targets before wrote goes to the disk before each side runs, not
+            # during it (the kernel writes dirty pages back ~30 s after they were made).
+            os.sync()
             raw = reference()
             account, key = asyncio.run(new_account(database_url, "Batch"))
+            os.sync()
             figures.append((raw, *batches(base, key, account, count)))
     raw, new, existing = (max(side) for side in zip(*figures, strict=True))
     return raw, new, existing
