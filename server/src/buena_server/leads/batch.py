@@ -135,16 +135,16 @@ class LeadBatch:
             if item is not None:
                 self._sort(item, part)
         repository = self.service.repository
-        held: set[str] | None = None
+        held: set[str] = set()
         if upsert:
             # The emails leads hold already: their items go straight to the read of the
             # taken leads instead of through an insert that finds them taken. Read under
             # the write lock (BEGIN IMMEDIATE), it is still true at the insert, which so
             # reads nothing again.
             held = await repository.held_emails(self.account_id, list(part.first))
-        part.new = [item for item in part.first.values() if item.email_key not in (held or ())]
+        part.new = [item for item in part.first.values() if item.email_key not in held]
         inserted = await repository.insert_many(
-            self.account_id, [self._new(item) for item in part.new], held=held
+            self.account_id, [self._new(item) for item in part.new], held=held if upsert else None
         )
         taken = self._created(part, inserted)
         found = await repository.find_by_emails(self.account_id, taken, for_update=upsert)

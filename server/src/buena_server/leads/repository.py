@@ -234,9 +234,11 @@ class LeadRepository(LeadReads):
         """SQLite: the leads whose email is free, inserted by one ``executemany``, counted,
         their events written by another; their ids. The write lock (``BEGIN IMMEDIATE``)
         is held from the read of the taken emails to the insert: free when read is free."""
-        if held is None:
-            held = await self._held(account_id, [lead.email.lower() for lead, _event in new])
-        taken = set(held)
+        taken = (
+            set(held)  # the caller's: added to below
+            if held is not None
+            else await self._held(account_id, [lead.email.lower() for lead, _event in new])
+        )
         free = []
         for lead, event in new:
             email_lower = lead.email.lower()
