@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from test_enrichment_api import enriched
+from test_leads_batch import batch, lead
 from test_linkedin_api import BEFORE_OPENING, at, connect, scheduled
 from test_linkedin_runs import OPENING, worker_of
 
@@ -129,3 +130,24 @@ async def test_paging_values_are_checked(account: Account) -> None:
     lead = await account.create_lead(email="ada@example.com")
     assert_error(await timeline(account, lead["id"], limit=0), 422, "VALIDATION_ERROR")
     assert (await activities(account, lead["id"], limit=500))["limit"] == 100
+
+
+async def test_a_batch_upsert_puts_status_changes_and_only_those_in_the_timeline(
+    account: Account, moved_clock: MovedClock
+) -> None:
+    """Batch writes store the lead each status change is of beside its event, as single
+    writes do (the timeline reads nothing else): a changed job title is no status change,
+    and another lead's change is not this lead's."""
+    first = await batch(account, [lead(1), lead(2)], mode="upsert")
+    ada, other = (result["id"] for result in first["results"])
+    moved_clock.advance(minutes=1)
+    await batch(account, [lead(1, job_title="CTO"), lead(2, status="inactive")], mode="upsert")
+    moved_clock.advance(minutes=1)
+    await batch(account, [lead(1, status="inactive"), lead(1, status="active")], mode="upsert")
+    changes = [
+        (item["status_change"]["previous_status"], item["status_change"]["status"])
+        for item in (await activities(account, ada))["data"]
+    ]
+    assert changes == [("inactive", "active"), ("active", "inactive")]
+    [theirs] = (await activities(account, other))["data"]
+    assert theirs["status_change"]["status"] == "inactive"

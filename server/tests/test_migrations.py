@@ -4,6 +4,7 @@ backwards and forwards, and carries existing rows through."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from buena_server.config import get_settings
+from buena_server.events.repository import EventRepository
 from buena_server.kit.db import create_engine
 from buena_server.leads.listing import LeadFilters, LeadQuery
 from buena_server.leads.repository import LeadRepository
@@ -167,3 +169,40 @@ async def test_search_and_company_filters_use_trigram_indexes(empty_engine: Asyn
         assert "ix_leads_company_lower_trgm" in plan or (
             "ix_leads_full_name_lower_trgm" in plan and "ix_leads_email_lower_trgm" in plan
         ), plan
+
+
+async def test_existing_status_changes_stay_in_their_leads_timelines(
+    empty_engine: AsyncEngine,
+) -> None:
+    """Migration 0018 stores the lead of each status change that exists (and of nothing
+    else) in ``status_change_of``, which the timeline now reads."""
+    await alembic(empty_engine, "upgrade", "0017")
+    at = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
+    changed = {"status": "active", "updated_at": "2026-11-30T00:00:00Z"}
+    rows = [
+        ("evt_1", "lead.updated", {"object": {"id": "lead_1"}, "previous_attributes": changed}),
+        ("evt_2", "lead.updated", {"object": {"id": "lead_1"}, "previous_attributes": {}}),
+        ("evt_3", "lead.created", {"object": {"id": "lead_1", "status": "active"}}),
+        ("evt_4", "lead.updated", {"object": {"id": "lead_2"}, "previous_attributes": changed}),
+    ]
+    async with empty_engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO accounts (id, name, created_at) VALUES ('acct_1', 'A', :at)"),
+            {"at": at},
+        )
+        for event_id, event_type, data in rows:
+            await conn.execute(
+                text(
+                    "INSERT INTO events (id, account_id, type, data, created_at)"
+                    " VALUES (:id, 'acct_1', :type, :data, :at)"
+                ),
+                {"id": event_id, "type": event_type, "data": json.dumps(data), "at": at},
+            )
+    await migrate(empty_engine)
+    async with empty_engine.connect() as conn:
+        stored = await conn.execute(text("SELECT id, status_change_of FROM events ORDER BY id"))
+        assert [tuple(row) for row in stored] == [
+            ("evt_1", "lead_1"), ("evt_2", None), ("evt_3", None), ("evt_4", "lead_2")
+        ]  # fmt: skip
+        page, total = await EventRepository(conn).status_changes_of_lead("acct_1", "lead_1", 10)
+        assert ([event.id for event in page], total) == (["evt_1"], 1)

@@ -40,9 +40,7 @@ from buena_server.tables_systems import (
 # Named here for the modules that import every table from one place.
 __all__ = [
     "COUNTER_SLOTS",
-    "EXPRESSION_INDEXES",
-    "LEAD_OF_EVENT",
-    "LEAD_UPDATED_INDEX",
+    "STATUS_CHANGES_INDEX",
     "UTCDateTime",
     "accounts",
     "api_keys",
@@ -207,6 +205,7 @@ jobs = Table(
     Index(None, "run_at"),
 )
 
+STATUS_CHANGES_INDEX = "ix_events_status_changes"
 # What happened in an account (events/): the catalogue's events, listed newest first by
 # GET /events and delivered to webhooks. Kept BUENA_EVENTS_RETENTION_DAYS.
 events = Table(
@@ -217,22 +216,24 @@ events = Table(
     Column("type", String(100), nullable=False),
     Column("data", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The lead whose status the event changed (a lead.updated event with the status in its
+    # previous_attributes), else NULL: a lead's timeline (GET /leads/{id}/activities) reads
+    # its status changes through the partial index below, which no other event pays for
+    # (docs/decisions/lead-timeline.md).
+    Column("status_change_of", String(40), nullable=True),
     Index(None, "account_id", "created_at", "id"),
     Index(None, "account_id", "type", "created_at", "id"),
+    Index(
+        STATUS_CHANGES_INDEX,
+        "account_id",
+        "status_change_of",
+        "created_at",
+        "id",
+        sqlite_where=text("status_change_of IS NOT NULL"),
+        postgresql_where=text("status_change_of IS NOT NULL"),
+    ),
 )
 
-# A lead's status changes for its timeline (GET /leads/{id}/activities): its lead.updated
-# events, found by the lead's id inside ``data`` through an expression index on each dialect,
-# partial (``type = 'lead.updated'``) so that no other event pays for it (docs/design.md,
-# "A lead's timeline").
-LEAD_OF_EVENT = {
-    "sqlite": "json_extract(data, '$.object.id')",
-    "postgresql": "(data -> 'object' ->> 'id')",
-}
-# The index itself is made by migration 0015 only: SQLAlchemy cannot reflect an expression
-# index on SQLite, so autogenerate could not compare it (migrations/env.py leaves it out).
-LEAD_UPDATED_INDEX = {dialect: f"ix_events_lead_updated_{dialect}" for dialect in LEAD_OF_EVENT}
-EXPRESSION_INDEXES = tuple(LEAD_UPDATED_INDEX.values())
 
 # Webhook endpoints (webhooks/). ``secret`` signs deliveries, so it is kept as it is (not a
 # digest; docs/security.md); ``previous_secret`` keeps signing until its expiry after a

@@ -7,13 +7,12 @@ alembic command line, which reads BUENA_DATABASE_URL.
 from __future__ import annotations
 
 import asyncio
-import warnings
 from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from buena_server.tables import EXPRESSION_INDEXES, metadata
+from buena_server.tables import metadata
 
 config = context.config
 
@@ -26,8 +25,6 @@ def _run(connection: Connection) -> None:
     ) -> bool:
         # Indexes declared for one dialect only (``Index(...).ddl_if(dialect=...)``, such
         # as PostgreSQL's trigram indexes) are not expected on the others.
-        if type_ == "index" and _name in EXPRESSION_INDEXES:
-            return False  # made by its migration, beyond autogenerate (tables.py)
         ddl_if = getattr(obj, "_ddl_if", None)
         if type_ == "index" and ddl_if is not None and ddl_if.dialect is not None:
             wanted = ddl_if.dialect
@@ -41,11 +38,7 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         include_object=include_object,
     )
-    with warnings.catch_warnings(), context.begin_transaction():
-        # SQLite's reflection skips an expression index with a warning: that one is expected.
-        warnings.filterwarnings(
-            "ignore", "Skipped unsupported reflection of expression-based index ix_events_lead_"
-        )
+    with context.begin_transaction():
         context.run_migrations()
 
 

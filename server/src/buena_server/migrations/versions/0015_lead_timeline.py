@@ -16,7 +16,7 @@ down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# As in tables.py (LEAD_OF_EVENT), frozen here.
+# The expression of the time (0018 replaced this index by a column), frozen here.
 _LEAD_OF_EVENT = {
     "sqlite": "json_extract(data, '$.object.id')",
     "postgresql": "(data -> 'object' ->> 'id')",
