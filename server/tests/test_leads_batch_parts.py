@@ -16,7 +16,7 @@ from buena_server.config import Settings
 from buena_server.kit.dependencies import validation_context
 from buena_server.kit.validation import validate
 from buena_server.leads import batch as batch_module
-from buena_server.leads.repository import LeadRepository
+from buena_server.leads.repository import LeadRepository, Updates
 from buena_server.leads.schemas import CreateLeadRequest
 from buena_server.tables import leads
 
@@ -198,20 +198,20 @@ class TestExistingLeadsInParts:
         for n in range(6):
             await account.create_lead(**lead(n), job_title="Old")
         calls: list[tuple[str, list[str]]] = []
-        find, update = LeadRepository.find_by_emails, LeadRepository.update_many
+        find, update = LeadRepository.find_by_emails, LeadRepository.write_updates
 
         async def finding(self: LeadRepository, account_id: str, emails: Any, **kw: Any) -> Any:
             calls.append(("read", sorted(emails)))
             return await find(self, account_id, emails, **kw)
 
-        async def updating(
-            self: LeadRepository, account_id: str, changed: Any, *a: Any, **kw: Any
-        ) -> Any:
-            calls.append(("write", sorted(lead.email for lead, _previous in changed)))
-            return await update(self, account_id, changed, *a, **kw)
+        async def updating(self: LeadRepository, updates: Updates) -> Any:
+            assert updates.given is not None
+            written = msgspec.json.decode(updates.given["rows"])
+            calls.append(("write", sorted(row["email"] for row in written)))
+            return await update(self, updates)
 
         monkeypatch.setattr(LeadRepository, "find_by_emails", finding)
-        monkeypatch.setattr(LeadRepository, "update_many", updating)
+        monkeypatch.setattr(LeadRepository, "write_updates", updating)
         items = [lead(n, job_title="New") for n in (5, 1, 3, 0, 4, 2)]
         answer = await batch(account, items, mode="upsert")
         assert answer["updated"] == 6
@@ -235,16 +235,16 @@ class TestExistingLeadsInParts:
         for n in range(6):
             await account.create_lead(**lead(n), job_title="Old")
         events_before = len(await lead_events(account))
-        update = LeadRepository.update_many
+        update = LeadRepository.write_updates
         calls: list[int] = []
 
-        async def failing(self: LeadRepository, *args: Any, **kw: Any) -> Any:
+        async def failing(self: LeadRepository, updates: Updates) -> Any:
             calls.append(1)
             if len(calls) == 2:
                 raise RuntimeError("the second part's write fails")
-            return await update(self, *args, **kw)
+            return await update(self, updates)
 
-        monkeypatch.setattr(LeadRepository, "update_many", failing)
+        monkeypatch.setattr(LeadRepository, "write_updates", failing)
         items = [lead(n, job_title="New") for n in range(6)] + [lead(9)]
         response = await account.client.post(
             BATCH, json={"leads": items, "mode": "upsert"}, headers=account.headers()
@@ -255,7 +255,7 @@ class TestExistingLeadsInParts:
         assert listed.json()["total"] == 6
         assert len(await lead_events(account)) == events_before
         # The connection went back to the pool in step: the next batch goes in.
-        monkeypatch.setattr(LeadRepository, "update_many", update)
+        monkeypatch.setattr(LeadRepository, "write_updates", update)
         assert (await batch(account, items, mode="upsert"))["updated"] == 6
 
 

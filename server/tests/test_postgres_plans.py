@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from buena_server.kit.cursor import Position
-from buena_server.kit.db import encode_json_text, open_database
+from buena_server.kit.db import open_database
 from buena_server.kit.driver import PostgresConnection
 from buena_server.leads.grouped import BY_EMAILS_FOR_UPDATE, HELD_EMAILS, UPDATE_MANY
 from buena_server.leads.listing import (
@@ -21,7 +21,7 @@ from buena_server.leads.listing import (
     page_statement,
     shape_of,
 )
-from buena_server.leads.repository import LeadRepository, _values
+from buena_server.leads.repository import LeadRepository, updates_of
 
 from backends import ON_POSTGRES
 
@@ -274,16 +274,7 @@ async def test_a_batch_finds_each_lead_by_its_index_in_an_account_new_to_the_sta
                 ]
                 await repository.update_many("acct_new", changed, [])
                 query: Any = UPDATE_MANY
-                given: dict[str, Any] = {
-                    "rows": encode_json_text(
-                        [
-                            {**_values(lead), "id": lead.id, "account_id": "acct_new"}
-                            for lead, _previous in changed
-                        ]
-                    ),
-                    "noted": "[]",
-                    "events": "[]",
-                }
+                given = updates_of("acct_new", changed, []).given
                 wanted = "pk_leads"
             else:
                 reads = {"held": HELD_EMAILS, "for_update": BY_EMAILS_FOR_UPDATE}

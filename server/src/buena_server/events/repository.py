@@ -103,35 +103,28 @@ SELECT id FROM evented"""  # noqa: S608
 
 
 # How the events of a grouped statement arrive: as arrays, one element per block
-# (``grouped_values``; what StatementGroups binds), or as one JSON array of objects
-# (``grouped_row``; a batch's, which asyncpg would otherwise encode element by element).
-_GIVEN_EVENTS = {
-    "arrays": (
-        "unnest(CAST(:event_subject AS TEXT[]), CAST(:event_id AS TEXT[]), "
-        "CAST(:event_type AS TEXT[]), CAST(:event_data AS TEXT[]), "
-        "CAST(:event_status_change_of AS TEXT[])) "
-        "AS given(subject, event_id, event_type, event_data, event_status_change_of)"
-    ),
-    "json": (
-        "json_to_recordset(CAST(:events AS JSON)) "
-        "AS given(subject TEXT, event_id TEXT, event_type TEXT, event_data JSON, "
-        "event_status_change_of TEXT)"
-    ),
-}
+# (``grouped_values``; what StatementGroups binds) or per event of a batch
+# (``grouped_arrays``).
+_GIVEN_EVENTS = (
+    "unnest(CAST(:event_subject AS TEXT[]), CAST(:event_id AS TEXT[]), "
+    "CAST(:event_type AS TEXT[]), CAST(:event_data AS TEXT[]), "
+    "CAST(:event_status_change_of AS TEXT[])) "
+    "AS given(subject, event_id, event_type, event_data, event_status_change_of)"
+)
 
 
-def _grouped_ctes(source: str, given: str = "arrays") -> str:
+def _grouped_ctes(source: str) -> str:
     """CTEs for a grouped statement (``Connection.execute_together``, or a batch's) whose CTE
     ``source`` returns the ``id``, ``account_id`` and ``created_at`` of the rows it wrote: an
     event for each written row named by an event's subject, and its fan-out job when a
-    webhook subscribes to it. ``given``: how the events arrive (``_GIVEN_EVENTS``)."""
-    # The tables' own column names: every value is bound. A JSON event_data is stored as
-    # the text it arrived as (json keeps it verbatim): the bytes msgspec wrote.
+    webhook subscribes to it."""
+    # The tables' own column names: every value is bound. event_data is stored as the text
+    # it arrived as (json keeps it verbatim): the bytes msgspec wrote.
     return f"""evented AS (
     INSERT INTO events (id, account_id, type, data, created_at, status_change_of)
     SELECT given.event_id, written.account_id, given.event_type,
         CAST(given.event_data AS JSON), written.created_at, given.event_status_change_of
-    FROM {source} AS written JOIN {_GIVEN_EVENTS[given]} ON given.subject = written.id
+    FROM {source} AS written JOIN {_GIVEN_EVENTS} ON given.subject = written.id
     RETURNING id, account_id, type, created_at
 ), {fan_out_job_cte("evented")}"""  # noqa: S608
 
@@ -140,7 +133,7 @@ GROUPED_CTES = _grouped_ctes
 
 
 def grouped_values(event: NewEvent, subject: str) -> dict[str, Any]:
-    """One block's values for ``GROUPED_CTES`` (arrays)."""
+    """One block's values for ``GROUPED_CTES`` (each an element of its array)."""
     return {
         "event_subject": subject,
         "event_id": event.id,
@@ -150,14 +143,14 @@ def grouped_values(event: NewEvent, subject: str) -> dict[str, Any]:
     }
 
 
-def grouped_row(event: NewEvent, subject: str) -> dict[str, Any]:
-    """One event's object in the ``events`` JSON array of ``GROUPED_CTES(..., "json")``."""
+def grouped_arrays(new: Sequence[tuple[str, NewEvent]]) -> dict[str, list[Any]]:
+    """The arrays of ``GROUPED_CTES`` for these events, each with its subject."""
     return {
-        "subject": subject,
-        "event_id": event.id,
-        "event_type": event.type,
-        "event_data": event.data,
-        "event_status_change_of": status_change_of(event),
+        "event_subject": [subject for subject, _event in new],
+        "event_id": [event.id for _subject, event in new],
+        "event_type": [event.type for _subject, event in new],
+        "event_data": [encode_json_text(event.data) for _subject, event in new],
+        "event_status_change_of": [status_change_of(event) for _subject, event in new],
     }
 
 
@@ -338,7 +331,7 @@ __all__ = [
     "EventQuery",
     "EventRepository",
     "NewEvent",
-    "grouped_row",
+    "grouped_arrays",
     "grouped_values",
 ]
 

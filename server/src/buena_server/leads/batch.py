@@ -22,7 +22,7 @@ from buena_server.errors import ApiError, InvalidRequest, LeadEmailExists, LeadN
 from buena_server.events.repository import NewEvent
 from buena_server.kit.body_errors import structural_errors
 from buena_server.kit.validation import validate
-from buena_server.leads.repository import DuplicateEmail, insert_rows
+from buena_server.leads.repository import DuplicateEmail, insert_rows, updates_of
 from buena_server.leads.schemas import (
     BatchItemError,
     BatchItemResult,
@@ -210,7 +210,7 @@ class LeadBatch:
         await repository.move_counts(self.account_id, counted)
 
     async def _insert_and_read(
-        self, part: _Part, given: dict[str, str] | None, upsert: bool, counted: Counter[str]
+        self, part: _Part, given: dict[str, Any] | None, upsert: bool, counted: Counter[str]
     ) -> dict[str, Lead]:
         """PostgreSQL (in the lane): the part's new leads inserted uncounted (their statuses
         added to ``counted``), then the leads of its taken emails read (locked to upsert)."""
@@ -231,12 +231,10 @@ class LeadBatch:
         their changes put in the lane (uncounted: it returns the statuses' moves)."""
         found = await reads
         await self._apply(part, found, upsert, lane)
-        changed, events = self._changes_of(part)
-        return lane.submit(
-            lambda: self.service.repository.update_many(
-                self.account_id, changed, events, counted=False
-            )
-        )
+        # The statement's values made now, not when its turn comes: the connection does
+        # not wait for them.
+        updates = updates_of(self.account_id, *self._changes_of(part))
+        return lane.submit(partial(self.service.repository.write_updates, updates))
 
     async def _apply(
         self, part: _Part, found: dict[str, Lead], upsert: bool, lane: _Lane | None

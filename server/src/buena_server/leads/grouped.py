@@ -1,7 +1,7 @@
 """The statements of lead writes that go together (``LeadRepository`` runs them). On
 PostgreSQL: the creates that arrive together, each column's values given as one array, and
-a batch's creates and updates, given as JSON rows, each run as one statement with their
-counters and events (driver ``StatementGroups``). A batch's reads by email, and on SQLite
+a batch's creates and updates, the leads given as JSON rows, each run as one statement with
+their counters and events (driver ``StatementGroups``; the events as arrays). A batch's reads by email, and on SQLite
 its updates of the columns that changed."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _given(columns: list[Column[Any]], json_rows: bool) -> str:
     """The relation ``given`` of these columns' values: each column's values as one array
     (what StatementGroups binds, by column name), or, ``json_rows``, one JSON array of
     objects keyed by column name (``:rows``: a batch's, which asyncpg would otherwise encode
-    element by element, ~0.5 µs each). JSON values arrive as JSON in the rows (json keeps
+    element by element, ~0.4 µs each: docs/decisions/batch-writes.md). JSON values arrive as JSON in the rows (json keeps
     their text verbatim: the bytes msgspec wrote, as ``encode_json_text`` writes them), as
     text in the arrays."""
     names = ", ".join(column.name for column in columns)
@@ -98,13 +98,13 @@ def _insert_together(json_rows: bool, counted: bool = True) -> TextClause:
     ORDER BY given.account_id, given.email_lower
     ON CONFLICT (account_id, email_lower) DO NOTHING
     RETURNING id, account_id, status, created_at
-), {counting}{GROUPED_CTES("inserted", "json" if json_rows else "arrays")}
+), {counting}{GROUPED_CTES("inserted")}
 SELECT id{"" if counted else ", status"} FROM inserted"""  # noqa: S608
     )
 
 
-# The grouped creates' (arrays, by column name) and a batch's (``:rows`` and ``:events``,
-# JSON arrays of objects); and a batch's a part at a time, counted by the caller once all its
+# The grouped creates' (arrays, by column name) and a batch's (``:rows``, a JSON array of
+# objects, and its events' arrays); and a batch's a part at a time, counted by the caller once all its
 # parts are in (``LeadBatch``: several statements of one transaction that each took a
 # random counter slot could lock two slots in opposite orders to another batch's).
 INSERT_TOGETHER = _insert_together(json_rows=False)
@@ -133,8 +133,8 @@ def _update_many() -> TextClause:
         if column.name not in ("id", "account_id")
     ]
     noted = (
-        "json_to_recordset(CAST(:noted AS JSON)) "
-        "AS noted(lead_id TEXT, event_id TEXT, created_at TIMESTAMPTZ)"
+        "unnest(CAST(:noted_lead AS TEXT[]), CAST(:noted_event AS TEXT[]), "
+        "CAST(:noted_at AS TIMESTAMPTZ[])) AS noted(lead_id, event_id, created_at)"
     )
     # Built from the table's own column names; every value is a bound parameter.
     return text(
@@ -146,7 +146,7 @@ def _update_many() -> TextClause:
 ), noted AS (
     SELECT noted.event_id AS id, updated.account_id, noted.created_at
     FROM updated JOIN {noted} ON noted.lead_id = updated.id
-), {GROUPED_CTES("noted", "json")}
+), {GROUPED_CTES("noted")}
 SELECT count(*) FROM updated"""  # noqa: S608
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -25,7 +26,7 @@ from sqlalchemy.types import SmallInteger
 from buena_server.events.repository import (
     EventRepository,
     NewEvent,
-    grouped_row,
+    grouped_arrays,
     grouped_values,
 )
 from buena_server.kit.db import encode_json_text
@@ -213,12 +214,12 @@ class LeadRepository(LeadReads):
         ordered = sorted(new, key=lambda pair: pair[0].email.lower())
         if self.conn.dialect.name != "postgresql":
             return await self._insert_free(account_id, ordered, held)
-        # PostgreSQL: every lead, counter, event and job in one statement (as a group of
-        # single creates runs), the leads and their events as JSON rows.
+        # PostgreSQL: every lead, counter, event and job in one statement, as a group of
+        # single creates runs.
         result = await self.conn.execute(INSERT_MANY, insert_rows(account_id, ordered))
         return {row[0] for row in result.all()}
 
-    async def insert_uncounted(self, given: dict[str, str]) -> dict[str, str]:
+    async def insert_uncounted(self, given: dict[str, Any]) -> dict[str, str]:
         """PostgreSQL: the leads of ``insert_rows`` whose email is free inserted, each with
         its event, but not counted (``move_counts``); the status of each, by id."""
         result = await self.conn.execute(INSERT_MANY_UNCOUNTED, given)
@@ -277,33 +278,10 @@ class LeadRepository(LeadReads):
         moves: one statement, then one per status whose count moved, on PostgreSQL. Not
         ``counted``: the moves are left to the caller (``move_counts``). The moves, by
         status."""
-        deltas: dict[str, int] = {}
-        for lead, previous in changed:
-            if lead.email.lower() != previous.email.lower():
-                raise ValueError("update_many keeps every lead's email (case aside)")
-            if lead.status != previous.status:
-                deltas[previous.status] = deltas.get(previous.status, 0) - 1
-                deltas[lead.status] = deltas.get(lead.status, 0) + 1
         if self.conn.dialect.name == "postgresql":
-            if changed:
-                noted = [
-                    {"lead_id": lead_id, "event_id": event.id, "created_at": event.created_at}
-                    for lead_id, event in new_events
-                ]
-                given = {
-                    "rows": encode_json_text(
-                        [
-                            {**_values(lead), "id": lead.id, "account_id": account_id}
-                            for lead, _ in changed
-                        ]
-                    ),
-                    "noted": encode_json_text(noted),
-                    "events": encode_json_text(
-                        [grouped_row(event, subject=event.id) for _id, event in new_events]
-                    ),
-                }
-                await self.conn.execute(UPDATE_MANY, given)
+            deltas = await self.write_updates(updates_of(account_id, changed, new_events))
         else:
+            deltas = status_moves(changed)
             # SQLite (the write lock held): one executemany per set of changed columns, as
             # SQLite rewrites the index entries of every column an UPDATE sets (~60 against
             # ~20 µs a row for a changed job title); the events by one more.
@@ -319,6 +297,13 @@ class LeadRepository(LeadReads):
         if counted:
             await self._count(account_id, deltas)
         return deltas
+
+    async def write_updates(self, updates: Updates) -> dict[str, int]:
+        """PostgreSQL: write ``updates`` (``updates_of``) by one statement, uncounted; the
+        counters' moves they make, by status."""
+        if updates.given is not None:
+            await self.conn.execute(UPDATE_MANY, updates.given)
+        return updates.deltas
 
     async def _write_unique_email(
         self, account_id: str, email: str, statement: Any, given: dict[str, Any]
@@ -446,13 +431,61 @@ def _values(lead: Lead) -> dict[str, Any]:
     }
 
 
-def insert_rows(account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> dict[str, str]:
-    """PostgreSQL: the leads (in email order) and their events as the batch inserts take them
-    (``rows`` and ``events``, JSON arrays of objects)."""
-    rows = [({**_values(lead), "id": lead.id, "account_id": account_id}, e) for lead, e in new]
+@dataclass(frozen=True, slots=True)
+class Updates:
+    """Leads' changes as PostgreSQL's ``UPDATE_MANY`` takes them (``given``; None when no
+    lead changed), made before their turn on the connection comes (``LeadBatch``), and the
+    counters' moves they make."""
+
+    given: dict[str, Any] | None
+    deltas: dict[str, int]
+
+
+def updates_of(
+    account_id: str,
+    changed: Sequence[tuple[Lead, Lead]],
+    new_events: Sequence[tuple[str, NewEvent]],
+) -> Updates:
+    """PostgreSQL: each lead written over its ``previous`` (``update_many``) and the events
+    the changes made, as one statement's values."""
+    deltas = status_moves(changed)
+    if not changed:
+        return Updates(None, deltas)
+    given = {
+        "rows": _json_rows(account_id, [lead for lead, _previous in changed]),
+        "noted_lead": [lead_id for lead_id, _event in new_events],
+        "noted_event": [event.id for _id, event in new_events],
+        "noted_at": [event.created_at for _id, event in new_events],
+        **grouped_arrays([(event.id, event) for _id, event in new_events]),
+    }
+    return Updates(given, deltas)
+
+
+def status_moves(changed: Sequence[tuple[Lead, Lead]]) -> dict[str, int]:
+    """The counters' moves of these leads written over their ``previous`` (by status);
+    refused when one changes its email (case aside): a batch's writes keep each email."""
+    deltas: dict[str, int] = {}
+    for lead, previous in changed:
+        if lead.email.lower() != previous.email.lower():
+            raise ValueError("update_many keeps every lead's email (case aside)")
+        if lead.status != previous.status:
+            deltas[previous.status] = deltas.get(previous.status, 0) - 1
+            deltas[lead.status] = deltas.get(lead.status, 0) + 1
+    return deltas
+
+
+def _json_rows(account_id: str, written: Sequence[Lead]) -> str:
+    """PostgreSQL: the leads' rows as a batch's statements take them (``rows``: one JSON
+    array of objects keyed by column name)."""
+    return encode_json_text(
+        [{**_values(lead), "id": lead.id, "account_id": account_id} for lead in written]
+    )
+
+
+def insert_rows(account_id: str, new: Sequence[tuple[Lead, NewEvent]]) -> dict[str, Any]:
+    """PostgreSQL: the leads (in email order) and their events as the batch inserts take
+    them."""
     return {
-        "rows": encode_json_text([values for values, _event in rows]),
-        "events": encode_json_text(
-            [grouped_row(event, subject=values["id"]) for values, event in rows]
-        ),
+        "rows": _json_rows(account_id, [lead for lead, _event in new]),
+        **grouped_arrays([(lead.id, event) for lead, event in new]),
     }
