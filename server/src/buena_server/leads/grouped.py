@@ -1,8 +1,8 @@
 """The statements of lead writes that go together (``LeadRepository`` runs them). On
 PostgreSQL: the creates that arrive together, each column's values given as one array, and
 a batch's creates and updates, the leads given as JSON rows, each run as one statement with
-their counters and events (driver ``StatementGroups``; the events as arrays). A batch's reads by email, and on SQLite
-its updates of the columns that changed."""
+their counters and events (driver ``StatementGroups``; the events as arrays). A batch's
+reads by email, and on SQLite its updates of the columns that changed."""
 
 from __future__ import annotations
 
