@@ -57,9 +57,9 @@ def _given(columns: list[Column[Any]], json_rows: bool) -> str:
     """The relation ``given`` of these columns' values: each column's values as one array
     (what StatementGroups binds, by column name), or, ``json_rows``, one JSON array of
     objects keyed by column name (``:rows``: a batch's, which asyncpg would otherwise encode
-    element by element, ~0.4 µs each: docs/decisions/batch-writes.md). JSON values arrive as JSON in the rows (json keeps
-    their text verbatim: the bytes msgspec wrote, as ``encode_json_text`` writes them), as
-    text in the arrays."""
+    element by element, ~0.4 µs each: docs/decisions/batch-writes.md). JSON values arrive
+    as JSON in the rows (json keeps their text verbatim: the bytes msgspec wrote, as
+    ``encode_json_text`` writes them), as text in the arrays."""
     names = ", ".join(column.name for column in columns)
     if json_rows:
         typed = ", ".join(f"{column.name} {_kind(column)}" for column in columns)
@@ -104,9 +104,9 @@ SELECT id{"" if counted else ", status"} FROM inserted"""  # noqa: S608
 
 
 # The grouped creates' (arrays, by column name) and a batch's (``:rows``, a JSON array of
-# objects, and its events' arrays); and a batch's a part at a time, counted by the caller once all its
-# parts are in (``LeadBatch``: several statements of one transaction that each took a
-# random counter slot could lock two slots in opposite orders to another batch's).
+# objects, and its events' arrays); and a batch's a part at a time, counted by the caller
+# once all its parts are in (``LeadBatch``: several statements of one transaction that each
+# took a random counter slot could lock two slots in opposite orders to another batch's).
 INSERT_TOGETHER = _insert_together(json_rows=False)
 INSERT_MANY = _insert_together(json_rows=True)
 INSERT_MANY_UNCOUNTED = _insert_together(json_rows=True, counted=False)
