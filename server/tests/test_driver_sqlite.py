@@ -4,6 +4,7 @@ are in test_sqlite_writers.py, the search plans in test_sqlite_search.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from sqlalchemy import column, func, insert, select, table, text
 
 from buena_server.kit.db import create_engine, open_database
 from buena_server.kit.driver import HEAVY_OPTION, SqliteConnection, SqliteDatabase
-from buena_server.kit.driver.sqlite import PRAGMAS
+from buena_server.kit.driver.sqlite import PRAGMAS, SAFETY_PAGES
 from buena_server.tables import UTCDateTime
 
 from backends import ON_POSTGRES
@@ -46,6 +47,9 @@ class TestPragmas:
                 assert (await conn.execute(text(f"PRAGMA {name}"))).scalar() == expected, name
             # Never waits inside the driver, in the event loop (see SqliteDatabase).
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 0
+            # A commit checkpoints only past the safety point (TestCheckpoints).
+            checkpoint_at = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar()
+            assert checkpoint_at == SAFETY_PAGES
         async with database.transaction(write=True) as conn:
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
 
@@ -164,3 +168,66 @@ class TestChangeMarker:
         assert database.change_marker() == before  # read once per pass of the loop
         await asyncio.sleep(0)
         assert database.change_marker() != before
+
+
+class TestCheckpoints:
+    """The WAL goes back into the database file in a worker thread once it holds
+    ``checkpoint_bytes``, never in the commit that crosses that point."""
+
+    @staticmethod
+    def with_a_table(path: Path) -> SqliteDatabase:
+        """The database at ``path``, its table ``t`` in the file itself (the last connection
+        to close checkpoints what it wrote)."""
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE t (v TEXT)")
+        database = open_database(f"sqlite:///{path}")
+        assert isinstance(database, SqliteDatabase)
+        return database
+
+    @staticmethod
+    def rows_in_the_file(path: Path) -> int:
+        """The rows the database file itself holds (the WAL left unread): what checkpoints
+        have copied back."""
+        with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as db:
+            return int(db.execute("SELECT count(*) FROM t").fetchone()[0])
+
+    async def test_a_commit_past_the_point_leaves_the_copy_to_a_worker_thread(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "wal.db"
+        database = self.with_a_table(path)
+        database.checkpoint_bytes = 64 * 1024
+        try:
+            # Below the point: the rows stay in the WAL.
+            async with database.transaction(write=True) as conn:
+                await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": "x" * 1000})
+            await asyncio.sleep(0)
+            assert self.rows_in_the_file(path) == 0
+            # Past it: the commit returns with the rows still in the WAL only, and a
+            # worker thread copies them back.
+            async with database.transaction(write=True) as conn:
+                await conn.execute_many(
+                    text("INSERT INTO t VALUES (:v)"), [{"v": "y" * 1000}] * 200
+                )
+            assert self.rows_in_the_file(path) == 0
+            running = database._checkpointing
+            assert running is not None
+            await running
+            assert self.rows_in_the_file(path) == 201
+            assert database._checkpointing is None
+        finally:
+            await database.close()
+
+    async def test_closing_waits_for_a_running_checkpoint(self, tmp_path: Path) -> None:
+        path = tmp_path / "closing.db"
+        database = self.with_a_table(path)
+        database.checkpoint_bytes = 1
+        async with database.transaction(write=True) as conn:
+            await conn.execute(text("INSERT INTO t VALUES ('x')"))
+        running = database._checkpointing
+        assert running is not None
+        await database.close()
+        assert running.done()
+        assert database._checkpointer is None  # its connection closed with it
+        assert self.rows_in_the_file(path) == 1

@@ -1,9 +1,11 @@
-"""SQLite on sqlite3, in the event loop: readers alongside one writer at a time."""
+"""SQLite on sqlite3, in the event loop: readers alongside one writer at a time, the WAL
+checkpointed in a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 import time
@@ -25,6 +27,17 @@ from buena_server.kit.driver.results import Result
 # checkpoints, which WAL keeps safe against corruption; SQLite leaves foreign keys off
 # unless asked.
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
+
+
+# The WAL is copied back into the database (checkpointed) by a worker thread once it holds
+# CHECKPOINT_BYTES (SQLite's own default point: 1000 pages of 4 KB), not by the commit that
+# crosses that point, which would wait for the copy and its two fsyncs (~10-20 ms after a
+# batch of 1000 leads; docs/decisions/sqlite-checkpoints.md). A commit checkpoints itself
+# only past SAFETY_PAGES, should the thread fall behind.
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+SAFETY_PAGES = 10_000
+
+logger = logging.getLogger(__name__)
 
 
 def pragmas(*, busy_timeout_ms: int) -> tuple[str, ...]:
@@ -97,9 +110,20 @@ class SqliteDatabase(Database):
     for by retrying ``BEGIN IMMEDIATE`` with asyncio sleeps, for up to ``timeout`` seconds.
     """
 
-    def __init__(self, path: str, dialect: Dialect, *, pool_size: int, timeout: float) -> None:
+    def __init__(
+        self,
+        path: str,
+        dialect: Dialect,
+        *,
+        pool_size: int,
+        timeout: float,
+        checkpoint_bytes: int = CHECKPOINT_BYTES,
+    ) -> None:
         super().__init__(dialect)
         self.path = path
+        self.checkpoint_bytes = checkpoint_bytes
+        self._checkpointer: sqlite3.Connection | None = None  # the worker thread's
+        self._checkpointing: asyncio.Task[None] | None = None
         self.pool_size = pool_size
         self.timeout = timeout
         self._idle: list[sqlite3.Connection] = []
@@ -119,6 +143,7 @@ class SqliteDatabase(Database):
             # raises at once and the waiting happens in ``_begin_immediate``.
             for pragma in pragmas(busy_timeout_ms=0):
                 raw.execute(pragma)
+            raw.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
         except sqlite3.Error as exc:
             raise sa_exc.OperationalError("connect", None, exc) from exc
         return raw
@@ -155,7 +180,40 @@ class SqliteDatabase(Database):
     def _forget_marker(self) -> None:
         self._marker = None
 
+    def _checkpoint_if_due(self) -> None:
+        """After a commit: checkpoint in a worker thread if the WAL has grown past
+        ``checkpoint_bytes`` and no checkpoint is running (a stat of the WAL, ~1 µs)."""
+        if self._checkpointing is not None or self.path == ":memory:":
+            return
+        try:
+            size = os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return
+        if size >= self.checkpoint_bytes:
+            self._checkpointing = asyncio.create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            await asyncio.to_thread(self._checkpoint_now)
+        except (sqlite3.Error, sa_exc.OperationalError) as exc:
+            # The next commit past the point tries again; past SAFETY_PAGES a commit does.
+            logger.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            self._checkpointing = None
+
+    def _checkpoint_now(self) -> None:
+        """In the worker thread, on a connection of its own: PASSIVE copies what no reader
+        still needs and waits for no one (sqlite3 lets the event loop run meanwhile)."""
+        if self._checkpointer is None:
+            self._checkpointer = self._connect()
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await asyncio.wait([self._checkpointing])
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = self._watching = None
@@ -201,6 +259,7 @@ class SqliteDatabase(Database):
                     raise
                 _sqlite_call(raw, "COMMIT")
                 reusable = True
+                self._checkpoint_if_due()
             finally:
                 self._give_back(raw, reusable=reusable)
             await conn._committed()
