@@ -160,10 +160,11 @@ class LeadBatch:
         items to those leads, their changes written. Meanwhile the server validates the
         next part and applies the items of the part before, so the statements queue as:
         read, part 1's insert and read, part 2's, part 1's changes, part 3's insert and
-        read, part 2's changes... Every lead is inserted or locked in email order (the
-        parts follow the emails' order, an email's items all in one part), so two batches
-        never wait for each other's emails in opposite orders; the counters move once, at
-        the end, in status order."""
+        read, part 2's changes... The parts follow the emails' order (an email's items
+        all in one part), a part's new emails inserted before its taken ones are locked:
+        batches of the same emails never wait for each other in opposite orders (two whose
+        parts split differently can: docs/decisions/batch-writes.md); the counters move
+        once, at the end, in status order."""
         repository = self.service.repository
         keys = [_email_key(raw) for raw in leads]
         order = sorted(range(len(leads)), key=lambda index: (keys[index], index))
