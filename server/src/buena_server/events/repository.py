@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from buena_server.events.catalogue import LEAD_UPDATED
 from buena_server.events.schemas import Event
 from buena_server.kit.db import encode_json_text
 from buena_server.kit.driver import Connection
@@ -157,13 +158,12 @@ def grouped_arrays(new: Sequence[tuple[str, NewEvent]]) -> dict[str, list[Any]]:
 def status_change_of(event: NewEvent) -> str | None:
     """The lead whose status the event changed (a lead.updated event with the status among
     its previous_attributes), stored beside it for the lead's timeline; None for any other."""
-    if event.type != "lead.updated":
+    if event.type != LEAD_UPDATED:
         return None
-    previous = event.data.get("previous_attributes")
-    if not isinstance(previous, dict) or "status" not in previous:
+    if "status" not in event.data["previous_attributes"]:
         return None
-    lead: Any = event.data["object"]
-    return str(lead["id"] if isinstance(lead, dict) else lead.id)
+    lead_id: str = event.data["object"].id  # the Lead of LeadService.planned_update
+    return lead_id
 
 
 def _event(row: Sequence[Any]) -> Event:

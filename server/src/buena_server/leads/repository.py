@@ -270,14 +270,11 @@ class LeadRepository(LeadReads):
         account_id: str,
         changed: Sequence[tuple[Lead, Lead]],
         new_events: Sequence[tuple[str, NewEvent]],
-        *,
-        counted: bool = True,
-    ) -> dict[str, int]:
+    ) -> None:
         """Write each lead over its ``previous`` (as read for update; the same email but for
         case), the events the changes made (each with its lead's id), and the counters'
-        moves: one statement, then one per status whose count moved, on PostgreSQL. Not
-        ``counted``: the moves are left to the caller (``move_counts``). The moves, by
-        status."""
+        moves: one statement, then one per status whose count moved, on PostgreSQL (a batch
+        in parts writes its own uncounted: ``updates_of``, ``write_updates``)."""
         if self.conn.dialect.name == "postgresql":
             deltas = await self.write_updates(updates_of(account_id, changed, new_events))
         else:
@@ -294,9 +291,7 @@ class LeadRepository(LeadReads):
                 bound = (*(f"set_{name}" for name in names), "updated_account", "updated_id")
                 await self.conn.execute_many_stored(update_of(names), bound, rows)
             await EventRepository(self.conn).insert_many([event for _id, event in new_events])
-        if counted:
-            await self._count(account_id, deltas)
-        return deltas
+        await self._count(account_id, deltas)
 
     async def write_updates(self, updates: Updates) -> dict[str, int]:
         """PostgreSQL: write ``updates`` (``updates_of``) by one statement, uncounted; the
